@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
+import { idSchema, line, paragraph } from './text.js';
+
+const empty = z.strictObject({});
+const roomId = idSchema;
+const participantId = idSchema;
+const questionId = idSchema;
+
+/**
+ * Every command a client may send over the control channel: its payload schema and
+ * the roles that may send it. The server checks both before anything else; what a
+ * role may do beyond that (your own room, your own hand) is checked against state.
+ */
+export const COMMANDS = {
+  'state.sync': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: empty },
+
+  'queue.raise': { roles: ['citizen'], schema: z.strictObject({ kind: handKindSchema.default('normal') }) },
+  'queue.lower': { roles: ['citizen'], schema: empty },
+  'queue.remove': { roles: ['facilitator'], schema: z.strictObject({ roomId, participantId }) },
+  'queue.move': {
+    roles: ['facilitator'],
+    schema: z.strictObject({ roomId, participantId, position: z.number().int().min(1).max(100_000) }),
+  },
+  'queue.clear': { roles: ['facilitator'], schema: z.strictObject({ roomId }) },
+  'queue.setRule': { roles: ['facilitator'], schema: z.strictObject({ roomId, rule: queueRuleSchema }) },
+
+  'floor.give': {
+    roles: ['facilitator'],
+    schema: z.strictObject({
+      roomId,
+      /** Omitted: the person at the head of the queue. */
+      participantId: participantId.optional(),
+      seconds: z.number().int().min(10).max(3600).optional(),
+    }),
+  },
+  'floor.end': { roles: ['facilitator'], schema: z.strictObject({ roomId }) },
+  'floor.yield': { roles: ['citizen'], schema: empty },
+
+  'qa.ask': { roles: ['citizen'], schema: z.strictObject({ text: paragraph(500), anonymous: z.boolean().default(false) }) },
+  'qa.upvote': { roles: ['citizen'], schema: z.strictObject({ questionId }) },
+  'qa.unvote': { roles: ['citizen'], schema: z.strictObject({ questionId }) },
+  'qa.moderate': {
+    roles: ['facilitator'],
+    schema: z.strictObject({ questionId, status: z.enum(['approved', 'live', 'answered', 'hidden']) }),
+  },
+
+  'agenda.start': { roles: ['facilitator'], schema: z.strictObject({ itemId: idSchema.optional() }) },
+  'agenda.next': { roles: ['facilitator'], schema: empty },
+  'agenda.extend': { roles: ['facilitator'], schema: z.strictObject({ minutes: z.number().int().min(1).max(240) }) },
+  'agenda.complete': { roles: ['facilitator'], schema: empty },
+
+  'rooms.create': {
+    roles: ['facilitator'],
+    schema: z.strictObject({ count: z.number().int().min(1).max(200), names: z.array(line(80)).max(200).optional() }),
+  },
+  'rooms.assign': {
+    roles: ['facilitator'],
+    schema: z.strictObject({
+      assignments: z.array(z.strictObject({ participantId, roomId })).min(1).max(10_000),
+    }),
+  },
+  'rooms.shuffle': { roles: ['facilitator'], schema: empty },
+  'rooms.recall': { roles: ['facilitator'], schema: empty },
+
+  'participant.remove': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
+  'participant.revokeSpeaking': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
+  'participant.restoreSpeaking': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
+
+  'settings.update': { roles: ['facilitator'], schema: z.strictObject({ patch: settingsPatchSchema }) },
+  'invite.rotate': { roles: ['facilitator'], schema: z.strictObject({ role: roleSchema }) },
+  'session.close': { roles: ['facilitator'], schema: empty },
+} as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType }>;
+
+export type CommandName = keyof typeof COMMANDS;
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+export type CommandInput<N extends CommandName> = z.input<(typeof COMMANDS)[N]['schema']>;
+export type CommandPayload<N extends CommandName> = z.output<(typeof COMMANDS)[N]['schema']>;
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(COMMANDS, name);
+}

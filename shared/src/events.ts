@@ -1,0 +1,86 @@
+import type { AgendaItemInput, HandKind, QueueRule, Role, Settings, SettingsPatch } from './domain.js';
+
+/** Who caused an event. System events come from the server's clock (turn and agenda timers). */
+export type Actor =
+  | { kind: 'participant'; participantId: string; role: Role }
+  | { kind: 'system' }
+  | { kind: 'operator' };
+
+export type TurnEndReason =
+  | 'yielded'
+  | 'ended-by-facilitator'
+  | 'expired'
+  | 'speaking-revoked'
+  | 'moved'
+  | 'removed'
+  | 'recalled';
+
+export type HandLoweredReason = 'self' | 'facilitator' | 'given-floor' | 'speaking-revoked' | 'moved' | 'removed' | 'cleared';
+
+/**
+ * Every change to a session, as it is stored in the log. Payloads carry the decision
+ * (including anything random, like a shuffle) so that replay is deterministic.
+ */
+export type EventBody =
+  | {
+      type: 'session.created';
+      payload: {
+        title: string;
+        question: string;
+        agenda: (AgendaItemInput & { id: string })[];
+        settings: Settings;
+        /** SHA-256 of each role's invite token; the tokens themselves are never stored. */
+        inviteHashes: Record<Role, string>;
+      };
+    }
+  | { type: 'session.closed'; payload: Record<string, never> }
+  | { type: 'settings.updated'; payload: { patch: SettingsPatch } }
+  | { type: 'invite.rotated'; payload: { role: Role; inviteHash: string } }
+  | {
+      type: 'participant.joined';
+      payload: { participantId: string; role: Role; displayName: string; credentialHash: string; roomId: string };
+    }
+  | { type: 'participant.removed'; payload: { participantId: string } }
+  | { type: 'participant.speaking-revoked'; payload: { participantId: string } }
+  | { type: 'participant.speaking-restored'; payload: { participantId: string } }
+  | { type: 'agenda.item-started'; payload: { itemId: string; deadline: number } }
+  | { type: 'agenda.item-extended'; payload: { itemId: string; minutes: number; deadline: number } }
+  | { type: 'agenda.item-overran'; payload: { itemId: string } }
+  | { type: 'agenda.item-completed'; payload: { itemId: string } }
+  | { type: 'rooms.created'; payload: { rooms: { roomId: string; name: string }[] } }
+  | { type: 'rooms.assigned'; payload: { assignments: Record<string, string>; shuffled: boolean } }
+  | { type: 'rooms.recalled'; payload: { roomIds: string[] } }
+  | { type: 'queue.rule-set'; payload: { roomId: string; rule: QueueRule } }
+  | { type: 'queue.hand-raised'; payload: { roomId: string; participantId: string; kind: HandKind } }
+  | { type: 'queue.hand-lowered'; payload: { roomId: string; participantId: string; reason: HandLoweredReason } }
+  | { type: 'queue.moved'; payload: { roomId: string; participantId: string; position: number } }
+  | { type: 'queue.cleared'; payload: { roomId: string } }
+  | { type: 'floor.granted'; payload: { roomId: string; participantId: string; endsAt: number; warnAt: number } }
+  | { type: 'floor.warned'; payload: { roomId: string; participantId: string } }
+  | { type: 'floor.overran'; payload: { roomId: string; participantId: string } }
+  | {
+      type: 'floor.ended';
+      payload: { roomId: string; participantId: string; endedAt: number; reason: TurnEndReason };
+    }
+  | {
+      type: 'qa.asked';
+      payload: { roomId: string; questionId: string; authorId: string; anonymous: boolean; text: string; approved: boolean };
+    }
+  | { type: 'qa.upvoted'; payload: { questionId: string; participantId: string } }
+  | { type: 'qa.unvoted'; payload: { questionId: string; participantId: string } }
+  | { type: 'qa.status-set'; payload: { questionId: string; status: 'approved' | 'live' | 'answered' | 'hidden' } };
+
+export type EventType = EventBody['type'];
+
+/** An event as the decider produces it, before the log gives it a place. */
+export type EventDraft = EventBody;
+
+/** An event as stored: its place in the chain, its time and who caused it. */
+export type SessionEvent = EventBody & {
+  sessionId: string;
+  seq: number;
+  at: number;
+  actor: Actor;
+  prevHash: string;
+  hash: string;
+};

@@ -1,0 +1,32 @@
+import type { CommandInput, CommandName } from './commands.js';
+import type { ErrorBody } from './errors.js';
+import type { MeView, SessionView } from './view.js';
+
+export type Ack<R = unknown> = { ok: true; seq: number; result?: R } | { ok: false; error: ErrorBody };
+
+/** What the client sends in the Socket.IO handshake (`io(url, { auth })`). */
+export interface HandshakeAuth {
+  sessionId: string;
+  token: string;
+}
+
+export type Notice =
+  | { kind: 'removed' }
+  | { kind: 'session-closed' }
+  | { kind: 'floor-warning'; roomId: string; endsAt: number };
+
+export interface ServerToClientEvents {
+  /** The full view for this participant's audience; sent on connect and after every change. */
+  'session.view': (view: SessionView & { serverTime: number }) => void;
+  /** What is private to this participant. */
+  'session.me': (me: MeView) => void;
+  'session.notice': (notice: Notice) => void;
+  /** An event name the server does not know, sent without an ack to reply to. */
+  'command.rejected': (body: { event: string; error: ErrorBody }) => void;
+}
+
+export type ClientToServerEvents = {
+  [N in CommandName]: (payload: CommandInput<N>, ack: (ack: Ack) => void) => void;
+};
+
+export interface InterServerEvents {}

@@ -1,0 +1,295 @@
+import { produce, type Draft } from 'immer';
+import { PLENARY } from './domain.js';
+import type { SessionEvent, TurnEndReason } from './events.js';
+import type { Room, SessionState } from './state.js';
+
+/**
+ * Bump when the meaning of an event changes, so stored snapshots made by an older
+ * reducer are ignored and the log is replayed instead.
+ */
+export const REDUCER_VERSION = 1;
+
+type S = Draft<SessionState>;
+
+function removeFromQueues(s: S, participantId: string): void {
+  for (const roomId of s.roomOrder) {
+    const room = s.rooms[roomId]!;
+    const i = room.queue.findIndex((e) => e.participantId === participantId);
+    if (i >= 0) room.queue.splice(i, 1);
+  }
+}
+
+function endFloor(s: S, room: Draft<Room>, endedAt: number, reason: TurnEndReason): void {
+  const floor = room.floor;
+  if (!floor) return;
+  const end = Math.max(endedAt, floor.startedAt);
+  const speaker = s.participants[floor.participantId];
+  if (speaker) speaker.speakingMs += end - floor.startedAt;
+  s.turns.push({
+    roomId: room.id,
+    participantId: floor.participantId,
+    startedAt: floor.startedAt,
+    endedAt: end,
+    reason,
+    overran: floor.overran,
+  });
+  room.floor = null;
+}
+
+function endFloorsOf(s: S, participantId: string, at: number, reason: TurnEndReason): void {
+  for (const roomId of s.roomOrder) {
+    const room = s.rooms[roomId]!;
+    if (room.floor?.participantId === participantId) endFloor(s, room, at, reason);
+  }
+}
+
+function initial(e: Extract<SessionEvent, { type: 'session.created' }>): SessionState {
+  return {
+    sessionId: e.sessionId,
+    seq: e.seq,
+    head: e.hash,
+    title: e.payload.title,
+    question: e.payload.question,
+    createdAt: e.at,
+    closedAt: null,
+    settings: e.payload.settings,
+    inviteHashes: e.payload.inviteHashes,
+    participants: {},
+    rooms: {
+      [PLENARY]: { id: PLENARY, name: 'Plenary', kind: 'plenary', open: true, queueRule: null, queue: [], floor: null },
+    },
+    roomOrder: [PLENARY],
+    agenda: e.payload.agenda.map((item) => ({
+      id: item.id,
+      title: item.title,
+      minutes: item.minutes,
+      breakouts: item.breakouts,
+      status: 'pending',
+      startedAt: null,
+      deadline: null,
+      endedAt: null,
+      extendedMinutes: 0,
+      overran: false,
+    })),
+    questions: {},
+    questionOrder: [],
+    turns: [],
+  };
+}
+
+function apply(s: S, e: SessionEvent): void {
+  switch (e.type) {
+    case 'session.created':
+      throw new Error('session.created can only start a log');
+    case 'session.closed':
+      for (const roomId of s.roomOrder) endFloor(s, s.rooms[roomId]!, e.at, 'ended-by-facilitator');
+      for (const item of s.agenda) if (item.status === 'active') Object.assign(item, { status: 'done', endedAt: e.at });
+      s.closedAt = e.at;
+      return;
+    case 'settings.updated':
+      Object.assign(s.settings, e.payload.patch);
+      return;
+    case 'invite.rotated':
+      s.inviteHashes[e.payload.role] = e.payload.inviteHash;
+      return;
+    case 'participant.joined': {
+      const p = e.payload;
+      s.participants[p.participantId] = {
+        id: p.participantId,
+        role: p.role,
+        displayName: p.displayName,
+        credentialHash: p.credentialHash,
+        roomId: p.roomId,
+        joinedAt: e.at,
+        removed: false,
+        canSpeak: p.role === 'citizen',
+        speakingMs: 0,
+        turns: 0,
+      };
+      return;
+    }
+    case 'participant.removed': {
+      const p = s.participants[e.payload.participantId];
+      if (!p) return;
+      endFloorsOf(s, p.id, e.at, 'removed');
+      removeFromQueues(s, p.id);
+      p.removed = true;
+      return;
+    }
+    case 'participant.speaking-revoked': {
+      const p = s.participants[e.payload.participantId];
+      if (!p) return;
+      endFloorsOf(s, p.id, e.at, 'speaking-revoked');
+      removeFromQueues(s, p.id);
+      p.canSpeak = false;
+      return;
+    }
+    case 'participant.speaking-restored': {
+      const p = s.participants[e.payload.participantId];
+      if (p) p.canSpeak = true;
+      return;
+    }
+    case 'agenda.item-started': {
+      for (const item of s.agenda) {
+        if (item.status === 'active') Object.assign(item, { status: 'done', endedAt: e.at });
+      }
+      const item = s.agenda.find((i) => i.id === e.payload.itemId);
+      if (item) Object.assign(item, { status: 'active', startedAt: e.at, deadline: e.payload.deadline, endedAt: null, overran: false });
+      return;
+    }
+    case 'agenda.item-extended': {
+      const item = s.agenda.find((i) => i.id === e.payload.itemId);
+      if (!item) return;
+      item.extendedMinutes += e.payload.minutes;
+      item.deadline = e.payload.deadline;
+      item.overran = false;
+      return;
+    }
+    case 'agenda.item-overran': {
+      const item = s.agenda.find((i) => i.id === e.payload.itemId);
+      if (item) item.overran = true;
+      return;
+    }
+    case 'agenda.item-completed': {
+      const item = s.agenda.find((i) => i.id === e.payload.itemId);
+      if (item) Object.assign(item, { status: 'done', endedAt: e.at });
+      return;
+    }
+    case 'rooms.created':
+      for (const { roomId, name } of e.payload.rooms) {
+        s.rooms[roomId] = { id: roomId, name, kind: 'breakout', open: true, queueRule: null, queue: [], floor: null };
+        s.roomOrder.push(roomId);
+      }
+      return;
+    case 'rooms.assigned':
+      for (const [participantId, roomId] of Object.entries(e.payload.assignments)) {
+        const p = s.participants[participantId];
+        if (!p || !s.rooms[roomId] || p.roomId === roomId) continue;
+        endFloorsOf(s, participantId, e.at, 'moved');
+        removeFromQueues(s, participantId);
+        p.roomId = roomId;
+      }
+      return;
+    case 'rooms.recalled':
+      for (const roomId of e.payload.roomIds) {
+        const room = s.rooms[roomId];
+        if (!room || room.kind !== 'breakout') continue;
+        endFloor(s, room, e.at, 'recalled');
+        room.queue = [];
+        room.open = false;
+      }
+      for (const p of Object.values(s.participants)) {
+        if (e.payload.roomIds.includes(p.roomId)) p.roomId = PLENARY;
+      }
+      return;
+    case 'queue.rule-set': {
+      const room = s.rooms[e.payload.roomId];
+      if (room) room.queueRule = e.payload.rule;
+      return;
+    }
+    case 'queue.hand-raised': {
+      const room = s.rooms[e.payload.roomId];
+      if (!room) return;
+      // One place per person: a second raise (say, upgrading to a point of order) replaces the first.
+      removeFromQueues(s, e.payload.participantId);
+      room.queue.push({ participantId: e.payload.participantId, kind: e.payload.kind, raisedAt: e.at, raisedSeq: e.seq, pinned: null });
+      return;
+    }
+    case 'queue.hand-lowered':
+      removeFromQueues(s, e.payload.participantId);
+      return;
+    case 'queue.moved': {
+      const entry = s.rooms[e.payload.roomId]?.queue.find((q) => q.participantId === e.payload.participantId);
+      if (entry) entry.pinned = { position: e.payload.position, seq: e.seq };
+      return;
+    }
+    case 'queue.cleared': {
+      const room = s.rooms[e.payload.roomId];
+      if (room) room.queue = [];
+      return;
+    }
+    case 'floor.granted': {
+      const room = s.rooms[e.payload.roomId];
+      const p = s.participants[e.payload.participantId];
+      if (!room || !p) return;
+      endFloor(s, room, e.at, 'ended-by-facilitator');
+      endFloorsOf(s, p.id, e.at, 'moved');
+      removeFromQueues(s, p.id);
+      room.floor = { participantId: p.id, startedAt: e.at, endsAt: e.payload.endsAt, warnAt: e.payload.warnAt, warned: false, overran: false };
+      p.turns += 1;
+      return;
+    }
+    case 'floor.warned': {
+      const floor = s.rooms[e.payload.roomId]?.floor;
+      if (floor?.participantId === e.payload.participantId) floor.warned = true;
+      return;
+    }
+    case 'floor.overran': {
+      const floor = s.rooms[e.payload.roomId]?.floor;
+      if (floor?.participantId === e.payload.participantId) floor.overran = true;
+      return;
+    }
+    case 'floor.ended': {
+      const room = s.rooms[e.payload.roomId];
+      if (room?.floor?.participantId === e.payload.participantId) endFloor(s, room, e.payload.endedAt, e.payload.reason);
+      return;
+    }
+    case 'qa.asked': {
+      const q = e.payload;
+      s.questions[q.questionId] = {
+        id: q.questionId,
+        roomId: q.roomId,
+        authorId: q.authorId,
+        anonymous: q.anonymous,
+        text: q.text,
+        status: q.approved ? 'approved' : 'pending',
+        askedAt: e.at,
+        upvoters: [],
+      };
+      s.questionOrder.push(q.questionId);
+      return;
+    }
+    case 'qa.upvoted': {
+      const q = s.questions[e.payload.questionId];
+      if (q && !q.upvoters.includes(e.payload.participantId)) q.upvoters.push(e.payload.participantId);
+      return;
+    }
+    case 'qa.unvoted': {
+      const q = s.questions[e.payload.questionId];
+      if (q) q.upvoters = q.upvoters.filter((id) => id !== e.payload.participantId);
+      return;
+    }
+    case 'qa.status-set': {
+      const q = s.questions[e.payload.questionId];
+      if (!q) return;
+      if (e.payload.status === 'live') {
+        // One live question per room: the previous one goes back to the approved list.
+        for (const other of Object.values(s.questions)) {
+          if (other.roomId === q.roomId && other.status === 'live') other.status = 'approved';
+        }
+      }
+      q.status = e.payload.status;
+      return;
+    }
+  }
+}
+
+/** The pure session reducer: no I/O, no clock, no randomness. */
+export function reduce(state: SessionState | null, event: SessionEvent): SessionState {
+  if (event.type === 'session.created') {
+    if (state) throw new Error('session.created must be the first event');
+    return initial(event);
+  }
+  if (!state) throw new Error(`log must start with session.created, got ${event.type}`);
+  return produce(state, (s) => {
+    apply(s, event);
+    s.seq = event.seq;
+    s.head = event.hash;
+  });
+}
+
+export function replay(events: Iterable<SessionEvent>, from: SessionState | null = null): SessionState | null {
+  let state = from;
+  for (const e of events) state = reduce(state, e);
+  return state;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Characters that can make text lie about itself: C0/C1 controls (except tab and
+ * newline), bidi embeddings/overrides/isolates (the "evil.exe‮txt" trick), and
+ * the BOM. Zero-width joiners are kept because emoji sequences and several
+ * scripts need them.
+ */
+// eslint-disable-next-line no-control-regex
+const DECEPTIVE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
+export function cleanText(input: string): string {
+  return input.normalize('NFC').replace(DECEPTIVE, '');
+}
+
+/** A single-line, trimmed, cleaned string of bounded length. */
+export function line(max: number) {
+  return z
+    .string()
+    .max(max * 4, { message: `must be at most ${max} characters` })
+    .transform((s) => cleanText(s).replace(/\s+/g, ' ').trim())
+    .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
+}
+
+/** Multi-line text: newlines survive, other controls do not. */
+export function paragraph(max: number) {
+  return z
+    .string()
+    .max(max * 4, { message: `must be at most ${max} characters` })
+    .transform((s) => cleanText(s).replace(/\r\n?/g, '\n').trim())
+    .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
+}
+
+/** Server-generated identifiers: short, URL-safe, never user-chosen keys like "__proto__". */
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'is not a valid id' });

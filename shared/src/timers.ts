@@ -1,0 +1,47 @@
+import type { EventDraft } from './events.js';
+import type { SessionState } from './state.js';
+
+/**
+ * The clock's effect on a session: which timer events are due at `now`, and when the
+ * next one falls. Pure, so the server's scheduler is a thin loop around it and a
+ * restart simply fires whatever fell due while it was down.
+ */
+export function dueTimerEvents(state: SessionState, now: number): EventDraft[] {
+  const out: EventDraft[] = [];
+  if (state.closedAt !== null) return out;
+  for (const roomId of state.roomOrder) {
+    const floor = state.rooms[roomId]!.floor;
+    if (!floor) continue;
+    const { participantId } = floor;
+    if (!floor.warned && floor.warnAt <= now && floor.warnAt < floor.endsAt) {
+      out.push({ type: 'floor.warned', payload: { roomId, participantId } });
+    }
+    if (floor.endsAt <= now) {
+      if (state.settings.onTurnExpiry === 'end') {
+        out.push({ type: 'floor.ended', payload: { roomId, participantId, endedAt: floor.endsAt, reason: 'expired' } });
+      } else if (!floor.overran) {
+        out.push({ type: 'floor.overran', payload: { roomId, participantId } });
+      }
+    }
+  }
+  const item = state.agenda.find((i) => i.status === 'active');
+  if (item && !item.overran && item.deadline !== null && item.deadline <= now) {
+    out.push({ type: 'agenda.item-overran', payload: { itemId: item.id } });
+  }
+  return out;
+}
+
+/** The earliest future moment at which dueTimerEvents would return something, or null. */
+export function nextTimerAt(state: SessionState): number | null {
+  if (state.closedAt !== null) return null;
+  const times: number[] = [];
+  for (const roomId of state.roomOrder) {
+    const floor = state.rooms[roomId]!.floor;
+    if (!floor) continue;
+    if (!floor.warned && floor.warnAt < floor.endsAt) times.push(floor.warnAt);
+    if (state.settings.onTurnExpiry === 'end' || !floor.overran) times.push(floor.endsAt);
+  }
+  const item = state.agenda.find((i) => i.status === 'active');
+  if (item && !item.overran && item.deadline !== null) times.push(item.deadline);
+  return times.length ? Math.min(...times) : null;
+}

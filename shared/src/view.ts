@@ -1,0 +1,200 @@
+import type { HandKind, QuestionStatus, QueueRule, Role, Settings } from './domain.js';
+import { rankQueue, type QueueReason } from './queue.js';
+import type { AgendaItem, SessionState } from './state.js';
+
+/**
+ * What a client is shown. The server projects state into views instead of sending
+ * raw events because events carry what some viewers must not see: the author of an
+ * anonymous question, questions still awaiting moderation, other rooms' business.
+ */
+export type Audience = { kind: 'staff' } | { kind: 'room'; roomId: string };
+
+export interface MemberView {
+  participantId: string;
+  displayName: string;
+  role: Role;
+  online: boolean;
+  handUp: HandKind | null;
+}
+
+export interface QueueEntryView {
+  participantId: string;
+  displayName: string;
+  kind: HandKind;
+  position: number;
+  raisedAt: number;
+  reason: QueueReason;
+}
+
+export interface QuestionView {
+  id: string;
+  text: string;
+  /** null when the author asked anonymously. */
+  authorName: string | null;
+  anonymous: boolean;
+  status: QuestionStatus;
+  upvotes: number;
+  askedAt: number;
+}
+
+export interface RoomView {
+  id: string;
+  name: string;
+  kind: 'plenary' | 'breakout';
+  open: boolean;
+  rule: QueueRule;
+  queue: QueueEntryView[];
+  floor: {
+    participantId: string;
+    displayName: string;
+    startedAt: number;
+    endsAt: number;
+    warned: boolean;
+    overran: boolean;
+  } | null;
+  questions: QuestionView[];
+  members: MemberView[];
+}
+
+export interface ParticipantStatsView {
+  participantId: string;
+  displayName: string;
+  role: Role;
+  roomId: string;
+  online: boolean;
+  canSpeak: boolean;
+  speakingMs: number;
+  turns: number;
+}
+
+export interface SessionView {
+  sessionId: string;
+  seq: number;
+  title: string;
+  question: string;
+  closed: boolean;
+  settings: Settings;
+  agenda: AgendaItem[];
+  /** Every open room by name, so people know where others are; details only for rooms shown below. */
+  roomDirectory: { id: string; name: string; kind: 'plenary' | 'breakout'; memberCount: number }[];
+  rooms: RoomView[];
+  /** Facilitators only: everyone, with speaking-time accounting. */
+  participants: ParticipantStatsView[] | null;
+}
+
+export interface MeView {
+  participantId: string;
+  role: Role;
+  displayName: string;
+  roomId: string;
+  canSpeak: boolean;
+  upvoted: string[];
+  /** Your own questions, including those still awaiting moderation. */
+  myQuestions: { id: string; status: QuestionStatus; text: string }[];
+}
+
+function roomView(state: SessionState, roomId: string, audience: Audience, online: ReadonlySet<string>): RoomView {
+  const room = state.rooms[roomId]!;
+  const rule = room.queueRule ?? state.settings.queueRule;
+  const name = (id: string) => state.participants[id]?.displayName ?? '';
+  const hands = new Map(room.queue.map((e) => [e.participantId, e.kind]));
+  const staff = audience.kind === 'staff';
+  return {
+    id: room.id,
+    name: room.name,
+    kind: room.kind,
+    open: room.open,
+    rule,
+    queue: rankQueue(room.queue, rule, state.participants).map(({ entry, position, reason }) => ({
+      participantId: entry.participantId,
+      displayName: name(entry.participantId),
+      kind: entry.kind,
+      position,
+      raisedAt: entry.raisedAt,
+      reason,
+    })),
+    floor: room.floor
+      ? {
+          participantId: room.floor.participantId,
+          displayName: name(room.floor.participantId),
+          startedAt: room.floor.startedAt,
+          endsAt: room.floor.endsAt,
+          warned: room.floor.warned,
+          overran: room.floor.overran,
+        }
+      : null,
+    questions: state.questionOrder
+      .map((id) => state.questions[id]!)
+      .filter((q) => q.roomId === roomId && (staff || (q.status !== 'pending' && q.status !== 'hidden')))
+      .map((q) => ({
+        id: q.id,
+        text: q.text,
+        authorName: q.anonymous ? null : name(q.authorId),
+        anonymous: q.anonymous,
+        status: q.status,
+        upvotes: q.upvoters.length,
+        askedAt: q.askedAt,
+      })),
+    members: Object.values(state.participants)
+      .filter((p) => !p.removed && p.roomId === roomId)
+      .map((p) => ({
+        participantId: p.id,
+        displayName: p.displayName,
+        role: p.role,
+        online: online.has(p.id),
+        handUp: hands.get(p.id) ?? null,
+      })),
+  };
+}
+
+export function projectSession(state: SessionState, audience: Audience, online: ReadonlySet<string>): SessionView {
+  const active = Object.values(state.participants).filter((p) => !p.removed);
+  const roomIds = audience.kind === 'staff' ? state.roomOrder : [audience.roomId];
+  return {
+    sessionId: state.sessionId,
+    seq: state.seq,
+    title: state.title,
+    question: state.question,
+    closed: state.closedAt !== null,
+    settings: state.settings,
+    agenda: state.agenda,
+    roomDirectory: state.roomOrder
+      .map((id) => state.rooms[id]!)
+      .filter((r) => r.open)
+      .map((r) => ({ id: r.id, name: r.name, kind: r.kind, memberCount: active.filter((p) => p.roomId === r.id).length })),
+    rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience, online)),
+    participants:
+      audience.kind === 'staff'
+        ? active.map((p) => ({
+            participantId: p.id,
+            displayName: p.displayName,
+            role: p.role,
+            roomId: p.roomId,
+            online: online.has(p.id),
+            canSpeak: p.canSpeak,
+            speakingMs: p.speakingMs,
+            turns: p.turns,
+          }))
+        : null,
+  };
+}
+
+export function projectMe(state: SessionState, participantId: string): MeView | null {
+  const p = state.participants[participantId];
+  if (!p || p.removed) return null;
+  const mine = state.questionOrder.map((id) => state.questions[id]!).filter((q) => q.authorId === p.id);
+  return {
+    participantId: p.id,
+    role: p.role,
+    displayName: p.displayName,
+    roomId: p.roomId,
+    canSpeak: p.canSpeak,
+    upvoted: state.questionOrder.filter((id) => state.questions[id]!.upvoters.includes(p.id)),
+    myQuestions: mine.map((q) => ({ id: q.id, status: q.status, text: q.text })),
+  };
+}
+
+/** Which view a participant gets: facilitators see every room, everyone else their own. */
+export function audienceOf(role: Role, roomId: string): Audience {
+  return role === 'facilitator' ? { kind: 'staff' } : { kind: 'room', roomId };
+}
