@@ -1,0 +1,88 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { errorHandler, sendError } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { sessionsApi } from './http/sessionsApi.js';
+import { createMetrics } from './metrics.js';
+import { ControlChannel } from './realtime/ControlChannel.js';
+import { SessionRegistry } from './session/SessionRegistry.js';
+import type { EventStore } from './store/EventStore.js';
+import { SqliteEventStore } from './store/SqliteEventStore.js';
+
+export interface Townhall {
+  http: HttpServer;
+  registry: SessionRegistry;
+  store: EventStore;
+  channel: ControlChannel;
+  listen(): Promise<{ port: number; host: string }>;
+  /** Graceful: refuse new work, finish what is in flight, then close everything. */
+  close(): Promise<void>;
+}
+
+/** Wires the adapters around the session core. `main.ts` runs it; tests start as many as they like. */
+export async function createTownhall(config: Config, logger: Logger, store: EventStore = new SqliteEventStore(config.dataDir)): Promise<Townhall> {
+  const metrics = createMetrics();
+  const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery });
+  const loaded = await registry.loadAll();
+  logger.info({ sessions: loaded, dataDir: config.dataDir }, 'sessions restored from the log');
+
+  let ready = false;
+  let draining = false;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(helmet());
+  app.use(express.json({ limit: '256kb' }));
+  app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining }));
+  app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining }));
+  app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
+  app.use(errorHandler(logger));
+
+  const http = createServer(app);
+  const channel = new ControlChannel(http, {
+    registry,
+    logger,
+    metrics,
+    broadcastMs: config.broadcastMs,
+    maxMessageBytes: config.maxMessageBytes,
+    commandsPerSecond: config.commandsPerSecond,
+    commandBurst: config.commandBurst,
+    allowedOrigins: config.allowedOrigins,
+  });
+  // A malformed request line or TLS garbage must not take the process down.
+  http.on('clientError', (_err, socket) => socket.destroy());
+
+  return {
+    http,
+    registry,
+    store,
+    channel,
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => resolve());
+      });
+      ready = true;
+      const { port, address } = http.address() as AddressInfo;
+      logger.info({ port, host: address }, 'listening');
+      return { port, host: address };
+    },
+    async close() {
+      draining = true;
+      channel.startDraining();
+      await registry.drain();
+      registry.dispose();
+      await channel.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      await store.close();
+      logger.info('closed');
+    },
+  };
+}

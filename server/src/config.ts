@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null));
+
+/** Every setting, from the environment, with defaults that run a single node out of the box. */
+const envSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  TOWNHALL_DATA_DIR: z.string().default('./data'),
+  TOWNHALL_PUBLIC_URL: z.string().url().optional(),
+  TOWNHALL_ADMIN_TOKEN: z.string().min(16).optional(),
+  TOWNHALL_ALLOWED_ORIGINS: list,
+  TOWNHALL_SNAPSHOT_EVERY: int(500, 1, 1_000_000),
+  TOWNHALL_BROADCAST_MS: int(50, 0, 5000),
+  TOWNHALL_MAX_MESSAGE_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+  TOWNHALL_COMMANDS_PER_SECOND: int(10, 1, 10_000),
+  TOWNHALL_COMMAND_BURST: int(30, 1, 10_000),
+  TOWNHALL_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${lines}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.TOWNHALL_DATA_DIR),
+    publicUrl: e.TOWNHALL_PUBLIC_URL ?? null,
+    adminToken: e.TOWNHALL_ADMIN_TOKEN ?? null,
+    allowedOrigins: e.TOWNHALL_ALLOWED_ORIGINS,
+    snapshotEvery: e.TOWNHALL_SNAPSHOT_EVERY,
+    broadcastMs: e.TOWNHALL_BROADCAST_MS,
+    maxMessageBytes: e.TOWNHALL_MAX_MESSAGE_BYTES,
+    commandsPerSecond: e.TOWNHALL_COMMANDS_PER_SECOND,
+    commandBurst: e.TOWNHALL_COMMAND_BURST,
+    shutdownTimeoutMs: e.TOWNHALL_SHUTDOWN_TIMEOUT_MS,
+    trustProxy: e.TOWNHALL_TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

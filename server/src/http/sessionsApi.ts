@@ -1,0 +1,102 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { CommandError, ROLES, createSessionSchema, idSchema, joinSessionSchema, type Participant, type Role } from '../../../shared/src/index.js';
+import { hashSecret, sameHash } from '../session/credentials.js';
+import type { SessionHost } from '../session/SessionHost.js';
+import type { SessionRegistry } from '../session/SessionRegistry.js';
+import type { EventStore } from '../store/EventStore.js';
+
+export interface SessionsApiOptions {
+  registry: SessionRegistry;
+  store: EventStore;
+  adminToken: string | null;
+  /** Base for invite links; defaults to the request's own origin. */
+  publicUrl: string | null;
+  isDraining: () => boolean;
+}
+
+function bearer(req: Request): string | null {
+  const m = /^Bearer (.{1,256})$/.exec(req.header('authorization') ?? '');
+  return m ? m[1]! : null;
+}
+
+function hostOf(registry: SessionRegistry, id: unknown): SessionHost {
+  const parsed = idSchema.safeParse(id);
+  const host = parsed.success ? registry.get(parsed.data) : undefined;
+  if (!host) throw new CommandError('NOT_FOUND', 'There is no such session.');
+  return host;
+}
+
+function participantOf(req: Request, host: SessionHost): Participant {
+  const token = bearer(req);
+  const p = token ? host.authenticate(token) : null;
+  if (!p) throw new CommandError('UNAUTHENTICATED', 'A valid participant token is required.');
+  return p;
+}
+
+/** The HTTP side of sessions: create one, read an invite, join, recover your identity, fetch the log. */
+export function sessionsApi(opts: SessionsApiOptions): Router {
+  const router = Router();
+  const base = (req: Request) => opts.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+
+  router.use((_req, _res, next) => {
+    if (opts.isDraining()) throw new CommandError('UNAVAILABLE', 'The server is restarting; please retry.');
+    next();
+  });
+
+  router.post('/sessions', async (req, res) => {
+    if (opts.adminToken) {
+      const token = bearer(req);
+      if (!token || !sameHash(hashSecret(token), hashSecret(opts.adminToken))) {
+        throw new CommandError('UNAUTHENTICATED', 'Creating sessions requires the operator token.');
+      }
+    }
+    const input = createSessionSchema.parse(req.body);
+    const { host, invites } = await opts.registry.create(input);
+    const links = Object.fromEntries(
+      ROLES.map((role) => [role, { invite: invites[role], url: `${base(req)}/join/${host.id}#invite=${invites[role]}` }]),
+    ) as Record<Role, { invite: string; url: string }>;
+    res.status(201).json({ sessionId: host.id, invites: links });
+  });
+
+  // The invite travels in the body, not the URL, so it stays out of access logs.
+  router.post('/sessions/:id/invite', (req, res) => {
+    const host = hostOf(opts.registry, req.params.id);
+    const { invite } = z.strictObject({ invite: z.string().min(1).max(256) }).parse(req.body);
+    const role = host.roleForInvite(invite);
+    if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
+    const { title, question, closedAt } = host.state;
+    res.json({ sessionId: host.id, role, title, question, closed: closedAt !== null });
+  });
+
+  router.post('/sessions/:id/join', async (req, res) => {
+    const host = hostOf(opts.registry, req.params.id);
+    const { invite, displayName } = joinSessionSchema.parse(req.body);
+    const { participant, token } = await host.join(invite, displayName);
+    res.status(201).json({
+      sessionId: host.id,
+      participantId: participant.id,
+      role: participant.role,
+      displayName: participant.displayName,
+      token,
+    });
+  });
+
+  router.get('/sessions/:id/me', (req, res) => {
+    const host = hostOf(opts.registry, req.params.id);
+    const p = participantOf(req, host);
+    res.json({ sessionId: host.id, participantId: p.id, role: p.role, displayName: p.displayName, roomId: p.roomId });
+  });
+
+  // The audit trail: every event with its hash link, one JSON object per line.
+  router.get('/sessions/:id/log', async (req, res) => {
+    const host = hostOf(opts.registry, req.params.id);
+    if (participantOf(req, host).role !== 'facilitator') throw new CommandError('FORBIDDEN', 'Only facilitators may download the log.');
+    const events = await opts.store.readEvents(host.id);
+    res.type('application/x-ndjson');
+    res.setHeader('content-disposition', `attachment; filename="townhall-${host.id}.jsonl"`);
+    res.send(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  });
+
+  return router;
+}

@@ -1,0 +1,247 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import {
+  COMMANDS,
+  COMMAND_NAMES,
+  CommandError,
+  idSchema,
+  isCommandName,
+  projectMe,
+  projectSession,
+  audienceOf,
+  type Ack,
+  type ClientToServerEvents,
+  type CommandName,
+  type ErrorBody,
+  type InterServerEvents,
+  type Role,
+  type ServerToClientEvents,
+} from '../../../shared/src/index.js';
+import type { Metrics } from '../metrics.js';
+import type { SessionHost } from '../session/SessionHost.js';
+import type { SessionRegistry } from '../session/SessionRegistry.js';
+import { Presence } from './Presence.js';
+import { TokenBucket } from './TokenBucket.js';
+import { ViewPublisher, participantRoom } from './ViewPublisher.js';
+
+export interface ControlChannelOptions {
+  registry: SessionRegistry;
+  logger: Logger;
+  broadcastMs: number;
+  maxMessageBytes: number;
+  commandsPerSecond: number;
+  commandBurst: number;
+  /** Browser origins allowed to connect; null means same-origin only. */
+  allowedOrigins: string[] | null;
+  metrics: Metrics;
+}
+
+interface SocketData {
+  sessionId: string;
+  participantId: string;
+  role: Role;
+  bucket: TokenBucket;
+}
+
+type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+const handshakeSchema = z.object({ sessionId: idSchema, token: z.string().min(1).max(256) });
+const requestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const RECENT_LIMIT = 64;
+
+function errorAck(error: ErrorBody): Ack {
+  return { ok: false, error };
+}
+
+function validationError(error: z.ZodError): ErrorBody {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(payload)', message: i.message }));
+  const first = issues[0];
+  return {
+    code: 'VALIDATION_FAILED',
+    message: first ? `Invalid payload: ${first.path} ${first.message}` : 'Invalid payload.',
+    issues,
+  };
+}
+
+function originAllowed(req: IncomingMessage, allowed: string[] | null): boolean {
+  const origin = req.headers.origin;
+  // Non-browser clients send no Origin; they still need a valid credential to get anywhere.
+  if (!origin) return true;
+  if (allowed) return allowed.includes(origin);
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Socket.IO adapter around the session core: authenticates each connection to
+ * one participant of one session, validates and authorises every command, runs it
+ * through the session host, and publishes views.
+ */
+export class ControlChannel {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+  private readonly presence = new Presence();
+  private readonly publishers = new Map<string, ViewPublisher>();
+  private draining = false;
+  /**
+   * Replies to each participant's recent requestIds. Kept per participant, not per
+   * socket, so a command retried after a reconnect is answered, not done twice.
+   */
+  private readonly recent = new Map<string, Map<string, Promise<Ack>>>();
+
+  constructor(
+    httpServer: HttpServer,
+    private readonly opts: ControlChannelOptions,
+  ) {
+    this.io = new Server(httpServer, {
+      serveClient: false,
+      maxHttpBufferSize: opts.maxMessageBytes,
+      allowRequest: (req, cb) => cb(null, originAllowed(req, opts.allowedOrigins)),
+    });
+    opts.registry.onHost((host) => this.attach(host));
+    this.io.use((socket, next) => this.authenticate(socket, next));
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** Refuse new commands; those already running finish. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.publishers.values()) p.dispose();
+    this.io.disconnectSockets(true);
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+  }
+
+  private attach(host: SessionHost): void {
+    const publisher = new ViewPublisher(this.io, host, this.presence, this.opts.broadcastMs);
+    this.publishers.set(host.id, publisher);
+    host.onChange((events) => {
+      for (const e of events) {
+        if (e.type === 'participant.removed') {
+          const room = participantRoom(e.payload.participantId);
+          this.io.to(room).emit('session.notice', { kind: 'removed' });
+          this.io.in(room).disconnectSockets(true);
+        }
+        if (e.type === 'session.closed') this.io.to(`s:${host.id}`).emit('session.notice', { kind: 'session-closed' });
+      }
+    });
+  }
+
+  private authenticate(socket: ControlSocket, next: (err?: Error) => void): void {
+    const refuse = (message: string) => {
+      const err = new Error(message) as Error & { data?: ErrorBody };
+      err.data = { code: 'UNAUTHENTICATED', message };
+      next(err);
+    };
+    const parsed = handshakeSchema.safeParse(socket.handshake.auth);
+    if (!parsed.success) return refuse('A sessionId and token are required.');
+    const host = this.opts.registry.get(parsed.data.sessionId);
+    const participant = host?.authenticate(parsed.data.token);
+    if (!host || !participant) return refuse('This credential is not valid for this session.');
+    socket.data = {
+      sessionId: host.id,
+      participantId: participant.id,
+      role: participant.role,
+      bucket: new TokenBucket(this.opts.commandsPerSecond, this.opts.commandBurst),
+    };
+    next();
+  }
+
+  private onConnection(socket: ControlSocket): void {
+    const { sessionId, participantId } = socket.data;
+    const host = this.opts.registry.get(sessionId)!;
+    const publisher = this.publishers.get(sessionId)!;
+    socket.join([`s:${sessionId}`, participantRoom(participantId), publisher.audienceFor(participantId)]);
+    this.presence.connect(sessionId, participantId);
+    this.opts.metrics.connections.inc();
+    publisher.connected(participantId);
+    this.sendFullState(socket, host);
+
+    for (const name of COMMAND_NAMES) {
+      socket.on(name, (...args: unknown[]) => {
+        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (a: Ack) => void) : null;
+        void this.handle(socket, host, name, args[0]).then((reply) => {
+          this.opts.metrics.commands.inc({ command: name, outcome: reply.ok ? 'ok' : reply.error.code });
+          if (ack) ack(reply);
+          else if (!reply.ok) socket.emit('command.rejected', { event: name, error: reply.error });
+        });
+      });
+    }
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (isCommandName(event)) return;
+      const error: ErrorBody = { code: 'UNKNOWN_COMMAND', message: `Unknown command: ${String(event).slice(0, 64)}` };
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack(errorAck(error));
+      else socket.emit('command.rejected', { event: String(event).slice(0, 64), error });
+    });
+    socket.on('disconnect', () => {
+      this.opts.metrics.connections.dec();
+      const last = this.presence.disconnect(sessionId, participantId);
+      publisher.disconnected(participantId, last);
+    });
+  }
+
+  private sendFullState(socket: ControlSocket, host: SessionHost): void {
+    const state = host.state;
+    const p = state.participants[socket.data.participantId]!;
+    const online = this.presence.online(host.id);
+    socket.emit('session.view', { ...projectSession(state, audienceOf(p.role, p.roomId), online), serverTime: Date.now() });
+    const me = projectMe(state, p.id);
+    if (me) socket.emit('session.me', me);
+  }
+
+  private handle(socket: ControlSocket, host: SessionHost, name: CommandName, raw: unknown): Promise<Ack> {
+    const { role, participantId } = socket.data;
+    if (this.draining) return Promise.resolve(errorAck({ code: 'UNAVAILABLE', message: 'The server is restarting; please retry.' }));
+    if (!socket.data.bucket.take()) return Promise.resolve(errorAck({ code: 'RATE_LIMITED', message: 'Too many commands; slow down.' }));
+    const spec = COMMANDS[name];
+    if (!(spec.roles as readonly Role[]).includes(role)) {
+      return Promise.resolve(errorAck({ code: 'FORBIDDEN', message: `A ${role} may not send ${name}.` }));
+    }
+
+    let payload: unknown = raw === undefined ? {} : raw;
+    let requestId: string | null = null;
+    if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && 'requestId' in payload) {
+      const { requestId: rid, ...rest } = payload as Record<string, unknown>;
+      const parsedId = requestIdSchema.safeParse(rid);
+      if (!parsedId.success) {
+        return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'requestId must be 1-64 letters, digits, - or _.' }));
+      }
+      requestId = parsedId.data;
+      payload = rest;
+    }
+    if (!requestId) return this.run(host, participantId, name, payload, socket);
+    const recent = this.recent.get(participantId) ?? new Map<string, Promise<Ack>>();
+    this.recent.set(participantId, recent);
+    const key = `${name}:${requestId}`;
+    const earlier = recent.get(key);
+    if (earlier) return earlier;
+    const reply = this.run(host, participantId, name, payload, socket);
+    recent.set(key, reply);
+    if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+    return reply;
+  }
+
+  private async run(host: SessionHost, participantId: string, name: CommandName, payload: unknown, socket: ControlSocket): Promise<Ack> {
+    const parsed = COMMANDS[name].schema.safeParse(payload);
+    if (!parsed.success) return errorAck(validationError(parsed.error));
+    try {
+      if (name === 'state.sync') {
+        this.sendFullState(socket, host);
+        return { ok: true, seq: host.state.seq };
+      }
+      const { seq, result } = await host.execute(participantId, name, parsed.data as never);
+      return result === undefined ? { ok: true, seq } : { ok: true, seq, result };
+    } catch (err) {
+      if (err instanceof CommandError) return errorAck(err.toBody());
+      this.opts.logger.error({ err, command: name, sessionId: host.id }, 'command failed');
+      return errorAck({ code: 'INTERNAL', message: 'Something went wrong; nothing was changed.' });
+    }
+  }
+}

@@ -1,0 +1,326 @@
+import {
+  CommandError,
+
+  rankQueue,
+  type CommandName,
+  type CommandPayload,
+  type EventDraft,
+  type Participant,
+  type Room,
+  type SessionState,
+} from '../../../shared/src/index.js';
+
+/**
+ * The decider: given the current state and a validated command from an authorised
+ * role, which events happen. Pure apart from the ids and shuffles it is handed, so
+ * every random choice ends up in the event payload and replay stays deterministic.
+ */
+export interface DecideContext {
+  state: SessionState;
+  actor: Participant;
+  now: number;
+  newId: (prefix: string) => string;
+  newSecret: () => { secret: string; hash: string };
+  shuffle: <T>(items: readonly T[]) => T[];
+}
+
+export interface Decision {
+  events: EventDraft[];
+  result?: unknown;
+}
+
+type Handler<N extends CommandName> = (ctx: DecideContext, payload: CommandPayload<N>) => Decision;
+export type DecidableCommand = Exclude<CommandName, 'state.sync'>;
+
+const MAX_QUESTIONS_PER_PARTICIPANT = 50;
+const MAX_ROOMS = 200;
+
+function fail(code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'RATE_LIMITED', message: string): never {
+  throw new CommandError(code, message);
+}
+
+function roomOf(state: SessionState, roomId: string): Room {
+  return (Object.hasOwn(state.rooms, roomId) && state.rooms[roomId]) || fail('NOT_FOUND', 'There is no such room in this session.');
+}
+
+function participantOf(state: SessionState, participantId: string): Participant {
+  const p = Object.hasOwn(state.participants, participantId) ? state.participants[participantId] : undefined;
+  if (!p || p.removed) fail('NOT_FOUND', 'There is no such participant in this session.');
+  return p;
+}
+
+function queueEntry(room: Room, participantId: string) {
+  return room.queue.find((e) => e.participantId === participantId);
+}
+
+/** Everything that must end before a participant leaves their room or loses the right to speak. */
+function releaseSpeaker(
+  state: SessionState,
+  participantId: string,
+  now: number,
+  reason: 'moved' | 'removed' | 'speaking-revoked',
+): EventDraft[] {
+  const out: EventDraft[] = [];
+  for (const roomId of state.roomOrder) {
+    const room = state.rooms[roomId]!;
+    if (room.floor?.participantId === participantId) {
+      out.push({ type: 'floor.ended', payload: { roomId, participantId, endedAt: now, reason } });
+    }
+    if (queueEntry(room, participantId)) {
+      out.push({ type: 'queue.hand-lowered', payload: { roomId, participantId, reason } });
+    }
+  }
+  return out;
+}
+
+function moveAll(state: SessionState, assignments: Record<string, string>, now: number, shuffled: boolean): EventDraft[] {
+  const changing = Object.fromEntries(Object.entries(assignments).filter(([pid, rid]) => state.participants[pid]!.roomId !== rid));
+  if (Object.keys(changing).length === 0) fail('CONFLICT', 'Everyone is already in those rooms.');
+  return [
+    ...Object.keys(changing).flatMap((pid) => releaseSpeaker(state, pid, now, 'moved')),
+    { type: 'rooms.assigned', payload: { assignments: changing, shuffled } },
+  ];
+}
+
+const handlers: { [N in DecidableCommand]: Handler<N> } = {
+  'queue.raise': ({ state, actor }, { kind }) => {
+    if (!actor.canSpeak) fail('FORBIDDEN', 'Your right to speak has been withdrawn by the facilitator.');
+    const room = roomOf(state, actor.roomId);
+    if (room.floor?.participantId === actor.id) fail('CONFLICT', 'You already have the floor.');
+    if (queueEntry(room, actor.id)?.kind === kind) fail('CONFLICT', 'Your hand is already raised.');
+    return { events: [{ type: 'queue.hand-raised', payload: { roomId: room.id, participantId: actor.id, kind } }] };
+  },
+  'queue.lower': ({ state, actor }) => {
+    const room = roomOf(state, actor.roomId);
+    if (!queueEntry(room, actor.id)) fail('CONFLICT', 'Your hand is not raised.');
+    return { events: [{ type: 'queue.hand-lowered', payload: { roomId: room.id, participantId: actor.id, reason: 'self' } }] };
+  },
+  'queue.remove': ({ state }, { roomId, participantId }) => {
+    const room = roomOf(state, roomId);
+    if (!queueEntry(room, participantId)) fail('NOT_FOUND', 'That person is not in this queue.');
+    return { events: [{ type: 'queue.hand-lowered', payload: { roomId, participantId, reason: 'facilitator' } }] };
+  },
+  'queue.move': ({ state }, { roomId, participantId, position }) => {
+    const room = roomOf(state, roomId);
+    if (!queueEntry(room, participantId)) fail('NOT_FOUND', 'That person is not in this queue.');
+    const clamped = Math.min(position, room.queue.length);
+    return { events: [{ type: 'queue.moved', payload: { roomId, participantId, position: clamped } }] };
+  },
+  'queue.clear': ({ state }, { roomId }) => {
+    const room = roomOf(state, roomId);
+    if (room.queue.length === 0) fail('CONFLICT', 'The queue is already empty.');
+    return { events: [{ type: 'queue.cleared', payload: { roomId } }] };
+  },
+  'queue.setRule': ({ state }, { roomId, rule }) => {
+    const room = roomOf(state, roomId);
+    if ((room.queueRule ?? state.settings.queueRule) === rule && room.queueRule !== null) {
+      fail('CONFLICT', 'That rule is already in force in this room.');
+    }
+    return { events: [{ type: 'queue.rule-set', payload: { roomId, rule } }] };
+  },
+
+  'floor.give': ({ state, now }, { roomId, participantId, seconds }) => {
+    const room = roomOf(state, roomId);
+    if (!room.open) fail('CONFLICT', 'This room has been closed.');
+    let targetId = participantId;
+    if (targetId === undefined) {
+      const head = rankQueue(room.queue, room.queueRule ?? state.settings.queueRule, state.participants)[0];
+      if (!head) fail('CONFLICT', 'The queue is empty.');
+      targetId = head.entry.participantId;
+    }
+    const target = participantOf(state, targetId);
+    if (target.roomId !== roomId) fail('CONFLICT', 'That person is not in this room.');
+    if (target.role !== 'citizen') fail('CONFLICT', 'The floor is given to citizens.');
+    if (!target.canSpeak) fail('CONFLICT', 'That person’s right to speak has been withdrawn.');
+    if (room.floor?.participantId === target.id) fail('CONFLICT', 'That person already has the floor.');
+    const events: EventDraft[] = [];
+    if (room.floor) {
+      events.push({
+        type: 'floor.ended',
+        payload: { roomId, participantId: room.floor.participantId, endedAt: now, reason: 'ended-by-facilitator' },
+      });
+    }
+    if (queueEntry(room, target.id)) {
+      events.push({ type: 'queue.hand-lowered', payload: { roomId, participantId: target.id, reason: 'given-floor' } });
+    }
+    const endsAt = now + (seconds ?? state.settings.turnSeconds) * 1000;
+    const warnAt = Math.max(now, endsAt - state.settings.warnSeconds * 1000);
+    events.push({ type: 'floor.granted', payload: { roomId, participantId: target.id, endsAt, warnAt } });
+    return { events };
+  },
+  'floor.end': ({ state, now }, { roomId }) => {
+    const room = roomOf(state, roomId);
+    if (!room.floor) fail('CONFLICT', 'Nobody has the floor.');
+    return {
+      events: [
+        {
+          type: 'floor.ended',
+          payload: { roomId, participantId: room.floor.participantId, endedAt: now, reason: 'ended-by-facilitator' },
+        },
+      ],
+    };
+  },
+  'floor.yield': ({ state, actor, now }) => {
+    const room = roomOf(state, actor.roomId);
+    if (room.floor?.participantId !== actor.id) fail('CONFLICT', 'You do not have the floor.');
+    return { events: [{ type: 'floor.ended', payload: { roomId: room.id, participantId: actor.id, endedAt: now, reason: 'yielded' } }] };
+  },
+
+  'qa.ask': ({ state, actor, newId }, { text, anonymous }) => {
+    const mine = Object.values(state.questions).filter((q) => q.authorId === actor.id);
+    if (mine.length >= MAX_QUESTIONS_PER_PARTICIPANT) fail('RATE_LIMITED', 'You have asked the maximum number of questions.');
+    if (mine.some((q) => q.text === text && q.roomId === actor.roomId)) fail('CONFLICT', 'You have already asked this question.');
+    const questionId = newId('q');
+    return {
+      events: [
+        {
+          type: 'qa.asked',
+          payload: { roomId: actor.roomId, questionId, authorId: actor.id, anonymous, text, approved: !state.settings.qaPremoderation },
+        },
+      ],
+      result: { questionId },
+    };
+  },
+  'qa.upvote': ({ state, actor }, { questionId }) => {
+    const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
+    // Questions of other rooms, and those not (or no longer) visible, are indistinguishable from absent ones.
+    if (!q || q.roomId !== actor.roomId || q.status === 'pending' || q.status === 'hidden') fail('NOT_FOUND', 'There is no such question.');
+    if (q.upvoters.includes(actor.id)) fail('CONFLICT', 'You have already upvoted this question.');
+    return { events: [{ type: 'qa.upvoted', payload: { questionId, participantId: actor.id } }] };
+  },
+  'qa.unvote': ({ state, actor }, { questionId }) => {
+    const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
+    if (!q || q.roomId !== actor.roomId) fail('NOT_FOUND', 'There is no such question.');
+    if (!q.upvoters.includes(actor.id)) fail('CONFLICT', 'You have not upvoted this question.');
+    return { events: [{ type: 'qa.unvoted', payload: { questionId, participantId: actor.id } }] };
+  },
+  'qa.moderate': ({ state }, { questionId, status }) => {
+    const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
+    if (!q) fail('NOT_FOUND', 'There is no such question.');
+    if (q.status === status) fail('CONFLICT', `The question is already ${status}.`);
+    return { events: [{ type: 'qa.status-set', payload: { questionId, status } }] };
+  },
+
+  'agenda.start': ({ state, now }, { itemId }) => {
+    const item = itemId === undefined ? state.agenda.find((i) => i.status === 'pending') : state.agenda.find((i) => i.id === itemId);
+    if (!item) fail(itemId === undefined ? 'CONFLICT' : 'NOT_FOUND', itemId === undefined ? 'No agenda item is left to start.' : 'There is no such agenda item.');
+    if (item.status === 'active') fail('CONFLICT', 'That item is already running.');
+    const active = state.agenda.find((i) => i.status === 'active');
+    return {
+      events: [
+        ...(active ? [{ type: 'agenda.item-completed' as const, payload: { itemId: active.id } }] : []),
+        { type: 'agenda.item-started', payload: { itemId: item.id, deadline: now + item.minutes * 60_000 } },
+      ],
+    };
+  },
+  'agenda.next': ({ state, now }) => {
+    const activeIndex = state.agenda.findIndex((i) => i.status === 'active');
+    const next = state.agenda.find((i, idx) => idx > activeIndex && i.status === 'pending');
+    if (activeIndex < 0 && !next) fail('CONFLICT', 'No agenda item is left to start.');
+    const events: EventDraft[] = [];
+    if (activeIndex >= 0) events.push({ type: 'agenda.item-completed', payload: { itemId: state.agenda[activeIndex]!.id } });
+    if (next) events.push({ type: 'agenda.item-started', payload: { itemId: next.id, deadline: now + next.minutes * 60_000 } });
+    return { events };
+  },
+  'agenda.extend': ({ state, now }, { minutes }) => {
+    const active = state.agenda.find((i) => i.status === 'active');
+    if (!active) fail('CONFLICT', 'No agenda item is running.');
+    // An item already over its time is extended from now, not from the deadline it missed.
+    const deadline = Math.max(active.deadline ?? now, now) + minutes * 60_000;
+    return { events: [{ type: 'agenda.item-extended', payload: { itemId: active.id, minutes, deadline } }] };
+  },
+  'agenda.complete': ({ state }) => {
+    const active = state.agenda.find((i) => i.status === 'active');
+    if (!active) fail('CONFLICT', 'No agenda item is running.');
+    return { events: [{ type: 'agenda.item-completed', payload: { itemId: active.id } }] };
+  },
+
+  'rooms.create': ({ state }, { count, names }) => {
+    const existing = state.roomOrder.length - 1;
+    if (existing + count > MAX_ROOMS) fail('CONFLICT', `A session can have at most ${MAX_ROOMS} breakout rooms.`);
+    if (names && names.length > count) fail('CONFLICT', 'More names than rooms were given.');
+    const rooms = Array.from({ length: count }, (_, i) => ({
+      roomId: `room-${existing + i + 1}`,
+      name: names?.[i] ?? `Room ${existing + i + 1}`,
+    }));
+    return { events: [{ type: 'rooms.created', payload: { rooms } }], result: { roomIds: rooms.map((r) => r.roomId) } };
+  },
+  'rooms.assign': ({ state, now }, { assignments }) => {
+    const map: Record<string, string> = {};
+    for (const { participantId, roomId } of assignments) {
+      const p = participantOf(state, participantId);
+      if (p.role !== 'citizen') fail('CONFLICT', 'Only citizens are assigned to rooms.');
+      if (!roomOf(state, roomId).open) fail('CONFLICT', 'That room has been closed.');
+      map[participantId] = roomId;
+    }
+    return { events: moveAll(state, map, now, false) };
+  },
+  'rooms.shuffle': ({ state, now, shuffle }) => {
+    const rooms = state.roomOrder.filter((id) => state.rooms[id]!.kind === 'breakout' && state.rooms[id]!.open);
+    if (rooms.length === 0) fail('CONFLICT', 'Create breakout rooms first.');
+    const citizens = shuffle(
+      Object.values(state.participants)
+        .filter((p) => p.role === 'citizen' && !p.removed)
+        .map((p) => p.id),
+    );
+    if (citizens.length === 0) fail('CONFLICT', 'There are no citizens to assign.');
+    const map = Object.fromEntries(citizens.map((pid, i) => [pid, rooms[i % rooms.length]!]));
+    return { events: moveAll(state, map, now, true) };
+  },
+  'rooms.recall': ({ state, now }) => {
+    const open = state.roomOrder.filter((id) => state.rooms[id]!.kind === 'breakout' && state.rooms[id]!.open);
+    if (open.length === 0) fail('CONFLICT', 'No breakout rooms are open.');
+    const ended: EventDraft[] = open.flatMap((roomId) => {
+      const floor = state.rooms[roomId]!.floor;
+      return floor ? [{ type: 'floor.ended' as const, payload: { roomId, participantId: floor.participantId, endedAt: now, reason: 'recalled' as const } }] : [];
+    });
+    return { events: [...ended, { type: 'rooms.recalled', payload: { roomIds: open } }] };
+  },
+
+  'participant.remove': ({ state, actor, now }, { participantId }) => {
+    const target = participantOf(state, participantId);
+    if (target.id === actor.id) fail('CONFLICT', 'You cannot remove yourself.');
+    if (target.role === 'facilitator') fail('FORBIDDEN', 'Facilitators cannot be removed.');
+    return { events: [...releaseSpeaker(state, target.id, now, 'removed'), { type: 'participant.removed', payload: { participantId } }] };
+  },
+  'participant.revokeSpeaking': ({ state, now }, { participantId }) => {
+    const target = participantOf(state, participantId);
+    if (target.role !== 'citizen') fail('CONFLICT', 'Only citizens hold a right to speak.');
+    if (!target.canSpeak) fail('CONFLICT', 'That person’s right to speak is already withdrawn.');
+    return {
+      events: [...releaseSpeaker(state, target.id, now, 'speaking-revoked'), { type: 'participant.speaking-revoked', payload: { participantId } }],
+    };
+  },
+  'participant.restoreSpeaking': ({ state }, { participantId }) => {
+    const target = participantOf(state, participantId);
+    if (target.role !== 'citizen') fail('CONFLICT', 'Only citizens hold a right to speak.');
+    if (target.canSpeak) fail('CONFLICT', 'That person may already speak.');
+    return { events: [{ type: 'participant.speaking-restored', payload: { participantId } }] };
+  },
+
+  'settings.update': ({ state }, { patch }) => {
+    const changes = Object.entries(patch).filter(([k, v]) => state.settings[k as keyof typeof state.settings] !== v);
+    if (changes.length === 0) fail('CONFLICT', 'Those settings are already in force.');
+    return { events: [{ type: 'settings.updated', payload: { patch: Object.fromEntries(changes) } }] };
+  },
+  'invite.rotate': ({ newSecret }, { role }) => {
+    const { secret, hash } = newSecret();
+    return { events: [{ type: 'invite.rotated', payload: { role, inviteHash: hash } }], result: { role, invite: secret } };
+  },
+  'session.close': ({ state, now }) => {
+    const events: EventDraft[] = [];
+    for (const roomId of state.roomOrder) {
+      const floor = state.rooms[roomId]!.floor;
+      if (floor) events.push({ type: 'floor.ended', payload: { roomId, participantId: floor.participantId, endedAt: now, reason: 'ended-by-facilitator' } });
+    }
+    const active = state.agenda.find((i) => i.status === 'active');
+    if (active) events.push({ type: 'agenda.item-completed', payload: { itemId: active.id } });
+    events.push({ type: 'session.closed', payload: {} });
+    return { events };
+  },
+};
+
+export function decide<N extends DecidableCommand>(name: N, ctx: DecideContext, payload: CommandPayload<N>): Decision {
+  return (handlers[name] as Handler<N>)(ctx, payload);
+}
+

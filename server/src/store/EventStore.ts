@@ -1,0 +1,34 @@
+import type { SessionEvent, SessionState } from '../../../shared/src/index.js';
+
+export interface Snapshot {
+  sessionId: string;
+  seq: number;
+  reducerVersion: number;
+  state: SessionState;
+}
+
+/** Another writer appended first: the caller's view of the log is stale. */
+export class AppendConflictError extends Error {
+  constructor(sessionId: string, expectedSeq: number) {
+    super(`session ${sessionId} is not at seq ${expectedSeq}`);
+    this.name = 'AppendConflictError';
+  }
+}
+
+/**
+ * The storage port. The session core only ever talks to this interface, so the
+ * embedded SQLite adapter and a cluster adapter (Redis) are interchangeable.
+ *
+ * `append` resolves only once the events are durable: the caller acknowledges
+ * commands after it, never before. It is conditional on `expectedSeq` so that two
+ * nodes can never interleave writes to one log.
+ */
+export interface EventStore {
+  append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[]): Promise<void>;
+  readEvents(sessionId: string, afterSeq?: number): Promise<SessionEvent[]>;
+  listSessionIds(): Promise<string[]>;
+  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  loadSnapshot(sessionId: string, reducerVersion: number): Promise<Snapshot | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
