@@ -1,0 +1,110 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  ClientToServerEvents,
+  CommandInput,
+  CommandName,
+  MeView,
+  Notice,
+  ServerToClientEvents,
+  SessionView,
+} from '../../shared/src/index.js';
+
+export type ViewWithTime = SessionView & { serverTime: number };
+
+export interface ControlClientOptions {
+  url: string;
+  sessionId: string;
+  token: string;
+  /** Defaults to 10 s; a command that gets no answer in that time rejects. */
+  ackTimeoutMs?: number;
+  /** Passed through to socket.io-client (transports, reconnection, ...). */
+  socket?: Parameters<typeof io>[1];
+}
+
+let counter = 0;
+const newRequestId = () => `${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * A typed client for the control channel, used by the browser app and the tests.
+ * It keeps the latest view and private view, and tags each command with a
+ * requestId so a retry after a reconnect is answered rather than done twice.
+ */
+export class ControlClient {
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  view: ViewWithTime | null = null;
+  me: MeView | null = null;
+  readonly notices: Notice[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly ackTimeoutMs: number;
+
+  constructor(opts: ControlClientOptions) {
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+    this.socket = io(opts.url, {
+      auth: { sessionId: opts.sessionId, token: opts.token },
+      transports: ['websocket'],
+      ...opts.socket,
+    });
+    this.socket.on('session.view', (view) => {
+      // Views can cross in flight; never step back to an older one.
+      if (!this.view || view.seq >= this.view.seq) this.view = view;
+      this.notify();
+    });
+    this.socket.on('session.me', (me) => {
+      this.me = me;
+      this.notify();
+    });
+    this.socket.on('session.notice', (n) => {
+      this.notices.push(n);
+      this.notify();
+    });
+    this.socket.on('disconnect', () => this.notify());
+    this.socket.on('connect_error', () => this.notify());
+  }
+
+  /** Send a command and resolve with the server's ack (errors are acks too, never throws for them). */
+  send<N extends CommandName>(name: N, payload: CommandInput<N>, requestId: string = newRequestId()): Promise<Ack> {
+    const body = { ...(payload as object), requestId };
+    return (this.socket.timeout(this.ackTimeoutMs) as unknown as Socket).emitWithAck(name, body) as Promise<Ack>;
+  }
+
+  /** Resolve once `predicate` holds for the current view and private view. */
+  waitFor(predicate: (c: ControlClient) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    if (predicate(this)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (predicate(this)) {
+          cleanup();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  /** Wait until the view includes everything up to `seq` (as returned in an ack). */
+  caughtUp(seq: number): Promise<void> {
+    return this.waitFor((c) => (c.view?.seq ?? 0) >= seq, 10_000, `view at seq ${seq}`);
+  }
+
+  room(id?: string) {
+    const roomId = id ?? this.me?.roomId;
+    return this.view?.rooms.find((r) => r.id === roomId);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
