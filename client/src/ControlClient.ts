@@ -35,6 +35,8 @@ export class ControlClient {
   view: ViewWithTime | null = null;
   me: MeView | null = null;
   readonly notices: Notice[] = [];
+  /** Why the server refused the last connection attempt, if it did. */
+  connectError: { code: string; message: string } | null = null;
   private readonly waiters = new Set<() => void>();
   private readonly ackTimeoutMs: number;
 
@@ -59,7 +61,13 @@ export class ControlClient {
       this.notify();
     });
     this.socket.on('disconnect', () => this.notify());
-    this.socket.on('connect_error', () => this.notify());
+    this.socket.on('connect', () => {
+      this.connectError = null;
+    });
+    this.socket.on('connect_error', (err: Error & { data?: { code: string; message: string } }) => {
+      this.connectError = err.data ?? { code: 'UNAVAILABLE', message: err.message };
+      this.notify();
+    });
   }
 
   /** Send a command and resolve with the server's ack (errors are acks too, never throws for them). */

@@ -51,7 +51,11 @@ export async function join(url: string, session: CreatedSession, role: Role, dis
 /** A connected control-channel client that has received its first view. */
 export async function connect(url: string, who: { sessionId: string; token: string }, opts: { reconnection?: boolean } = {}): Promise<ControlClient> {
   const client = new ControlClient({ url, sessionId: who.sessionId, token: who.token, socket: { reconnection: opts.reconnection ?? false } });
-  await client.waitFor((c) => c.view !== null && c.me !== null, 10_000, 'first view');
+  await client.waitFor((c) => (c.view !== null && c.me !== null) || c.connectError !== null, 10_000, 'first view');
+  if (client.connectError) {
+    client.close();
+    throw Object.assign(new Error(`connection refused: ${client.connectError.code}`), { code: client.connectError.code });
+  }
   return client;
 }
 
