@@ -18,7 +18,10 @@ export function dueTimerEvents(state: SessionState, now: number): EventDraft[] {
     }
     if (floor.endsAt <= now) {
       if (state.settings.onTurnExpiry === 'end') {
-        out.push({ type: 'floor.ended', payload: { roomId, participantId, endedAt: floor.endsAt, reason: 'expired' } });
+        // A turn already flagged as overrun was allowed to go on (the rule was 'flag' then), so
+        // it ends now; cutting it back to endsAt would erase speaking time that really happened.
+        const endedAt = floor.overran ? Math.max(now, floor.endsAt) : floor.endsAt;
+        out.push({ type: 'floor.ended', payload: { roomId, participantId, endedAt, reason: 'expired' } });
       } else if (!floor.overran) {
         out.push({ type: 'floor.overran', payload: { roomId, participantId } });
       }

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { pino } from 'pino';
+import { SessionHost } from '../server/src/session/SessionHost.js';
+import { SqliteEventStore } from '../server/src/store/SqliteEventStore.js';
+import { createSessionSchema, type SessionEvent } from '../shared/src/index.js';
+import { sessionInput } from './helpers/fixtures.js';
+import { removeDir, tempDataDir } from './helpers/server.js';
+
+/** The session host on a real SQLite file with a clock we control, so agenda and turn timers need no waiting. */
+describe('session host timers and restarts', () => {
+  const dirs: string[] = [];
+  const stores: SqliteEventStore[] = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+    for (const d of dirs.splice(0)) removeDir(d);
+  });
+
+  function setup(settings: Record<string, unknown> = {}) {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const store = new SqliteEventStore(dir);
+    stores.push(store);
+    const clock = { now: 1_800_000_000_000 };
+    const opts = { store, logger: pino({ level: 'silent' }), snapshotEvery: 1000, now: () => clock.now };
+    const input = createSessionSchema.parse(sessionInput({ settings: { queueRule: 'first-come-first-served', turnSeconds: 60, warnSeconds: 10, ...settings } }));
+    return { store, clock, opts, input };
+  }
+
+  async function populated(settings: Record<string, unknown> = {}) {
+    const env = setup(settings);
+    const { host, invites } = await SessionHost.create(env.input, env.opts);
+    const fac = await host.join(invites.facilitator, 'Mariam Haddad');
+    const cit = await host.join(invites.citizen, 'Øystein Berg');
+    return { ...env, host, invites, fac: fac.participant.id, cit: cit.participant.id };
+  }
+
+  test('an agenda item that runs past its time box is flagged once, and again after an extension runs out', async () => {
+    const { host, clock, fac, store } = await populated();
+    await host.execute(fac, 'agenda.start', {});
+    const item = host.state.agenda[0]!;
+    clock.now = item.deadline! - 1;
+    await host.tick();
+    expect(host.state.agenda[0]!.overran).toBe(false);
+    clock.now = item.deadline!;
+    await host.tick();
+    await host.tick();
+    expect(host.state.agenda[0]!.overran).toBe(true);
+    await host.execute(fac, 'agenda.extend', { minutes: 2 });
+    expect(host.state.agenda[0]!).toMatchObject({ overran: false, deadline: clock.now + 120_000 });
+    clock.now += 120_000;
+    await host.tick();
+    const events = await store.readEvents(host.id);
+    expect(events.filter((e) => e.type === 'agenda.item-overran').map((e) => e.actor)).toEqual([{ kind: 'system' }, { kind: 'system' }]);
+    host.dispose();
+  });
+
+  test('in "flag" mode an expired turn keeps going and is flagged as overrun, once', async () => {
+    const { host, clock, fac, cit, store } = await populated({ onTurnExpiry: 'flag' });
+    await host.execute(fac, 'floor.give', { roomId: 'plenary', participantId: cit });
+    const floor = host.state.rooms.plenary!.floor!;
+    clock.now = floor.warnAt;
+    await host.tick();
+    expect(host.state.rooms.plenary!.floor).toMatchObject({ warned: true, overran: false });
+    clock.now = floor.endsAt + 5000;
+    await host.tick();
+    await host.tick();
+    expect(host.state.rooms.plenary!.floor).toMatchObject({ participantId: cit, overran: true });
+    await host.execute(fac, 'floor.end', { roomId: 'plenary' });
+    expect(host.state.turns.at(-1)).toMatchObject({ overran: true, reason: 'ended-by-facilitator', endedAt: floor.endsAt + 5000 });
+    expect(host.state.participants[cit]!.speakingMs).toBe(65_000);
+    const types = (await store.readEvents(host.id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'floor.overran')).toHaveLength(1);
+    host.dispose();
+  });
+
+  test('a turn that expired while the server was down ends at its deadline on restart, not at restart time', async () => {
+    const { host, clock, fac, cit, opts } = await populated();
+    await host.execute(fac, 'floor.give', { roomId: 'plenary', participantId: cit, seconds: 30 });
+    const endsAt = host.state.rooms.plenary!.floor!.endsAt;
+    host.dispose();
+    clock.now = endsAt + 3_600_000;
+    const reloaded = await SessionHost.load(host.id, opts);
+    await reloaded.tick();
+    expect(reloaded.state.rooms.plenary!.floor).toBeNull();
+    expect(reloaded.state.turns.at(-1)).toMatchObject({ participantId: cit, endedAt: endsAt, reason: 'expired' });
+    expect(reloaded.state.participants[cit]!.speakingMs).toBe(30_000);
+    reloaded.dispose();
+  });
+
+  test('joining needs a valid invite and yields a distinct identity per joiner; a rotated invite stops working', async () => {
+    const { host, invites, fac } = await populated();
+    await expect(host.join('inv_not-a-real-invite-at-all', 'Zoë')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    const a = await host.join(invites.citizen, 'Zoë Lefèvre');
+    const b = await host.join(invites.citizen, 'Zoë Lefèvre');
+    expect(a.participant.id).not.toBe(b.participant.id);
+    expect(a.token).not.toBe(b.token);
+    expect(host.authenticate(a.token)!.id).toBe(a.participant.id);
+    expect(a.token.length).toBeGreaterThanOrEqual(43);
+    const rotated = await host.execute(fac, 'invite.rotate', { role: 'citizen' });
+    const fresh = (rotated.result as { invite: string }).invite;
+    await expect(host.join(invites.citizen, 'Late')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await host.join(fresh, 'Late')).participant.role).toBe('citizen');
+    // Existing identities are untouched by the rotation.
+    expect(host.authenticate(a.token)).not.toBeNull();
+    host.dispose();
+  });
+
+  test('a full session refuses joins, and a closed session refuses joins and commands', async () => {
+    const { host, invites, fac, cit } = await populated({ maxParticipants: 3 });
+    await host.join(invites.observer, 'Local newspaper');
+    await expect(host.join(invites.citizen, 'One too many')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await host.execute(fac, 'floor.give', { roomId: 'plenary', participantId: cit });
+    const closed = await host.execute(fac, 'session.close', {});
+    expect(closed.seq).toBe(host.state.seq);
+    expect(host.state.closedAt).not.toBeNull();
+    expect(host.state.rooms.plenary!.floor).toBeNull();
+    await expect(host.execute(cit, 'queue.raise', { kind: 'normal' })).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+    await expect(host.join(invites.facilitator, 'Another')).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
+    host.dispose();
+  });
+
+  test('a stale writer is refused with CONFLICT and catches up instead of forking the log', async () => {
+    const { host, opts, fac, cit } = await populated();
+    // A second host on the same log stands in for a second node.
+    const other = await SessionHost.load(host.id, opts);
+    await other.execute(cit, 'queue.raise', { kind: 'normal' });
+    await expect(host.execute(fac, 'agenda.start', {})).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(host.state.seq).toBe(other.state.seq);
+    expect(host.state.rooms.plenary!.queue.map((e) => e.participantId)).toEqual([cit]);
+    await host.execute(fac, 'agenda.start', {});
+    const log: SessionEvent[] = await opts.store.readEvents(host.id);
+    expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+    host.dispose();
+    other.dispose();
+  });
+});
