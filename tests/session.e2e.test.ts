@@ -42,11 +42,11 @@ describe('a scripted session', () => {
 
   test('joining: everyone is present, online, in the plenary, under their own identity', async () => {
     await fac.client.waitFor((c) => c.view!.participants!.filter((p) => p.online).length === 5, 5000, 'all online');
-    await c1.client.waitFor((c) => c.room()!.members.filter((m) => m.online).length === 5, 5000, 'all online for c1');
+    await c1.client.waitFor((c) => c.members().filter((m) => m.online).length === 5, 5000, 'all online for c1');
     const ids = new Set([fac, c1, c2, c3, obs].map((m) => m.participantId));
     expect(ids.size).toBe(5);
     expect(c2.client.me).toMatchObject({ participantId: c2.participantId, role: 'citizen', displayName: names.c2, roomId: 'plenary', canSpeak: true });
-    const members = plenary(c1).members;
+    const members = c1.client.members('plenary');
     expect(members.map((m) => m.displayName).sort()).toEqual([assembly.facilitators[0], names.c1, names.c2, names.c3, assembly.observers[0]].sort());
     expect(members.every((m) => m.online)).toBe(true);
     // Only facilitators get the participant list with speaking-time accounting.
@@ -83,7 +83,7 @@ describe('a scripted session', () => {
     expect(mine.reason).toEqual({ code: 'speaking-time', speakingMs: 0 });
     expect(plenary(c2).queue[0]!.reason).toEqual({ code: 'point-of-order' });
     expect(plenary(c2).rule).toBe('least-speaking-time-first');
-    expect(plenary(obs).members.find((m) => m.participantId === c3.participantId)!.handUp).toBe('point-of-order');
+    expect(plenary(obs).queue.find((e) => e.participantId === c3.participantId)!.kind).toBe('point-of-order');
   });
 
   test('floor: next speaker, yield, chosen speaker, end; speaking time is accounted', async () => {
@@ -242,6 +242,10 @@ describe('a scripted session', () => {
     expect(c1.client.view!.rooms.map((r) => r.id)).toEqual(['room-1']);
     expect(queueOf(fac)).not.toContain(c1.participantId);
     expect(c2.client.view!.rooms.map((r) => r.id)).toEqual(['plenary']);
+    // Rosters follow the move: c1 sees only its breakout room's members; the plenary no longer lists c1.
+    await c1.client.waitFor((c) => c.roster!.members.every((m) => m.roomId === 'room-1'), 5000, 'breakout roster');
+    expect(c1.client.roster!.members.map((m) => m.participantId)).toEqual([c1.participantId]);
+    await c2.client.waitFor((c) => !c.roster!.members.some((m) => m.participantId === c1.participantId), 5000, 'plenary roster');
 
     await sync(ok(await c1.client.send('queue.raise', { kind: 'normal' })));
     expect(queueOf(c1, 'room-1')).toEqual([c1.participantId]);

@@ -6,6 +6,7 @@ import type {
   CommandName,
   MeView,
   Notice,
+  RosterView,
   ServerToClientEvents,
   SessionView,
 } from '../../shared/src/index.js';
@@ -34,6 +35,7 @@ export class ControlClient {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   view: ViewWithTime | null = null;
   me: MeView | null = null;
+  roster: RosterView | null = null;
   readonly notices: Notice[] = [];
   /** Why the server refused the last connection attempt, if it did. */
   connectError: { code: string; message: string } | null = null;
@@ -50,6 +52,10 @@ export class ControlClient {
     this.socket.on('session.view', (view) => {
       // Views can cross in flight; never step back to an older one.
       if (!this.view || view.seq >= this.view.seq) this.view = view;
+      this.notify();
+    });
+    this.socket.on('session.roster', (roster) => {
+      this.roster = roster;
       this.notify();
     });
     this.socket.on('session.me', (me) => {
@@ -101,6 +107,12 @@ export class ControlClient {
   /** Wait until the view includes everything up to `seq` (as returned in an ack). */
   caughtUp(seq: number): Promise<void> {
     return this.waitFor((c) => (c.view?.seq ?? 0) >= seq, 10_000, `view at seq ${seq}`);
+  }
+
+  /** Members of a room, from the roster. */
+  members(roomId?: string) {
+    const id = roomId ?? this.me?.roomId;
+    return this.roster?.members.filter((m) => m.roomId === id) ?? [];
   }
 
   room(id?: string) {

@@ -1,6 +1,6 @@
 import type { CommandInput, CommandName } from './commands.js';
 import type { ErrorBody } from './errors.js';
-import type { MeView, SessionView } from './view.js';
+import type { MeView, RosterView, SessionView } from './view.js';
 
 export type Ack<R = unknown> = { ok: true; seq: number; result?: R } | { ok: false; error: ErrorBody };
 
@@ -18,6 +18,8 @@ export type Notice =
 export interface ServerToClientEvents {
   /** The full view for this participant's audience; sent on connect and after every change. */
   'session.view': (view: SessionView & { serverTime: number }) => void;
+  /** Who is in the rooms this participant sees, and who is online; sent on connect and when it changes. */
+  'session.roster': (roster: RosterView) => void;
   /** What is private to this participant. */
   'session.me': (me: MeView) => void;
   'session.notice': (notice: Notice) => void;

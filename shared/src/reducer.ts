@@ -288,8 +288,29 @@ export function reduce(state: SessionState | null, event: SessionEvent): Session
   });
 }
 
+/**
+ * Fold many events at once. Same result as reducing them one by one, but in a
+ * single immer draft, so a long replay does not copy-and-freeze per event.
+ */
 export function replay(events: Iterable<SessionEvent>, from: SessionState | null = null): SessionState | null {
   let state = from;
-  for (const e of events) state = reduce(state, e);
+  let batch: SessionEvent[] = [];
+  const flush = () => {
+    if (batch.length === 0 || !state) return;
+    const pending = batch;
+    batch = [];
+    state = produce(state, (s) => {
+      for (const e of pending) {
+        apply(s, e);
+        s.seq = e.seq;
+        s.head = e.hash;
+      }
+    });
+  };
+  for (const e of events) {
+    if (!state) state = reduce(null, e);
+    else batch.push(e);
+  }
+  flush();
   return state;
 }

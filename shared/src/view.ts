@@ -13,8 +13,18 @@ export interface MemberView {
   participantId: string;
   displayName: string;
   role: Role;
+  roomId: string;
   online: boolean;
-  handUp: HandKind | null;
+}
+
+/**
+ * Who is where, and who is online. Sent apart from the view, and only when it
+ * changes: in a plenary of thousands the roster dwarfs everything else, while the
+ * queue and floor change far more often. Raised hands are in the queue.
+ */
+export interface RosterView {
+  seq: number;
+  members: MemberView[];
 }
 
 export interface QueueEntryView {
@@ -53,7 +63,6 @@ export interface RoomView {
     overran: boolean;
   } | null;
   questions: QuestionView[];
-  members: MemberView[];
 }
 
 export interface ParticipantStatsView {
@@ -93,11 +102,10 @@ export interface MeView {
   myQuestions: { id: string; status: QuestionStatus; text: string }[];
 }
 
-function roomView(state: SessionState, roomId: string, audience: Audience, online: ReadonlySet<string>): RoomView {
+function roomView(state: SessionState, roomId: string, audience: Audience): RoomView {
   const room = state.rooms[roomId]!;
   const rule = room.queueRule ?? state.settings.queueRule;
   const name = (id: string) => state.participants[id]?.displayName ?? '';
-  const hands = new Map(room.queue.map((e) => [e.participantId, e.kind]));
   const staff = audience.kind === 'staff';
   return {
     id: room.id,
@@ -135,15 +143,6 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         upvotes: q.upvoters.length,
         askedAt: q.askedAt,
       })),
-    members: Object.values(state.participants)
-      .filter((p) => !p.removed && p.roomId === roomId)
-      .map((p) => ({
-        participantId: p.id,
-        displayName: p.displayName,
-        role: p.role,
-        online: online.has(p.id),
-        handUp: hands.get(p.id) ?? null,
-      })),
   };
 }
 
@@ -162,7 +161,7 @@ export function projectSession(state: SessionState, audience: Audience, online: 
       .map((id) => state.rooms[id]!)
       .filter((r) => r.open)
       .map((r) => ({ id: r.id, name: r.name, kind: r.kind, memberCount: active.filter((p) => p.roomId === r.id).length })),
-    rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience, online)),
+    rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience)),
     participants:
       audience.kind === 'staff'
         ? active.map((p) => ({
@@ -176,6 +175,15 @@ export function projectSession(state: SessionState, audience: Audience, online: 
             turns: p.turns,
           }))
         : null,
+  };
+}
+
+export function projectRoster(state: SessionState, audience: Audience, online: ReadonlySet<string>): RosterView {
+  return {
+    seq: state.seq,
+    members: Object.values(state.participants)
+      .filter((p) => !p.removed && (audience.kind === 'staff' || p.roomId === audience.roomId))
+      .map((p) => ({ participantId: p.id, displayName: p.displayName, role: p.role, roomId: p.roomId, online: online.has(p.id) })),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   idSchema,
   isCommandName,
   projectMe,
+  projectRoster,
   projectSession,
   audienceOf,
   type Ack,
@@ -191,7 +192,9 @@ export class ControlChannel {
     const state = host.state;
     const p = state.participants[socket.data.participantId]!;
     const online = this.presence.online(host.id);
-    socket.emit('session.view', { ...projectSession(state, audienceOf(p.role, p.roomId), online), serverTime: Date.now() });
+    const audience = audienceOf(p.role, p.roomId);
+    socket.emit('session.view', { ...projectSession(state, audience, online), serverTime: Date.now() });
+    socket.emit('session.roster', projectRoster(state, audience, online));
     const me = projectMe(state, p.id);
     if (me) socket.emit('session.me', me);
   }

@@ -1,5 +1,13 @@
 import type { Server } from 'socket.io';
-import { audienceOf, projectMe, projectSession, type Audience, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import {
+  audienceOf,
+  projectMe,
+  projectRoster,
+  projectSession,
+  type Audience,
+  type SessionEvent,
+  type SessionState,
+} from '../../../shared/src/index.js';
 import type { SessionHost } from '../session/SessionHost.js';
 import type { Presence } from './Presence.js';
 
@@ -41,6 +49,8 @@ export class ViewPublisher {
   /** Where each connected participant's sockets currently listen. */
   private readonly joined = new Map<string, string>();
   private readonly lastMe = new Map<string, string>();
+  /** The roster last sent to each audience room, to send it again only when it changes. */
+  private readonly lastRoster = new Map<string, string>();
 
   constructor(
     private readonly io: Server,
@@ -100,6 +110,9 @@ export class ViewPublisher {
         this.io.in(participantRoom(pid)).socketsLeave(room);
         this.io.in(participantRoom(pid)).socketsJoin(want);
         this.joined.set(pid, want);
+        // Newcomers to an audience need its roster even if it does not change in this flush.
+        const roster = projectRoster(state, audienceOf(p.role, p.roomId), online);
+        this.io.to(participantRoom(pid)).emit('session.roster', roster);
       }
     }
 
@@ -113,6 +126,12 @@ export class ViewPublisher {
     }
     for (const [room, audience] of audiences) {
       this.io.to(room).emit('session.view', { ...projectSession(state, audience, online), serverTime });
+      const roster = projectRoster(state, audience, online);
+      const text = JSON.stringify(roster.members);
+      if (this.lastRoster.get(room) !== text) {
+        this.lastRoster.set(room, text);
+        this.io.to(room).emit('session.roster', roster);
+      }
     }
 
     const targets = this.dirtyAllMe ? [...this.joined.keys()] : [...this.dirtyMe].filter((id) => this.joined.has(id));

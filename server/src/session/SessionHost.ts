@@ -8,6 +8,7 @@ import {
   dueTimerEvents,
   nextTimerAt,
   reduce,
+  replay,
   type Actor,
   type CommandPayload,
   type CreateSessionInput,
@@ -103,8 +104,7 @@ export class SessionHost {
     if (snapshot && events[0] && events[0].prevHash !== snapshot.state.head) {
       throw new Error(`session ${sessionId}: log does not continue from its snapshot`);
     }
-    let state = snapshot?.state ?? null;
-    for (const e of events) state = reduce(state, e);
+    const state = replay(events, snapshot?.state ?? null);
     if (!state) throw new Error(`session ${sessionId} has no events`);
     const host = new SessionHost(state, opts);
     host.sinceSnapshot = events.length;
@@ -211,18 +211,14 @@ export class SessionHost {
       this.opts.logger.error({ err, sessionId: this.id }, 'append failed');
       throw new CommandError('UNAVAILABLE', 'The session could not be saved; nothing was changed.');
     }
-    let state = this.current;
-    for (const e of events) state = reduce(state, e);
-    this.current = state;
+    this.current = replay(events, this.current)!;
     this.afterApply(events);
-    return state.seq;
+    return this.current.seq;
   }
 
   private async catchUp(): Promise<void> {
     const events = await this.opts.store.readEvents(this.id, this.current.seq);
-    let state = this.current;
-    for (const e of events) state = reduce(state, e);
-    this.current = state;
+    this.current = replay(events, this.current)!;
     this.afterApply(events);
   }
 
