@@ -152,10 +152,12 @@ export class SessionHost {
       const actor = this.current.participants[participantId];
       if (!actor || actor.removed) throw new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.');
       if (this.current.closedAt !== null) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+      // One clock reading per command: the deadlines it decides and the time it is stamped with agree.
+      const now = this.now();
       const decision = decide(name, {
         state: this.current,
         actor,
-        now: this.now(),
+        now,
         newId,
         newSecret: () => {
           const secret = newSecret('inv');
@@ -163,7 +165,7 @@ export class SessionHost {
         },
         shuffle,
       }, payload);
-      const seq = await this.commit({ kind: 'participant', participantId, role: actor.role }, decision.events);
+      const seq = await this.commit({ kind: 'participant', participantId, role: actor.role }, decision.events, now);
       return decision.result === undefined ? { seq } : { seq, result: decision.result };
     });
   }
@@ -171,8 +173,9 @@ export class SessionHost {
   /** Fire whatever the clock has made due: turn warnings and expiries, agenda overruns. */
   tick(): Promise<number> {
     return this.serial(async () => {
-      const due = dueTimerEvents(this.current, this.now());
-      if (due.length) return this.commit({ kind: 'system' }, due);
+      const now = this.now();
+      const due = dueTimerEvents(this.current, now);
+      if (due.length) return this.commit({ kind: 'system' }, due, now);
       this.schedule();
       return this.current.seq;
     });
@@ -197,9 +200,9 @@ export class SessionHost {
   }
 
   /** Store first, then apply: state never runs ahead of what is durable. */
-  private async commit(actor: Actor, drafts: readonly EventDraft[]): Promise<number> {
+  private async commit(actor: Actor, drafts: readonly EventDraft[], at: number = this.now()): Promise<number> {
     if (drafts.length === 0) return this.current.seq;
-    const events = seal(this.id, this.current, drafts, actor, this.now());
+    const events = seal(this.id, this.current, drafts, actor, at);
     try {
       await this.opts.store.append(this.id, this.current.seq, events);
     } catch (err) {
