@@ -142,4 +142,30 @@ describe('durability', () => {
     expect(after).toEqual(replay(events));
     await b.stop();
   });
+
+  test('a log altered behind the server’s back is refused at start, and the other sessions are still served', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const a = await startServer({ dataDir });
+    const good = await createSession(a.url);
+    const bad = await createSession(a.url);
+    const goodFac = await join(a.url, good, 'facilitator', 'Mariam Haddad');
+    const badFac = await join(a.url, bad, 'facilitator', 'Mariam Haddad');
+    await join(a.url, bad, 'citizen', 'Tomás O’Connor');
+    await a.stop();
+
+    const db = new Database(joinPath(dataDir, 'townhall.sqlite'));
+    const row = db.prepare("SELECT seq, body FROM events WHERE session_id = ? AND type = 'participant.joined' ORDER BY seq DESC").get(bad.sessionId) as { seq: number; body: string };
+    const edited = JSON.parse(row.body) as SessionEvent & { payload: { displayName: string } };
+    edited.payload.displayName = 'Someone else';
+    db.prepare('UPDATE events SET body = ? WHERE session_id = ? AND seq = ?').run(JSON.stringify(edited), bad.sessionId, row.seq);
+    db.close();
+
+    const b = await startServer({ dataDir });
+    expect(b.townhall.registry.get(bad.sessionId)).toBeUndefined();
+    expect((await api(b.url, `/api/sessions/${bad.sessionId}/me`, { token: badFac.token })).status).toBe(404);
+    expect((await api(b.url, `/api/sessions/${good.sessionId}/me`, { token: goodFac.token })).status).toBe(200);
+    expect((await api(b.url, '/readyz')).status).toBe(200);
+    await b.stop();
+  });
 });

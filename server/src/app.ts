@@ -27,8 +27,8 @@ export interface Townhall {
 export async function createTownhall(config: Config, logger: Logger, store: EventStore = new SqliteEventStore(config.dataDir)): Promise<Townhall> {
   const metrics = createMetrics();
   const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery });
-  const loaded = await registry.loadAll();
-  logger.info({ sessions: loaded, dataDir: config.dataDir }, 'sessions restored from the log');
+  const { loaded, failed } = await registry.loadAll();
+  logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
 
   let ready = false;
   let draining = false;

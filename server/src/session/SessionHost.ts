@@ -19,7 +19,7 @@ import {
   type SessionState,
 } from '../../../shared/src/index.js';
 import { AppendConflictError, type EventStore } from '../store/EventStore.js';
-import { GENESIS_HASH, seal } from './chain.js';
+import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
 import { decide, type DecidableCommand } from './decide.js';
 
@@ -101,9 +101,9 @@ export class SessionHost {
   static async load(sessionId: string, opts: SessionHostOptions): Promise<SessionHost> {
     const snapshot = await opts.store.loadSnapshot(sessionId, REDUCER_VERSION);
     const events = await opts.store.readEvents(sessionId, snapshot?.seq ?? 0);
-    if (snapshot && events[0] && events[0].prevHash !== snapshot.state.head) {
-      throw new Error(`session ${sessionId}: log does not continue from its snapshot`);
-    }
+    // Refuse to serve a log that was altered behind our back: its history can no longer be vouched for.
+    const check = verifyChain(events, snapshot ? { seq: snapshot.seq, head: snapshot.state.head } : undefined);
+    if (!check.ok) throw new Error(`session ${sessionId}: log fails verification at seq ${check.seq}: ${check.reason}`);
     const state = replay(events, snapshot?.state ?? null);
     if (!state) throw new Error(`session ${sessionId} has no events`);
     const host = new SessionHost(state, opts);

@@ -1,4 +1,4 @@
-import type { Role, CreateSessionInput } from '../../../shared/src/index.js';
+import type { CreateSessionInput, Role } from '../../../shared/src/index.js';
 import { SessionHost, type SessionHostOptions } from './SessionHost.js';
 
 /** Every session this node serves, rebuilt from the store on start. */
@@ -8,11 +8,18 @@ export class SessionRegistry {
 
   constructor(private readonly opts: SessionHostOptions) {}
 
-  async loadAll(): Promise<number> {
+  /** Load every session; one that cannot be loaded is logged and left out, so it cannot take the others down. */
+  async loadAll(): Promise<{ loaded: number; failed: string[] }> {
+    const failed: string[] = [];
     for (const id of await this.opts.store.listSessionIds()) {
-      this.add(await SessionHost.load(id, this.opts));
+      try {
+        this.add(await SessionHost.load(id, this.opts));
+      } catch (err) {
+        this.opts.logger.error({ err, sessionId: id }, 'session could not be loaded; it will not be served');
+        failed.push(id);
+      }
     }
-    return this.hosts.size;
+    return { loaded: this.hosts.size, failed };
   }
 
   async create(input: CreateSessionInput): Promise<{ host: SessionHost; invites: Record<Role, string> }> {

@@ -45,10 +45,13 @@ export function seal(
 
 export type ChainCheck = { ok: true; count: number; head: string } | { ok: false; seq: number; reason: string };
 
-/** Check a whole log: contiguous sequence numbers, each hash correct, each link to its predecessor. */
-export function verifyChain(events: Iterable<SessionEvent>): ChainCheck {
-  let expectedSeq = 1;
-  let prev = GENESIS_HASH;
+/**
+ * Check a log: contiguous sequence numbers, each hash correct, each link to its
+ * predecessor. `from` checks a tail that continues a known head (a snapshot's).
+ */
+export function verifyChain(events: Iterable<SessionEvent>, from: { seq: number; head: string } = { seq: 0, head: GENESIS_HASH }): ChainCheck {
+  let expectedSeq = from.seq + 1;
+  let prev = from.head;
   let sessionId: string | null = null;
   for (const e of events) {
     if (e.seq !== expectedSeq) return { ok: false, seq: e.seq, reason: `expected seq ${expectedSeq}, found ${e.seq}` };
@@ -60,5 +63,5 @@ export function verifyChain(events: Iterable<SessionEvent>): ChainCheck {
     prev = hash;
     expectedSeq += 1;
   }
-  return { ok: true, count: expectedSeq - 1, head: prev };
+  return { ok: true, count: expectedSeq - 1 - from.seq, head: prev };
 }
