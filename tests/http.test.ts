@@ -45,8 +45,10 @@ describe('HTTP API', () => {
     expect(info.status).toBe(200);
     expect(info.body).toMatchObject({ sessionId: s.sessionId, role: 'observer', title: sessionInput().title, closed: false });
     expect(JSON.stringify(info.body)).not.toContain('inv_');
-    const wrong = await api(server.url, `/api/sessions/${s.sessionId}/invite`, { body: { invite: 'inv_wrong' } });
+    const wrong = await api(server.url, `/api/sessions/${s.sessionId}/invite`, { body: { invite: `inv_${'x'.repeat(43)}` } });
     expect(wrong.status).toBe(401);
+    const malformed = await api(server.url, `/api/sessions/${s.sessionId}/invite`, { body: { invite: 'short' } });
+    expect(malformed.status).toBe(400);
     const unknown = await api(server.url, '/api/sessions/s_doesnotexist/invite', { body: { invite: s.invites.observer!.invite } });
     expect(unknown.status).toBe(404);
     const hostileId = await api(server.url, `/api/sessions/${encodeURIComponent('../../etc/passwd')}/invite`, { body: { invite: 'x' } });

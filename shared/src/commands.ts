@@ -23,7 +23,8 @@ export const COMMANDS = {
     schema: z.strictObject({ roomId, participantId, position: z.number().int().min(1).max(100_000) }),
   },
   'queue.clear': { roles: ['facilitator'], schema: z.strictObject({ roomId }) },
-  'queue.setRule': { roles: ['facilitator'], schema: z.strictObject({ roomId, rule: queueRuleSchema }) },
+  /** rule null: the room goes back to following the session's rule. */
+  'queue.setRule': { roles: ['facilitator'], schema: z.strictObject({ roomId, rule: queueRuleSchema.nullable() }) },
 
   'floor.give': {
     roles: ['facilitator'],
@@ -57,7 +58,8 @@ export const COMMANDS = {
   'rooms.assign': {
     roles: ['facilitator'],
     schema: z.strictObject({
-      assignments: z.array(z.strictObject({ participantId, roomId })).min(1).max(10_000),
+      // ~54 bytes each: 1 000 fit comfortably in the default 64 KiB message cap.
+      assignments: z.array(z.strictObject({ participantId, roomId })).min(1).max(1000),
     }),
   },
   'rooms.shuffle': { roles: ['facilitator'], schema: empty },

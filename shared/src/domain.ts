@@ -63,7 +63,7 @@ export type CreateSessionInput = z.infer<typeof createSessionSchema>;
 export const displayNameSchema = line(80);
 
 export const joinSessionSchema = z.strictObject({
-  invite: z.string().min(16).max(200),
+  invite: z.string().min(16).max(256),
   displayName: displayNameSchema,
 });
 export type JoinSessionInput = z.infer<typeof joinSessionSchema>;

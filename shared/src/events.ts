@@ -15,7 +15,7 @@ export type TurnEndReason =
   | 'removed'
   | 'recalled';
 
-export type HandLoweredReason = 'self' | 'facilitator' | 'given-floor' | 'speaking-revoked' | 'moved' | 'removed' | 'cleared';
+export type HandLoweredReason = 'self' | 'facilitator' | 'given-floor' | 'speaking-revoked' | 'moved' | 'removed';
 
 /**
  * Every change to a session, as it is stored in the log. Payloads carry the decision
@@ -50,7 +50,8 @@ export type EventBody =
   | { type: 'rooms.created'; payload: { rooms: { roomId: string; name: string }[] } }
   | { type: 'rooms.assigned'; payload: { assignments: Record<string, string>; shuffled: boolean } }
   | { type: 'rooms.recalled'; payload: { roomIds: string[] } }
-  | { type: 'queue.rule-set'; payload: { roomId: string; rule: QueueRule } }
+  /** rule null: the room follows the session's rule again. */
+  | { type: 'queue.rule-set'; payload: { roomId: string; rule: QueueRule | null } }
   | { type: 'queue.hand-raised'; payload: { roomId: string; participantId: string; kind: HandKind } }
   | { type: 'queue.hand-lowered'; payload: { roomId: string; participantId: string; reason: HandLoweredReason } }
   | { type: 'queue.moved'; payload: { roomId: string; participantId: string; position: number } }

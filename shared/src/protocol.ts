@@ -12,8 +12,7 @@ export interface HandshakeAuth {
 
 export type Notice =
   | { kind: 'removed' }
-  | { kind: 'session-closed' }
-  | { kind: 'floor-warning'; roomId: string; endsAt: number };
+  | { kind: 'session-closed' };
 
 export interface ServerToClientEvents {
   /** The full view for this participant's audience; sent on connect and after every change. */
@@ -23,7 +22,7 @@ export interface ServerToClientEvents {
   /** What is private to this participant. */
   'session.me': (me: MeView) => void;
   'session.notice': (notice: Notice) => void;
-  /** An event name the server does not know, sent without an ack to reply to. */
+  /** A refusal with no ack to carry it: an unknown event name, or a failed command sent without an ack callback. */
   'command.rejected': (body: { event: string; error: ErrorBody }) => void;
 }
 

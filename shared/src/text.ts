@@ -27,7 +27,7 @@ export function paragraph(max: number) {
   return z
     .string()
     .max(max * 4, { message: `must be at most ${max} characters` })
-    .transform((s) => cleanText(s).replace(/\r\n?/g, '\n').trim())
+    .transform((s) => cleanText(s.replace(/\r\n?/g, '\n')).trim())
     .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
 }
 

@@ -59,6 +59,7 @@ export interface RoomView {
     displayName: string;
     startedAt: number;
     endsAt: number;
+    warnAt: number;
     warned: boolean;
     overran: boolean;
   } | null;
@@ -127,6 +128,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience): Room
           displayName: name(room.floor.participantId),
           startedAt: room.floor.startedAt,
           endsAt: room.floor.endsAt,
+          warnAt: room.floor.warnAt,
           warned: room.floor.warned,
           overran: room.floor.overran,
         }

@@ -62,7 +62,7 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
   // The invite travels in the body, not the URL, so it stays out of access logs.
   router.post('/sessions/:id/invite', (req, res) => {
     const host = hostOf(opts.registry, req.params.id);
-    const { invite } = z.strictObject({ invite: z.string().min(1).max(256) }).parse(req.body);
+    const { invite } = z.strictObject({ invite: joinSessionSchema.shape.invite }).parse(req.body);
     const role = host.roleForInvite(invite);
     if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
     const { title, question, closedAt } = host.state;

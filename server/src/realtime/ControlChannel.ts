@@ -51,6 +51,12 @@ type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 const handshakeSchema = z.object({ sessionId: idSchema, token: z.string().min(1).max(256) });
 const requestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const RECENT_LIMIT = 64;
+const TRANSIENT: ReadonlySet<ErrorBody['code']> = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
+
+interface Remembered {
+  fingerprint: string;
+  reply: Promise<Ack>;
+}
 
 function errorAck(error: ErrorBody): Ack {
   return { ok: false, error };
@@ -92,7 +98,7 @@ export class ControlChannel {
    * Replies to each participant's recent requestIds. Kept per participant, not per
    * socket, so a command retried after a reconnect is answered, not done twice.
    */
-  private readonly recent = new Map<string, Map<string, Promise<Ack>>>();
+  private readonly recent = new Map<string, Map<string, Remembered>>();
 
   constructor(
     httpServer: HttpServer,
@@ -115,7 +121,7 @@ export class ControlChannel {
 
   async close(): Promise<void> {
     for (const p of this.publishers.values()) p.dispose();
-    this.io.disconnectSockets(true);
+    // Closing the transports (not a server-side disconnect) lets clients reconnect on their own to the next instance.
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 
@@ -205,7 +211,7 @@ export class ControlChannel {
     if (!socket.data.bucket.take()) return Promise.resolve(errorAck({ code: 'RATE_LIMITED', message: 'Too many commands; slow down.' }));
     const spec = COMMANDS[name];
     if (!(spec.roles as readonly Role[]).includes(role)) {
-      return Promise.resolve(errorAck({ code: 'FORBIDDEN', message: `A ${role} may not send ${name}.` }));
+      return Promise.resolve(errorAck({ code: 'FORBIDDEN', message: `The ${role} role may not send ${name}.` }));
     }
 
     let payload: unknown = raw === undefined ? {} : raw;
@@ -219,15 +225,25 @@ export class ControlChannel {
       requestId = parsedId.data;
       payload = rest;
     }
-    if (!requestId) return this.run(host, participantId, name, payload, socket);
-    const recent = this.recent.get(participantId) ?? new Map<string, Promise<Ack>>();
+    if (!requestId || name === 'state.sync') return this.run(host, participantId, name, payload, socket);
+    const recent = this.recent.get(participantId) ?? new Map<string, Remembered>();
     this.recent.set(participantId, recent);
     const key = `${name}:${requestId}`;
+    const fingerprint = JSON.stringify(payload) ?? '';
     const earlier = recent.get(key);
-    if (earlier) return earlier;
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'This requestId was already used for a different payload.' }));
+      }
+      return earlier.reply;
+    }
     const reply = this.run(host, participantId, name, payload, socket);
-    recent.set(key, reply);
+    recent.set(key, { fingerprint, reply });
     if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+    // A retry must be able to succeed where the first attempt failed for passing reasons.
+    void reply.then((ack) => {
+      if (!ack.ok && TRANSIENT.has(ack.error.code)) recent.delete(key);
+    });
     return reply;
   }
 

@@ -35,7 +35,7 @@ export type DecidableCommand = Exclude<CommandName, 'state.sync'>;
 const MAX_QUESTIONS_PER_PARTICIPANT = 50;
 const MAX_ROOMS = 200;
 
-function fail(code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'RATE_LIMITED', message: string): never {
+function fail(code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN', message: string): never {
   throw new CommandError(code, message);
 }
 
@@ -113,8 +113,8 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
   },
   'queue.setRule': ({ state }, { roomId, rule }) => {
     const room = roomOf(state, roomId);
-    if ((room.queueRule ?? state.settings.queueRule) === rule && room.queueRule !== null) {
-      fail('CONFLICT', 'That rule is already in force in this room.');
+    if (room.queueRule === rule) {
+      fail('CONFLICT', rule === null ? 'This room already follows the session’s rule.' : 'That rule is already in force in this room.');
     }
     return { events: [{ type: 'queue.rule-set', payload: { roomId, rule } }] };
   },
@@ -168,7 +168,7 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
 
   'qa.ask': ({ state, actor, newId }, { text, anonymous }) => {
     const mine = Object.values(state.questions).filter((q) => q.authorId === actor.id);
-    if (mine.length >= MAX_QUESTIONS_PER_PARTICIPANT) fail('RATE_LIMITED', 'You have asked the maximum number of questions.');
+    if (mine.length >= MAX_QUESTIONS_PER_PARTICIPANT) fail('CONFLICT', `You have asked the maximum of ${MAX_QUESTIONS_PER_PARTICIPANT} questions.`);
     if (mine.some((q) => q.text === text && q.roomId === actor.roomId)) fail('CONFLICT', 'You have already asked this question.');
     const questionId = newId('q');
     return {
@@ -205,6 +205,7 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const item = itemId === undefined ? state.agenda.find((i) => i.status === 'pending') : state.agenda.find((i) => i.id === itemId);
     if (!item) fail(itemId === undefined ? 'CONFLICT' : 'NOT_FOUND', itemId === undefined ? 'No agenda item is left to start.' : 'There is no such agenda item.');
     if (item.status === 'active') fail('CONFLICT', 'That item is already running.');
+    if (item.status === 'done') fail('CONFLICT', 'That item has already been held.');
     const active = state.agenda.find((i) => i.status === 'active');
     return {
       events: [
