@@ -68,6 +68,18 @@ describe('HTTP API', () => {
     expect((await api(server.url, `/api/sessions/${s.sessionId}/log`, { token: j.token })).status).toBe(403);
   });
 
+  test('a display name must be visible: blanks, zero-width and filler characters alone are refused', async () => {
+    const s = await createSessionWithAdmin();
+    for (const name of ['   ', '\u200B\u200C\u200D', '\u3164\u3164', '\u2800', '\u202E\u202D']) {
+      const res = await api(server.url, `/api/sessions/${s.sessionId}/join`, { body: { invite: s.invites.citizen.invite, displayName: name } });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect((res.body as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    }
+    // Emoji sequences keep their joiners.
+    const family = '👩\u200D👩\u200D👧';
+    expect((await join(server.url, s, 'citizen', family)).displayName).toBe(family);
+  });
+
   test('health, readiness, metrics and security headers', async () => {
     const health = await api(server.url, '/healthz');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });

@@ -13,13 +13,26 @@ export function cleanText(input: string): string {
   return input.normalize('NFC').replace(DECEPTIVE, '');
 }
 
-/** A single-line, trimmed, cleaned string of bounded length. */
+/**
+ * Something a reader can see: not only spaces, zero-width characters, or the
+ * blank "filler" letters that let a participant join under an invisible name.
+ */
+const VISIBLE = /[^\s\u200B-\u200D\u2060\u2800\u3164\uFFA0\u115F\u1160\u180E]/u;
+const visible = { message: 'must contain visible characters' };
+
+/** A single-line, trimmed, cleaned string of bounded length (in code points). */
 export function line(max: number) {
   return z
     .string()
     .max(max * 4, { message: `must be at most ${max} characters` })
     .transform((s) => cleanText(s).replace(/\s+/g, ' ').trim())
-    .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
+    .pipe(
+      z
+        .string()
+        .min(1, { message: 'must not be empty' })
+        .max(max, { message: `must be at most ${max} characters` })
+        .regex(VISIBLE, visible),
+    );
 }
 
 /** Multi-line text: newlines survive, other controls do not. */
@@ -28,7 +41,13 @@ export function paragraph(max: number) {
     .string()
     .max(max * 4, { message: `must be at most ${max} characters` })
     .transform((s) => cleanText(s.replace(/\r\n?/g, '\n')).trim())
-    .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
+    .pipe(
+      z
+        .string()
+        .min(1, { message: 'must not be empty' })
+        .max(max, { message: `must be at most ${max} characters` })
+        .regex(VISIBLE, visible),
+    );
 }
 
 /** Server-generated identifiers: short, URL-safe, never user-chosen keys like "__proto__". */

@@ -43,7 +43,6 @@ interface SocketData {
   sessionId: string;
   participantId: string;
   role: Role;
-  bucket: TokenBucket;
 }
 
 type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -99,6 +98,8 @@ export class ControlChannel {
    * socket, so a command retried after a reconnect is answered, not done twice.
    */
   private readonly recent = new Map<string, Map<string, Remembered>>();
+  /** Command budgets per participant, not per socket: opening more sockets buys no more commands. */
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     httpServer: HttpServer,
@@ -131,6 +132,8 @@ export class ControlChannel {
     host.onChange((events) => {
       for (const e of events) {
         if (e.type === 'participant.removed') {
+          this.recent.delete(e.payload.participantId);
+          this.buckets.delete(e.payload.participantId);
           const room = participantRoom(e.payload.participantId);
           this.io.to(room).emit('session.notice', { kind: 'removed' });
           this.io.in(room).disconnectSockets(true);
@@ -155,7 +158,6 @@ export class ControlChannel {
       sessionId: host.id,
       participantId: participant.id,
       role: participant.role,
-      bucket: new TokenBucket(this.opts.commandsPerSecond, this.opts.commandBurst),
     };
     next();
   }
@@ -173,7 +175,12 @@ export class ControlChannel {
     for (const name of COMMAND_NAMES) {
       socket.on(name, (...args: unknown[]) => {
         const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (a: Ack) => void) : null;
-        void this.handle(socket, host, name, args[0]).then((reply) => {
+        // Whatever a handler throws becomes an INTERNAL ack: a listener that throws would take the process down.
+        const reply = (async () => this.handle(socket, host, name, args[0]))().catch((err: unknown): Ack => {
+          this.opts.logger.error({ err, command: name, sessionId }, 'command handler threw');
+          return errorAck({ code: 'INTERNAL', message: 'Something went wrong; nothing was changed.' });
+        });
+        void reply.then((reply) => {
           this.opts.metrics.commands.inc({ command: name, outcome: reply.ok ? 'ok' : reply.error.code });
           if (ack) ack(reply);
           else if (!reply.ok) socket.emit('command.rejected', { event: name, error: reply.error });
@@ -208,7 +215,9 @@ export class ControlChannel {
   private handle(socket: ControlSocket, host: SessionHost, name: CommandName, raw: unknown): Promise<Ack> {
     const { role, participantId } = socket.data;
     if (this.draining) return Promise.resolve(errorAck({ code: 'UNAVAILABLE', message: 'The server is restarting; please retry.' }));
-    if (!socket.data.bucket.take()) return Promise.resolve(errorAck({ code: 'RATE_LIMITED', message: 'Too many commands; slow down.' }));
+    let bucket = this.buckets.get(participantId);
+    if (!bucket) this.buckets.set(participantId, (bucket = new TokenBucket(this.opts.commandsPerSecond, this.opts.commandBurst)));
+    if (!bucket.take()) return Promise.resolve(errorAck({ code: 'RATE_LIMITED', message: 'Too many commands; slow down.' }));
     const spec = COMMANDS[name];
     if (!(spec.roles as readonly Role[]).includes(role)) {
       return Promise.resolve(errorAck({ code: 'FORBIDDEN', message: `The ${role} role may not send ${name}.` }));
@@ -229,7 +238,15 @@ export class ControlChannel {
     const recent = this.recent.get(participantId) ?? new Map<string, Remembered>();
     this.recent.set(participantId, recent);
     const key = `${name}:${requestId}`;
-    const fingerprint = JSON.stringify(payload) ?? '';
+    let fingerprint: string;
+    try {
+      fingerprint = JSON.stringify(payload) ?? '';
+    } catch {
+      // A message under the size cap can still nest thousands of levels deep, which overflows the
+      // stack here; thrown from a socket listener, that would take the whole process down. No
+      // command's schema accepts such a payload anyway.
+      return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'Invalid payload: nested too deeply.' }));
+    }
     const earlier = recent.get(key);
     if (earlier) {
       if (earlier.fingerprint !== fingerprint) {

@@ -1,0 +1,547 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ControlClient } from '../client/src/ControlClient.js';
+import {
+  COMMANDS,
+  COMMAND_NAMES,
+  PLENARY,
+  ROLES,
+  type Ack,
+  type CommandInput,
+  type CommandName,
+  type Role,
+  type SessionState,
+} from '../shared/src/index.js';
+import { api, connect, createSession, joinAndConnect, type CreatedSession } from './helpers/clients.js';
+import { refusalProblem, tryHandshake } from './helpers/raw.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+/**
+ * The authorisation matrix, over real sockets: who may send what, and whether one
+ * session's ids, rooms or tokens reach into another. Session A is put into a busy
+ * state first so that a privileged command, had it been let through, would have
+ * had something to act on.
+ */
+
+interface Member {
+  sessionId: string;
+  participantId: string;
+  role: Role;
+  displayName: string;
+  token: string;
+  client: ControlClient;
+}
+
+interface World {
+  A: {
+    id: string;
+    session: CreatedSession;
+    fac: Member;
+    /** c1 and c2 in the plenary (c2 holds the floor, c1 is queued), c3 in room-1 with a raised hand. */
+    c1: Member;
+    c2: Member;
+    c3: Member;
+    obs: Member;
+    off: Member;
+    members: Member[];
+    /** Approved, plenary. */
+    qPlenary: string;
+    /** Approved, room-1. */
+    qRoom: string;
+    /** Still awaiting moderation, plenary. */
+    qPending: string;
+  };
+  B: {
+    id: string;
+    session: CreatedSession;
+    fac: Member;
+    c1: Member;
+    c2: Member;
+    obs: Member;
+    off: Member;
+    members: Member[];
+    qB: string;
+  };
+}
+
+let server: RunningServer;
+let w: World;
+const extraClients: ControlClient[] = [];
+
+const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.state;
+
+async function must(p: Promise<Ack>, what: string): Promise<{ seq: number; result?: unknown }> {
+  const ack = await p;
+  if (!ack.ok) throw new Error(`${what} failed: ${JSON.stringify(ack.error)}`);
+  return ack;
+}
+
+/** A payload that the schema accepts and that, in session A's state, names real things. */
+const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
+  'state.sync': () => ({}),
+  'queue.raise': () => ({ kind: 'point-of-order' }),
+  'queue.lower': () => ({}),
+  'queue.remove': (w) => ({ roomId: PLENARY, participantId: w.A.c1.participantId }),
+  'queue.move': (w) => ({ roomId: PLENARY, participantId: w.A.c1.participantId, position: 1 }),
+  'queue.clear': () => ({ roomId: PLENARY }),
+  'queue.setRule': () => ({ roomId: PLENARY, rule: 'first-come-first-served' }),
+  'floor.give': (w) => ({ roomId: PLENARY, participantId: w.A.c1.participantId, seconds: 60 }),
+  'floor.end': () => ({ roomId: PLENARY }),
+  'floor.yield': () => ({}),
+  'qa.ask': () => ({ text: 'May I ask something I should not be able to?', anonymous: false }),
+  'qa.upvote': (w) => ({ questionId: w.A.qPlenary }),
+  'qa.unvote': (w) => ({ questionId: w.A.qPlenary }),
+  'qa.moderate': (w) => ({ questionId: w.A.qPending, status: 'approved' }),
+  'agenda.start': () => ({ itemId: 'item-2' }),
+  'agenda.next': () => ({}),
+  'agenda.extend': () => ({ minutes: 5 }),
+  'agenda.complete': () => ({}),
+  'rooms.create': () => ({ count: 1, names: ['Annex'] }),
+  'rooms.assign': (w) => ({ assignments: [{ participantId: w.A.c1.participantId, roomId: 'room-2' }] }),
+  'rooms.shuffle': () => ({}),
+  'rooms.recall': () => ({}),
+  'participant.remove': (w) => ({ participantId: w.A.c1.participantId }),
+  'participant.revokeSpeaking': (w) => ({ participantId: w.A.c1.participantId }),
+  'participant.restoreSpeaking': (w) => ({ participantId: w.A.c1.participantId }),
+  'settings.update': () => ({ patch: { turnSeconds: 120, qaPremoderation: false } }),
+  'invite.rotate': () => ({ role: 'citizen' }),
+  'session.close': () => ({}),
+};
+
+/** Fields through which a command names something that lives inside a session. */
+const ID_FIELDS = ['roomId', 'participantId', 'questionId', 'itemId', 'assignments'];
+
+/**
+ * For every command that names session-scoped things: payloads, sent in session B,
+ * that name session A's things (rooms B lacks, A's people, questions and agenda items).
+ * null: the command names nothing of the kind (checked against its schema below).
+ */
+const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'citizen'; payloads: CommandInput<N>[] }) | null } = {
+  'state.sync': null,
+  'queue.raise': null,
+  'queue.lower': null,
+  'queue.remove': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', participantId: w.A.c3.participantId },
+      { roomId: PLENARY, participantId: w.A.c1.participantId },
+    ],
+  }),
+  'queue.move': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', participantId: w.A.c3.participantId, position: 1 },
+      { roomId: PLENARY, participantId: w.A.c1.participantId, position: 1 },
+    ],
+  }),
+  'queue.clear': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1' }, { roomId: 'room-2' }] }),
+  'queue.setRule': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1', rule: 'first-time-speakers-first' }] }),
+  'floor.give': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', participantId: w.A.c3.participantId },
+      { roomId: 'room-1' },
+      { roomId: PLENARY, participantId: w.A.c1.participantId, seconds: 60 },
+      { roomId: PLENARY, participantId: w.A.c3.participantId },
+    ],
+  }),
+  'floor.end': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1' }] }),
+  'floor.yield': null,
+  'qa.ask': null,
+  'qa.upvote': (w) => ({
+    sender: 'citizen',
+    payloads: [{ questionId: w.A.qPlenary }, { questionId: w.A.qRoom }, { questionId: w.A.qPending }],
+  }),
+  'qa.unvote': (w) => ({
+    sender: 'citizen',
+    payloads: [{ questionId: w.A.qPlenary }, { questionId: w.A.qRoom }, { questionId: w.A.qPending }],
+  }),
+  'qa.moderate': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { questionId: w.A.qPlenary, status: 'live' },
+      { questionId: w.A.qPending, status: 'approved' },
+      { questionId: w.A.qRoom, status: 'hidden' },
+    ],
+  }),
+  'agenda.start': () => ({ sender: 'facilitator', payloads: [{ itemId: 'item-3' }, { itemId: 'item-6' }] }),
+  'agenda.next': null,
+  'agenda.extend': null,
+  'agenda.complete': null,
+  'rooms.create': null,
+  'rooms.assign': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { assignments: [{ participantId: w.A.c1.participantId, roomId: PLENARY }] },
+      { assignments: [{ participantId: w.A.c3.participantId, roomId: PLENARY }] },
+      { assignments: [{ participantId: w.B.c1.participantId, roomId: 'room-1' }] },
+      {
+        assignments: [
+          { participantId: w.B.c1.participantId, roomId: PLENARY },
+          { participantId: w.A.c2.participantId, roomId: PLENARY },
+        ],
+      },
+    ],
+  }),
+  'rooms.shuffle': null,
+  'rooms.recall': null,
+  'participant.remove': (w) => ({
+    sender: 'facilitator',
+    payloads: [w.A.c1, w.A.c3, w.A.obs, w.A.off, w.A.fac].map((m) => ({ participantId: m.participantId })),
+  }),
+  'participant.revokeSpeaking': (w) => ({
+    sender: 'facilitator',
+    payloads: [w.A.c1, w.A.c2, w.A.c3].map((m) => ({ participantId: m.participantId })),
+  }),
+  'participant.restoreSpeaking': (w) => ({
+    sender: 'facilitator',
+    payloads: [w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId })),
+  }),
+  'settings.update': null,
+  'invite.rotate': null,
+  'session.close': null,
+};
+
+function shapeKeys(name: CommandName): string[] {
+  return Object.keys((COMMANDS[name].schema as unknown as { shape: Record<string, unknown> }).shape);
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  const url = server.url;
+
+  // Session A: busy. Session B: no breakout rooms, a one-item agenda.
+  const sA = await createSession(url);
+  const sB = await createSession(url, { agenda: [{ title: 'Only item', minutes: 30 }] });
+
+  const fac = await joinAndConnect(url, sA, 'facilitator', 'Mariam Haddad');
+  const c1 = await joinAndConnect(url, sA, 'citizen', 'Jonas Müller');
+  const c2 = await joinAndConnect(url, sA, 'citizen', 'Aoife Ní Bhriain');
+  const c3 = await joinAndConnect(url, sA, 'citizen', 'Zoë Lefèvre');
+  const obs = await joinAndConnect(url, sA, 'observer', 'Local newspaper');
+  const off = await joinAndConnect(url, sA, 'official', 'Head of Transport Planning');
+
+  const created = await must(fac.client.send('rooms.create', { count: 2 }), 'rooms.create');
+  expect(created.result).toEqual({ roomIds: ['room-1', 'room-2'] });
+  await must(fac.client.send('rooms.assign', { assignments: [{ participantId: c3.participantId, roomId: 'room-1' }] }), 'assign');
+  await must(c1.client.send('queue.raise', { kind: 'normal' }), 'c1 raise');
+  await must(c2.client.send('queue.raise', { kind: 'normal' }), 'c2 raise');
+  await must(c3.client.send('queue.raise', { kind: 'normal' }), 'c3 raise');
+  await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c2.participantId, seconds: 3600 }), 'floor');
+  const q1 = await must(c1.client.send('qa.ask', { text: 'Will delivery vans still be allowed in the morning?', anonymous: false }), 'ask');
+  const qPlenary = (q1.result as { questionId: string }).questionId;
+  await must(fac.client.send('qa.moderate', { questionId: qPlenary, status: 'approved' }), 'approve');
+  const q2 = await must(c3.client.send('qa.ask', { text: 'What does our room think about the bus lanes?', anonymous: true }), 'ask room');
+  const qRoom = (q2.result as { questionId: string }).questionId;
+  await must(fac.client.send('qa.moderate', { questionId: qRoom, status: 'approved' }), 'approve room');
+  const q3 = await must(c2.client.send('qa.ask', { text: 'A question still waiting for moderation', anonymous: false }), 'ask pending');
+  const qPending = (q3.result as { questionId: string }).questionId;
+  const last = await must(fac.client.send('agenda.start', {}), 'agenda');
+
+  const fB = await joinAndConnect(url, sB, 'facilitator', 'Facilitator B');
+  const b1 = await joinAndConnect(url, sB, 'citizen', 'Øystein Berg');
+  const b2 = await joinAndConnect(url, sB, 'citizen', 'Nguyễn Thị Lan');
+  const obsB = await joinAndConnect(url, sB, 'observer', 'Observer B');
+  const offB = await joinAndConnect(url, sB, 'official', 'Official B');
+  await must(b1.client.send('queue.raise', { kind: 'normal' }), 'b1 raise');
+  const qb = await must(b1.client.send('qa.ask', { text: 'A question in session B', anonymous: false }), 'b ask');
+  const qB = (qb.result as { questionId: string }).questionId;
+  const lastB = await must(fB.client.send('qa.moderate', { questionId: qB, status: 'approved' }), 'b approve');
+
+  const membersA = [fac, c1, c2, c3, obs, off];
+  const membersB = [fB, b1, b2, obsB, offB];
+  await Promise.all(membersA.map((m) => m.client.caughtUp(last.seq)));
+  await Promise.all(membersB.map((m) => m.client.caughtUp(lastB.seq)));
+  await c3.client.waitFor((c) => c.me?.roomId === 'room-1' && c.view?.rooms.length === 1 && c.view.rooms[0]!.id === 'room-1', 10_000, 'c3 in room-1');
+
+  w = {
+    A: { id: sA.sessionId, session: sA, fac, c1, c2, c3, obs, off, members: membersA, qPlenary, qRoom, qPending },
+    B: { id: sB.sessionId, session: sB, fac: fB, c1: b1, c2: b2, obs: obsB, off: offB, members: membersB, qB },
+  };
+});
+
+afterAll(async () => {
+  for (const m of [...(w?.A.members ?? []), ...(w?.B.members ?? [])]) m.client.close();
+  for (const c of extraClients) c.close();
+  await server?.stop();
+});
+
+describe('setup', () => {
+  test('session A holds what session B lacks', () => {
+    const A = hostState(w.A.id);
+    const B = hostState(w.B.id);
+    expect(A.roomOrder).toEqual([PLENARY, 'room-1', 'room-2']);
+    expect(B.roomOrder).toEqual([PLENARY]);
+    expect(A.participants[w.A.c3.participantId]!.roomId).toBe('room-1');
+    expect(A.rooms[PLENARY]!.floor?.participantId).toBe(w.A.c2.participantId);
+    expect(A.rooms[PLENARY]!.queue.map((e) => e.participantId)).toEqual([w.A.c1.participantId]);
+    expect(A.rooms['room-1']!.queue.map((e) => e.participantId)).toEqual([w.A.c3.participantId]);
+    expect(A.questions[w.A.qPlenary]!.status).toBe('approved');
+    expect(A.questions[w.A.qRoom]!.status).toBe('approved');
+    expect(A.questions[w.A.qPending]!.status).toBe('pending');
+    expect(A.agenda.find((i) => i.status === 'active')?.id).toBe('item-1');
+    expect(B.agenda.map((i) => i.id)).toEqual(['item-1']);
+    for (const m of w.A.members) expect(B.participants[m.participantId]).toBeUndefined();
+    expect(B.questions[w.A.qPlenary]).toBeUndefined();
+  });
+
+  test('every command has a valid payload, and it passes the command schema', () => {
+    const missing = COMMAND_NAMES.filter((n) => typeof (VALID as Partial<Record<string, unknown>>)[n] !== 'function');
+    expect(missing, 'commands without a VALID payload entry').toEqual([]);
+    for (const name of COMMAND_NAMES) {
+      const parsed = COMMANDS[name].schema.safeParse(VALID[name](w));
+      expect(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    }
+  });
+
+  test('every command has a cross-session entry consistent with its schema', () => {
+    const missing = COMMAND_NAMES.filter((n) => !Object.hasOwn(CROSS, n));
+    expect(missing, 'commands without a CROSS entry').toEqual([]);
+    for (const name of COMMAND_NAMES) {
+      const namesIds = shapeKeys(name).some((k) => ID_FIELDS.includes(k));
+      const entry = CROSS[name];
+      expect(entry !== null, `${name}: ${namesIds ? 'names session ids but has no cross-session payloads' : 'names no ids but has cross-session payloads'}`).toBe(
+        namesIds,
+      );
+      if (!entry) continue;
+      const { sender, payloads } = entry(w);
+      expect(payloads.length, name).toBeGreaterThan(0);
+      expect((COMMANDS[name].roles as readonly Role[]).includes(sender), `${name} may be sent by ${sender}`).toBe(true);
+      for (const p of payloads) expect(COMMANDS[name].schema.safeParse(p).success, `${name} ${JSON.stringify(p)}`).toBe(true);
+    }
+  });
+});
+
+describe('role matrix: a role outside the command’s roles is refused with FORBIDDEN and changes nothing', () => {
+  for (const name of COMMAND_NAMES) {
+    test(name, async () => {
+      const entry = (VALID as Partial<Record<CommandName, (w: World) => unknown>>)[name];
+      expect(entry, `${name} has no VALID payload entry`).toBeTypeOf('function');
+      const allowed = COMMANDS[name].roles as readonly Role[];
+      const senders = w.A.members.filter((m) => !allowed.includes(m.role));
+      if (senders.length === 0) {
+        // Everyone may send it: show that they all can, and that it changes nothing.
+        expect(ROLES.every((r) => allowed.includes(r))).toBe(true);
+        for (const m of w.A.members) {
+          const before = hostState(w.A.id);
+          const ack = await m.client.send(name, entry!(w) as never);
+          expect(ack, `${m.role} ${name}`).toMatchObject({ ok: true, seq: before.seq });
+          expect(hostState(w.A.id)).toBe(before);
+        }
+        return;
+      }
+      const problems: string[] = [];
+      for (const m of senders) {
+        const beforeA = hostState(w.A.id);
+        const beforeB = hostState(w.B.id);
+        const ack = await m.client.send(name, entry!(w) as never);
+        const problem = refusalProblem(ack, ['FORBIDDEN']);
+        if (problem) problems.push(`${m.role} ${m.displayName}: ${problem}`);
+        if (hostState(w.A.id) !== beforeA) problems.push(`${m.role}: session A changed (seq ${beforeA.seq} -> ${hostState(w.A.id).seq})`);
+        if (hostState(w.B.id) !== beforeB) problems.push(`${m.role}: session B changed`);
+        if (!m.client.socket.connected) problems.push(`${m.role}: was disconnected`);
+      }
+      expect(problems).toEqual([]);
+      // Each role outside the list was tried at least once.
+      expect(new Set(senders.map((m) => m.role))).toEqual(new Set(ROLES.filter((r) => !allowed.includes(r))));
+    });
+  }
+});
+
+describe('session B cannot reach session A through A’s ids', () => {
+  for (const name of COMMAND_NAMES) {
+    test(name, async () => {
+      expect(Object.hasOwn(CROSS, name), `${name} has no CROSS entry`).toBe(true);
+      const entry = CROSS[name];
+      if (!entry) {
+        // Names nothing session-scoped; the schema agrees.
+        expect(shapeKeys(name).filter((k) => ID_FIELDS.includes(k))).toEqual([]);
+        return;
+      }
+      const { sender, payloads } = entry(w);
+      const client = sender === 'facilitator' ? w.B.fac.client : w.B.c1.client;
+      const problems: string[] = [];
+      for (const payload of payloads) {
+        const beforeA = hostState(w.A.id);
+        const beforeB = hostState(w.B.id);
+        const ack = await client.send(name, payload as never);
+        const problem = refusalProblem(ack, ['NOT_FOUND', 'CONFLICT']);
+        if (problem) problems.push(`${JSON.stringify(payload)}: ${problem}`);
+        if (hostState(w.A.id) !== beforeA) problems.push(`${JSON.stringify(payload)}: session A changed`);
+        if (hostState(w.B.id) !== beforeB) problems.push(`${JSON.stringify(payload)}: session B changed`);
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  test('the same ids work in their own session (the refusals above are about the session, not the payload)', async () => {
+    // Session A's facilitator may reach A's own breakout room; this changes A, so it runs after the matrix.
+    const before = hostState(w.A.id).seq;
+    const ack = await w.A.fac.client.send('queue.setRule', { roomId: 'room-1', rule: 'first-time-speakers-first' });
+    expect(ack).toMatchObject({ ok: true, seq: before + 1 });
+    expect(hostState(w.A.id).rooms['room-1']!.queueRule).toBe('first-time-speakers-first');
+  });
+});
+
+describe('rooms and audiences', () => {
+  test('a citizen in a breakout room is shown only its own room', async () => {
+    await w.A.c3.client.caughtUp(hostState(w.A.id).seq);
+    const view = w.A.c3.client.view!;
+    expect(view.rooms.map((r) => r.id)).toEqual(['room-1']);
+    const room = view.rooms[0]!;
+    expect(room.queue.map((e) => e.participantId)).toEqual([w.A.c3.participantId]);
+    expect(room.questions.map((q) => q.id)).toEqual([w.A.qRoom]);
+    expect(room.floor).toBeNull();
+    expect(view.participants).toBeNull();
+    // Other rooms appear in the directory by name only; nothing of their business leaks.
+    expect(view.roomDirectory.map((r) => r.id)).toEqual([PLENARY, 'room-1', 'room-2']);
+    // The roster of who is where covers the same room only.
+    await w.A.c3.client.waitFor((c) => c.roster !== null && c.roster.members.some((m) => m.participantId === w.A.c3.participantId), 10_000, 'roster');
+    expect(w.A.c3.client.roster!.members.map((m) => [m.participantId, m.roomId])).toEqual([[w.A.c3.participantId, 'room-1']]);
+    const text = JSON.stringify(view) + JSON.stringify(w.A.c3.client.roster);
+    const plenaryState = hostState(w.A.id);
+    for (const id of [w.A.c1.participantId, w.A.c2.participantId, w.A.qPlenary, w.A.qPending]) expect(text).not.toContain(id);
+    expect(text).not.toContain(plenaryState.questions[w.A.qPlenary]!.text);
+    expect(text).not.toContain(w.A.c1.displayName);
+  });
+
+  test('a citizen in the plenary is not shown the breakout room', async () => {
+    const view = w.A.c1.client.view!;
+    expect(view.rooms.map((r) => r.id)).toEqual([PLENARY]);
+    await w.A.c1.client.waitFor((c) => c.roster !== null, 10_000, 'roster');
+    const roster = w.A.c1.client.roster!;
+    expect(roster.members.every((m) => m.roomId === PLENARY)).toBe(true);
+    expect(roster.members.map((m) => m.participantId)).toContain(w.A.c1.participantId);
+    const text = JSON.stringify(view) + JSON.stringify(roster);
+    expect(text).not.toContain(w.A.qRoom);
+    expect(text).not.toContain(w.A.qPending); // not yet approved, and not c1's
+    expect(text).not.toContain(w.A.c3.participantId);
+    expect(text).not.toContain('What does our room think about the bus lanes?');
+  });
+
+  test('a citizen cannot upvote another room’s question, but can upvote one in its own room', async () => {
+    const problems: string[] = [];
+    for (const [who, questionId] of [
+      [w.A.c3, w.A.qPlenary],
+      [w.A.c1, w.A.qRoom],
+      [w.A.c1, w.A.qPending], // own room, but not yet visible
+      [w.B.c1, w.A.qPlenary],
+    ] as const) {
+      const before = hostState(w.A.id);
+      const ack = await who.client.send('qa.upvote', { questionId });
+      const problem = refusalProblem(ack, ['NOT_FOUND']);
+      if (problem) problems.push(`${who.displayName} -> ${questionId}: ${problem}`);
+      if (hostState(w.A.id) !== before) problems.push(`${who.displayName} -> ${questionId}: state changed`);
+    }
+    expect(problems).toEqual([]);
+    // The same command, aimed at a question of the sender's own room, goes through.
+    const before = hostState(w.A.id).seq;
+    expect(await w.A.c3.client.send('qa.upvote', { questionId: w.A.qRoom })).toMatchObject({ ok: true, seq: before + 1 });
+    expect(hostState(w.A.id).questions[w.A.qRoom]!.upvoters).toEqual([w.A.c3.participantId]);
+  });
+
+  test('observers and officials get no participants list and no unmoderated questions; facilitators do', async () => {
+    const seq = hostState(w.A.id).seq;
+    for (const m of [w.A.obs, w.A.off, w.B.obs, w.B.off]) {
+      await m.client.caughtUp(m.sessionId === w.A.id ? seq : hostState(w.B.id).seq);
+      const view = m.client.view!;
+      expect(view.participants, m.displayName).toBeNull();
+      expect(view.rooms.map((r) => r.id)).toEqual([PLENARY]);
+      await m.client.waitFor((c) => c.roster !== null, 10_000, 'roster');
+      expect(m.client.roster!.members.every((r) => r.roomId === PLENARY), m.displayName).toBe(true);
+      expect(m.client.roster!.members.some((r) => r.participantId === w.A.c3.participantId)).toBe(false);
+      const text = JSON.stringify(view);
+      expect(text).not.toContain(w.A.qPending);
+      expect(text).not.toContain('A question still waiting for moderation');
+    }
+    await w.A.fac.client.caughtUp(seq);
+    const staff = w.A.fac.client.view!;
+    expect(staff.participants?.map((p) => p.participantId).sort()).toEqual(w.A.members.map((m) => m.participantId).sort());
+    expect(staff.rooms.map((r) => r.id)).toEqual([PLENARY, 'room-1', 'room-2']);
+    expect(JSON.stringify(staff)).toContain(w.A.qPending);
+  });
+
+  test('the audit log is for facilitators of that session only', async () => {
+    for (const m of [w.A.c1, w.A.obs, w.A.off]) {
+      const res = await api<{ error: { code: string } }>(server.url, `/api/sessions/${w.A.id}/log`, { token: m.token });
+      expect(res.status, m.role).toBe(403);
+      expect(res.body.error.code).toBe('FORBIDDEN');
+    }
+    const foreign = await api<{ error: { code: string } }>(server.url, `/api/sessions/${w.A.id}/log`, { token: w.B.fac.token });
+    expect(foreign.status).toBe(401);
+    expect(foreign.body.error.code).toBe('UNAUTHENTICATED');
+    const own = await api<string>(server.url, `/api/sessions/${w.A.id}/log`, { token: w.A.fac.token });
+    expect(own.status).toBe(200);
+  });
+});
+
+describe('credentials', () => {
+  test('a session A token is refused for session B, over HTTP and in the handshake', async () => {
+    const token = w.A.c1.token;
+    expect(await tryHandshake(server.url, { sessionId: w.A.id, token })).toEqual({ connected: true });
+    const wrong = await tryHandshake(server.url, { sessionId: w.B.id, token });
+    expect(wrong.connected).toBe(false);
+    if (!wrong.connected) expect(wrong.data?.code).toBe('UNAUTHENTICATED');
+    for (const m of [w.A.fac, w.A.c1, w.A.obs]) {
+      const res = await api<{ error: { code: string } }>(server.url, `/api/sessions/${w.B.id}/me`, { token: m.token });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    }
+    const own = await api<{ participantId: string }>(server.url, `/api/sessions/${w.A.id}/me`, { token });
+    expect(own.status).toBe(200);
+    expect(own.body.participantId).toBe(w.A.c1.participantId);
+  });
+
+  test('malformed handshakes are refused', async () => {
+    const token = w.A.c1.token;
+    const attempts: unknown[] = [
+      {},
+      { sessionId: w.A.id },
+      { token },
+      { sessionId: w.A.id, token: '' },
+      { sessionId: w.A.id, token: 123 },
+      { sessionId: w.A.id, token: `${token}x` },
+      { sessionId: w.A.id, token: token.repeat(10) },
+      { sessionId: '__proto__', token },
+      { sessionId: 'constructor', token },
+      { sessionId: '../x', token },
+      { sessionId: `${w.A.id} `, token },
+      { sessionId: [w.A.id], token },
+    ];
+    for (const auth of attempts) {
+      const outcome = await tryHandshake(server.url, auth);
+      expect(outcome.connected, JSON.stringify(auth)).toBe(false);
+      if (!outcome.connected) expect(outcome.data?.code, JSON.stringify(auth)).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  test('a removed participant is disconnected, and its token is refused over HTTP and in the handshake', async () => {
+    const victim = await joinAndConnect(server.url, w.A.session, 'citizen', 'Priya Raghunathan');
+    extraClients.push(victim.client);
+    // A second open socket for the same participant.
+    const second = await connect(server.url, victim);
+    extraClients.push(second);
+    await must(victim.client.send('queue.raise', { kind: 'normal' }), 'victim raise');
+    expect((await api(server.url, `/api/sessions/${w.A.id}/me`, { token: victim.token })).status).toBe(200);
+
+    const ack = await w.A.fac.client.send('participant.remove', { participantId: victim.participantId });
+    expect(ack.ok).toBe(true);
+    await victim.client.waitFor((c) => !c.socket.connected, 10_000, 'victim disconnected');
+    await second.waitFor((c) => !c.socket.connected, 10_000, 'second socket disconnected');
+    expect(victim.client.notices).toContainEqual({ kind: 'removed' });
+    const state = hostState(w.A.id);
+    expect(state.participants[victim.participantId]!.removed).toBe(true);
+    expect(state.rooms[PLENARY]!.queue.some((e) => e.participantId === victim.participantId)).toBe(false);
+
+    const me = await api<{ error: { code: string } }>(server.url, `/api/sessions/${w.A.id}/me`, { token: victim.token });
+    expect(me.status).toBe(401);
+    expect(me.body.error.code).toBe('UNAUTHENTICATED');
+    const again = await tryHandshake(server.url, { sessionId: w.A.id, token: victim.token });
+    expect(again.connected).toBe(false);
+    if (!again.connected) expect(again.data?.code).toBe('UNAUTHENTICATED');
+
+    // Everyone else is still connected and served.
+    for (const m of [...w.A.members, ...w.B.members]) expect(m.client.socket.connected, m.displayName).toBe(true);
+    const sync = await w.A.c1.client.send('state.sync', {});
+    expect(sync).toMatchObject({ ok: true, seq: hostState(w.A.id).seq });
+  });
+});
