@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { SessionHost } from '../server/src/session/SessionHost.js';
-import { SqliteEventStore } from '../server/src/store/SqliteEventStore.js';
+import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { createSessionSchema } from '../shared/src/index.js';
 import { connect, createSession, join } from '../tests/helpers/clients.js';
 import { sessionInput } from '../tests/helpers/fixtures.js';
@@ -83,7 +83,7 @@ async function fanout(n = Number(process.env.BENCH_CLIENTS ?? 500)): Promise<voi
 /** Start-up cost of a long session: full replay against snapshot plus tail. */
 async function replay(): Promise<void> {
   const dir = tempDataDir();
-  const store = new SqliteEventStore(dir);
+  const store = new SqliteStore(dir);
   const opts = { store, logger: pino({ level: 'silent' }), snapshotEvery: 1_000_000 };
   const { host, invites } = await SessionHost.create(createSessionSchema.parse(sessionInput()), opts);
   const fac = (await host.join(invites.facilitator, 'Facilitator')).participant.id;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { pino } from 'pino';
 import { SessionHost } from '../server/src/session/SessionHost.js';
-import { SqliteEventStore } from '../server/src/store/SqliteEventStore.js';
+import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { createSessionSchema, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
@@ -9,7 +9,7 @@ import { removeDir, tempDataDir } from './helpers/server.js';
 /** The session host on a real SQLite file with a clock we control, so agenda and turn timers need no waiting. */
 describe('session host timers and restarts', () => {
   const dirs: string[] = [];
-  const stores: SqliteEventStore[] = [];
+  const stores: SqliteStore[] = [];
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close();
     for (const d of dirs.splice(0)) removeDir(d);
@@ -18,7 +18,7 @@ describe('session host timers and restarts', () => {
   function setup(settings: Record<string, unknown> = {}) {
     const dir = tempDataDir();
     dirs.push(dir);
-    const store = new SqliteEventStore(dir);
+    const store = new SqliteStore(dir);
     stores.push(store);
     const clock = { now: 1_800_000_000_000 };
     const opts = { store, logger: pino({ level: 'silent' }), snapshotEvery: 1000, now: () => clock.now };

@@ -4,29 +4,37 @@ import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { DRAFTING_PATH, DraftingServer } from './drafting/DraftingServer.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { sessionsApi } from './http/sessionsApi.js';
 import { createMetrics } from './metrics.js';
 import { ControlChannel } from './realtime/ControlChannel.js';
 import { SessionRegistry } from './session/SessionRegistry.js';
+import type { DocStore } from './store/DocStore.js';
 import type { EventStore } from './store/EventStore.js';
-import { SqliteEventStore } from './store/SqliteEventStore.js';
+import { SqliteStore } from './store/SqliteStore.js';
 
 export interface Townhall {
   http: HttpServer;
   registry: SessionRegistry;
-  store: EventStore;
+  store: EventStore & DocStore;
   channel: ControlChannel;
+  drafting: DraftingServer;
   listen(): Promise<{ port: number; host: string }>;
   /** Graceful: refuse new work, finish what is in flight, then close everything. */
   close(): Promise<void>;
 }
 
 /** Wires the adapters around the session core. `main.ts` runs it; tests start as many as they like. */
-export async function createTownhall(config: Config, logger: Logger, store: EventStore = new SqliteEventStore(config.dataDir)): Promise<Townhall> {
+export async function createTownhall(
+  config: Config,
+  logger: Logger,
+  store: EventStore & DocStore = new SqliteStore(config.dataDir),
+): Promise<Townhall> {
   const metrics = createMetrics();
-  const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery });
+  const drafting = new DraftingServer({ store, logger, allowedOrigins: config.allowedOrigins, ...config.yjs });
+  const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery, drafts: drafting });
   const { loaded, failed } = await registry.loadAll();
   logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
 
@@ -53,6 +61,12 @@ export async function createTownhall(config: Config, logger: Logger, store: Even
     commandBurst: config.commandBurst,
     allowedOrigins: config.allowedOrigins,
   });
+  drafting.attach(http, registry);
+  http.on('upgrade', (req, socket) => {
+    const path = (req.url ?? '').split('?')[0]!;
+    // Socket.IO and the Yjs endpoint take their own paths; any other upgrade is refused, not left hanging.
+    if (!path.startsWith('/socket.io/') && !path.startsWith(DRAFTING_PATH)) socket.destroy();
+  });
   // A malformed request line or TLS garbage must not take the process down.
   http.on('clientError', (_err, socket) => socket.destroy());
 
@@ -61,6 +75,7 @@ export async function createTownhall(config: Config, logger: Logger, store: Even
     registry,
     store,
     channel,
+    drafting,
     async listen() {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -77,6 +92,7 @@ export async function createTownhall(config: Config, logger: Logger, store: Even
       await registry.drain();
       registry.dispose();
       await channel.close();
+      await drafting.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

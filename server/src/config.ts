@@ -21,6 +21,11 @@ const envSchema = z.object({
   TOWNHALL_COMMANDS_PER_SECOND: int(10, 1, 10_000),
   TOWNHALL_COMMAND_BURST: int(30, 1, 10_000),
   TOWNHALL_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  TOWNHALL_YJS_MAX_FRAME_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+  TOWNHALL_YJS_MAX_DOC_BYTES: int(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  TOWNHALL_YJS_AWARENESS_PER_SECOND: int(10, 1, 10_000),
+  TOWNHALL_YJS_AWARENESS_BURST: int(30, 1, 10_000),
+  TOWNHALL_YJS_COMPACT_EVERY: int(500, 2, 1_000_000),
   TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -47,6 +52,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     commandsPerSecond: e.TOWNHALL_COMMANDS_PER_SECOND,
     commandBurst: e.TOWNHALL_COMMAND_BURST,
     shutdownTimeoutMs: e.TOWNHALL_SHUTDOWN_TIMEOUT_MS,
+    yjs: {
+      maxFrameBytes: e.TOWNHALL_YJS_MAX_FRAME_BYTES,
+      maxDocBytes: e.TOWNHALL_YJS_MAX_DOC_BYTES,
+      awarenessPerSecond: e.TOWNHALL_YJS_AWARENESS_PER_SECOND,
+      awarenessBurst: e.TOWNHALL_YJS_AWARENESS_BURST,
+      compactEvery: e.TOWNHALL_YJS_COMPACT_EVERY,
+    },
     trustProxy: e.TOWNHALL_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

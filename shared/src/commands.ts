@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
+import { AGREEMENT_LEVELS } from './drafting.js';
 import { idSchema, line, paragraph } from './text.js';
 
 const empty = z.strictObject({});
@@ -72,6 +73,31 @@ export const COMMANDS = {
   'settings.update': { roles: ['facilitator'], schema: z.strictObject({ patch: settingsPatchSchema }) },
   'invite.rotate': { roles: ['facilitator'], schema: z.strictObject({ role: roleSchema }) },
   'session.close': { roles: ['facilitator'], schema: empty },
+
+  'drafting.setOpen': { roles: ['facilitator'], schema: z.strictObject({ roomId, open: z.boolean() }) },
+  'drafting.setLocked': { roles: ['facilitator'], schema: z.strictObject({ roomId, locked: z.boolean() }) },
+  'round.open': {
+    roles: ['facilitator'],
+    schema: z.strictObject({
+      roomId,
+      /** Omitted: every recommendation in the room's document that is not locked yet. */
+      recommendationIds: z.array(idSchema).min(1).max(200).optional(),
+    }),
+  },
+  'round.rate': {
+    roles: ['citizen'],
+    schema: z.strictObject({
+      roundId: idSchema,
+      recommendationId: idSchema,
+      level: z.enum(AGREEMENT_LEVELS),
+      reason: paragraph(1000).optional(),
+    }),
+  },
+  'round.close': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema }) },
+  'amendment.decide': {
+    roles: ['facilitator'],
+    schema: z.strictObject({ roomId, amendmentId: idSchema, decision: z.enum(['accepted', 'rejected']) }),
+  },
 } as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType }>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agreementRuleSchema } from './drafting.js';
 import { line } from './text.js';
 
 export const ROLES = ['facilitator', 'citizen', 'observer', 'official'] as const;
@@ -28,6 +29,10 @@ export const settingsSchema = z.strictObject({
   onTurnExpiry: z.enum(TURN_EXPIRY).default('end'),
   qaPremoderation: z.boolean().default(true),
   maxParticipants: z.number().int().min(1).max(100_000).default(5000),
+  /** When a recommendation counts as agreed; fixed into each round when it opens. */
+  agreementRule: agreementRuleSchema.default(agreementRuleSchema.parse({})),
+  /** Whether citizens see a round's results while it is open (facilitators always do). */
+  resultsLive: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
@@ -40,6 +45,8 @@ export const settingsPatchSchema = z
     onTurnExpiry: z.enum(TURN_EXPIRY),
     qaPremoderation: z.boolean(),
     maxParticipants: z.number().int().min(1).max(100_000),
+    agreementRule: agreementRuleSchema,
+    resultsLive: z.boolean(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'at least one setting must be given' });

@@ -1,4 +1,5 @@
 import type { AgendaItemInput, HandKind, QueueRule, Role, Settings, SettingsPatch } from './domain.js';
+import type { AgreementLevel, AgreementRule, RecommendationText, TextField } from './drafting.js';
 
 /** Who caused an event. System events come from the server's clock (turn and agenda timers). */
 export type Actor =
@@ -69,7 +70,42 @@ export type EventBody =
     }
   | { type: 'qa.upvoted'; payload: { questionId: string; participantId: string } }
   | { type: 'qa.unvoted'; payload: { questionId: string; participantId: string } }
-  | { type: 'qa.status-set'; payload: { questionId: string; status: 'approved' | 'live' | 'answered' | 'hidden' } };
+  | { type: 'qa.status-set'; payload: { questionId: string; status: 'approved' | 'live' | 'answered' | 'hidden' } }
+  | { type: 'drafting.opened'; payload: { roomId: string } }
+  | { type: 'drafting.closed'; payload: { roomId: string } }
+  | { type: 'drafting.locked'; payload: { roomId: string } }
+  | { type: 'drafting.unlocked'; payload: { roomId: string } }
+  | {
+      type: 'round.opened';
+      payload: {
+        roundId: string;
+        roomId: string;
+        rule: AgreementRule;
+        items: { recommendationId: string; text: RecommendationText; textHash: string }[];
+      };
+    }
+  | {
+      type: 'round.rated';
+      payload: { roundId: string; recommendationId: string; participantId: string; level: AgreementLevel; reason: string | null };
+    }
+  /** currentHashes: each item's text hash in the document at closing (null: it was deleted). */
+  | { type: 'round.closed'; payload: { roundId: string; currentHashes: Record<string, string | null> } }
+  | {
+      type: 'recommendation.locked';
+      payload: { roomId: string; recommendationId: string; roundId: string; textHash: string; text: RecommendationText };
+    }
+  | {
+      type: 'amendment.decided';
+      payload: {
+        roomId: string;
+        amendmentId: string;
+        recommendationId: string;
+        field: TextField;
+        decision: 'accepted' | 'rejected';
+        text: string;
+        previousText: string;
+      };
+    };
 
 export type EventType = EventBody['type'];
 

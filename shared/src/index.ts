@@ -1,5 +1,7 @@
+export * from './agreement.js';
 export * from './commands.js';
 export * from './domain.js';
+export * from './drafting.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './protocol.js';

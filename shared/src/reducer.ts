@@ -1,13 +1,14 @@
 import { produce, type Draft } from 'immer';
+import { roundResults } from './agreement.js';
 import { PLENARY } from './domain.js';
 import type { SessionEvent, TurnEndReason } from './events.js';
-import type { Room, SessionState } from './state.js';
+import type { Room, Round, SessionState } from './state.js';
 
 /**
  * Bump when the meaning of an event changes, so stored snapshots made by an older
  * reducer are ignored and the log is replayed instead.
  */
-export const REDUCER_VERSION = 1;
+export const REDUCER_VERSION = 2;
 
 type S = Draft<SessionState>;
 
@@ -56,7 +57,7 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
     inviteHashes: e.payload.inviteHashes,
     participants: {},
     rooms: {
-      [PLENARY]: { id: PLENARY, name: 'Plenary', kind: 'plenary', open: true, queueRule: null, queue: [], floor: null },
+      [PLENARY]: newRoom(PLENARY, 'Plenary', 'plenary'),
     },
     roomOrder: [PLENARY],
     agenda: e.payload.agenda.map((item) => ({
@@ -74,7 +75,15 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
     questions: {},
     questionOrder: [],
     turns: [],
+    rounds: {},
+    roundOrder: [],
+    locks: {},
+    amendments: {},
   };
+}
+
+function newRoom(id: string, name: string, kind: Room['kind']): Room {
+  return { id, name, kind, open: true, queueRule: null, queue: [], floor: null, draftingOpen: true, draftLocked: false };
 }
 
 function apply(s: S, e: SessionEvent): void {
@@ -157,7 +166,7 @@ function apply(s: S, e: SessionEvent): void {
     }
     case 'rooms.created':
       for (const { roomId, name } of e.payload.rooms) {
-        s.rooms[roomId] = { id: roomId, name, kind: 'breakout', open: true, queueRule: null, queue: [], floor: null };
+        s.rooms[roomId] = newRoom(roomId, name, 'breakout');
         s.roomOrder.push(roomId);
       }
       return;
@@ -269,6 +278,46 @@ function apply(s: S, e: SessionEvent): void {
         }
       }
       q.status = e.payload.status;
+      return;
+    }
+    case 'drafting.opened':
+    case 'drafting.closed':
+    case 'drafting.locked':
+    case 'drafting.unlocked': {
+      const room = s.rooms[e.payload.roomId];
+      if (!room) return;
+      if (e.type === 'drafting.opened' || e.type === 'drafting.closed') room.draftingOpen = e.type === 'drafting.opened';
+      else room.draftLocked = e.type === 'drafting.locked';
+      return;
+    }
+    case 'round.opened': {
+      const p = e.payload;
+      s.rounds[p.roundId] = { id: p.roundId, roomId: p.roomId, rule: p.rule, openedAt: e.at, closedAt: null, items: p.items, ratings: {}, results: null };
+      s.roundOrder.push(p.roundId);
+      return;
+    }
+    case 'round.rated': {
+      const round = s.rounds[e.payload.roundId];
+      if (!round || round.closedAt !== null) return;
+      const byRec = (round.ratings[e.payload.recommendationId] ??= {});
+      byRec[e.payload.participantId] = { level: e.payload.level, reason: e.payload.reason, at: e.at };
+      return;
+    }
+    case 'round.closed': {
+      const round = s.rounds[e.payload.roundId];
+      if (!round || round.closedAt !== null) return;
+      round.closedAt = e.at;
+      round.results = roundResults(round as Round, e.payload.currentHashes);
+      return;
+    }
+    case 'recommendation.locked': {
+      const p = e.payload;
+      s.locks[p.recommendationId] = { recommendationId: p.recommendationId, roomId: p.roomId, roundId: p.roundId, textHash: p.textHash, text: p.text, lockedAt: e.at };
+      return;
+    }
+    case 'amendment.decided': {
+      const { text, previousText, ...p } = e.payload;
+      s.amendments[p.amendmentId] = { ...p, text, previousText, decidedAt: e.at };
       return;
     }
   }

@@ -1,4 +1,5 @@
 import type { HandKind, QuestionStatus, QueueRule, Role, Settings } from './domain.js';
+import type { AgreementLevel, AgreementRule, RecommendationText, Tally } from './drafting.js';
 import type { TurnEndReason } from './events.js';
 
 export interface Participant {
@@ -43,6 +44,64 @@ export interface Room {
   queueRule: QueueRule | null;
   queue: QueueEntry[];
   floor: Floor | null;
+  /** Drafting: citizens write while open; nobody writes while locked. */
+  draftingOpen: boolean;
+  draftLocked: boolean;
+}
+
+export interface Rating {
+  level: AgreementLevel;
+  reason: string | null;
+  at: number;
+}
+
+export interface RoundItem {
+  recommendationId: string;
+  /** The exact text put to the vote, and its SHA-256. */
+  text: RecommendationText;
+  textHash: string;
+}
+
+export interface RoundResult {
+  recommendationId: string;
+  tally: Tally;
+  /** The text in the document when the round closed was not the text voted on. */
+  textChanged: boolean;
+  agreed: boolean;
+  /** Reasons given by those who did not support it: kept with the outcome. */
+  minorityNotes: { level: AgreementLevel; reason: string }[];
+}
+
+export interface Round {
+  id: string;
+  roomId: string;
+  rule: AgreementRule;
+  openedAt: number;
+  closedAt: number | null;
+  items: RoundItem[];
+  /** recommendationId → participantId → rating; one per citizen per recommendation. */
+  ratings: Record<string, Record<string, Rating>>;
+  results: RoundResult[] | null;
+}
+
+export interface RecommendationLock {
+  recommendationId: string;
+  roomId: string;
+  roundId: string;
+  textHash: string;
+  text: RecommendationText;
+  lockedAt: number;
+}
+
+export interface AmendmentDecision {
+  amendmentId: string;
+  roomId: string;
+  recommendationId: string;
+  field: 'title' | 'body' | 'rationale';
+  decision: 'accepted' | 'rejected';
+  text: string;
+  previousText: string;
+  decidedAt: number;
 }
 
 export interface Turn {
@@ -95,4 +154,8 @@ export interface SessionState {
   questions: Record<string, Question>;
   questionOrder: string[];
   turns: Turn[];
+  rounds: Record<string, Round>;
+  roundOrder: string[];
+  locks: Record<string, RecommendationLock>;
+  amendments: Record<string, AmendmentDecision>;
 }

@@ -1,6 +1,8 @@
 import type { HandKind, QuestionStatus, QueueRule, Role, Settings } from './domain.js';
+import { provisionalResults } from './agreement.js';
+import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
-import type { AgendaItem, SessionState } from './state.js';
+import type { AgendaItem, RoundResult, SessionState } from './state.js';
 
 /**
  * What a client is shown. The server projects state into views instead of sending
@@ -64,6 +66,23 @@ export interface RoomView {
     overran: boolean;
   } | null;
   questions: QuestionView[];
+  drafting: { open: boolean; locked: boolean };
+  /** Agreed recommendations of this room, locked with the hash of their text. */
+  locks: { recommendationId: string; roundId: string; textHash: string; lockedAt: number }[];
+  rounds: RoundView[];
+}
+
+export interface RoundView {
+  id: string;
+  openedAt: number;
+  closedAt: number | null;
+  rule: AgreementRule;
+  /** The exact texts put to the vote. */
+  items: { recommendationId: string; text: RecommendationText; textHash: string }[];
+  /** How many citizens have rated each recommendation so far. */
+  ratingCounts: Record<string, number>;
+  /** Facilitators: always (live while open). Others: once closed, or live if the session says so. */
+  results: RoundResult[] | null;
 }
 
 export interface ParticipantStatsView {
@@ -101,6 +120,8 @@ export interface MeView {
   upvoted: string[];
   /** Your own questions, including those still awaiting moderation. */
   myQuestions: { id: string; status: QuestionStatus; text: string }[];
+  /** Your ratings: roundId → recommendationId → rating. */
+  myRatings: Record<string, Record<string, { level: AgreementLevel; reason: string | null }>>;
 }
 
 function roomView(state: SessionState, roomId: string, audience: Audience): RoomView {
@@ -144,6 +165,22 @@ function roomView(state: SessionState, roomId: string, audience: Audience): Room
         status: q.status,
         upvotes: q.upvoters.length,
         askedAt: q.askedAt,
+      })),
+    drafting: { open: room.draftingOpen, locked: room.draftLocked },
+    locks: Object.values(state.locks)
+      .filter((l) => l.roomId === roomId)
+      .map(({ recommendationId, roundId, textHash, lockedAt }) => ({ recommendationId, roundId, textHash, lockedAt })),
+    rounds: state.roundOrder
+      .map((id) => state.rounds[id]!)
+      .filter((r) => r.roomId === roomId)
+      .map((r) => ({
+        id: r.id,
+        openedAt: r.openedAt,
+        closedAt: r.closedAt,
+        rule: r.rule,
+        items: r.items,
+        ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
+        results: r.results ?? (staff || state.settings.resultsLive ? provisionalResults(r) : null),
       })),
   };
 }
@@ -201,6 +238,17 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
     canSpeak: p.canSpeak,
     upvoted: state.questionOrder.filter((id) => state.questions[id]!.upvoters.includes(p.id)),
     myQuestions: mine.map((q) => ({ id: q.id, status: q.status, text: q.text })),
+    myRatings: Object.fromEntries(
+      state.roundOrder
+        .map((id) => state.rounds[id]!)
+        .filter((r) => r.roomId === p.roomId || Object.values(r.ratings).some((byP) => byP[p.id]))
+        .map((r) => [
+          r.id,
+          Object.fromEntries(
+            Object.entries(r.ratings).flatMap(([recId, byP]) => (byP[p.id] ? [[recId, { level: byP[p.id]!.level, reason: byP[p.id]!.reason }]] : [])),
+          ),
+        ]),
+    ),
   };
 }
 

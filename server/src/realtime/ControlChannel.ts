@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ import {
   type Role,
   type ServerToClientEvents,
 } from '../../../shared/src/index.js';
+import { originAllowed } from '../http/origin.js';
 import type { Metrics } from '../metrics.js';
 import type { SessionHost } from '../session/SessionHost.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
@@ -71,17 +72,6 @@ function validationError(error: z.ZodError): ErrorBody {
   };
 }
 
-function originAllowed(req: IncomingMessage, allowed: string[] | null): boolean {
-  const origin = req.headers.origin;
-  // Non-browser clients send no Origin; they still need a valid credential to get anywhere.
-  if (!origin) return true;
-  if (allowed) return allowed.includes(origin);
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The Socket.IO adapter around the session core: authenticates each connection to
@@ -108,6 +98,8 @@ export class ControlChannel {
     this.io = new Server(httpServer, {
       serveClient: false,
       maxHttpBufferSize: opts.maxMessageBytes,
+      // Upgrades on other paths (the Yjs endpoint) belong to someone else; do not destroy them.
+      destroyUpgrade: false,
       allowRequest: (req, cb) => cb(null, originAllowed(req, opts.allowedOrigins)),
     });
     opts.registry.onHost((host) => this.attach(host));

@@ -21,10 +21,16 @@ import {
 import { AppendConflictError, type EventStore } from '../store/EventStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
-import { decide, type DecidableCommand } from './decide.js';
+import { decide, draftRoomFor, type DecidableCommand, type DraftSnapshot } from './decide.js';
+
+/** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
+export interface DraftReader {
+  snapshot(sessionId: string, roomId: string): Promise<DraftSnapshot>;
+}
 
 export interface SessionHostOptions {
   store: EventStore;
+  drafts?: DraftReader;
   logger: Logger;
   /** Take a snapshot after this many events, so a restart replays at most that many. */
   snapshotEvery: number;
@@ -152,11 +158,17 @@ export class SessionHost {
       const actor = this.current.participants[participantId];
       if (!actor || actor.removed) throw new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.');
       if (this.current.closedAt !== null) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+      const draftRoom = draftRoomFor(name, payload, this.current);
+      const draft =
+        draftRoom && this.opts.drafts && Object.hasOwn(this.current.rooms, draftRoom)
+          ? await this.opts.drafts.snapshot(this.id, draftRoom)
+          : undefined;
       // One clock reading per command: the deadlines it decides and the time it is stamped with agree.
       const now = this.now();
       const decision = decide(name, {
         state: this.current,
         actor,
+        draft,
         now,
         newId,
         newSecret: () => {

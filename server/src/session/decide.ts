@@ -1,5 +1,8 @@
 import {
   CommandError,
+  roundResults,
+  type AmendmentData,
+  type RecommendationText,
 
   rankQueue,
   type CommandName,
@@ -15,8 +18,17 @@ import {
  * role, which events happen. Pure apart from the ids and shuffles it is handed, so
  * every random choice ends up in the event payload and replay stays deterministic.
  */
+/** A room's drafting document as it stands, read by the drafting adapter for the commands that vote on or change it. */
+export interface DraftSnapshot {
+  roomId: string;
+  recommendations: (RecommendationText & { textHash: string })[];
+  amendments: AmendmentData[];
+}
+
 export interface DecideContext {
   state: SessionState;
+  /** Present for the commands named by draftRoomFor. */
+  draft?: DraftSnapshot | undefined;
   actor: Participant;
   now: number;
   newId: (prefix: string) => string;
@@ -308,6 +320,98 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const { secret, hash } = newSecret();
     return { events: [{ type: 'invite.rotated', payload: { role, inviteHash: hash } }], result: { role, invite: secret } };
   },
+  'drafting.setOpen': ({ state }, { roomId, open }) => {
+    const room = roomOf(state, roomId);
+    if (room.draftingOpen === open) fail('CONFLICT', open ? 'Drafting is already open in this room.' : 'Drafting is already closed in this room.');
+    return { events: [{ type: open ? 'drafting.opened' : 'drafting.closed', payload: { roomId } }] };
+  },
+  'drafting.setLocked': ({ state }, { roomId, locked }) => {
+    const room = roomOf(state, roomId);
+    if (room.draftLocked === locked) fail('CONFLICT', locked ? 'The document is already locked.' : 'The document is not locked.');
+    return { events: [{ type: locked ? 'drafting.locked' : 'drafting.unlocked', payload: { roomId } }] };
+  },
+  'round.open': (ctx, { roomId, recommendationIds }) => {
+    const { state, newId } = ctx;
+    const room = roomOf(state, roomId);
+    if (!room.open) fail('CONFLICT', 'This room has been closed.');
+    if (state.roundOrder.some((id) => state.rounds[id]!.roomId === roomId && state.rounds[id]!.closedAt === null)) {
+      fail('CONFLICT', 'A round is already open in this room; close it first.');
+    }
+    const draft = draftOf(ctx, roomId);
+    let recs = draft.recommendations;
+    if (recommendationIds) {
+      const byId = new Map(recs.map((r) => [r.id, r]));
+      recs = [...new Set(recommendationIds)].map((id) => byId.get(id) ?? fail('NOT_FOUND', `There is no recommendation ${id} in this room's document.`));
+      const locked = recs.find((r) => state.locks[r.id]);
+      if (locked) fail('CONFLICT', `Recommendation ${locked.id} is already agreed and locked.`);
+    } else {
+      recs = recs.filter((r) => !state.locks[r.id]);
+    }
+    if (recs.length === 0) fail('CONFLICT', 'There is no recommendation to put to the vote.');
+    const roundId = newId('round');
+    const items = recs.map(({ textHash, ...text }) => ({ recommendationId: text.id, text, textHash }));
+    return {
+      events: [{ type: 'round.opened', payload: { roundId, roomId, rule: state.settings.agreementRule, items } }],
+      result: { roundId, textHashes: Object.fromEntries(items.map((i) => [i.recommendationId, i.textHash])) },
+    };
+  },
+  'round.rate': ({ state, actor }, { roundId, recommendationId, level, reason }) => {
+    const round = roundOf(state, roundId);
+    // A citizen rates in their own room only; another room's round is as good as absent.
+    if (round.roomId !== actor.roomId) fail('NOT_FOUND', 'There is no such agreement round.');
+    if (round.closedAt !== null) fail('CONFLICT', 'This round is closed; ratings can no longer change.');
+    if (!round.items.some((i) => i.recommendationId === recommendationId)) fail('NOT_FOUND', 'That recommendation is not part of this round.');
+    const previous = round.ratings[recommendationId]?.[actor.id];
+    const why = reason ?? null;
+    if (previous && previous.level === level && previous.reason === why) fail('CONFLICT', 'You have already given this rating.');
+    return { events: [{ type: 'round.rated', payload: { roundId, recommendationId, participantId: actor.id, level, reason: why } }] };
+  },
+  'round.close': (ctx, { roundId }) => {
+    const round = roundOf(ctx.state, roundId);
+    if (round.closedAt !== null) fail('CONFLICT', 'This round is already closed.');
+    const current = new Map(draftOf(ctx, round.roomId).recommendations.map((r) => [r.id, r.textHash]));
+    const currentHashes = Object.fromEntries(round.items.map((i) => [i.recommendationId, current.get(i.recommendationId) ?? null]));
+    const results = roundResults(round, currentHashes);
+    const locks: EventDraft[] = results
+      .filter((r) => r.agreed)
+      .map((r) => {
+        const item = round.items.find((i) => i.recommendationId === r.recommendationId)!;
+        return {
+          type: 'recommendation.locked' as const,
+          payload: { roomId: round.roomId, recommendationId: item.recommendationId, roundId, textHash: item.textHash, text: item.text },
+        };
+      });
+    return {
+      events: [{ type: 'round.closed', payload: { roundId, currentHashes } }, ...locks],
+      result: { agreed: results.filter((r) => r.agreed).map((r) => r.recommendationId) },
+    };
+  },
+  'amendment.decide': (ctx, { roomId, amendmentId, decision }) => {
+    const { state } = ctx;
+    const room = roomOf(state, roomId);
+    const amendment = draftOf(ctx, roomId).amendments.find((a) => a.id === amendmentId);
+    if (!amendment) fail('NOT_FOUND', 'There is no such amendment in this room’s document.');
+    if (state.amendments[amendmentId] || amendment.status !== 'open') fail('CONFLICT', 'This amendment has already been decided.');
+    const rec = ctx.draft!.recommendations.find((r) => r.id === amendment.recommendationId);
+    if (!rec) fail('CONFLICT', 'The recommendation this amendment changes is gone.');
+    if (decision === 'accepted' && (state.locks[rec.id] || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
+    return {
+      events: [
+        {
+          type: 'amendment.decided',
+          payload: {
+            roomId,
+            amendmentId,
+            recommendationId: rec.id,
+            field: amendment.field,
+            decision,
+            text: amendment.text,
+            previousText: rec[amendment.field],
+          },
+        },
+      ],
+    };
+  },
   'session.close': ({ state, now }) => {
     const events: EventDraft[] = [];
     for (const roomId of state.roomOrder) {
@@ -320,6 +424,25 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     return { events };
   },
 };
+
+/** Which room's document a command needs to read, if any. */
+export function draftRoomFor(name: CommandName, payload: unknown, state: SessionState): string | null {
+  const p = payload as { roomId?: string; roundId?: string };
+  if (name === 'round.open' || name === 'amendment.decide') return p.roomId ?? null;
+  if (name === 'round.close') return (p.roundId && Object.hasOwn(state.rounds, p.roundId) && state.rounds[p.roundId]!.roomId) || null;
+  return null;
+}
+
+function draftOf(ctx: DecideContext, roomId: string): DraftSnapshot {
+  if (!ctx.draft || ctx.draft.roomId !== roomId) throw new CommandError('UNAVAILABLE', 'The drafting document could not be read; nothing was changed.');
+  return ctx.draft;
+}
+
+function roundOf(state: SessionState, roundId: string) {
+  const round = Object.hasOwn(state.rounds, roundId) ? state.rounds[roundId] : undefined;
+  if (!round) fail('NOT_FOUND', 'There is no such agreement round.');
+  return round;
+}
 
 export function decide<N extends DecidableCommand>(name: N, ctx: DecideContext, payload: CommandPayload<N>): Decision {
   return (handlers[name] as Handler<N>)(ctx, payload);

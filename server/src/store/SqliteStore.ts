@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionEvent } from '../../../shared/src/index.js';
+import type { DocStore } from './DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from './EventStore.js';
 
 interface EventRow {
@@ -11,9 +12,10 @@ interface EventRow {
 /**
  * The embedded default: one SQLite file in WAL mode with synchronous=FULL, so a
  * resolved append has been fsynced and survives kill -9 and power loss alike.
+ * It holds both the session logs and the drafting documents.
  * better-sqlite3 is synchronous; each call is one short transaction.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteStore implements EventStore, DocStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly headSeq: Database.Statement<[string], { seq: number | null }>;
@@ -41,6 +43,12 @@ export class SqliteEventStore implements EventStore {
         reducer_version INTEGER NOT NULL,
         state TEXT NOT NULL
       );
+      CREATE TABLE IF NOT EXISTS doc_updates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc TEXT NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS doc_updates_by_doc ON doc_updates (doc, id);
     `);
     this.insert = this.db.prepare('INSERT INTO events (session_id, seq, type, at, hash, body) VALUES (?, ?, ?, ?, ?, ?)');
     this.headSeq = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE session_id = ?');
@@ -83,6 +91,27 @@ export class SqliteEventStore implements EventStore {
       )
       .get(sessionId, reducerVersion);
     return row ? { sessionId, seq: row.seq, reducerVersion, state: JSON.parse(row.state) } : null;
+  }
+
+  async loadDoc(name: string): Promise<{ updates: Uint8Array[]; lastId: number }> {
+    const rows = this.db.prepare<[string], { id: number; data: Buffer }>('SELECT id, data FROM doc_updates WHERE doc = ? ORDER BY id').all(name);
+    return { updates: rows.map((r) => new Uint8Array(r.data)), lastId: rows.at(-1)?.id ?? 0 };
+  }
+
+  async appendUpdate(name: string, update: Uint8Array): Promise<number> {
+    return Number(this.db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)').run(name, Buffer.from(update)).lastInsertRowid);
+  }
+
+  async compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM doc_updates WHERE doc = ? AND id <= ?').run(name, uptoId);
+      // The merged update keeps the place of the updates it replaces, before any newer ones.
+      this.db.prepare('INSERT INTO doc_updates (id, doc, data) VALUES (?, ?, ?)').run(uptoId, name, Buffer.from(merged));
+    })();
+  }
+
+  async deleteUpdate(name: string, id: number): Promise<void> {
+    this.db.prepare('DELETE FROM doc_updates WHERE doc = ? AND id = ?').run(name, id);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,290 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { WebSocketServer, type WebSocket } from 'ws';
+import * as Y from 'yjs';
+import {
+  DOC,
+  findRecommendation,
+  idSchema,
+  readRecommendations,
+  TEXT_FIELDS,
+  type Participant,
+  type SessionEvent,
+  type SessionState,
+  type TextField,
+} from '../../../shared/src/index.js';
+import { originAllowed } from '../http/origin.js';
+import type { DraftSnapshot } from '../session/decide.js';
+import type { DraftReader, SessionHost } from '../session/SessionHost.js';
+import type { SessionRegistry } from '../session/SessionRegistry.js';
+import type { DocStore } from '../store/DocStore.js';
+import { CLOSE } from './closeCodes.js';
+import { DocConnection } from './DocConnection.js';
+import { RoomDoc, textHash, type Refusal } from './RoomDoc.js';
+
+export interface DraftingOptions {
+  store: DocStore;
+  logger: Logger;
+  maxFrameBytes: number;
+  maxDocBytes: number;
+  awarenessPerSecond: number;
+  awarenessBurst: number;
+  compactEvery: number;
+  allowedOrigins: string[] | null;
+}
+
+export const DRAFTING_PATH = '/yjs/';
+
+/** `<sessionId>:<roomId>`: the document name a y-websocket provider puts after /yjs/. */
+export function docName(sessionId: string, roomId: string): string {
+  return `${sessionId}:${roomId}`;
+}
+
+/** Who may open a room's document at all: the room's citizens, facilitators, and observers and officials for the plenary. */
+function mayOpen(state: SessionState, p: Participant | null, roomId: string): boolean {
+  if (!p || p.removed || !Object.hasOwn(state.rooms, roomId)) return false;
+  if (p.role === 'facilitator') return true;
+  if (p.role === 'citizen') return p.roomId === roomId;
+  return roomId === 'plenary';
+}
+
+/** Replace a Y.Text's content by editing only the part that differs, so comments anchored elsewhere keep their place. */
+function replaceText(text: Y.Text, next: string): void {
+  const current = text.toString();
+  if (current === next) return;
+  let start = 0;
+  while (start < current.length && start < next.length && current[start] === next[start]) start++;
+  let end = 0;
+  while (end < current.length - start && end < next.length - start && current[current.length - 1 - end] === next[next.length - 1 - end]) end++;
+  text.delete(start, current.length - start - end);
+  text.insert(start, next.slice(start, next.length - end));
+}
+
+/**
+ * The Yjs endpoint: the standard y-websocket protocol at /yjs/<sessionId>:<roomId>?token=…,
+ * authorised per connection and per update by the session's state, persisted to the
+ * same store as the session log.
+ */
+export class DraftingServer implements DraftReader {
+  private readonly wss: WebSocketServer;
+  private readonly docs = new Map<string, { loading: Promise<RoomDoc>; refs: number }>();
+  private readonly connections = new Set<DocConnection>();
+  private registry: SessionRegistry | null = null;
+
+  constructor(private readonly opts: DraftingOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes, perMessageDeflate: false });
+  }
+
+  attach(http: HttpServer, registry: SessionRegistry): void {
+    this.registry = registry;
+    registry.onHost((host) => host.onChange((events, state) => this.onSessionChange(host, events, state)));
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0]!;
+      if (!path.startsWith(DRAFTING_PATH)) return; // Socket.IO's own upgrades
+      if (!originAllowed(req, this.opts.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    });
+  }
+
+  async snapshot(sessionId: string, roomId: string): Promise<DraftSnapshot> {
+    const name = docName(sessionId, roomId);
+    const room = await this.open(name);
+    try {
+      await room.drain();
+      return room.snapshot(roomId);
+    } finally {
+      this.release(name);
+    }
+  }
+
+  /** Stop taking connections, store what is in flight, and compact what is loaded. */
+  async close(): Promise<void> {
+    for (const c of this.connections) c.close(CLOSE.goingAway, 'server shutting down');
+    this.wss.close();
+    const rooms = await Promise.all([...this.docs.values()].map((e) => e.loading.catch(() => null)));
+    for (const room of rooms) {
+      if (!room) continue;
+      await room.drain();
+      await room.compact().catch(() => undefined);
+      room.destroy();
+    }
+    this.docs.clear();
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    ws.on('error', (err) => this.opts.logger.debug({ err }, 'drafting socket error'));
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let sessionId = '';
+    let roomId = '';
+    try {
+      [sessionId = '', roomId = ''] = decodeURIComponent(url.pathname.slice(DRAFTING_PATH.length)).split(':');
+    } catch {
+      /* left empty: refused below */
+    }
+    if (!idSchema.safeParse(sessionId).success || !idSchema.safeParse(roomId).success) {
+      return ws.close(CLOSE.malformed, 'expected /yjs/<sessionId>:<roomId>');
+    }
+    const host = this.registry?.get(sessionId);
+    const participant = host?.authenticate(url.searchParams.get('token') ?? '') ?? null;
+    if (!host || !participant) return ws.close(CLOSE.unauthenticated, 'invalid credential');
+    if (!mayOpen(host.state, participant, roomId)) return ws.close(CLOSE.forbidden, 'no access to this document');
+
+    const conn = new DocConnection({
+      ws,
+      sessionId,
+      participantId: participant.id,
+      roomId,
+      logger: this.opts.logger,
+      awarenessPerSecond: this.opts.awarenessPerSecond,
+      awarenessBurst: this.opts.awarenessBurst,
+      mayWrite: (probe) => this.mayWrite(host, participant.id, roomId, probe),
+    });
+    this.connections.add(conn);
+    const name = docName(sessionId, roomId);
+    const opened = this.open(name);
+    ws.on('close', () => {
+      conn.closed = true;
+      this.connections.delete(conn);
+      void opened.then((room) => {
+        room.peers.delete(conn);
+        for (const id of conn.clientIds) room.awarenessOwners.delete(id);
+        awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], 'disconnect');
+      }, () => undefined).finally(() => this.release(name));
+    });
+    opened.then(
+      (room) => {
+        if (conn.closed) return;
+        room.peers.add(conn);
+        conn.ready(room);
+      },
+      (err: unknown) => {
+        this.opts.logger.error({ err, doc: name }, 'drafting document could not be loaded');
+        conn.close(CLOSE.goingAway, 'document unavailable');
+      },
+    );
+  }
+
+  /** The per-update decision; re-read from the session state every time, because it changes mid-connection. */
+  private mayWrite(host: SessionHost, participantId: string, roomId: string, probe: () => Y.Doc): Refusal | null {
+    const state = host.state;
+    const p = state.participants[participantId];
+    const room = state.rooms[roomId];
+    if (!p || !room || !mayOpen(state, p, roomId) || state.closedAt !== null) {
+      return { kind: 'read-only', reason: 'You can no longer edit this document.' };
+    }
+    if (room.draftLocked) return { kind: 'locked', reason: 'This document is locked.' };
+    const writer = p.role === 'facilitator' || (p.role === 'citizen' && room.draftingOpen);
+    if (!writer) return { kind: 'read-only', reason: p.role === 'citizen' ? 'Drafting is closed in this room.' : 'Your role can read, not edit.' };
+    const locks = Object.values(state.locks).filter((l) => l.roomId === roomId);
+    if (locks.length === 0) return null;
+    const doc = probe();
+    const after = new Map(readRecommendations(doc).map((r) => [r.id, textHash(r)]));
+    doc.destroy();
+    const broken = locks.find((l) => after.get(l.recommendationId) !== l.textHash);
+    return broken ? { kind: 'locked', reason: `Recommendation ${broken.recommendationId} is agreed and locked.` } : null;
+  }
+
+  private onSessionChange(host: SessionHost, events: readonly SessionEvent[], state: SessionState): void {
+    // Access follows the session: a citizen moved to another room, or removed, loses this document at once.
+    if (events.some((e) => e.type === 'rooms.assigned' || e.type === 'rooms.recalled' || e.type === 'participant.removed')) {
+      for (const conn of this.connections) {
+        if (conn.opts.sessionId !== host.id) continue;
+        const p = state.participants[conn.opts.participantId] ?? null;
+        if (!mayOpen(state, p, conn.opts.roomId)) conn.close(CLOSE.forbidden, 'no longer has access to this document');
+      }
+    }
+    for (const e of events) {
+      if (e.type === 'recommendation.locked') void this.enforceLock(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'lock not enforced'));
+      if (e.type === 'amendment.decided') void this.applyAmendment(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'amendment not applied'));
+    }
+  }
+
+  /**
+   * The locked text is what the log says was agreed. An edit that slipped in between
+   * the round's close and the lock is undone, so document and record agree.
+   */
+  private async enforceLock(sessionId: string, e: Extract<SessionEvent, { type: 'recommendation.locked' }>): Promise<void> {
+    await this.withDoc(sessionId, e.payload.roomId, (room) =>
+      room.change((doc) => {
+        let rec = findRecommendation(doc, e.payload.recommendationId);
+        if (!rec) {
+          rec = new Y.Map<unknown>();
+          rec.set('id', e.payload.recommendationId);
+          for (const f of TEXT_FIELDS) rec.set(f, new Y.Text());
+          doc.getArray(DOC.recommendations).push([rec]);
+        }
+        for (const f of TEXT_FIELDS) {
+          const text = rec.get(f);
+          if (text instanceof Y.Text) replaceText(text, e.payload.text[f]);
+          else rec.set(f, new Y.Text(e.payload.text[f]));
+        }
+      }),
+    );
+  }
+
+  private async applyAmendment(sessionId: string, e: Extract<SessionEvent, { type: 'amendment.decided' }>): Promise<void> {
+    const p = e.payload;
+    await this.withDoc(sessionId, p.roomId, (room) =>
+      room.change((doc) => {
+        const amendment = doc.getMap<unknown>(DOC.amendments).get(p.amendmentId);
+        if (amendment instanceof Y.Map) amendment.set('status', p.decision);
+        if (p.decision !== 'accepted') return;
+        const text = findRecommendation(doc, p.recommendationId)?.get(p.field as TextField);
+        if (text instanceof Y.Text) replaceText(text, p.text);
+      }),
+    );
+  }
+
+  private async withDoc(sessionId: string, roomId: string, work: (room: RoomDoc) => Promise<void>): Promise<void> {
+    const name = docName(sessionId, roomId);
+    const room = await this.open(name);
+    try {
+      await work(room);
+    } finally {
+      this.release(name);
+    }
+  }
+
+  /** Take a reference to a document, loading it if needed; every open is paired with one release. */
+  private open(name: string): Promise<RoomDoc> {
+    let entry = this.docs.get(name);
+    if (!entry) {
+      const loading = RoomDoc.load({
+        name,
+        store: this.opts.store,
+        logger: this.opts.logger,
+        maxDocBytes: this.opts.maxDocBytes,
+        compactEvery: this.opts.compactEvery,
+      });
+      entry = { loading, refs: 0 };
+      this.docs.set(name, entry);
+      const failed = entry;
+      loading.catch(() => {
+        if (this.docs.get(name) === failed) this.docs.delete(name);
+      });
+    }
+    entry.refs += 1;
+    return entry.loading;
+  }
+
+  /** Drop a reference; a document nobody holds is compacted and leaves memory. */
+  private release(name: string): void {
+    const entry = this.docs.get(name);
+    if (!entry) return;
+    entry.refs -= 1;
+    if (entry.refs > 0) return;
+    void entry.loading.then(async (room) => {
+      await room.drain();
+      await room.compact().catch((err: unknown) => this.opts.logger.warn({ err, doc: name }, 'compaction failed'));
+      // Someone may have opened it again meanwhile.
+      if (this.docs.get(name) !== entry || entry.refs > 0) return;
+      this.docs.delete(name);
+      room.destroy();
+    }, () => undefined);
+  }
+}

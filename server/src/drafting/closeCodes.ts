@@ -1,0 +1,14 @@
+/**
+ * WebSocket close codes of the drafting endpoint. The 4400–4499 range tells the
+ * stock y-websocket provider that reconnecting cannot help, so it stops.
+ */
+export const CLOSE = {
+  goingAway: 1001,
+  /** Set by `ws` itself when a frame exceeds maxPayload. */
+  frameTooLarge: 1009,
+  malformed: 4400,
+  unauthenticated: 4401,
+  forbidden: 4403,
+  documentTooLarge: 4413,
+  tooManyAwarenessUpdates: 4429,
+} as const;

@@ -1,0 +1,169 @@
+import * as Y from 'yjs';
+import { z } from 'zod';
+
+/**
+ * The drafting document: one Y.Doc per room. This layout is a contract — the
+ * browser editor writes it, the server enforces locks on it, and the outcome
+ * export reads it.
+ *
+ *   doc.getArray('recommendations') : Y.Array<Y.Map>, in display order, each with
+ *       id        string   stable, client-generated (idSchema), never reused
+ *       title     Y.Text
+ *       body      Y.Text
+ *       rationale Y.Text
+ *   doc.getMap('comments')    : id → Y.Map { id, recommendationId, field, start, end, text, authorId, createdAt, resolved }
+ *       start/end are Y.RelativePosition encoded with Y.encodeRelativePosition (Uint8Array), anchored in `field`'s Y.Text
+ *   doc.getMap('amendments')  : id → Y.Map { id, recommendationId, field, text, rationale, authorId, createdAt, status }
+ *       text is the proposed replacement for the whole field; status is 'open' | 'accepted' | 'rejected' and
+ *       only the server sets it (accepting is a session event, after which the server applies the text)
+ *
+ * Y.Text was chosen over a ProseMirror XmlFragment because the text that is
+ * voted on, hashed and locked must be exact plain text; any Y.Text binding
+ * (CodeMirror via y-codemirror.next, Quill, a textarea) edits it.
+ */
+export const DOC = {
+  recommendations: 'recommendations',
+  comments: 'comments',
+  amendments: 'amendments',
+} as const;
+
+export const TEXT_FIELDS = ['title', 'body', 'rationale'] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+
+export interface RecommendationText {
+  id: string;
+  title: string;
+  body: string;
+  rationale: string;
+}
+
+export interface AmendmentData {
+  id: string;
+  recommendationId: string;
+  field: TextField;
+  text: string;
+  rationale: string;
+  authorId: string;
+  status: 'open' | 'accepted' | 'rejected';
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_FIELD = 20_000;
+
+/** The text of each well-formed recommendation, in order. Malformed entries (anyone can write the doc) are skipped. */
+export function readRecommendations(doc: Y.Doc): RecommendationText[] {
+  const out: RecommendationText[] = [];
+  const seen = new Set<string>();
+  for (const item of doc.getArray<unknown>(DOC.recommendations).toArray()) {
+    if (!(item instanceof Y.Map)) continue;
+    const id = item.get('id');
+    if (typeof id !== 'string' || !ID.test(id) || seen.has(id)) continue;
+    const fields = TEXT_FIELDS.map((f) => item.get(f));
+    if (!fields.every((f) => f instanceof Y.Text)) continue;
+    seen.add(id);
+    const [title, body, rationale] = fields.map((f) => (f as Y.Text).toString().slice(0, MAX_FIELD)) as [string, string, string];
+    out.push({ id, title, body, rationale });
+  }
+  return out;
+}
+
+export function readAmendments(doc: Y.Doc): AmendmentData[] {
+  const out: AmendmentData[] = [];
+  doc.getMap<unknown>(DOC.amendments).forEach((value, key) => {
+    if (!(value instanceof Y.Map) || !ID.test(key)) return;
+    const a = Object.fromEntries(['recommendationId', 'field', 'text', 'rationale', 'authorId', 'status'].map((k) => [k, value.get(k)]));
+    if (typeof a.recommendationId !== 'string' || !TEXT_FIELDS.includes(a.field as TextField) || typeof a.text !== 'string') return;
+    out.push({
+      id: key,
+      recommendationId: a.recommendationId,
+      field: a.field as TextField,
+      text: a.text.slice(0, MAX_FIELD),
+      rationale: typeof a.rationale === 'string' ? a.rationale.slice(0, MAX_FIELD) : '',
+      authorId: typeof a.authorId === 'string' ? a.authorId : '',
+      status: a.status === 'accepted' || a.status === 'rejected' ? a.status : 'open',
+    });
+  });
+  return out;
+}
+
+/** Find a recommendation's Y.Map by id. */
+export function findRecommendation(doc: Y.Doc, id: string): Y.Map<unknown> | null {
+  for (const item of doc.getArray<unknown>(DOC.recommendations).toArray()) {
+    if (item instanceof Y.Map && item.get('id') === id) return item as Y.Map<unknown>;
+  }
+  return null;
+}
+
+/** Create a recommendation in the shape above (used by clients, tests and seeds). */
+export function addRecommendation(doc: Y.Doc, rec: RecommendationText): void {
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    map.set('id', rec.id);
+    for (const f of TEXT_FIELDS) map.set(f, new Y.Text(rec[f]));
+    doc.getArray(DOC.recommendations).push([map]);
+  });
+}
+
+/**
+ * The exact bytes that are hashed when a text is put to the vote or locked:
+ * a fixed JSON layout, so anyone can recompute the hash from an export.
+ */
+export function canonicalRecommendation(rec: RecommendationText): string {
+  return JSON.stringify({ id: rec.id, title: rec.title, body: rec.body, rationale: rec.rationale });
+}
+
+/** Gradients of agreement, from full support to block. */
+export const AGREEMENT_LEVELS = [
+  'full-support',
+  'support-with-reservations',
+  'can-live-with',
+  'more-discussion-needed',
+  'serious-concerns',
+  'block',
+] as const;
+export type AgreementLevel = (typeof AGREEMENT_LEVELS)[number];
+
+export const AGREEMENT_DESCRIPTIONS: Record<AgreementLevel, string> = {
+  'full-support': 'I fully support this.',
+  'support-with-reservations': 'I support this, with minor reservations.',
+  'can-live-with': 'I can live with this.',
+  'more-discussion-needed': 'We need more discussion.',
+  'serious-concerns': 'I have serious concerns.',
+  block: 'I block this: it must not go forward.',
+};
+
+/** When a recommendation counts as agreed: data, chosen per session. */
+export const agreementRuleSchema = z.strictObject({
+  /** Share of ratings that must be at the top `topLevels` levels. */
+  minShare: z.number().min(0).max(1).default(0.75),
+  topLevels: z.number().int().min(1).max(AGREEMENT_LEVELS.length).default(2),
+  /** How many blocks are tolerated (0: any block stops it). */
+  maxBlocks: z.number().int().min(0).default(0),
+  /** Fewest ratings for a result to count at all. */
+  minRatings: z.number().int().min(1).default(1),
+});
+export type AgreementRule = z.infer<typeof agreementRuleSchema>;
+
+export interface Tally {
+  counts: Record<AgreementLevel, number>;
+  total: number;
+  supportShare: number;
+  blocks: number;
+  agreed: boolean;
+}
+
+export function tally(levels: readonly AgreementLevel[], rule: AgreementRule): Tally {
+  const counts = Object.fromEntries(AGREEMENT_LEVELS.map((l) => [l, 0])) as Record<AgreementLevel, number>;
+  for (const l of levels) counts[l] += 1;
+  const total = levels.length;
+  const top = AGREEMENT_LEVELS.slice(0, rule.topLevels).reduce((n, l) => n + counts[l], 0);
+  const supportShare = total === 0 ? 0 : top / total;
+  const blocks = counts.block;
+  return { counts, total, supportShare, blocks, agreed: total >= rule.minRatings && supportShare >= rule.minShare && blocks <= rule.maxBlocks };
+}
+
+export function describeAgreementRule(rule: AgreementRule): string {
+  const top = AGREEMENT_LEVELS.slice(0, rule.topLevels).map((l) => `“${AGREEMENT_DESCRIPTIONS[l]}”`).join(' or ');
+  const blocks = rule.maxBlocks === 0 ? 'and nobody blocks it' : `and at most ${rule.maxBlocks} block it`;
+  return `Agreed when at least ${Math.round(rule.minShare * 100)}% answer ${top}, ${blocks} (at least ${rule.minRatings} rating${rule.minRatings === 1 ? '' : 's'}).`;
+}
