@@ -72,3 +72,12 @@ export function until(doc: Y.Doc, predicate: (doc: Y.Doc) => boolean, timeoutMs 
     doc.on('update', check);
   });
 }
+
+/** Poll until `predicate()` holds; the deadline only turns a hang into a failure. */
+export async function eventually(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

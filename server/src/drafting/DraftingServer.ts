@@ -11,6 +11,7 @@ import {
   readRecommendations,
   TEXT_FIELDS,
   type Participant,
+  type RecommendationText,
   type SessionEvent,
   type SessionState,
   type TextField,
@@ -62,6 +63,22 @@ function replaceText(text: Y.Text, next: string): void {
   text.insert(start, next.slice(start, next.length - end));
 }
 
+/** Make a recommendation read exactly its locked text again, re-creating it if it was deleted. */
+function restoreLocked(doc: Y.Doc, id: string, locked: RecommendationText): void {
+  let rec = findRecommendation(doc, id);
+  if (!rec) {
+    rec = new Y.Map<unknown>();
+    rec.set('id', id);
+    for (const f of TEXT_FIELDS) rec.set(f, new Y.Text());
+    doc.getArray(DOC.recommendations).push([rec]);
+  }
+  for (const f of TEXT_FIELDS) {
+    const text = rec.get(f);
+    if (text instanceof Y.Text) replaceText(text, locked[f]);
+    else rec.set(f, new Y.Text(locked[f]));
+  }
+}
+
 /**
  * The Yjs endpoint: the standard y-websocket protocol at /yjs/<sessionId>:<roomId>?token=…,
  * authorised per connection and per update by the session's state, persisted to the
@@ -100,6 +117,11 @@ export class DraftingServer implements DraftReader {
     } finally {
       this.release(name);
     }
+  }
+
+  /** Names of the documents in memory (for health checks and tests). */
+  loadedDocuments(): string[] {
+    return [...this.docs.keys()];
   }
 
   /** Stop taking connections, store what is in flight, and compact what is loaded. */
@@ -177,7 +199,7 @@ export class DraftingServer implements DraftReader {
     if (!p || !room || !mayOpen(state, p, roomId) || state.closedAt !== null) {
       return { kind: 'read-only', reason: 'You can no longer edit this document.' };
     }
-    if (room.draftLocked) return { kind: 'locked', reason: 'This document is locked.' };
+    if (room.draftLocked) return { kind: 'read-only', reason: 'This document is locked.' };
     const writer = p.role === 'facilitator' || (p.role === 'citizen' && room.draftingOpen);
     if (!writer) return { kind: 'read-only', reason: p.role === 'citizen' ? 'Drafting is closed in this room.' : 'Your role can read, not edit.' };
     const locks = Object.values(state.locks).filter((l) => l.roomId === roomId);
@@ -185,8 +207,13 @@ export class DraftingServer implements DraftReader {
     const doc = probe();
     const after = new Map(readRecommendations(doc).map((r) => [r.id, textHash(r)]));
     doc.destroy();
-    const broken = locks.find((l) => after.get(l.recommendationId) !== l.textHash);
-    return broken ? { kind: 'locked', reason: `Recommendation ${broken.recommendationId} is agreed and locked.` } : null;
+    const broken = locks.filter((l) => after.get(l.recommendationId) !== l.textHash);
+    if (broken.length === 0) return null;
+    return {
+      kind: 'corrected',
+      reason: `Recommendation ${broken.map((l) => l.recommendationId).join(', ')} is agreed and locked.`,
+      correct: (d) => broken.forEach((l) => restoreLocked(d, l.recommendationId, l.text)),
+    };
   }
 
   private onSessionChange(host: SessionHost, events: readonly SessionEvent[], state: SessionState): void {
@@ -209,22 +236,7 @@ export class DraftingServer implements DraftReader {
    * the round's close and the lock is undone, so document and record agree.
    */
   private async enforceLock(sessionId: string, e: Extract<SessionEvent, { type: 'recommendation.locked' }>): Promise<void> {
-    await this.withDoc(sessionId, e.payload.roomId, (room) =>
-      room.change((doc) => {
-        let rec = findRecommendation(doc, e.payload.recommendationId);
-        if (!rec) {
-          rec = new Y.Map<unknown>();
-          rec.set('id', e.payload.recommendationId);
-          for (const f of TEXT_FIELDS) rec.set(f, new Y.Text());
-          doc.getArray(DOC.recommendations).push([rec]);
-        }
-        for (const f of TEXT_FIELDS) {
-          const text = rec.get(f);
-          if (text instanceof Y.Text) replaceText(text, e.payload.text[f]);
-          else rec.set(f, new Y.Text(e.payload.text[f]));
-        }
-      }),
-    );
+    await this.withDoc(sessionId, e.payload.roomId, (room) => room.change((doc) => restoreLocked(doc, e.payload.recommendationId, e.payload.text)));
   }
 
   private async applyAmendment(sessionId: string, e: Extract<SessionEvent, { type: 'amendment.decided' }>): Promise<void> {

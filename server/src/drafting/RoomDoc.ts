@@ -22,8 +22,18 @@ export interface DocPeer {
   send(message: Uint8Array): void;
 }
 
-/** Why an update was not taken; the connection decides what to tell its client. */
-export type Refusal = { kind: 'read-only' | 'locked'; reason: string } | { kind: 'too-large' };
+/**
+ * Why an update was not taken as sent; the connection decides what to tell its client.
+ * - read-only: refused outright: not applied, not stored, not broadcast.
+ * - corrected: taken together with a correction that undoes what it may not do (an edit
+ *   of a locked text), stored and broadcast as one update. Nobody ever sees the edit,
+ *   and the sender's copy converges back instead of carrying an edit that every later
+ *   edit of theirs would depend on.
+ */
+export type Refusal =
+  | { kind: 'read-only'; reason: string }
+  | { kind: 'corrected'; reason: string; correct: (doc: Y.Doc) => void }
+  | { kind: 'too-large' };
 
 export interface RoomDocOptions {
   name: string;
@@ -94,6 +104,14 @@ export class RoomDoc {
       if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return null;
       if (this.bytes + update.length > this.opts.maxDocBytes) return { kind: 'too-large' };
       const refusal = check(() => this.probe(update));
+      if (refusal?.kind === 'corrected') {
+        const draft = this.probe(update);
+        draft.transact(() => refusal.correct(draft), 'server');
+        // The draft garbage-collects the refused content, so what is stored carries only its tombstones.
+        await this.commit(Y.encodeStateAsUpdate(draft, Y.encodeStateVector(this.doc)), origin);
+        draft.destroy();
+        return refusal;
+      }
       if (refusal) return refusal;
       await this.commit(update, origin);
       return null;
