@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import {
+  addRecommendation,
   COMMANDS,
   COMMAND_NAMES,
   PLENARY,
@@ -11,7 +13,10 @@ import {
   type Role,
   type SessionState,
 } from '../shared/src/index.js';
+import type { DraftSnapshot } from '../server/src/session/decide.js';
 import { api, connect, createSession, joinAndConnect, type CreatedSession } from './helpers/clients.js';
+import { draftClient, synced, until, type DraftClient } from './helpers/drafting.js';
+import { assembly } from './helpers/fixtures.js';
 import { refusalProblem, tryHandshake } from './helpers/raw.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
@@ -49,6 +54,14 @@ interface World {
     qRoom: string;
     /** Still awaiting moderation, plenary. */
     qPending: string;
+    /**
+     * Open agreement round in the plenary, on rec-1 and rec-2. The drafting documents: the plenary
+     * holds rec-1..rec-3 and an open amendment amend-1 (to rec-3); room-1 holds rec-r1 and an open
+     * amendment amend-r1; room-2 holds rec-r2 and has no round.
+     */
+    roundPlenary: string;
+    /** Open agreement round in room-1, on rec-r1. */
+    roundRoom: string;
   };
   B: {
     id: string;
@@ -66,6 +79,7 @@ interface World {
 let server: RunningServer;
 let w: World;
 const extraClients: ControlClient[] = [];
+const drafts: DraftClient[] = [];
 
 const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.state;
 
@@ -73,6 +87,27 @@ async function must(p: Promise<Ack>, what: string): Promise<{ seq: number; resul
   const ack = await p;
   if (!ack.ok) throw new Error(`${what} failed: ${JSON.stringify(ack.error)}`);
   return ack;
+}
+
+/** What the server's copy of a room's drafting document holds right now. */
+const serverDraft = (sessionId: string, roomId: string): Promise<DraftSnapshot> => server.townhall.drafting.snapshot(sessionId, roomId);
+
+/** Wait until the server's copy of a document satisfies `predicate` (edits reach it asynchronously). */
+async function serverHas(sessionId: string, roomId: string, predicate: (d: DraftSnapshot) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!predicate(await serverDraft(sessionId, roomId))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the server to have ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A Y.Map amendment in the layout shared/src/drafting.ts documents. */
+function addAmendment(doc: Y.Doc, a: { id: string; recommendationId: string; text: string; rationale: string; authorId: string }): void {
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries({ ...a, field: 'body', createdAt: Date.now(), status: 'open' })) map.set(k, v);
+    doc.getMap('amendments').set(a.id, map);
+  });
 }
 
 /** A payload that the schema accepts and that, in session A's state, names real things. */
@@ -105,14 +140,22 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'settings.update': () => ({ patch: { turnSeconds: 120, qaPremoderation: false } }),
   'invite.rotate': () => ({ role: 'citizen' }),
   'session.close': () => ({}),
+  // Each of these would change session A if it were let through (see the setup test).
+  'drafting.setOpen': () => ({ roomId: PLENARY, open: false }),
+  'drafting.setLocked': () => ({ roomId: PLENARY, locked: true }),
+  'round.open': () => ({ roomId: 'room-2', recommendationIds: ['rec-r2'] }),
+  'round.rate': (w) => ({ roundId: w.A.roundPlenary, recommendationId: 'rec-1', level: 'block', reason: 'Rated by someone who may not rate.' }),
+  'round.close': (w) => ({ roundId: w.A.roundPlenary }),
+  'amendment.decide': () => ({ roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' }),
 };
 
 /** Fields through which a command names something that lives inside a session. */
-const ID_FIELDS = ['roomId', 'participantId', 'questionId', 'itemId', 'assignments'];
+const ID_FIELDS = ['roomId', 'participantId', 'questionId', 'itemId', 'assignments', 'roundId', 'recommendationId', 'recommendationIds', 'amendmentId'];
 
 /**
  * For every command that names session-scoped things: payloads, sent in session B,
- * that name session A's things (rooms B lacks, A's people, questions and agenda items).
+ * that name session A's things (rooms B lacks, A's people, questions, agenda items,
+ * agreement rounds, and the recommendations and amendments in A's documents).
  * null: the command names nothing of the kind (checked against its schema below).
  */
 const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'citizen'; payloads: CommandInput<N>[] }) | null } = {
@@ -199,6 +242,50 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   'settings.update': null,
   'invite.rotate': null,
   'session.close': null,
+  'drafting.setOpen': () => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', open: false },
+      { roomId: 'room-2', open: false },
+    ],
+  }),
+  'drafting.setLocked': () => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', locked: true },
+      { roomId: 'room-2', locked: true },
+    ],
+  }),
+  'round.open': () => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1' },
+      { roomId: 'room-2', recommendationIds: ['rec-r2'] },
+      // B's own plenary, naming recommendations that live only in A's plenary document.
+      { roomId: PLENARY, recommendationIds: ['rec-1', 'rec-2'] },
+      { roomId: PLENARY, recommendationIds: ['rec-3'] },
+      // B's plenary document is empty: nothing of A's is put to the vote.
+      { roomId: PLENARY },
+    ],
+  }),
+  'round.rate': (w) => ({
+    sender: 'citizen',
+    payloads: [
+      { roundId: w.A.roundPlenary, recommendationId: 'rec-1', level: 'full-support' },
+      { roundId: w.A.roundPlenary, recommendationId: 'rec-2', level: 'block', reason: 'From another session.' },
+      { roundId: w.A.roundRoom, recommendationId: 'rec-r1', level: 'can-live-with' },
+    ],
+  }),
+  'round.close': (w) => ({ sender: 'facilitator', payloads: [{ roundId: w.A.roundPlenary }, { roundId: w.A.roundRoom }] }),
+  'amendment.decide': () => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', amendmentId: 'amend-r1', decision: 'accepted' },
+      { roomId: 'room-1', amendmentId: 'amend-1', decision: 'rejected' },
+      { roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' },
+      { roomId: PLENARY, amendmentId: 'amend-r1', decision: 'rejected' },
+    ],
+  }),
 };
 
 function shapeKeys(name: CommandName): string[] {
@@ -235,6 +322,38 @@ beforeAll(async () => {
   await must(fac.client.send('qa.moderate', { questionId: qRoom, status: 'approved' }), 'approve room');
   const q3 = await must(c2.client.send('qa.ask', { text: 'A question still waiting for moderation', anonymous: false }), 'ask pending');
   const qPending = (q3.result as { questionId: string }).questionId;
+
+  // Drafting: citizens write recommendations and amendments into their rooms' documents over
+  // the stock y-websocket provider; the facilitator writes room-2's. Then a round opens in the
+  // plenary and in room-1, and stays open through the matrices below.
+  const draft = (who: { token: string }, roomId: string) => {
+    const d = draftClient(url, sA.sessionId, roomId, who.token);
+    drafts.push(d);
+    return d;
+  };
+  const dPlenary = draft(c1, PLENARY);
+  const dRoom1 = draft(c3, 'room-1');
+  const dRoom2 = draft(fac, 'room-2');
+  await Promise.all([synced(dPlenary), synced(dRoom1), synced(dRoom2)]);
+  assembly.recommendations.forEach((rec, i) => addRecommendation(dPlenary.doc, { id: `rec-${i + 1}`, ...rec }));
+  addAmendment(dPlenary.doc, {
+    id: 'amend-1',
+    recommendationId: 'rec-3',
+    text: 'Protected cycle lanes on all five radial roads, separated from traffic by kerbs.',
+    rationale: 'Three roads leave the two busiest routes out.',
+    authorId: c1.participantId,
+  });
+  addRecommendation(dRoom1.doc, { id: 'rec-r1', title: 'Room 1: school streets', body: 'Close streets outside schools at drop-off.', rationale: 'Safety.' });
+  addAmendment(dRoom1.doc, { id: 'amend-r1', recommendationId: 'rec-r1', text: 'And at pick-up.', rationale: 'Both ends of the day.', authorId: c3.participantId });
+  addRecommendation(dRoom2.doc, { id: 'rec-r2', title: 'Room 2: night buses', body: 'Run night buses on Fridays.', rationale: 'Shift workers.' });
+  const recCount = assembly.recommendations.length;
+  await serverHas(sA.sessionId, PLENARY, (d) => d.recommendations.length === recCount && d.amendments.some((a) => a.id === 'amend-1'), 'plenary drafts');
+  await serverHas(sA.sessionId, 'room-1', (d) => d.recommendations.length === 1 && d.amendments.some((a) => a.id === 'amend-r1'), 'room-1 drafts');
+  await serverHas(sA.sessionId, 'room-2', (d) => d.recommendations.length === 1, 'room-2 drafts');
+  const rp = await must(fac.client.send('round.open', { roomId: PLENARY, recommendationIds: ['rec-1', 'rec-2'] }), 'round.open plenary');
+  const roundPlenary = (rp.result as { roundId: string }).roundId;
+  const rr = await must(fac.client.send('round.open', { roomId: 'room-1' }), 'round.open room-1');
+  const roundRoom = (rr.result as { roundId: string }).roundId;
   const last = await must(fac.client.send('agenda.start', {}), 'agenda');
 
   const fB = await joinAndConnect(url, sB, 'facilitator', 'Facilitator B');
@@ -254,12 +373,13 @@ beforeAll(async () => {
   await c3.client.waitFor((c) => c.me?.roomId === 'room-1' && c.view?.rooms.length === 1 && c.view.rooms[0]!.id === 'room-1', 10_000, 'c3 in room-1');
 
   w = {
-    A: { id: sA.sessionId, session: sA, fac, c1, c2, c3, obs, off, members: membersA, qPlenary, qRoom, qPending },
+    A: { id: sA.sessionId, session: sA, fac, c1, c2, c3, obs, off, members: membersA, qPlenary, qRoom, qPending, roundPlenary, roundRoom },
     B: { id: sB.sessionId, session: sB, fac: fB, c1: b1, c2: b2, obs: obsB, off: offB, members: membersB, qB },
   };
 });
 
 afterAll(async () => {
+  for (const d of drafts) d.destroy();
   for (const m of [...(w?.A.members ?? []), ...(w?.B.members ?? [])]) m.client.close();
   for (const c of extraClients) c.close();
   await server?.stop();
@@ -282,6 +402,34 @@ describe('setup', () => {
     expect(B.agenda.map((i) => i.id)).toEqual(['item-1']);
     for (const m of w.A.members) expect(B.participants[m.participantId]).toBeUndefined();
     expect(B.questions[w.A.qPlenary]).toBeUndefined();
+  });
+
+  test('session A has open rounds and open amendments for the drafting commands to act on; B has none', async () => {
+    const A = hostState(w.A.id);
+    const B = hostState(w.B.id);
+    expect(A.roundOrder).toEqual([w.A.roundPlenary, w.A.roundRoom]);
+    const plenaryRound = A.rounds[w.A.roundPlenary]!;
+    expect([plenaryRound.roomId, plenaryRound.closedAt]).toEqual([PLENARY, null]);
+    expect(plenaryRound.items.map((i) => i.recommendationId)).toEqual(['rec-1', 'rec-2']);
+    const roomRound = A.rounds[w.A.roundRoom]!;
+    expect([roomRound.roomId, roomRound.closedAt]).toEqual(['room-1', null]);
+    expect(roomRound.items.map((i) => i.recommendationId)).toEqual(['rec-r1']);
+    // What the VALID payloads would change, had they been let through.
+    expect(A.rooms[PLENARY]!.draftingOpen).toBe(true);
+    expect(A.rooms[PLENARY]!.draftLocked).toBe(false);
+    expect(Object.values(A.rounds).some((r) => r.roomId === 'room-2')).toBe(false);
+    expect(A.amendments).toEqual({});
+    expect(A.locks).toEqual({});
+    const plenary = await serverDraft(w.A.id, PLENARY);
+    expect(plenary.recommendations.map((r) => r.id)).toEqual(['rec-1', 'rec-2', 'rec-3']);
+    expect(plenary.amendments.map((a) => [a.id, a.recommendationId, a.status])).toEqual([['amend-1', 'rec-3', 'open']]);
+    const room1 = await serverDraft(w.A.id, 'room-1');
+    expect(room1.amendments.map((a) => [a.id, a.recommendationId, a.status])).toEqual([['amend-r1', 'rec-r1', 'open']]);
+    expect((await serverDraft(w.A.id, 'room-2')).recommendations.map((r) => r.id)).toEqual(['rec-r2']);
+    // Session B has no rounds, and its plenary document is empty.
+    expect(B.roundOrder).toEqual([]);
+    const bPlenary = await serverDraft(w.B.id, PLENARY);
+    expect([bPlenary.recommendations, bPlenary.amendments]).toEqual([[], []]);
   });
 
   test('every command has a valid payload, and it passes the command schema', () => {
@@ -380,6 +528,27 @@ describe('session B cannot reach session A through A’s ids', () => {
     expect(ack).toMatchObject({ ok: true, seq: before + 1 });
     expect(hostState(w.A.id).rooms['room-1']!.queueRule).toBe('first-time-speakers-first');
   });
+
+  test('the same amendment ids work in their own session, and the decision reaches the document', async () => {
+    const before = hostState(w.A.id).seq;
+    const rejected = await w.A.fac.client.send('amendment.decide', { roomId: 'room-1', amendmentId: 'amend-r1', decision: 'rejected' });
+    expect(rejected).toMatchObject({ ok: true, seq: before + 1 });
+    const accepted = await w.A.fac.client.send('amendment.decide', { roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' });
+    expect(accepted).toMatchObject({ ok: true, seq: before + 2 });
+    const A = hostState(w.A.id);
+    expect(A.amendments['amend-r1']).toMatchObject({ roomId: 'room-1', decision: 'rejected' });
+    expect(A.amendments['amend-1']).toMatchObject({ roomId: PLENARY, recommendationId: 'rec-3', decision: 'accepted' });
+    // The server applies an accepted amendment to the document, and marks both decided there.
+    const [dPlenary, dRoom1] = drafts;
+    const amendment = (d: Y.Doc, id: string) => d.getMap<Y.Map<unknown>>('amendments').get(id);
+    const body = (d: Y.Doc, i: number) => String(d.getArray<Y.Map<unknown>>('recommendations').get(i).get('body'));
+    await until(dPlenary!.doc, (d) => amendment(d, 'amend-1')?.get('status') === 'accepted', 10_000, 'amend-1 accepted');
+    await until(dPlenary!.doc, (d) => body(d, 2) === A.amendments['amend-1']!.text, 10_000, 'rec-3 amended');
+    await until(dRoom1!.doc, (d) => amendment(d, 'amend-r1')?.get('status') === 'rejected', 10_000, 'amend-r1 rejected');
+    expect(body(dRoom1!.doc, 0)).toBe('Close streets outside schools at drop-off.');
+    // Session B's state is untouched by all of it.
+    expect(hostState(w.B.id).amendments).toEqual({});
+  });
 });
 
 describe('rooms and audiences', () => {
@@ -437,6 +606,61 @@ describe('rooms and audiences', () => {
     const before = hostState(w.A.id).seq;
     expect(await w.A.c3.client.send('qa.upvote', { questionId: w.A.qRoom })).toMatchObject({ ok: true, seq: before + 1 });
     expect(hostState(w.A.id).questions[w.A.qRoom]!.upvoters).toEqual([w.A.c3.participantId]);
+  });
+
+  test('a citizen cannot rate another room’s agreement round, but can rate one in its own room', async () => {
+    const problems: string[] = [];
+    for (const [who, roundId, recommendationId] of [
+      [w.A.c3, w.A.roundPlenary, 'rec-1'],
+      [w.A.c3, w.A.roundPlenary, 'rec-r1'], // c3's own recommendation id, in the other room's round
+      [w.A.c1, w.A.roundRoom, 'rec-r1'],
+      [w.A.c2, w.A.roundRoom, 'rec-r1'], // the plenary citizen holding the floor
+      [w.A.c1, w.A.roundRoom, 'rec-1'],
+      [w.B.c1, w.A.roundPlenary, 'rec-1'],
+      [w.B.c2, w.A.roundRoom, 'rec-r1'],
+    ] as const) {
+      const beforeA = hostState(w.A.id);
+      const beforeB = hostState(w.B.id);
+      const ack = await who.client.send('round.rate', { roundId, recommendationId, level: 'block', reason: 'Not my room.' });
+      const problem = refusalProblem(ack, ['NOT_FOUND']);
+      const label = `${who.displayName} -> ${roundId}/${recommendationId}`;
+      if (problem) problems.push(`${label}: ${problem}`);
+      if (hostState(w.A.id) !== beforeA) problems.push(`${label}: session A changed`);
+      if (hostState(w.B.id) !== beforeB) problems.push(`${label}: session B changed`);
+    }
+    expect(problems).toEqual([]);
+    expect(Object.values(hostState(w.A.id).rounds).every((r) => Object.keys(r.ratings).length === 0)).toBe(true);
+
+    // The same command, aimed at the round of the sender's own room, goes through.
+    const before = hostState(w.A.id).seq;
+    expect(await w.A.c3.client.send('round.rate', { roundId: w.A.roundRoom, recommendationId: 'rec-r1', level: 'can-live-with' })).toMatchObject({
+      ok: true,
+      seq: before + 1,
+    });
+    expect(await w.A.c1.client.send('round.rate', { roundId: w.A.roundPlenary, recommendationId: 'rec-1', level: 'full-support' })).toMatchObject({
+      ok: true,
+      seq: before + 2,
+    });
+    const A = hostState(w.A.id);
+    expect(Object.keys(A.rounds[w.A.roundRoom]!.ratings['rec-r1']!)).toEqual([w.A.c3.participantId]);
+    expect(Object.keys(A.rounds[w.A.roundPlenary]!.ratings['rec-1']!)).toEqual([w.A.c1.participantId]);
+    // Each citizen sees its own room's round only.
+    await Promise.all([w.A.c1.client.caughtUp(A.seq), w.A.c3.client.caughtUp(A.seq)]);
+    expect(w.A.c1.client.view!.rooms.flatMap((r) => r.rounds.map((x) => x.id))).toEqual([w.A.roundPlenary]);
+    expect(w.A.c3.client.view!.rooms.flatMap((r) => r.rounds.map((x) => x.id))).toEqual([w.A.roundRoom]);
+    expect(JSON.stringify(w.A.c1.client.view) + JSON.stringify(w.A.c1.client.me)).not.toContain(w.A.roundRoom);
+    expect(JSON.stringify(w.A.c3.client.view) + JSON.stringify(w.A.c3.client.me)).not.toContain(w.A.roundPlenary);
+  });
+
+  test('the round ids session B could not close close session A’s rounds', async () => {
+    const before = hostState(w.A.id).seq;
+    const closed = await w.A.fac.client.send('round.close', { roundId: w.A.roundRoom });
+    expect(closed).toMatchObject({ ok: true });
+    const A = hostState(w.A.id);
+    expect(A.rounds[w.A.roundRoom]!.closedAt).not.toBeNull();
+    expect(A.rounds[w.A.roundPlenary]!.closedAt).toBeNull();
+    expect(A.seq).toBeGreaterThan(before);
+    expect(hostState(w.B.id).roundOrder).toEqual([]);
   });
 
   test('observers and officials get no participants list and no unmoderated questions; facilitators do', async () => {

@@ -248,7 +248,12 @@ describe('drafting over the stock y-websocket provider', () => {
     propose('am-1', amended);
     propose('am-2', 'Painted cycle lanes');
     await eventually(() => b.doc.getMap('amendments').size === 2, 'amendments reach b');
-    ok(await facControl.send('amendment.decide', { roomId: 'plenary', amendmentId: 'am-1', decision: 'accepted' }));
+    // A writer can scribble on the status field; the log, not the document, decides.
+    (a.doc.getMap('amendments').get('am-1') as Y.Map<unknown>).set('status', 'rejected');
+    await eventually(() => (b.doc.getMap('amendments').get('am-1') as Y.Map<unknown>).get('status') === 'rejected', 'scribble arrives');
+    const decidedSeq = ok(await facControl.send('amendment.decide', { roomId: 'plenary', amendmentId: 'am-1', decision: 'accepted' }));
+    await facControl.caughtUp(decidedSeq);
+    expect(facControl.room('plenary')!.amendments).toEqual([expect.objectContaining({ amendmentId: 'am-1', decision: 'accepted' })]);
     await until(b.doc, (d) => text({ doc: d } as DraftClient, 'rec-3', 'title') === amended, 10_000, 'amended title');
     expect((b.doc.getMap('amendments').get('am-1') as Y.Map<unknown>).get('status')).toBe('accepted');
     ok(await facControl.send('amendment.decide', { roomId: 'plenary', amendmentId: 'am-2', decision: 'rejected' }));

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import {
+  addRecommendation,
+  AGREEMENT_DESCRIPTIONS,
   COMMANDS,
   COMMAND_NAMES,
   PLENARY,
@@ -12,7 +15,8 @@ import {
   type SessionState,
 } from '../shared/src/index.js';
 import { api, connect, createSession, join, joinAndConnect, type CreatedSession } from './helpers/clients.js';
-import { hostileStrings } from './helpers/fixtures.js';
+import { draftClient, synced, type DraftClient } from './helpers/drafting.js';
+import { assembly, hostileStrings } from './helpers/fixtures.js';
 import { nextRejected, rawAck, rawEmit, rawPacketAck, refusalProblem } from './helpers/raw.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
@@ -36,6 +40,11 @@ interface World {
   off: Member;
   /** An approved plenary question by c1. */
   q1: string;
+  /**
+   * An open agreement round in the plenary on rec-1 and rec-2. The plenary document also holds
+   * rec-3 and an open amendment amend-1 (to rec-1); room-1's document holds rec-r1 and no round.
+   */
+  roundId: string;
 }
 
 interface Spec<N extends CommandName> {
@@ -250,12 +259,111 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
     ],
   },
   'session.close': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'drafting.setOpen': {
+    sender: 'facilitator',
+    valid: () => ({ roomId: PLENARY, open: false }),
+    required: ['roomId', 'open'],
+    ids: [['roomId']],
+    bad: () => [
+      ['open as 0', { roomId: PLENARY, open: 0 }],
+      ['open as "closed"', { roomId: PLENARY, open: 'closed' }],
+      ['open as an object', { roomId: PLENARY, open: { value: false } }],
+      ['locked instead of open', { roomId: PLENARY, locked: false }],
+    ],
+  },
+  'drafting.setLocked': {
+    sender: 'facilitator',
+    valid: () => ({ roomId: PLENARY, locked: true }),
+    required: ['roomId', 'locked'],
+    ids: [['roomId']],
+    bad: () => [
+      ['locked as 1', { roomId: PLENARY, locked: 1 }],
+      ['locked as "yes"', { roomId: PLENARY, locked: 'yes' }],
+      ['open instead of locked', { roomId: PLENARY, open: true }],
+    ],
+  },
+  'round.open': {
+    sender: 'facilitator',
+    // room-1: the plenary already has an open round, which would make absent recommendations a CONFLICT, not NOT_FOUND.
+    valid: () => ({ roomId: 'room-1', recommendationIds: ['rec-r1'] }),
+    required: ['roomId'],
+    ids: [['roomId'], ['recommendationIds', 0]],
+    bad: () => [
+      ['recommendationIds a single id, not an array', { roomId: 'room-1', recommendationIds: 'rec-r1' }],
+      ['recommendationIds an array-like object', { roomId: 'room-1', recommendationIds: { 0: 'rec-r1', length: 1 } }],
+      ['recommendationIds empty', { roomId: 'room-1', recommendationIds: [] }],
+      ['recommendationIds 201 distinct ids', { roomId: 'room-1', recommendationIds: Array.from({ length: 201 }, (_, i) => `rec-${i}`) }],
+      ['recommendationIds 201 copies of a real id', { roomId: 'room-1', recommendationIds: Array.from({ length: 201 }, () => 'rec-r1') }],
+      ['recommendationIds far too many', { roomId: 'room-1', recommendationIds: Array.from({ length: 2000 }, (_, i) => `r${i}`) }],
+      ['an illegal id after a legal one', { roomId: 'room-1', recommendationIds: ['rec-r1', '../x'] }],
+      ['an id of the wrong type after a legal one', { roomId: 'room-1', recommendationIds: ['rec-r1', 7] }],
+      ['an id nested in an array', { roomId: 'room-1', recommendationIds: [['rec-r1']] }],
+      ['an id as an object', { roomId: 'room-1', recommendationIds: [{ id: 'rec-r1' }] }],
+      ['recommendationIds null', { roomId: 'room-1', recommendationIds: null }],
+    ],
+  },
+  'round.rate': {
+    sender: 'citizen',
+    valid: (w) => ({ roundId: w.roundId, recommendationId: 'rec-1', level: 'support-with-reservations', reason: 'Deliveries need a window.' }),
+    required: ['roundId', 'recommendationId', 'level'],
+    ids: [['roundId'], ['recommendationId']],
+    bad: (w) => {
+      const rate = (extra: Record<string, unknown>) => ({ roundId: w.roundId, recommendationId: 'rec-1', level: 'can-live-with', ...extra });
+      return [
+        ['level not in the enum', rate({ level: 'agree' })],
+        ['level empty', rate({ level: '' })],
+        ['level wrong case', rate({ level: 'BLOCK' })],
+        ['level with spaces instead of hyphens', rate({ level: 'full support' })],
+        ['level with a trailing space', rate({ level: 'block ' })],
+        ['level as its description', rate({ level: AGREEMENT_DESCRIPTIONS.block })],
+        ['level as an index', rate({ level: 0 })],
+        ['level as an array of levels', rate({ level: ['full-support', 'block'] })],
+        ['reason one over the limit', rate({ reason: 'x'.repeat(1001) })],
+        ['reason far over the limit', rate({ reason: 'x'.repeat(5000) })],
+        ['reason over the limit in astral characters (counted in code points)', rate({ reason: '😀'.repeat(1001) })],
+        ['reason empty', rate({ reason: '' })],
+        ['reason only whitespace', rate({ reason: ' \n\t ' })],
+        ['reason only bidi and control characters', rate({ reason: '\u202E\u2066\u0000\u0007\uFEFF' })],
+        ['reason null', rate({ reason: null })],
+        ['a rating for someone else', rate({ participantId: w.canary.participantId })],
+        ['ratings as a batch', { roundId: w.roundId, ratings: [{ recommendationId: 'rec-1', level: 'block' }] }],
+      ];
+    },
+  },
+  'round.close': {
+    sender: 'facilitator',
+    valid: (w) => ({ roundId: w.roundId }),
+    required: ['roundId'],
+    ids: [['roundId']],
+    bad: (w) => [
+      ['roundId and a roomId', { roundId: w.roundId, roomId: PLENARY }],
+      ['a list of roundIds', { roundId: [w.roundId, w.roundId] }],
+    ],
+  },
+  'amendment.decide': {
+    sender: 'facilitator',
+    valid: () => ({ roomId: PLENARY, amendmentId: 'amend-1', decision: 'rejected' }),
+    required: ['roomId', 'amendmentId', 'decision'],
+    ids: [['roomId'], ['amendmentId']],
+    bad: () => [
+      ['decision open (not settable)', { roomId: PLENARY, amendmentId: 'amend-1', decision: 'open' }],
+      ['decision not in the enum', { roomId: PLENARY, amendmentId: 'amend-1', decision: 'approved' }],
+      ['decision wrong case', { roomId: PLENARY, amendmentId: 'amend-1', decision: 'ACCEPTED' }],
+      ['decision empty', { roomId: PLENARY, amendmentId: 'amend-1', decision: '' }],
+      ['decision as a boolean', { roomId: PLENARY, amendmentId: 'amend-1', decision: true }],
+      ['replacement text supplied by the sender', { roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted', text: 'Something else entirely' }],
+    ],
+  },
 };
 
 /** Not ids at all: refused by validation. */
-const ILLEGAL_IDS = ['../x', 'a b', '', 'x'.repeat(65), 'a/b', 'é', '<script>', 'a\u0000b', 'room-1\n', '\u202Eroom-1'];
-/** Well-formed ids that name nothing, including the ones that are also Object.prototype keys. */
-const ABSENT_IDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'does-not-exist'];
+/** Not ids at all: refused by validation. Object.prototype's own names are refused too, as ids become record keys. */
+const ILLEGAL_IDS = [
+  '../x', 'a b', '', 'x'.repeat(65), 'a/b', 'é', '<script>', 'a\u0000b', 'room-1\n', '\u202Eroom-1',
+  '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype',
+];
+/** Well-formed ids that name nothing. */
+const ABSENT_IDS = ['does-not-exist', 'nobody-here', 'proto', 'room-99'];
 
 function wrongTypes(value: unknown): unknown[] {
   if (typeof value === 'string') return [7, true, null, {}, [value]];
@@ -340,6 +448,7 @@ function casesFor<N extends CommandName>(spec: Spec<N>, w: World): Case[] {
 let server: RunningServer;
 let w: World;
 const clients: ControlClient[] = [];
+const drafts: DraftClient[] = [];
 
 const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.state;
 
@@ -376,10 +485,43 @@ beforeAll(async () => {
   const asked = await must(c1.client.send('qa.ask', { text: 'Will delivery vans still be allowed in the morning?', anonymous: false }), 'ask');
   const q1 = (asked.result as { questionId: string }).questionId;
   await must(fac.client.send('qa.moderate', { questionId: q1, status: 'approved' }), 'approve');
-  w = { url, sessionId: session.sessionId, session, fac, c1, canary, obs, off, q1 };
+
+  // Drafting: c1 writes the plenary's recommendations and an amendment, the facilitator room-1's.
+  const dPlenary = draftClient(url, session.sessionId, PLENARY, c1.token);
+  const dRoom = draftClient(url, session.sessionId, 'room-1', fac.token);
+  drafts.push(dPlenary, dRoom);
+  await Promise.all([synced(dPlenary), synced(dRoom)]);
+  assembly.recommendations.forEach((rec, i) => addRecommendation(dPlenary.doc, { id: `rec-${i + 1}`, ...rec }));
+  dPlenary.doc.transact(() => {
+    const a = new Y.Map<unknown>();
+    const fields = {
+      id: 'amend-1',
+      recommendationId: 'rec-1',
+      field: 'body',
+      text: 'Car-free market square on Saturdays, with deliveries before 10:00.',
+      rationale: 'Sundays are already quiet.',
+      authorId: c1.participantId,
+      createdAt: Date.now(),
+      status: 'open',
+    };
+    for (const [k, v] of Object.entries(fields)) a.set(k, v);
+    dPlenary.doc.getMap('amendments').set('amend-1', a);
+  });
+  addRecommendation(dRoom.doc, { id: 'rec-r1', title: 'School streets', body: 'Close streets outside schools at drop-off.', rationale: 'Safety.' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [p, r] = await Promise.all([server.townhall.drafting.snapshot(session.sessionId, PLENARY), server.townhall.drafting.snapshot(session.sessionId, 'room-1')]);
+    if (p.recommendations.length === assembly.recommendations.length && p.amendments.length === 1 && r.recommendations.length === 1) break;
+    if (Date.now() > deadline) throw new Error('the server never received the drafts');
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  const opened = await must(fac.client.send('round.open', { roomId: PLENARY, recommendationIds: ['rec-1', 'rec-2'] }), 'round.open');
+  const roundId = (opened.result as { roundId: string }).roundId;
+  w = { url, sessionId: session.sessionId, session, fac, c1, canary, obs, off, q1, roundId };
 });
 
 afterAll(async () => {
+  for (const d of drafts) d.destroy();
   for (const c of clients) c.close();
   await server?.stop();
 });
@@ -398,6 +540,19 @@ describe('every command, every malformed payload, from a role that may send it',
       expect(Object.keys(spec.valid(w)).sort(), `${name} fields`).toEqual(shape.sort());
       for (const key of spec.required) expect(shape, `${name} required ${key}`).toContain(key);
     }
+  });
+
+  test('the drafting commands name real things: an open round, its recommendations, an open amendment', async () => {
+    // So that their NOT_FOUND cases differ from the valid payload only in the id that was changed.
+    const state = hostState(w.sessionId);
+    const round = state.rounds[w.roundId]!;
+    expect([round.roomId, round.closedAt, round.items.map((i) => i.recommendationId)]).toEqual([PLENARY, null, ['rec-1', 'rec-2']]);
+    expect(state.roundOrder).toEqual([w.roundId]);
+    expect(state.participants[w.c1.participantId]!.roomId).toBe(PLENARY);
+    const plenary = await server.townhall.drafting.snapshot(w.sessionId, PLENARY);
+    expect(plenary.amendments.map((a) => [a.id, a.recommendationId, a.status])).toEqual([['amend-1', 'rec-1', 'open']]);
+    const room = await server.townhall.drafting.snapshot(w.sessionId, 'room-1');
+    expect(room.recommendations.map((r) => r.id)).toEqual(['rec-r1']);
   });
 
   for (const name of COMMAND_NAMES) {

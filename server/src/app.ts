@@ -91,8 +91,9 @@ export async function createTownhall(
       channel.startDraining();
       await registry.drain();
       registry.dispose();
-      await channel.close();
+      // Drafting first: its upgraded sockets would otherwise hold the HTTP server open while Socket.IO waits for it.
       await drafting.close();
+      await channel.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
+import { isValidId } from './text.js';
 
 /**
  * The drafting document: one Y.Doc per room. This layout is a contract — the
@@ -14,8 +15,9 @@ import { z } from 'zod';
  *   doc.getMap('comments')    : id → Y.Map { id, recommendationId, field, start, end, text, authorId, createdAt, resolved }
  *       start/end are Y.RelativePosition encoded with Y.encodeRelativePosition (Uint8Array), anchored in `field`'s Y.Text
  *   doc.getMap('amendments')  : id → Y.Map { id, recommendationId, field, text, rationale, authorId, createdAt, status }
- *       text is the proposed replacement for the whole field; status is 'open' | 'accepted' | 'rejected' and
- *       only the server sets it (accepting is a session event, after which the server applies the text)
+ *       text is the proposed replacement for the whole field. Deciding is a session event
+ *       (amendment.decided): the log is the authority on the decision, and the server then applies
+ *       the text and mirrors the decision into status ('open' | 'accepted' | 'rejected')
  *
  * Y.Text was chosen over a ProseMirror XmlFragment because the text that is
  * voted on, hashed and locked must be exact plain text; any Y.Text binding
@@ -47,7 +49,6 @@ export interface AmendmentData {
   status: 'open' | 'accepted' | 'rejected';
 }
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_FIELD = 20_000;
 
 /** The text of each well-formed recommendation, in order. Malformed entries (anyone can write the doc) are skipped. */
@@ -57,7 +58,7 @@ export function readRecommendations(doc: Y.Doc): RecommendationText[] {
   for (const item of doc.getArray<unknown>(DOC.recommendations).toArray()) {
     if (!(item instanceof Y.Map)) continue;
     const id = item.get('id');
-    if (typeof id !== 'string' || !ID.test(id) || seen.has(id)) continue;
+    if (!isValidId(id) || seen.has(id)) continue;
     const fields = TEXT_FIELDS.map((f) => item.get(f));
     if (!fields.every((f) => f instanceof Y.Text)) continue;
     seen.add(id);
@@ -70,7 +71,7 @@ export function readRecommendations(doc: Y.Doc): RecommendationText[] {
 export function readAmendments(doc: Y.Doc): AmendmentData[] {
   const out: AmendmentData[] = [];
   doc.getMap<unknown>(DOC.amendments).forEach((value, key) => {
-    if (!(value instanceof Y.Map) || !ID.test(key)) return;
+    if (!(value instanceof Y.Map) || !isValidId(key)) return;
     const a = Object.fromEntries(['recommendationId', 'field', 'text', 'rationale', 'authorId', 'status'].map((k) => [k, value.get(k)]));
     if (typeof a.recommendationId !== 'string' || !TEXT_FIELDS.includes(a.field as TextField) || typeof a.text !== 'string') return;
     out.push({

@@ -50,5 +50,18 @@ export function paragraph(max: number) {
     );
 }
 
-/** Server-generated identifiers: short, URL-safe, never user-chosen keys like "__proto__". */
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'is not a valid id' });
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Names that mean something on every JavaScript object; as record keys they would reach the prototype. */
+const RESERVED = new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+
+/**
+ * Whether a string may serve as an id, and so as a record key. Some ids are chosen by
+ * clients (recommendation and amendment ids in drafting documents), so the prototype's
+ * own names are refused everywhere.
+ */
+export function isValidId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value) && !RESERVED.has(value);
+}
+
+/** Identifiers: short, URL-safe, and never a key like "__proto__" or "constructor". */
+export const idSchema = z.string().refine(isValidId, { message: 'is not a valid id' });

@@ -69,6 +69,8 @@ export interface RoomView {
   drafting: { open: boolean; locked: boolean };
   /** Agreed recommendations of this room, locked with the hash of their text. */
   locks: { recommendationId: string; roundId: string; textHash: string; lockedAt: number }[];
+  /** Decided amendments, from the log: the authority on their status (the document only mirrors it). */
+  amendments: { amendmentId: string; recommendationId: string; field: string; decision: 'accepted' | 'rejected'; decidedAt: number }[];
   rounds: RoundView[];
 }
 
@@ -170,6 +172,9 @@ function roomView(state: SessionState, roomId: string, audience: Audience): Room
     locks: Object.values(state.locks)
       .filter((l) => l.roomId === roomId)
       .map(({ recommendationId, roundId, textHash, lockedAt }) => ({ recommendationId, roundId, textHash, lockedAt })),
+    amendments: Object.values(state.amendments)
+      .filter((a) => a.roomId === roomId)
+      .map(({ amendmentId, recommendationId, field, decision, decidedAt }) => ({ amendmentId, recommendationId, field, decision, decidedAt })),
     rounds: state.roundOrder
       .map((id) => state.rounds[id]!)
       .filter((r) => r.roomId === roomId)

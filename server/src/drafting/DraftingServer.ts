@@ -89,6 +89,7 @@ export class DraftingServer implements DraftReader {
   private readonly docs = new Map<string, { loading: Promise<RoomDoc>; refs: number }>();
   private readonly connections = new Set<DocConnection>();
   private registry: SessionRegistry | null = null;
+  private closing = false;
 
   constructor(private readonly opts: DraftingOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes, perMessageDeflate: false });
@@ -100,6 +101,7 @@ export class DraftingServer implements DraftReader {
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0]!;
       if (!path.startsWith(DRAFTING_PATH)) return; // Socket.IO's own upgrades
+      if (this.closing) return void socket.destroy();
       if (!originAllowed(req, this.opts.allowedOrigins)) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
@@ -126,7 +128,18 @@ export class DraftingServer implements DraftReader {
 
   /** Stop taking connections, store what is in flight, and compact what is loaded. */
   async close(): Promise<void> {
-    for (const c of this.connections) c.close(CLOSE.goingAway, 'server shutting down');
+    this.closing = true;
+    const closed = [...this.connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === c.ws.CLOSED) return resolve();
+          c.ws.once('close', () => resolve());
+          c.close(CLOSE.goingAway, 'server shutting down');
+          // A client that never answers the closing handshake is not waited for.
+          setTimeout(() => (c.ws.terminate(), resolve()), 1000).unref();
+        }),
+    );
+    await Promise.all(closed);
     this.wss.close();
     const rooms = await Promise.all([...this.docs.values()].map((e) => e.loading.catch(() => null)));
     for (const room of rooms) {

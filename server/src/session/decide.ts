@@ -342,10 +342,10 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     if (recommendationIds) {
       const byId = new Map(recs.map((r) => [r.id, r]));
       recs = [...new Set(recommendationIds)].map((id) => byId.get(id) ?? fail('NOT_FOUND', `There is no recommendation ${id} in this room's document.`));
-      const locked = recs.find((r) => state.locks[r.id]);
+      const locked = recs.find((r) => Object.hasOwn(state.locks, r.id));
       if (locked) fail('CONFLICT', `Recommendation ${locked.id} is already agreed and locked.`);
     } else {
-      recs = recs.filter((r) => !state.locks[r.id]);
+      recs = recs.filter((r) => !Object.hasOwn(state.locks, r.id));
     }
     if (recs.length === 0) fail('CONFLICT', 'There is no recommendation to put to the vote.');
     const roundId = newId('round');
@@ -391,10 +391,11 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const room = roomOf(state, roomId);
     const amendment = draftOf(ctx, roomId).amendments.find((a) => a.id === amendmentId);
     if (!amendment) fail('NOT_FOUND', 'There is no such amendment in this room’s document.');
-    if (state.amendments[amendmentId] || amendment.status !== 'open') fail('CONFLICT', 'This amendment has already been decided.');
+    // The log decides, not the document's status field, which any writer could set.
+    if (Object.hasOwn(state.amendments, amendmentId)) fail('CONFLICT', 'This amendment has already been decided.');
     const rec = ctx.draft!.recommendations.find((r) => r.id === amendment.recommendationId);
     if (!rec) fail('CONFLICT', 'The recommendation this amendment changes is gone.');
-    if (decision === 'accepted' && (state.locks[rec.id] || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
+    if (decision === 'accepted' && (Object.hasOwn(state.locks, rec.id) || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
     return {
       events: [
         {
