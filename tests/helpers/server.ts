@@ -23,6 +23,9 @@ const baseEnv = (dataDir: string, env: Record<string, string>) => ({
   // Scripted tests send faster than any person; the limiter has its own test.
   TOWNHALL_COMMANDS_PER_SECOND: '1000',
   TOWNHALL_COMMAND_BURST: '1000',
+  // Likewise for whole-document requests on the Yjs endpoint, which hostile-input tests use to read the server's state.
+  TOWNHALL_YJS_SYNC_PER_SECOND: '1000',
+  TOWNHALL_YJS_SYNC_BURST: '1000',
   ...env,
 });
 

@@ -7,10 +7,14 @@ import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
 import { TokenBucket } from '../realtime/TokenBucket.js';
 import { CLOSE } from './closeCodes.js';
-import { MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, type DocPeer, type Refusal, type RoomDoc } from './RoomDoc.js';
-import type * as Y from 'yjs';
+import { MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, type DocPeer, type RoomDoc, type WritePolicy } from './RoomDoc.js';
 
 class ProtocolError extends Error {}
+
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+
+/** Awareness client ids one connection may speak for (a stock client uses one). */
+const MAX_AWARENESS_CLIENTS = 16;
 
 export interface DocConnectionOptions {
   ws: WebSocket;
@@ -20,8 +24,10 @@ export interface DocConnectionOptions {
   logger: Logger;
   awarenessPerSecond: number;
   awarenessBurst: number;
+  syncPerSecond: number;
+  syncBurst: number;
   /** Whether this participant may change the document right now, given a way to see the update's effect. */
-  mayWrite: (probe: () => Y.Doc) => Refusal | null;
+  policy: WritePolicy;
 }
 
 /**
@@ -34,13 +40,19 @@ export class DocConnection implements DocPeer {
   private tail: Promise<void> = Promise.resolve();
   private readonly pending: Uint8Array[] = [];
   private readonly awarenessBucket: TokenBucket;
+  /** Sync step 1 and query-awareness make the server send whole documents; they are budgeted too. */
+  private readonly requestBucket: TokenBucket;
+  /** Set when a ping goes out, cleared by the pong: a connection still marked at the next ping is dead. */
+  awaitingPong = false;
   /** Awareness client ids this connection speaks for; removed from the room when it closes. */
   readonly clientIds = new Set<number>();
   closed = false;
 
   constructor(readonly opts: DocConnectionOptions) {
     this.awarenessBucket = new TokenBucket(opts.awarenessPerSecond, opts.awarenessBurst);
+    this.requestBucket = new TokenBucket(opts.syncPerSecond, opts.syncBurst);
     opts.ws.binaryType = 'nodebuffer';
+    opts.ws.on('pong', () => (this.awaitingPong = false));
     opts.ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return this.close(CLOSE.malformed, 'binary frames only');
       const message = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -62,6 +74,8 @@ export class DocConnection implements DocPeer {
 
   send(message: Uint8Array): void {
     if (this.closed || this.opts.ws.readyState !== this.opts.ws.OPEN) return;
+    // A client that asks for documents and never reads them must not make the server buffer without end.
+    if (this.opts.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.close(CLOSE.tooManyAwarenessUpdates, 'not reading');
     this.opts.ws.send(message, (err) => {
       if (err) this.close(CLOSE.goingAway, 'send failed');
     });
@@ -93,13 +107,14 @@ export class DocConnection implements DocPeer {
       case MESSAGE_SYNC: {
         const step = decoding.readVarUint(decoder);
         if (step === syncProtocol.messageYjsSyncStep1) {
+          if (!this.requestBucket.take()) return this.close(CLOSE.tooManyAwarenessUpdates, 'too many sync requests');
           const stateVector = decoding.readVarUint8Array(decoder);
           const reply = encoding.createEncoder();
           encoding.writeVarUint(reply, MESSAGE_SYNC);
           syncProtocol.writeSyncStep2(reply, room.doc, stateVector);
           this.send(encoding.toUint8Array(reply));
         } else if (step === syncProtocol.messageYjsSyncStep2 || step === syncProtocol.messageYjsUpdate) {
-          const refusal = await room.receive(decoding.readVarUint8Array(decoder), this, this.opts.mayWrite);
+          const refusal = await room.receive(decoding.readVarUint8Array(decoder), this, this.opts.policy);
           if (refusal?.kind === 'too-large') this.close(CLOSE.documentTooLarge, 'document size limit reached');
           else if (refusal) this.deny(refusal.reason);
         } else {
@@ -108,13 +123,15 @@ export class DocConnection implements DocPeer {
         return;
       }
       case MESSAGE_AWARENESS: {
+        const update = this.ownAwareness(room, decoding.readVarUint8Array(decoder));
+        // Nothing of its own (an echo of other clients' states): nothing to apply, nothing to count.
+        if (!update) return;
         if (!this.awarenessBucket.take()) return this.close(CLOSE.tooManyAwarenessUpdates, 'too many awareness updates');
-        const update = decoding.readVarUint8Array(decoder);
-        this.claimAwareness(room, update);
         awarenessProtocol.applyAwarenessUpdate(room.awareness, update, this);
         return;
       }
       case MESSAGE_QUERY_AWARENESS:
+        if (!this.requestBucket.take()) return this.close(CLOSE.tooManyAwarenessUpdates, 'too many awareness queries');
         this.send(room.awarenessMessage([...room.awareness.getStates().keys()]));
         return;
       case MESSAGE_AUTH:
@@ -125,20 +142,45 @@ export class DocConnection implements DocPeer {
     }
   }
 
-  /** A connection may speak only for its own awareness clients, never overwrite another's cursor or name. */
-  private claimAwareness(room: RoomDoc, update: Uint8Array): void {
+  /**
+   * The part of an awareness update this connection may say: the states of its own
+   * clients, re-encoded, or null if there is none. A connection may speak only for its
+   * own awareness clients, never overwrite another's cursor or name. But the stock
+   * y-websocket provider re-sends every awareness change it receives, so its updates
+   * routinely carry other clients' states at a clock the room already has, and removals
+   * of clients it timed out locally; those change nothing here and are dropped. Only a
+   * newer state for a client another connection speaks for is refused.
+   */
+  private ownAwareness(room: RoomDoc, update: Uint8Array): Uint8Array | null {
     const decoder = decoding.createDecoder(update);
+    const kept: [clientId: number, clock: number, state: string][] = [];
     const count = decoding.readVarUint(decoder);
-    if (count > 16) throw new ProtocolError('too many awareness states');
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder);
-      decoding.readVarUint(decoder);
-      decoding.readVarString(decoder);
+      const clock = decoding.readVarUint(decoder);
+      const state = decoding.readVarString(decoder);
+      const removal = JSON.parse(state) === null;
       const owner = room.awarenessOwners.get(clientId);
-      if (owner && owner !== this) throw new ProtocolError('awareness state of another client');
-      room.awarenessOwners.set(clientId, this);
-      this.clientIds.add(clientId);
+      if (owner !== this) {
+        if (removal || clock <= (room.awareness.meta.get(clientId)?.clock ?? 0)) continue;
+        // The same participant may take over its own client id: a reconnect while the old connection lingers half-open.
+        if (owner instanceof DocConnection && owner.opts.participantId === this.opts.participantId) owner.clientIds.delete(clientId);
+        else if (owner) throw new ProtocolError('awareness state of another client');
+        if (this.clientIds.size >= MAX_AWARENESS_CLIENTS) throw new ProtocolError('too many awareness states');
+        room.awarenessOwners.set(clientId, this);
+        this.clientIds.add(clientId);
+      }
+      kept.push([clientId, clock, state]);
     }
+    if (kept.length === 0) return null;
+    const out = encoding.createEncoder();
+    encoding.writeVarUint(out, kept.length);
+    for (const [clientId, clock, state] of kept) {
+      encoding.writeVarUint(out, clientId);
+      encoding.writeVarUint(out, clock);
+      encoding.writeVarString(out, state);
+    }
+    return encoding.toUint8Array(out);
   }
 
   private deny(reason: string): void {

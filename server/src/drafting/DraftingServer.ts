@@ -23,7 +23,7 @@ import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { DocStore } from '../store/DocStore.js';
 import { CLOSE } from './closeCodes.js';
 import { DocConnection } from './DocConnection.js';
-import { RoomDoc, textHash, type Refusal } from './RoomDoc.js';
+import { RoomDoc, textHash, type WritePolicy } from './RoomDoc.js';
 
 export interface DraftingOptions {
   store: DocStore;
@@ -32,7 +32,10 @@ export interface DraftingOptions {
   maxDocBytes: number;
   awarenessPerSecond: number;
   awarenessBurst: number;
+  syncPerSecond: number;
+  syncBurst: number;
   compactEvery: number;
+  pingIntervalMs: number;
   allowedOrigins: string[] | null;
 }
 
@@ -90,9 +93,22 @@ export class DraftingServer implements DraftReader {
   private readonly connections = new Set<DocConnection>();
   private registry: SessionRegistry | null = null;
   private closing = false;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly opts: DraftingOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes, perMessageDeflate: false });
+    // A half-open connection (a laptop lid closed) never says goodbye; without pings it would hold its document and awareness forever.
+    this.heartbeat = setInterval(() => {
+      for (const c of this.connections) {
+        if (c.awaitingPong) {
+          c.ws.terminate();
+          continue;
+        }
+        c.awaitingPong = true;
+        c.ws.ping();
+      }
+    }, opts.pingIntervalMs);
+    this.heartbeat.unref();
   }
 
   attach(http: HttpServer, registry: SessionRegistry): void {
@@ -129,6 +145,7 @@ export class DraftingServer implements DraftReader {
   /** Stop taking connections, store what is in flight, and compact what is loaded. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.heartbeat);
     const closed = [...this.connections].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -157,7 +174,8 @@ export class DraftingServer implements DraftReader {
     let sessionId = '';
     let roomId = '';
     try {
-      [sessionId = '', roomId = ''] = decodeURIComponent(url.pathname.slice(DRAFTING_PATH.length)).split(':');
+      const parts = decodeURIComponent(url.pathname.slice(DRAFTING_PATH.length)).split(':');
+      if (parts.length === 2) [sessionId = '', roomId = ''] = parts;
     } catch {
       /* left empty: refused below */
     }
@@ -177,7 +195,9 @@ export class DraftingServer implements DraftReader {
       logger: this.opts.logger,
       awarenessPerSecond: this.opts.awarenessPerSecond,
       awarenessBurst: this.opts.awarenessBurst,
-      mayWrite: (probe) => this.mayWrite(host, participant.id, roomId, probe),
+      syncPerSecond: this.opts.syncPerSecond,
+      syncBurst: this.opts.syncBurst,
+      policy: this.policy(host, participant.id, roomId),
     });
     this.connections.add(conn);
     const name = docName(sessionId, roomId);
@@ -205,29 +225,34 @@ export class DraftingServer implements DraftReader {
   }
 
   /** The per-update decision; re-read from the session state every time, because it changes mid-connection. */
-  private mayWrite(host: SessionHost, participantId: string, roomId: string, probe: () => Y.Doc): Refusal | null {
-    const state = host.state;
-    const p = state.participants[participantId];
-    const room = state.rooms[roomId];
-    if (!p || !room || !mayOpen(state, p, roomId) || state.closedAt !== null) {
-      return { kind: 'read-only', reason: 'You can no longer edit this document.' };
-    }
-    if (room.draftLocked) return { kind: 'read-only', reason: 'This document is locked.' };
-    const writer = p.role === 'facilitator' || (p.role === 'citizen' && room.draftingOpen);
-    if (!writer) return { kind: 'read-only', reason: p.role === 'citizen' ? 'Drafting is closed in this room.' : 'Your role can read, not edit.' };
-    const locks = Object.values(state.locks).filter((l) => l.roomId === roomId);
-    if (locks.length === 0) return null;
-    const doc = probe();
-    const after = new Map(readRecommendations(doc).map((r) => [r.id, textHash(r)]));
-    doc.destroy();
-    const broken = locks.filter((l) => after.get(l.recommendationId) !== l.textHash);
-    if (broken.length === 0) return null;
+  private policy(host: SessionHost, participantId: string, roomId: string): WritePolicy {
+    const lockedHere = () => Object.values(host.state.locks).filter((l) => l.roomId === roomId);
     return {
-      kind: 'corrected',
-      reason: `Recommendation ${broken.map((l) => l.recommendationId).join(', ')} is agreed and locked.`,
-      correct: (d) => broken.forEach((l) => restoreLocked(d, l.recommendationId, l.text)),
+      authorize: () => {
+        const state = host.state;
+        const p = state.participants[participantId];
+        const room = state.rooms[roomId];
+        if (!p || !room || !mayOpen(state, p, roomId) || state.closedAt !== null) {
+          return { kind: 'read-only', reason: 'You can no longer edit this document.' };
+        }
+        if (room.draftLocked) return { kind: 'read-only', reason: 'This document is locked.' };
+        if (p.role === 'facilitator' || (p.role === 'citizen' && room.draftingOpen)) return null;
+        return { kind: 'read-only', reason: p.role === 'citizen' ? 'Drafting is closed in this room.' : 'Your role can read, not edit.' };
+      },
+      verify: (after) => {
+        const locks = lockedHere();
+        if (locks.length === 0) return null;
+        const now = new Map(readRecommendations(after).map((r) => [r.id, textHash(r)]));
+        const broken = locks.filter((l) => now.get(l.recommendationId) !== l.textHash);
+        if (broken.length === 0) return null;
+        return {
+          reason: `Recommendation ${broken.map((l) => l.recommendationId).join(', ')} is agreed and locked.`,
+          correct: (d) => broken.forEach((l) => restoreLocked(d, l.recommendationId, l.text)),
+        };
+      },
     };
   }
+
 
   private onSessionChange(host: SessionHost, events: readonly SessionEvent[], state: SessionState): void {
     // Access follows the session: a citizen moved to another room, or removed, loses this document at once.

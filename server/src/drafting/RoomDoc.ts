@@ -30,10 +30,15 @@ export interface DocPeer {
  *   and the sender's copy converges back instead of carrying an edit that every later
  *   edit of theirs would depend on.
  */
-export type Refusal =
-  | { kind: 'read-only'; reason: string }
-  | { kind: 'corrected'; reason: string; correct: (doc: Y.Doc) => void }
-  | { kind: 'too-large' };
+export type Refusal = { kind: 'read-only'; reason: string } | { kind: 'corrected'; reason: string } | { kind: 'too-large' };
+
+/** Who may change a document, and what a change may not do; decided by the session's state. */
+export interface WritePolicy {
+  /** Whether this connection may write at all right now. */
+  authorize(): Refusal | null;
+  /** Given the document as the update would leave it, what must be put back, if anything. */
+  verify?(after: Y.Doc): { reason: string; correct: (doc: Y.Doc) => void } | null;
+}
 
 export interface RoomDocOptions {
   name: string;
@@ -54,6 +59,15 @@ export class RoomDoc {
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly peers = new Set<DocPeer>();
   readonly awarenessOwners = new Map<number, DocPeer>();
+  /**
+   * A second copy of `doc`, kept in the same state, on which every change is tried
+   * first. Y.applyUpdate can throw half-way through an update that Y.decodeUpdate
+   * accepts (a struct whose origin is a later clock of its own client, say), leaving
+   * what it integrated before the error in the document and broadcasting it. Trying it
+   * here first keeps `doc` all-or-nothing, and lets lock checks see the result of an
+   * update at the cost of the update, not of a copy of the document.
+   */
+  private twin = new Y.Doc();
   private tail: Promise<unknown> = Promise.resolve();
   private bytes = 0;
   private lastId = 0;
@@ -87,6 +101,7 @@ export class RoomDoc {
     room.doc.transact(() => {
       for (const u of updates) Y.applyUpdate(room.doc, u, 'store');
     }, 'store');
+    room.resetTwin();
     room.bytes = updates.reduce((n, u) => n + u.length, 0);
     room.lastId = lastId;
     room.sinceCompaction = updates.length;
@@ -94,38 +109,38 @@ export class RoomDoc {
   }
 
   /**
-   * Take an update from a client. `check` runs after the update is known to be
-   * well-formed and non-empty, and may refuse it.
+   * Take an update from a client. The policy is asked first whether this client may
+   * write at all, then, with the update tried on the twin, whether the result is
+   * acceptable; an unacceptable result is corrected in the same stored update.
    */
-  receive(update: Uint8Array, origin: unknown, check: (probe: () => Y.Doc) => Refusal | null): Promise<Refusal | null> {
+  receive(update: Uint8Array, origin: unknown, policy: WritePolicy): Promise<Refusal | null> {
     return this.serial(async () => {
-      // Decoding the whole update first means a truncated or crafted one is rejected before it can half-apply.
+      // Decoding the whole update first rejects a truncated or crafted one before anything is applied.
       const decoded = Y.decodeUpdate(update);
       if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return null;
       if (this.bytes + update.length > this.opts.maxDocBytes) return { kind: 'too-large' };
-      const refusal = check(() => this.probe(update));
-      if (refusal?.kind === 'corrected') {
-        const draft = this.probe(update);
-        draft.transact(() => refusal.correct(draft), 'server');
-        // The draft garbage-collects the refused content, so what is stored carries only its tombstones.
-        await this.commit(Y.encodeStateAsUpdate(draft, Y.encodeStateVector(this.doc)), origin);
-        draft.destroy();
-        return refusal;
+      const denied = policy.authorize();
+      if (denied) return denied;
+      this.onTwin(() => Y.applyUpdate(this.twin, update));
+      const correction = policy.verify?.(this.twin) ?? null;
+      if (!correction) {
+        await this.commit(update, origin);
+        return null;
       }
-      if (refusal) return refusal;
-      await this.commit(update, origin);
-      return null;
+      const before = Y.encodeStateVector(this.doc);
+      this.onTwin(() => this.twin.transact(() => correction.correct(this.twin), 'server'));
+      // The twin garbage-collects the refused content, so what is stored carries only its tombstones.
+      await this.commit(Y.encodeStateAsUpdate(this.twin, before), origin);
+      return { kind: 'corrected', reason: correction.reason };
     });
   }
 
   /** A change made by the server itself (an accepted amendment, a lock restored), stored and broadcast like any other. */
   change(mutate: (doc: Y.Doc) => void): Promise<void> {
     return this.serial(async () => {
-      const draft = this.probe();
-      const before = Y.encodeStateVector(draft);
-      draft.transact(() => mutate(draft), 'server');
-      const update = Y.encodeStateAsUpdate(draft, before);
-      draft.destroy();
+      const before = Y.encodeStateVector(this.doc);
+      this.onTwin(() => this.twin.transact(() => mutate(this.twin), 'server'));
+      const update = Y.encodeStateAsUpdate(this.twin, before);
       if (update.length > 2) await this.commit(update, 'server');
     });
   }
@@ -175,13 +190,22 @@ export class RoomDoc {
   destroy(): void {
     this.awareness.destroy();
     this.doc.destroy();
+    this.twin.destroy();
   }
 
+  /** Store, then apply to the document (and so broadcast). The twin already holds the update. */
   private async commit(update: Uint8Array, origin: unknown): Promise<void> {
-    const id = await this.opts.store.appendUpdate(this.opts.name, update);
+    let id: number;
+    try {
+      id = await this.opts.store.appendUpdate(this.opts.name, update);
+    } catch (err) {
+      this.resetTwin();
+      throw err;
+    }
     try {
       Y.applyUpdate(this.doc, update, origin);
     } catch (err) {
+      this.resetTwin();
       await this.opts.store.deleteUpdate(this.opts.name, id);
       throw err;
     }
@@ -193,13 +217,25 @@ export class RoomDoc {
     }
   }
 
-  /** A throwaway copy of the document, optionally with an update applied: to see what it would do. */
-  private probe(update?: Uint8Array): Y.Doc {
-    const copy = new Y.Doc();
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
-    if (update) Y.applyUpdate(copy, update);
-    return copy;
+  /** Run a change on the twin; if it fails part-way, the twin is rebuilt from the document before the error goes on. */
+  private onTwin(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.resetTwin();
+      throw err;
+    }
   }
+
+
+  /** Make the twin a fresh copy of the document again, after a change failed part-way on it. */
+  private resetTwin(): void {
+    this.twin.destroy();
+    this.twin = new Y.Doc();
+    Y.applyUpdate(this.twin, Y.encodeStateAsUpdate(this.doc));
+  }
+
+
 
   private broadcast(message: Uint8Array): void {
     for (const peer of this.peers) peer.send(message);

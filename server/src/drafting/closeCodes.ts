@@ -10,5 +10,6 @@ export const CLOSE = {
   unauthenticated: 4401,
   forbidden: 4403,
   documentTooLarge: 4413,
+  /** Too many awareness updates or whole-document requests. */
   tooManyAwarenessUpdates: 4429,
 } as const;
