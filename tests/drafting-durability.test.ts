@@ -131,4 +131,47 @@ describe('drafting durability', () => {
     control.close();
     await server.stop();
   });
+
+  test('a document that missed the change an event implies (a crash in between) is brought in line when it loads', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const a = await startServer({ dataDir });
+    const session = await createSession(a.url);
+    const fac = await join(a.url, session, 'facilitator', assembly.facilitators[0]!);
+    const cit = await join(a.url, session, 'citizen', assembly.citizens[6]!);
+    const control = await connect(a.url, fac);
+    const d = draftClient(a.url, session.sessionId, 'plenary', cit.token);
+    clients.push(d);
+    await synced(d);
+    addRecommendation(d.doc, { id: 'rec-1', ...assembly.recommendations[0]! });
+    d.doc.transact(() => {
+      const m = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries({ recommendationId: 'rec-1', field: 'title', text: 'Car-free market square every weekend', rationale: '', authorId: cit.participantId, status: 'open' })) m.set(k, v);
+      d.doc.getMap('amendments').set('am-1', m);
+    });
+    await eventually(() => rows(dataDir, `${session.sessionId}:plenary`) >= 2, 'stored');
+    // The document as it was before the decision: what the store would hold had the server died right after the event.
+    const before = Y.encodeStateAsUpdate(d.doc);
+    ok(await control.send('amendment.decide', { roomId: 'plenary', amendmentId: 'am-1', decision: 'accepted' }));
+    await until(d.doc, (x) => readRecommendations(x)[0]!.title === 'Car-free market square every weekend', 10_000, 'applied');
+    control.close();
+    d.destroy();
+    clients.length = 0;
+    await a.stop();
+
+    const db = new Database(joinPath(dataDir, 'townhall.sqlite'));
+    db.prepare('DELETE FROM doc_updates WHERE doc = ?').run(`${session.sessionId}:plenary`);
+    db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)').run(`${session.sessionId}:plenary`, Buffer.from(before));
+    db.close();
+
+    const b = await startServer({ dataDir });
+    const e = draftClient(b.url, session.sessionId, 'plenary', cit.token);
+    clients.push(e);
+    await synced(e);
+    expect(readRecommendations(e.doc)[0]!.title).toBe('Car-free market square every weekend');
+    expect((e.doc.getMap('amendments').get('am-1') as Y.Map<unknown>).get('status')).toBe('accepted');
+    e.destroy();
+    clients.length = 0;
+    await b.stop();
+  });
 });

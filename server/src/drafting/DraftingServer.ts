@@ -8,6 +8,7 @@ import {
   DOC,
   findRecommendation,
   idSchema,
+  readAmendments,
   readRecommendations,
   TEXT_FIELDS,
   type Participant,
@@ -64,6 +65,18 @@ function replaceText(text: Y.Text, next: string): void {
   while (end < current.length - start && end < next.length - start && current[current.length - 1 - end] === next[next.length - 1 - end]) end++;
   text.delete(start, current.length - start - end);
   text.insert(start, next.slice(start, next.length - end));
+}
+
+/** Mirror an amendment decision into the document, applying the text if it was accepted. */
+function applyDecision(
+  doc: Y.Doc,
+  d: { amendmentId: string; recommendationId: string; field: TextField; decision: 'accepted' | 'rejected'; text: string },
+): void {
+  const amendment = doc.getMap<unknown>(DOC.amendments).get(d.amendmentId);
+  if (amendment instanceof Y.Map) amendment.set('status', d.decision);
+  if (d.decision !== 'accepted') return;
+  const text = findRecommendation(doc, d.recommendationId)?.get(d.field);
+  if (text instanceof Y.Text) replaceText(text, d.text);
 }
 
 /** Make a recommendation read exactly its locked text again, re-creating it if it was deleted. */
@@ -278,16 +291,30 @@ export class DraftingServer implements DraftReader {
   }
 
   private async applyAmendment(sessionId: string, e: Extract<SessionEvent, { type: 'amendment.decided' }>): Promise<void> {
-    const p = e.payload;
-    await this.withDoc(sessionId, p.roomId, (room) =>
-      room.change((doc) => {
-        const amendment = doc.getMap<unknown>(DOC.amendments).get(p.amendmentId);
-        if (amendment instanceof Y.Map) amendment.set('status', p.decision);
-        if (p.decision !== 'accepted') return;
-        const text = findRecommendation(doc, p.recommendationId)?.get(p.field as TextField);
-        if (text instanceof Y.Text) replaceText(text, p.text);
-      }),
-    );
+    await this.withDoc(sessionId, e.payload.roomId, (room) => room.change((doc) => applyDecision(doc, e.payload)));
+  }
+
+  /**
+   * Bring a freshly loaded document in line with the log: a crash between an event
+   * (a lock, an accepted amendment) and the document change it implies would
+   * otherwise leave them apart for good.
+   */
+  private async reconcile(sessionId: string, roomId: string, room: RoomDoc): Promise<void> {
+    const state = this.registry?.get(sessionId)?.state;
+    if (!state) return;
+    const locks = Object.values(state.locks).filter((l) => l.roomId === roomId);
+    const decisions = Object.values(state.amendments).filter((a) => a.roomId === roomId);
+    if (locks.length === 0 && decisions.length === 0) return;
+    const current = new Map(readRecommendations(room.doc).map((r) => [r.id, textHash(r)]));
+    const status = new Map(readAmendments(room.doc).map((a) => [a.id, a.status]));
+    const stale = locks.filter((l) => current.get(l.recommendationId) !== l.textHash);
+    const unapplied = decisions.filter((d) => status.has(d.amendmentId) && status.get(d.amendmentId) !== d.decision);
+    if (stale.length === 0 && unapplied.length === 0) return;
+    this.opts.logger.warn({ doc: room.name, locks: stale.length, amendments: unapplied.length }, 'document behind the log; reconciling');
+    await room.change((doc) => {
+      unapplied.forEach((d) => applyDecision(doc, d));
+      stale.forEach((l) => restoreLocked(doc, l.recommendationId, l.text));
+    });
   }
 
   private async withDoc(sessionId: string, roomId: string, work: (room: RoomDoc) => Promise<void>): Promise<void> {
@@ -304,12 +331,16 @@ export class DraftingServer implements DraftReader {
   private open(name: string): Promise<RoomDoc> {
     let entry = this.docs.get(name);
     if (!entry) {
+      const [sessionId = '', roomId = ''] = name.split(':');
       const loading = RoomDoc.load({
         name,
         store: this.opts.store,
         logger: this.opts.logger,
         maxDocBytes: this.opts.maxDocBytes,
         compactEvery: this.opts.compactEvery,
+      }).then(async (room) => {
+        await this.reconcile(sessionId, roomId, room);
+        return room;
       });
       entry = { loading, refs: 0 };
       this.docs.set(name, entry);
