@@ -921,14 +921,12 @@ describe('who may connect', () => {
     await survives(a);
   });
 
-  // Found by this file: the name is split on ':' and anything after the second part is
-  // ignored, so `<session>:plenary:junk` opens `<session>:plenary`. Harmless for access
-  // (the room id is still checked) but not the strict parse the protocol promises.
-  // Marked `fails` until DraftingServer.onConnection rejects it; flip to `test` then.
+  // Found by this file: the name used to be split on ':' with anything after the second
+  // part ignored, so `<session>:plenary:junk` opened `<session>:plenary`.
   test('a name with more than one colon closes with 4400', async () => {
     const raw = await Raw.open(server, `/yjs/${a.session.sessionId}:plenary:junk?token=${a.citizen.token}`);
     open.push({ destroy: () => raw.end() });
-    const r = await raw.serverState(); // today: answered with the plenary document
+    const r = await raw.serverState();
     raw.end();
     expect('closed' in r ? r.closed.code : 'served').toBe(CLOSE.malformed);
   });

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { createTownhall, type Townhall } from '../server/src/app.js';
 import { loadConfig } from '../server/src/config.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
-import { addRecommendation, findRecommendation, readAmendments, readRecommendations } from '../shared/src/index.js';
+import { addRecommendation, findRecommendation, readAmendments, readRecommendations, reduce, type SessionEvent } from '../shared/src/index.js';
 import { createSession, join } from './helpers/clients.js';
 import { draftClient, eventually, synced, until, type DraftClient } from './helpers/drafting.js';
 import { assembly } from './helpers/fixtures.js';
@@ -127,5 +127,59 @@ describe('the drafting document contract', () => {
     recs.push(['just a string', noText, proto]);
     addRecommendation(doc, { id: 'good', title: 'Duplicate', body: '', rationale: '' });
     expect(readRecommendations(doc)).toEqual([{ id: 'good', title: 'T', body: 'B', rationale: 'R' }]);
+  });
+
+  test('a session logged before a setting existed gets its default when replayed', () => {
+    const created = {
+      type: 'session.created' as const,
+      sessionId: 's_old',
+      seq: 1,
+      at: 1,
+      actor: { kind: 'operator' as const },
+      prevHash: '0'.repeat(64),
+      hash: 'h',
+      payload: {
+        title: 'Old',
+        question: 'Q?',
+        agenda: [],
+        // As written by an earlier version: no agreementRule, no resultsLive.
+        settings: { queueRule: 'first-come-first-served', turnSeconds: 90, warnSeconds: 15, onTurnExpiry: 'end', qaPremoderation: true, maxParticipants: 10 },
+        inviteHashes: { facilitator: 'a', citizen: 'b', observer: 'c', official: 'd' },
+      },
+    } as unknown as SessionEvent;
+    const state = reduce(null, created);
+    expect(state.settings.agreementRule).toEqual({ minShare: 0.75, topLevels: 2, maxBlocks: 0, minRatings: 1 });
+    expect(state.settings.resultsLive).toBe(false);
+    expect(state.settings.maxParticipants).toBe(10);
+  });
+
+  test('a store that fails closes the writer with 1011 (try again), changes nothing, and serves on', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    class FlakyStore extends SqliteStore {
+      failing = false;
+      override async appendUpdate(name: string, update: Uint8Array) {
+        if (this.failing) throw new Error('disk full');
+        return super.appendUpdate(name, update);
+      }
+    }
+    const store = new FlakyStore(dataDir);
+    const url = await start(store, dataDir);
+    const session = await createSession(url);
+    const who = await join(url, session, 'citizen', 'Øystein Berg');
+    const a = draftClient(url, session.sessionId, 'plenary', who.token);
+    clients.push(a);
+    await synced(a);
+    addRecommendation(a.doc, { id: 'rec-1', title: 'Kept', body: '', rationale: '' });
+    const b = draftClient(url, session.sessionId, 'plenary', who.token);
+    clients.push(b);
+    await until(b.doc, (d) => readRecommendations(d).length === 1, 10_000, 'b has rec-1');
+    store.failing = true;
+    (findRecommendation(a.doc, 'rec-1')!.get('title') as Y.Text).insert(0, 'LOST? ');
+    await eventually(() => a.closes.some((c) => c.code === 1011), 'closed with 1011');
+    expect(readRecommendations(b.doc)[0]!.title).toBe('Kept');
+    // The stock provider reconnects by itself; once the store is back, its edit arrives.
+    store.failing = false;
+    await until(b.doc, (d) => readRecommendations(d)[0]!.title === 'LOST? Kept', 15_000, 'edit after recovery');
   });
 });

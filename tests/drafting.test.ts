@@ -267,4 +267,28 @@ describe('drafting over the stock y-websocket provider', () => {
     ]);
     expect(readRecommendations(storedDoc().doc).find((r) => r.id === 'rec-3')!.title).toBe(amended);
   });
+
+  test('the same recommendation id in two rooms is two recommendations: a lock in one does not touch the other', async () => {
+    ok(await facControl.send('rooms.create', { count: 1 }));
+    const moved = ok(await facControl.send('rooms.assign', { assignments: [{ participantId: c2.participantId, roomId: 'room-1' }] }));
+    await facControl.caughtUp(moved);
+    const r = client(c2, 'room-1');
+    await synced(r);
+    // rec-1 is agreed and locked in the plenary; room-1 drafts its own rec-1.
+    addRecommendation(r.doc, { id: 'rec-1', title: 'Night buses', body: 'Run night buses on Fridays and Saturdays.', rationale: '' });
+    await eventually(() => readRecommendations(storedDoc('room-1').doc).length === 1, 'stored in room-1');
+    const opened = await facControl.send('round.open', { roomId: 'room-1', recommendationIds: ['rec-1'] });
+    const roundId = (opened as { result: { roundId: string } }).result.roundId;
+    expect(ok(opened)).toBeGreaterThan(0);
+    edit(r, 'rec-1', (t) => t.insert(0, 'Pilot: '));
+    await eventually(() => readRecommendations(storedDoc('room-1').doc)[0]!.body.startsWith('Pilot: '), 'room-1 edit stored');
+    ok(await facControl.send('round.close', { roundId }));
+    // The plenary's lock is untouched, and a rule change must give the whole rule.
+    await facControl.caughtUp(ok(await facControl.send('state.sync', {})));
+    expect(facControl.room('plenary')!.locks.map((l) => l.recommendationId)).toEqual(['rec-1', 'rec-2']);
+    expect(facControl.room('room-1')!.locks).toEqual([]);
+    refused(await facControl.send('settings.update', { patch: { agreementRule: { minShare: 0.9 } } } as never), 'VALIDATION_FAILED');
+    const rule = facControl.view!.settings.agreementRule;
+    refused(await facControl.send('settings.update', { patch: { agreementRule: { ...rule } } }), 'CONFLICT');
+  });
 });

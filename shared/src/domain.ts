@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agreementRuleSchema } from './drafting.js';
+import { agreementRuleChangeSchema, agreementRuleSchema } from './drafting.js';
 import { line } from './text.js';
 
 export const ROLES = ['facilitator', 'citizen', 'observer', 'official'] as const;
@@ -45,7 +45,7 @@ export const settingsPatchSchema = z
     onTurnExpiry: z.enum(TURN_EXPIRY),
     qaPremoderation: z.boolean(),
     maxParticipants: z.number().int().min(1).max(100_000),
-    agreementRule: agreementRuleSchema,
+    agreementRule: agreementRuleChangeSchema,
     resultsLive: z.boolean(),
   })
   .partial()

@@ -49,7 +49,6 @@ export interface AmendmentData {
   status: 'open' | 'accepted' | 'rejected';
 }
 
-const MAX_FIELD = 20_000;
 
 /** The text of each well-formed recommendation, in order. Malformed entries (anyone can write the doc) are skipped. */
 export function readRecommendations(doc: Y.Doc): RecommendationText[] {
@@ -62,7 +61,8 @@ export function readRecommendations(doc: Y.Doc): RecommendationText[] {
     const fields = TEXT_FIELDS.map((f) => item.get(f));
     if (!fields.every((f) => f instanceof Y.Text)) continue;
     seen.add(id);
-    const [title, body, rationale] = fields.map((f) => (f as Y.Text).toString().slice(0, MAX_FIELD)) as [string, string, string];
+    // Never truncated: a lock's hash must cover every character, or edits past the cut would slip through.
+    const [title, body, rationale] = fields.map((f) => (f as Y.Text).toString()) as [string, string, string];
     out.push({ id, title, body, rationale });
   }
   return out;
@@ -78,13 +78,21 @@ export function readAmendments(doc: Y.Doc): AmendmentData[] {
       id: key,
       recommendationId: a.recommendationId,
       field: a.field as TextField,
-      text: a.text.slice(0, MAX_FIELD),
-      rationale: typeof a.rationale === 'string' ? a.rationale.slice(0, MAX_FIELD) : '',
+      text: a.text,
+      rationale: typeof a.rationale === 'string' ? a.rationale : '',
       authorId: typeof a.authorId === 'string' ? a.authorId : '',
       status: a.status === 'accepted' || a.status === 'rejected' ? a.status : 'open',
     });
   });
   return out;
+}
+
+/**
+ * Recommendation and amendment ids are chosen by clients, per room document, so two
+ * rooms may use the same one. Session state keys them by room as well.
+ */
+export function roomScoped(roomId: string, id: string): string {
+  return `${roomId}/${id}`;
 }
 
 /** Find a recommendation's Y.Map by id. */
@@ -133,8 +141,7 @@ export const AGREEMENT_DESCRIPTIONS: Record<AgreementLevel, string> = {
   block: 'I block this: it must not go forward.',
 };
 
-/** When a recommendation counts as agreed: data, chosen per session. */
-export const agreementRuleSchema = z.strictObject({
+const agreementRuleFields = {
   /** Share of ratings that must be at the top `topLevels` levels. */
   minShare: z.number().min(0).max(1).default(0.75),
   topLevels: z.number().int().min(1).max(AGREEMENT_LEVELS.length).default(2),
@@ -142,8 +149,17 @@ export const agreementRuleSchema = z.strictObject({
   maxBlocks: z.number().int().min(0).default(0),
   /** Fewest ratings for a result to count at all. */
   minRatings: z.number().int().min(1).default(1),
-});
+};
+/** When a recommendation counts as agreed: data, chosen per session. Omitted fields take the defaults. */
+export const agreementRuleSchema = z.strictObject(agreementRuleFields);
 export type AgreementRule = z.infer<typeof agreementRuleSchema>;
+/** A rule given as a settings change: every field, so a change never silently resets the others. */
+export const agreementRuleChangeSchema = z.strictObject({
+  minShare: agreementRuleFields.minShare.unwrap(),
+  topLevels: agreementRuleFields.topLevels.unwrap(),
+  maxBlocks: agreementRuleFields.maxBlocks.unwrap(),
+  minRatings: agreementRuleFields.minRatings.unwrap(),
+});
 
 export interface Tally {
   counts: Record<AgreementLevel, number>;

@@ -1,6 +1,7 @@
 import { produce, type Draft } from 'immer';
 import { roundResults } from './agreement.js';
-import { PLENARY } from './domain.js';
+import { DEFAULT_SETTINGS, PLENARY } from './domain.js';
+import { roomScoped } from './drafting.js';
 import type { SessionEvent, TurnEndReason } from './events.js';
 import type { Room, Round, SessionState } from './state.js';
 
@@ -53,7 +54,8 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
     question: e.payload.question,
     createdAt: e.at,
     closedAt: null,
-    settings: e.payload.settings,
+    // Logs outlive code: a session created before a setting existed gets its default.
+    settings: { ...DEFAULT_SETTINGS, ...e.payload.settings },
     inviteHashes: e.payload.inviteHashes,
     participants: {},
     rooms: {
@@ -312,12 +314,12 @@ function apply(s: S, e: SessionEvent): void {
     }
     case 'recommendation.locked': {
       const p = e.payload;
-      s.locks[p.recommendationId] = { recommendationId: p.recommendationId, roomId: p.roomId, roundId: p.roundId, textHash: p.textHash, text: p.text, lockedAt: e.at };
+      s.locks[roomScoped(p.roomId, p.recommendationId)] = { recommendationId: p.recommendationId, roomId: p.roomId, roundId: p.roundId, textHash: p.textHash, text: p.text, lockedAt: e.at };
       return;
     }
     case 'amendment.decided': {
       const { text, previousText, ...p } = e.payload;
-      s.amendments[p.amendmentId] = { ...p, text, previousText, decidedAt: e.at };
+      s.amendments[roomScoped(p.roomId, p.amendmentId)] = { ...p, text, previousText, decidedAt: e.at };
       return;
     }
   }

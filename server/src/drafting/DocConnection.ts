@@ -7,7 +7,16 @@ import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
 import { TokenBucket } from '../realtime/TokenBucket.js';
 import { CLOSE } from './closeCodes.js';
-import { MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, type DocPeer, type RoomDoc, type WritePolicy } from './RoomDoc.js';
+import {
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  StoreUnavailableError,
+  type DocPeer,
+  type RoomDoc,
+  type WritePolicy,
+} from './RoomDoc.js';
 
 class ProtocolError extends Error {}
 
@@ -93,6 +102,10 @@ export class DocConnection implements DocPeer {
       try {
         await this.handle(message);
       } catch (err) {
+        if (err instanceof StoreUnavailableError) {
+          this.opts.logger.error({ err, doc: this.room?.name }, 'drafting update could not be stored');
+          return this.close(CLOSE.storeUnavailable, 'storage unavailable; try again');
+        }
         this.opts.logger.debug({ err, doc: this.room?.name }, 'malformed drafting message');
         this.close(CLOSE.malformed, err instanceof ProtocolError ? err.message : 'malformed message');
       }

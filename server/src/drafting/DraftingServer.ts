@@ -308,7 +308,12 @@ export class DraftingServer implements DraftReader {
     const current = new Map(readRecommendations(room.doc).map((r) => [r.id, textHash(r)]));
     const status = new Map(readAmendments(room.doc).map((a) => [a.id, a.status]));
     const stale = locks.filter((l) => current.get(l.recommendationId) !== l.textHash);
-    const unapplied = decisions.filter((d) => status.has(d.amendmentId) && status.get(d.amendmentId) !== d.decision);
+    // Status alone is not proof (any writer can set it): only a field still reading exactly as it did
+    // when the decision was taken, with the amendment still open, shows the change never happened.
+    const fields = new Map(readRecommendations(room.doc).map((r) => [r.id, r]));
+    const unapplied = decisions.filter(
+      (d) => status.get(d.amendmentId) === 'open' && (d.decision === 'rejected' || fields.get(d.recommendationId)?.[d.field] === d.previousText),
+    );
     if (stale.length === 0 && unapplied.length === 0) return;
     this.opts.logger.warn({ doc: room.name, locks: stale.length, amendments: unapplied.length }, 'document behind the log; reconciling');
     await room.change((doc) => {

@@ -17,6 +17,14 @@ export function textHash(rec: RecommendationText): string {
   return createHash('sha256').update(canonicalRecommendation(rec), 'utf8').digest('hex');
 }
 
+/** The store failed: nothing was changed, and the client may try again later. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('document store unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** What a RoomDoc needs from a connection. */
 export interface DocPeer {
   send(message: Uint8Array): void;
@@ -200,7 +208,7 @@ export class RoomDoc {
       id = await this.opts.store.appendUpdate(this.opts.name, update);
     } catch (err) {
       this.resetTwin();
-      throw err;
+      throw new StoreUnavailableError(err);
     }
     try {
       Y.applyUpdate(this.doc, update, origin);

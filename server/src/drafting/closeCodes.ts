@@ -6,6 +6,8 @@ export const CLOSE = {
   goingAway: 1001,
   /** Set by `ws` itself when a frame exceeds maxPayload. */
   frameTooLarge: 1009,
+  /** The store failed; transient, so the stock provider reconnects and re-sends. */
+  storeUnavailable: 1011,
   malformed: 4400,
   unauthenticated: 4401,
   forbidden: 4403,

@@ -119,7 +119,9 @@ export class ControlChannel {
   }
 
   private attach(host: SessionHost): void {
-    const publisher = new ViewPublisher(this.io, host, this.presence, this.opts.broadcastMs);
+    const publisher = new ViewPublisher(this.io, host, this.presence, this.opts.broadcastMs, (err) =>
+      this.opts.logger.error({ err, sessionId: host.id }, 'publishing views failed'),
+    );
     this.publishers.set(host.id, publisher);
     host.onChange((events) => {
       for (const e of events) {

@@ -57,6 +57,7 @@ export class ViewPublisher {
     private readonly host: SessionHost,
     private readonly presence: Presence,
     private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void,
   ) {
     host.onChange((events, state) => {
       for (const e of events) {
@@ -92,7 +93,12 @@ export class ViewPublisher {
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = null;
-      this.flush();
+      // A view that cannot be built is a bug to log, never a reason for the process to die.
+      try {
+        this.flush();
+      } catch (err) {
+        this.onError(err);
+      }
     }, this.intervalMs);
   }
 

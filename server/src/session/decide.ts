@@ -1,5 +1,6 @@
 import {
   CommandError,
+  roomScoped,
   roundResults,
   type AmendmentData,
   type RecommendationText,
@@ -312,7 +313,8 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
   },
 
   'settings.update': ({ state }, { patch }) => {
-    const changes = Object.entries(patch).filter(([k, v]) => state.settings[k as keyof typeof state.settings] !== v);
+    // Compared by value: the agreement rule is an object.
+    const changes = Object.entries(patch).filter(([k, v]) => JSON.stringify(state.settings[k as keyof typeof state.settings]) !== JSON.stringify(v));
     if (changes.length === 0) fail('CONFLICT', 'Those settings are already in force.');
     return { events: [{ type: 'settings.updated', payload: { patch: Object.fromEntries(changes) } }] };
   },
@@ -341,11 +343,11 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     let recs = draft.recommendations;
     if (recommendationIds) {
       const byId = new Map(recs.map((r) => [r.id, r]));
-      recs = [...new Set(recommendationIds)].map((id) => byId.get(id) ?? fail('NOT_FOUND', `There is no recommendation ${id} in this room's document.`));
-      const locked = recs.find((r) => Object.hasOwn(state.locks, r.id));
+      recs = [...new Set(recommendationIds)].map((id) => byId.get(id) ?? fail('NOT_FOUND', `There is no recommendation ${id} in this room’s document.`));
+      const locked = recs.find((r) => Object.hasOwn(state.locks, roomScoped(roomId, r.id)));
       if (locked) fail('CONFLICT', `Recommendation ${locked.id} is already agreed and locked.`);
     } else {
-      recs = recs.filter((r) => !Object.hasOwn(state.locks, r.id));
+      recs = recs.filter((r) => !Object.hasOwn(state.locks, roomScoped(roomId, r.id)));
     }
     if (recs.length === 0) fail('CONFLICT', 'There is no recommendation to put to the vote.');
     const roundId = newId('round');
@@ -392,10 +394,10 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const amendment = draftOf(ctx, roomId).amendments.find((a) => a.id === amendmentId);
     if (!amendment) fail('NOT_FOUND', 'There is no such amendment in this room’s document.');
     // The log decides, not the document's status field, which any writer could set.
-    if (Object.hasOwn(state.amendments, amendmentId)) fail('CONFLICT', 'This amendment has already been decided.');
+    if (Object.hasOwn(state.amendments, roomScoped(roomId, amendmentId))) fail('CONFLICT', 'This amendment has already been decided.');
     const rec = ctx.draft!.recommendations.find((r) => r.id === amendment.recommendationId);
     if (!rec) fail('CONFLICT', 'The recommendation this amendment changes is gone.');
-    if (decision === 'accepted' && (Object.hasOwn(state.locks, rec.id) || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
+    if (decision === 'accepted' && (Object.hasOwn(state.locks, roomScoped(roomId, rec.id)) || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
     return {
       events: [
         {
