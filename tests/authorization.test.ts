@@ -6,6 +6,7 @@ import {
   COMMANDS,
   COMMAND_NAMES,
   PLENARY,
+  roomScoped,
   ROLES,
   type Ack,
   type CommandInput,
@@ -536,14 +537,14 @@ describe('session B cannot reach session A through A’s ids', () => {
     const accepted = await w.A.fac.client.send('amendment.decide', { roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' });
     expect(accepted).toMatchObject({ ok: true, seq: before + 2 });
     const A = hostState(w.A.id);
-    expect(A.amendments['amend-r1']).toMatchObject({ roomId: 'room-1', decision: 'rejected' });
-    expect(A.amendments['amend-1']).toMatchObject({ roomId: PLENARY, recommendationId: 'rec-3', decision: 'accepted' });
+    expect(A.amendments[roomScoped('room-1', 'amend-r1')]).toMatchObject({ roomId: 'room-1', decision: 'rejected' });
+    expect(A.amendments[roomScoped(PLENARY, 'amend-1')]).toMatchObject({ roomId: PLENARY, recommendationId: 'rec-3', decision: 'accepted' });
     // The server applies an accepted amendment to the document, and marks both decided there.
     const [dPlenary, dRoom1] = drafts;
     const amendment = (d: Y.Doc, id: string) => d.getMap<Y.Map<unknown>>('amendments').get(id);
     const body = (d: Y.Doc, i: number) => String(d.getArray<Y.Map<unknown>>('recommendations').get(i).get('body'));
     await until(dPlenary!.doc, (d) => amendment(d, 'amend-1')?.get('status') === 'accepted', 10_000, 'amend-1 accepted');
-    await until(dPlenary!.doc, (d) => body(d, 2) === A.amendments['amend-1']!.text, 10_000, 'rec-3 amended');
+    await until(dPlenary!.doc, (d) => body(d, 2) === A.amendments[roomScoped(PLENARY, 'amend-1')]!.text, 10_000, 'rec-3 amended');
     await until(dRoom1!.doc, (d) => amendment(d, 'amend-r1')?.get('status') === 'rejected', 10_000, 'amend-r1 rejected');
     expect(body(dRoom1!.doc, 0)).toBe('Close streets outside schools at drop-off.');
     // Session B's state is untouched by all of it.
