@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build: the same steps as .ci/run (npm ci from the lockfile), then compile TypeScript.
+# Build: the same steps as .ci/run (npm ci from the lockfile), then compile the server and build the browser client.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -22,6 +22,7 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules node_modules
 COPY --from=build --chown=root:root /app/dist dist
+COPY --from=build --chown=root:root /app/client/dist client/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -88,6 +88,8 @@ describe('HTTP API', () => {
     expect(String(metrics.body)).toContain('townhall_commands_total');
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
     expect(health.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // A plain-HTTP deployment must not have its own scripts rewritten to https.
+    expect(health.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(health.headers.get('x-powered-by')).toBeNull();
     expect((await api(server.url, '/api/nothing-here')).status).toBe(404);
   });

@@ -8,6 +8,7 @@ import { DRAFTING_PATH, DraftingServer } from './drafting/DraftingServer.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { sessionsApi } from './http/sessionsApi.js';
+import { staticClient } from './http/staticClient.js';
 import { createMetrics } from './metrics.js';
 import { ControlChannel } from './realtime/ControlChannel.js';
 import { SessionRegistry } from './session/SessionRegistry.js';
@@ -43,11 +44,14 @@ export async function createTownhall(
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(helmet());
+  // upgrade-insecure-requests would send a plain-HTTP deployment's own scripts to https and break the page;
+  // TLS belongs to the reverse proxy (docs/DEPLOYMENT.md), which sets HSTS there.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining }));
   app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
+  app.use(staticClient());
   app.use(errorHandler(logger));
 
   const http = createServer(app);

@@ -1,0 +1,75 @@
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { isolate } from '../i18n';
+import type { SessionSnapshot } from '../session/SessionConnection';
+import { useSession } from '../session/context';
+
+interface Facts {
+  floorId: string | null;
+  floorName: string;
+  myPosition: number | null;
+  queueLength: number;
+  agendaItem: string | null;
+  reconnects: number;
+}
+
+function factsOf(s: SessionSnapshot): Facts | null {
+  if (!s.view || !s.me) return null;
+  const room = s.view.rooms.find((r) => r.id === s.me!.roomId) ?? s.view.rooms[0];
+  return {
+    floorId: room?.floor?.participantId ?? null,
+    floorName: room?.floor?.displayName ?? '',
+    myPosition: room?.queue.find((e) => e.participantId === s.me!.participantId)?.position ?? null,
+    queueLength: room?.queue.length ?? 0,
+    agendaItem: s.view.agenda.find((i) => i.status === 'active')?.id ?? null,
+    reconnects: s.reconnects,
+  };
+}
+
+/**
+ * A polite live region: says what changed about the floor and the queue (and the agenda
+ * and the connection), without moving focus. It stays empty for the state found on
+ * arrival; only changes are announced.
+ */
+export function LiveAnnouncer() {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const previous = useRef<Facts | null>(null);
+  const counter = useRef(0);
+  const [messages, setMessages] = useState<{ id: number; text: string }[]>([]);
+
+  useEffect(() => {
+    const cur = factsOf(snapshot);
+    const before = previous.current;
+    if (!cur) return;
+    previous.current = cur;
+    if (!before) return;
+    const me = snapshot.me!;
+    const out: string[] = [];
+    if (cur.reconnects > before.reconnects) out.push(t('announce.reconnected'));
+    if (cur.agendaItem !== before.agendaItem && cur.agendaItem) {
+      const item = snapshot.view!.agenda.find((i) => i.id === cur.agendaItem);
+      if (item) out.push(t('announce.agendaItem', { title: item.title }));
+    }
+    if (cur.floorId !== before.floorId) {
+      if (cur.floorId === null) out.push(t('announce.floorFree'));
+      else if (cur.floorId === me.participantId) out.push(t('announce.floorYou'));
+      else out.push(t('announce.floorOther', { name: isolate(cur.floorName) }));
+    }
+    if (cur.myPosition !== before.myPosition) {
+      if (cur.myPosition !== null) out.push(t('announce.position', { position: cur.myPosition }));
+      else if (cur.floorId !== me.participantId) out.push(t('announce.handDown'));
+    }
+    if (me.role !== 'citizen' && cur.queueLength !== before.queueLength) out.push(t('announce.queueCount', { count: cur.queueLength }));
+    if (out.length === 0) return;
+    setMessages((m) => [...m, ...out.map((text) => ({ id: ++counter.current, text }))].slice(-6));
+  }, [snapshot, t]);
+
+  return (
+    <div className="sr-only" aria-live="polite" aria-relevant="additions" data-testid="announcer">
+      {messages.map((m) => (
+        <p key={m.id}>{m.text}</p>
+      ))}
+    </div>
+  );
+}

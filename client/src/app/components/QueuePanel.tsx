@@ -1,0 +1,147 @@
+import { useTranslation } from 'react-i18next';
+import type { HandKind, QueueEntryView, RoomView } from '../../../../shared/src/index.js';
+import { isolate } from '../i18n';
+import { useAction, useMyRoom, useSession } from '../session/context';
+import { reasonText } from './queueWords';
+
+const RAISE_BUTTONS: { kind: HandKind; label: 'queue.raise' | 'queue.pointOfOrder' | 'queue.directReply' }[] = [
+  { kind: 'normal', label: 'queue.raise' },
+  { kind: 'point-of-order', label: 'queue.pointOfOrder' },
+  { kind: 'direct-reply', label: 'queue.directReply' },
+];
+
+/** The speaking queue: a citizen's own place and why, the room's rule, and the whole queue for everyone to see. */
+export function QueuePanel() {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const room = useMyRoom();
+  const me = snapshot.me!;
+  if (!room) return null;
+  return (
+    <section className="panel" aria-labelledby="queue-heading">
+      <h2 id="queue-heading">{t('queue.heading')}</h2>
+      {me.role === 'citizen' && <MyPlace room={room} />}
+      {me.role === 'facilitator' && <FacilitatorQueueControls room={room} />}
+      <h3>{t('queue.ruleHeading')}</h3>
+      <p className="rule" data-testid="queue-rule">
+        {t(`rules.${room.rule}`)}
+      </p>
+      <QueueList room={room} />
+    </section>
+  );
+}
+
+function MyPlace({ room }: { room: RoomView }) {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const { act, disabled } = useAction();
+  const me = snapshot.me!;
+  const entry = room.queue.find((e) => e.participantId === me.participantId);
+  const speaking = room.floor?.participantId === me.participantId;
+  return (
+    <div className="my-place" data-testid="my-place">
+      {!me.canSpeak && <p className="callout warn">{t('queue.cannotSpeak')}</p>}
+      {entry ? (
+        <>
+          <p className="my-position">{t('queue.position', { position: entry.position })}</p>
+          <p>{t('queue.yourRequest', { kind: t(`kinds.${entry.kind}`) })}</p>
+          <p className="my-reason">{t('queue.why', { reason: reasonText(t, entry.reason, true) })}</p>
+          <div className="controls">
+            <button type="button" disabled={disabled} onClick={() => void act('queue.lower', {})}>
+              {t('queue.lower')}
+            </button>
+          </div>
+        </>
+      ) : speaking ? (
+        <p>{t('queue.whileSpeaking')}</p>
+      ) : (
+        <>
+          <p>{t('queue.handDown')}</p>
+          <div className="controls">
+            {RAISE_BUTTONS.map((b) => (
+              <button
+                key={b.kind}
+                type="button"
+                className={b.kind === 'normal' ? 'primary' : undefined}
+                disabled={disabled || !me.canSpeak}
+                aria-describedby="raise-help"
+                onClick={() => void act('queue.raise', { kind: b.kind })}
+              >
+                {t(b.label)}
+              </button>
+            ))}
+          </div>
+          <p id="raise-help" className="hint">
+            {t('queue.raiseHelp')}
+          </p>
+        </>
+      )}
+    </div>
+  );
+}
+
+function FacilitatorQueueControls({ room }: { room: RoomView }) {
+  const { t } = useTranslation();
+  const { act, disabled } = useAction();
+  return (
+    <div className="controls">
+      <button type="button" className="primary" disabled={disabled || room.queue.length === 0} onClick={() => void act('floor.give', { roomId: room.id })}>
+        {t('facilitator.giveNext')}
+      </button>
+    </div>
+  );
+}
+
+function QueueList({ room }: { room: RoomView }) {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const me = snapshot.me!;
+  if (room.queue.length === 0) return <p className="muted">{t('queue.empty')}</p>;
+  return (
+    <ol className="queue" aria-label={t('queue.listLabel')} data-testid="queue-list">
+      {room.queue.map((entry) => (
+        <QueueItem key={entry.participantId} room={room} entry={entry} isMe={entry.participantId === me.participantId} staff={me.role === 'facilitator'} />
+      ))}
+    </ol>
+  );
+}
+
+function QueueItem({ room, entry, isMe, staff }: { room: RoomView; entry: QueueEntryView; isMe: boolean; staff: boolean }) {
+  const { t } = useTranslation();
+  const { act, disabled } = useAction();
+  const name = isolate(entry.displayName);
+  // Accessible names are spoken, not laid out: no bidi isolates in them.
+  const plainName = entry.displayName;
+  return (
+    <li className={isMe ? 'queue-entry me' : 'queue-entry'}>
+      <div>
+        <span className="queue-name">
+          {t('queue.entry', { position: entry.position, name })} {isMe && t('queue.you')}
+        </span>{' '}
+        <span className={`kind kind-${entry.kind}`}>{t(`kinds.${entry.kind}`)}</span>
+        <p className="queue-reason">{reasonText(t, entry.reason, false)}</p>
+      </div>
+      {staff && (
+        <div className="controls">
+          <button
+            type="button"
+            className="primary"
+            disabled={disabled}
+            aria-label={t('facilitator.giveToLabel', { name: plainName })}
+            onClick={() => void act('floor.give', { roomId: room.id, participantId: entry.participantId })}
+          >
+            {t('facilitator.giveTo')}
+          </button>
+          <button
+            type="button"
+            disabled={disabled}
+            aria-label={t('facilitator.removeLabel', { name: plainName })}
+            onClick={() => void act('queue.remove', { roomId: room.id, participantId: entry.participantId })}
+          >
+            {t('facilitator.remove')}
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,48 @@
+import { useTranslation } from 'react-i18next';
+import { formatDuration } from '../format';
+import { isolate } from '../i18n';
+import { useServerNow, useSession } from '../session/context';
+
+/**
+ * Speaking time per citizen, for the facilitator: a bar each, with the figures in text
+ * beside it (the bars are decoration; the text is what assistive technology reads).
+ * A running turn counts from the moment it was given, as the server accounts it.
+ */
+export function SpeakingTimeChart() {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const now = useServerNow();
+  const view = snapshot.view!;
+  const floors = new Map(view.rooms.flatMap((r) => (r.floor ? [[r.floor.participantId, r.floor.startedAt] as const] : [])));
+  const rows = (view.participants ?? [])
+    .filter((p) => p.role === 'citizen')
+    .map((p) => {
+      const started = floors.get(p.participantId);
+      const running = started !== undefined ? Math.max(0, now - started) : 0;
+      return { ...p, total: p.speakingMs + running, speaking: started !== undefined };
+    });
+  const max = Math.max(1, ...rows.map((r) => r.total));
+  return (
+    <section className="panel" aria-labelledby="chart-heading">
+      <h2 id="chart-heading">{t('facilitator.chartHeading')}</h2>
+      {rows.length === 0 ? (
+        <p className="muted">{t('facilitator.noCitizens')}</p>
+      ) : (
+        <ul className="chart" data-testid="speaking-chart">
+          {rows.map((r) => (
+            <li key={r.participantId} className="chart-row">
+              <span className="chart-label">
+                {t('facilitator.chartRow', { name: isolate(r.displayName), time: formatDuration(r.total), count: r.turns })}
+                {r.speaking && <span className="tag live"> {t('facilitator.speakingNow')}</span>}
+                {!r.online && <span className="tag"> {t('facilitator.offline')}</span>}
+              </span>
+              <span className="bar" aria-hidden="true">
+                <span className={r.speaking ? 'bar-fill live' : 'bar-fill'} style={{ width: `${(r.total / max) * 100}%` }} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,15 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+
+export function useDocumentTitle(title: string | null | undefined): void {
+  const { t } = useTranslation();
+  const full = title ? t('app.documentTitle', { title }) : t('app.name');
+  useEffect(() => {
+    document.title = full;
+  }, [full]);
+}
+
+/** Moves focus to the page's heading once it is shown, so a screen reader starts there after navigating. */
+export function focusOnMount(el: HTMLElement | null): void {
+  if (el && document.activeElement === document.body) el.focus({ preventScroll: true });
+}

@@ -1,0 +1,66 @@
+import i18next from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import { de } from './de';
+import { en } from './en';
+
+/** The languages the app speaks, by their own names (not translated on purpose). */
+export const LANGUAGES = [
+  { code: 'en', name: 'English' },
+  { code: 'de', name: 'Deutsch' },
+] as const;
+export type Language = (typeof LANGUAGES)[number]['code'];
+
+const STORAGE_KEY = 'townhall.language';
+
+declare module 'i18next' {
+  interface CustomTypeOptions {
+    defaultNS: 'translation';
+    resources: { translation: typeof en };
+  }
+}
+
+function isLanguage(code: string | null | undefined): code is Language {
+  return LANGUAGES.some((l) => l.code === code);
+}
+
+function initialLanguage(): Language {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    if (isLanguage(stored)) return stored;
+  } catch {
+    /* storage unavailable: fall through */
+  }
+  for (const tag of navigator.languages ?? [navigator.language]) {
+    const base = tag.toLowerCase().split('-')[0];
+    if (isLanguage(base)) return base;
+  }
+  return 'en';
+}
+
+/** One i18next instance for the whole app; the chosen language is remembered on this device. */
+export function initI18n(): typeof i18next {
+  void i18next.use(initReactI18next).init({
+    resources: { en: { translation: en }, de: { translation: de } },
+    lng: initialLanguage(),
+    fallbackLng: 'en',
+    supportedLngs: LANGUAGES.map((l) => l.code),
+    // React escapes what it renders; escaping here would double-escape names like "O'Connor".
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    initAsync: false,
+  });
+  const apply = (lng: string) => {
+    document.documentElement.lang = lng;
+    try {
+      localStorage.setItem(STORAGE_KEY, lng);
+    } catch {
+      /* not remembered, still switched */
+    }
+  };
+  apply(i18next.language);
+  i18next.on('languageChanged', apply);
+  return i18next;
+}
+
+/** First Strong Isolate … Pop Directional Isolate: a name in another script cannot reorder the sentence around it. */
+export const isolate = (s: string) => `\u2068${s}\u2069`;

@@ -1,0 +1,186 @@
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, checkInvite, joinSession, whoAmI, type InviteInfo } from '../api';
+import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
+import { isolate } from '../i18n';
+import type { Messages } from '../i18n/en';
+import { navigate, sessionPath } from '../router';
+import { forgetCredential, loadCredential, saveCredential, type StoredCredential } from '../storage';
+
+type JoinErrorKey = keyof Messages['join']['errors'];
+
+function errorKey(err: unknown, during: 'invite' | 'join'): JoinErrorKey {
+  if (!(err instanceof ApiError)) return 'generic';
+  switch (err.code) {
+    case 'NETWORK':
+      return 'network';
+    case 'UNAUTHENTICATED':
+      return 'invalidInvite';
+    case 'NOT_FOUND':
+      return 'notFound';
+    case 'VALIDATION_FAILED':
+      return during === 'join' ? 'name' : 'invalidInvite';
+    case 'CONFLICT':
+      return /full/i.test(err.message) ? 'full' : 'generic';
+    default:
+      return 'generic';
+  }
+}
+
+/** The invite sits in the fragment (#invite=…), which browsers never send to a server. */
+function inviteFromHash(): string | null {
+  const invite = new URLSearchParams(window.location.hash.slice(1)).get('invite');
+  return invite && invite.length >= 16 ? invite : null;
+}
+
+type State = { kind: 'checking' } | { kind: 'ready'; info: InviteInfo } | { kind: 'failed'; error: JoinErrorKey } | { kind: 'no-invite' };
+
+/** /join/<sessionId>#invite=…: what the invite is for, a display name, then the session. */
+export function JoinPage({ sessionId }: { sessionId: string }) {
+  const { t } = useTranslation();
+  const invite = useMemo(inviteFromHash, []);
+  const [state, setState] = useState<State>(invite ? { kind: 'checking' } : { kind: 'no-invite' });
+  const [existing, setExisting] = useState<StoredCredential | null>(null);
+  useDocumentTitle(state.kind === 'ready' ? state.info.title : null);
+
+  useEffect(() => {
+    if (!invite) return;
+    let cancelled = false;
+    checkInvite(sessionId, invite).then(
+      (info) => !cancelled && setState({ kind: 'ready', info }),
+      (err: unknown) => !cancelled && setState({ kind: 'failed', error: errorKey(err, 'invite') }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [invite, sessionId]);
+
+  // Already joined on this device? Offer to continue instead of becoming a second participant.
+  useEffect(() => {
+    const stored = loadCredential(sessionId);
+    if (!stored) return;
+    let cancelled = false;
+    whoAmI(sessionId, stored.token).then(
+      () => !cancelled && setExisting(stored),
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) forgetCredential(sessionId);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [sessionId]);
+
+  return (
+    <div className="page narrow">
+      {state.kind === 'ready' ? (
+        <>
+          <h1 ref={focusOnMount} tabIndex={-1}>
+            {state.info.title}
+          </h1>
+          <p className="lead">{t('join.invitedAs', { role: t(`roles.${state.info.role}`) })}</p>
+          <section className="panel intro" aria-labelledby="join-question">
+            <h2 id="join-question">{t('join.questionHeading')}</h2>
+            <p className="session-question">{state.info.question}</p>
+          </section>
+          {existing && (
+            <div className="callout">
+              <p>{t('join.alreadyJoined', { name: isolate(existing.displayName) })}</p>
+              <p>
+                <a
+                  className="button primary"
+                  href={sessionPath(sessionId)}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(sessionPath(sessionId), { replace: true });
+                  }}
+                >
+                  {t('join.continue', { name: isolate(existing.displayName) })}
+                </a>
+              </p>
+              <p className="hint">{t('join.joinAgainNote')}</p>
+            </div>
+          )}
+          {state.info.closed ? <p className="callout warn">{t('join.closed')}</p> : <JoinForm sessionId={sessionId} invite={invite!} info={state.info} />}
+        </>
+      ) : (
+        <>
+          <h1>{t('app.name')}</h1>
+          {state.kind === 'checking' && <p role="status">{t('join.checking')}</p>}
+          {state.kind === 'no-invite' && <p className="callout error">{t('join.noInvite')}</p>}
+          {state.kind === 'failed' && (
+            <p className="callout error" role="alert">
+              {t(`join.errors.${state.error}`)}
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: string; info: InviteInfo }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<JoinErrorKey | null>(null);
+  const inputId = useId();
+  const hintId = useId();
+  const errorId = useId();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const displayName = name.trim();
+    if (!displayName) {
+      setError('name');
+      return;
+    }
+    setSubmitting(true);
+    setError(null);
+    try {
+      const joined = await joinSession(sessionId, invite, displayName);
+      saveCredential({
+        sessionId,
+        participantId: joined.participantId,
+        token: joined.token,
+        role: joined.role,
+        displayName: joined.displayName,
+        title: info.title,
+        joinedAt: Date.now(),
+      });
+      // Replace: the invite link leaves the back button's history; the token is what counts now.
+      navigate(sessionPath(sessionId), { replace: true });
+    } catch (err) {
+      setError(errorKey(err, 'join'));
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <form className="join-form" onSubmit={(e) => void submit(e)} noValidate>
+      <label htmlFor={inputId}>{t('join.nameLabel')}</label>
+      <p id={hintId} className="hint">
+        {t('join.nameHint')}
+      </p>
+      <input
+        id={inputId}
+        type="text"
+        name="displayName"
+        autoComplete="nickname"
+        maxLength={80}
+        required
+        dir="auto"
+        value={name}
+        aria-describedby={error ? `${hintId} ${errorId}` : hintId}
+        aria-invalid={error === 'name' ? true : undefined}
+        onChange={(e) => setName(e.target.value)}
+      />
+      <div role="alert" id={errorId}>
+        {error && <p className="callout error">{t(`join.errors.${error}`)}</p>}
+      </div>
+      <button type="submit" className="primary" disabled={submitting}>
+        {submitting ? t('join.submitting') : t('join.submit')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,45 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * The app has three pages, so a router library would be more code than it saves:
+ *   /                 home
+ *   /join/<sessionId> join with the invite in the fragment (#invite=…)
+ *   /s/<sessionId>    the session itself
+ * The server answers every such path with index.html (server/src/http/staticClient.ts).
+ */
+export type Route =
+  | { page: 'home' }
+  | { page: 'join'; sessionId: string }
+  | { page: 'session'; sessionId: string }
+  | { page: 'not-found' };
+
+const NAVIGATE = 'townhall:navigate';
+
+export function parseRoute(pathname: string): Route {
+  if (pathname === '/' || pathname === '/index.html') return { page: 'home' };
+  const m = /^\/(join|s)\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname);
+  if (!m) return { page: 'not-found' };
+  return m[1] === 'join' ? { page: 'join', sessionId: m[2]! } : { page: 'session', sessionId: m[2]! };
+}
+
+function subscribe(onChange: () => void) {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(NAVIGATE, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(NAVIGATE, onChange);
+  };
+}
+
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** Go to another page of the app without reloading. `replace` keeps it out of the back button's history. */
+export function navigate(path: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  window.dispatchEvent(new Event(NAVIGATE));
+}
+
+export const sessionPath = (sessionId: string) => `/s/${encodeURIComponent(sessionId)}`;

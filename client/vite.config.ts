@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The browser client. `npm run build:client` writes client/dist, which the server
+ * serves (server/src/http/staticClient.ts). `npm run dev:client` serves it with hot
+ * reload on :5173 and proxies the API and the control channel to the server on :3000
+ * (the Host header is kept, so the server's same-origin check passes).
+ *
+ * The shared code (../shared/src) is imported with the `.js` extensions that Node's
+ * ESM resolution needs; Vite resolves `./x.js` to `./x.ts` for TypeScript importers.
+ */
+export default defineConfig({
+  root,
+  base: '/',
+  publicDir: 'public',
+  // React 19's automatic runtime, compiled by esbuild (no Babel, no React plugin needed).
+  esbuild: { jsx: 'automatic' },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    // Nothing inline: Helmet's Content-Security-Policy allows scripts from 'self' only.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+  },
+  server: {
+    port: 5173,
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:3000' },
+      '/socket.io': { target: 'http://127.0.0.1:3000', ws: true },
+    },
+  },
+});

@@ -1,0 +1,135 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureClient } from '../../scripts/ensure-client.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const artifactsDir = join(root, 'test-artifacts');
+const axePath = join(root, 'node_modules/axe-core/axe.min.js');
+
+/** Debian's Chromium, driven by playwright-core: no browser download. */
+export const CHROMIUM = process.env.TOWNHALL_CHROMIUM ?? '/usr/bin/chromium';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** Build client/dist if it is missing or older than its sources (Vite's JS API, once, under a lock). */
+export async function ensureClientBuilt(): Promise<void> {
+  await ensureClient({ log: () => {} });
+}
+
+/** A fresh, isolated browser profile (own localStorage, cookies, network switch) per person. */
+export async function newPerson(browser: Browser, opts: { locale?: string } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ locale: opts.locale ?? 'en-GB', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  // Fail fast: the UI answers in milliseconds, so 10 s means something is wrong.
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  // CSP violations and uncaught errors surface here; the tests assert there are none.
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/ERR_INTERNET_DISCONNECTED|net::ERR_/.test(msg.text())) errors.push(`console: ${msg.text()}`);
+  });
+  return { context, page, errors };
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+let axeSource: string | null = null;
+
+/**
+ * Injects axe-core and runs it on the whole page; resolves with the violations (empty
+ * means clean). page.addScriptTag({ path }) would add an inline <script>, which the
+ * server's Content-Security-Policy (script-src 'self') rightly blocks; evaluating the
+ * same file through the DevTools protocol is not subject to the page's CSP, so the CSP
+ * stays on and any violation by the app itself is still caught.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  const loaded = await page.evaluate('typeof window.axe !== "undefined"');
+  if (!loaded) {
+    axeSource ??= readFileSync(axePath, 'utf8');
+    await page.evaluate(axeSource);
+  }
+  return page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+  })))`) as Promise<AxeViolation[]>;
+}
+
+export function describeViolations(vs: AxeViolation[]): string {
+  return vs.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n')}`).join('\n');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Visible text with the Unicode isolates (U+2068/U+2069) around names taken out. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  const text = (await page.locator(selector).first().textContent()) ?? '';
+  return plain(text);
+}
+
+export const plain = (s: string) => s.replace(/[\u2068\u2069]/g, '').replace(/\s+/g, ' ').trim();
+
+export interface ControlChannelTap {
+  /** While set, the server's acks to this command are dropped on their way to the page. */
+  dropAcksFor: string | null;
+  /** The acks dropped so far (raw Socket.IO frames). */
+  dropped: string[];
+}
+
+/**
+ * Routes the page's Socket.IO WebSocket through Playwright, forwarding every frame
+ * unchanged, except that acks to one chosen command can be dropped: the server has
+ * done the command, but the page never hears so. That is the "connection lost after
+ * sending, before the answer" case, made deterministic. Must be set up before the page
+ * opens the control channel (it applies to WebSockets created afterwards).
+ */
+export async function tapControlChannel(context: BrowserContext): Promise<ControlChannelTap> {
+  const tap: ControlChannelTap = { dropAcksFor: null, dropped: [] };
+  const awaitingAck = new Set<string>();
+  await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((frame) => {
+      // Engine.IO message (4) + Socket.IO EVENT (2) + ack id + ["name", payload]
+      const m = typeof frame === 'string' ? /^42(\d+)\["([^"]+)"/.exec(frame) : null;
+      if (m && m[2] === tap.dropAcksFor) awaitingAck.add(m[1]!);
+      server.send(frame);
+    });
+    server.onMessage((frame) => {
+      // Engine.IO message (4) + Socket.IO ACK (3) + ack id + [ack]
+      if (typeof frame === 'string') {
+        const m = /^43(\d+)\[/.exec(frame);
+        if (m && awaitingAck.delete(m[1]!)) {
+          tap.dropped.push(frame);
+          return;
+        }
+      }
+      ws.send(frame);
+    });
+  });
+  return tap;
+}
