@@ -16,8 +16,10 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: 'public',
-  // React 19's automatic runtime, compiled by esbuild (no Babel, no React plugin needed).
-  esbuild: { jsx: 'automatic' },
+  // React 19's automatic JSX runtime, compiled by Vite's own Oxc transform (no Babel, no React plugin needed).
+  // Vite 8, not 7: Vite 7's Rollup ships per-platform binaries that this registry mirror lacks, which leaves
+  // package-lock.json incomplete and `npm ci` failing; Vite 8's Rolldown bindings are all available.
+  oxc: { jsx: { runtime: 'automatic' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
