@@ -183,3 +183,15 @@ describe('the drafting document contract', () => {
     await until(b.doc, (d) => readRecommendations(d)[0]!.title === 'LOST? Kept', 15_000, 'edit after recovery');
   });
 });
+
+describe('the agreement rule in plain words', () => {
+  test('describes the default rule and a custom one as the protocol documents them', async () => {
+    const { describeAgreementRule, agreementRuleSchema } = await import('../shared/src/index.js');
+    expect(describeAgreementRule(agreementRuleSchema.parse({}))).toBe(
+      'Agreed when at least 75% answer “I fully support this.” or “I support this, with minor reservations.”, and nobody blocks it (at least 1 rating).',
+    );
+    expect(describeAgreementRule({ minShare: 0.5, topLevels: 1, maxBlocks: 1, minRatings: 2 })).toBe(
+      'Agreed when at least 50% answer “I fully support this.”, and at most 1 block it (at least 2 ratings).',
+    );
+  });
+});
