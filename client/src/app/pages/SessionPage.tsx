@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, whoAmI } from '../api';
 import { AgendaPanel } from '../components/AgendaPanel';
+import { BreakoutPanel, MyRoom } from '../components/BreakoutPanel';
+import { DraftingPanel } from '../components/DraftingPanel';
 import { ConnectionBanner, ErrorArea } from '../components/ConnectionBanner';
 import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
@@ -148,6 +150,7 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
       {view.closed && <p className="callout">{t('session.ended')}</p>}
       {(role === 'observer' || role === 'official') && <p className="muted">{t('session.readOnly')}</p>}
       <ErrorArea />
+      <MyRoom />
       <section className="panel intro" aria-labelledby="question-heading">
         <h2 id="question-heading">{t('session.questionHeading')}</h2>
         <p className="session-question">{view.question}</p>
@@ -159,6 +162,7 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
           <AgendaPanel />
         </div>
         <div className="column">
+          {role === 'facilitator' && <BreakoutPanel />}
           {role === 'facilitator' && <SpeakingTimeChart />}
           <QAPanel />
           {role === 'facilitator' && (
@@ -169,6 +173,7 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
           )}
         </div>
       </div>
+      <DraftingPanel />
       <LiveAnnouncer />
     </div>
   );

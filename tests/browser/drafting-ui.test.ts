@@ -1,0 +1,147 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createSession, type CreatedSession } from '../helpers/clients.js';
+import { assembly } from '../helpers/fixtures.js';
+import { startServer, type RunningServer } from '../helpers/server.js';
+import { axeViolations, describeViolations, ensureClientBuilt, launchBrowser, newPerson, screenshot, textOf } from '../helpers/browser.js';
+
+/**
+ * Drafting, agreement rounds and breakout rooms through the browser client: a
+ * facilitator and two citizens, each in their own browser profile, against a real
+ * server (the Yjs endpoint with the stock y-websocket provider and y-codemirror.next).
+ */
+describe('browser client: drafting, agreement rounds, breakouts', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let session: CreatedSession;
+  type Person = { name: string; context: BrowserContext; page: Page; errors: string[] };
+  let fac: Person, c1: Person, c2: Person;
+  const names = { fac: assembly.facilitators[0]!, c1: assembly.citizens[2]!, c2: assembly.citizens[3]! };
+
+  const waitForText = (page: Page, selector: string, expected: string | RegExp, timeout = 10_000) =>
+    expect
+      .poll(async () => ((await page.locator(selector).count()) ? textOf(page, selector) : ''), { timeout, interval: 100 })
+      .toMatch(typeof expected === 'string' ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : expected);
+
+  const expectNoAxeViolations = async (page: Page) => {
+    const violations = await axeViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+  };
+
+  const firstRec = (page: Page) => page.locator('[data-testid="recommendation"]').first();
+  const field = (page: Page, f: 'title' | 'body' | 'rationale') => firstRec(page).locator(`[data-testid$="-${f}"]`);
+
+  async function join(person: Person, role: 'facilitator' | 'citizen') {
+    await person.page.goto(session.invites[role].url.replace(/^https?:\/\/[^/]+/, server.url));
+    await person.page.getByLabel('Your display name').fill(person.name);
+    await person.page.getByRole('button', { name: 'Join the town hall' }).click();
+    await waitForText(person.page, '[data-testid="who"]', `You take part as ${person.name} (${role})`);
+  }
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    server = await startServer();
+    browser = await launchBrowser();
+    session = await createSession(server.url);
+    const person = async (name: string): Promise<Person> => ({ name, ...(await newPerson(browser)) });
+    [fac, c1, c2] = await Promise.all([person(names.fac), person(names.c1), person(names.c2)]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a facilitator and two citizens join', async () => {
+    await Promise.all([join(fac, 'facilitator'), join(c1, 'citizen'), join(c2, 'citizen')]);
+  });
+
+  test('two citizens write the same recommendation, each sees the other’s text and cursor', async () => {
+    await c1.page.getByRole('button', { name: 'Add recommendation' }).click();
+    // The new recommendation's title takes focus.
+    await expect.poll(() => c1.page.evaluate('document.activeElement?.getAttribute("data-testid") ?? ""')).toMatch(/^rec-.*-title$/);
+    await c1.page.keyboard.type('Protected cycle lanes');
+    await waitForText(c2.page, '[data-testid="recommendation"] [data-testid$="-title"]', 'Protected cycle lanes');
+
+    await field(c2.page, 'body').click();
+    await c2.page.keyboard.type('Build protected cycle lanes on the three radial roads.');
+    await waitForText(c1.page, '[data-testid="recommendation"] [data-testid$="-body"]', 'Build protected cycle lanes on the three radial roads.');
+    await field(c1.page, 'rationale').click();
+    await c1.page.keyboard.type('Most injuries happen there.');
+    await waitForText(c2.page, '[data-testid="recommendation"] [data-testid$="-rationale"]', 'Most injuries happen there.');
+    await waitForText(fac.page, '[data-testid="recommendation"] [data-testid$="-rationale"]', 'Most injuries happen there.');
+    // Remote cursors carry the other person's display name.
+    await waitForText(c1.page, '.cm-ySelectionInfo', names.c2);
+    expect(await field(c1.page, 'title').getAttribute('aria-readonly')).toBe('false');
+    await expectNoAxeViolations(c1.page);
+    await screenshot(c1.page, 'drafting-view');
+  });
+
+  test('a round: the facilitator puts it to the vote, citizens rate, results and the agreed text is locked', async () => {
+    await fac.page.getByRole('button', { name: 'Put to the vote' }).click();
+    for (const c of [c1, c2]) {
+      await waitForText(c.page, '[data-testid="round-status"]', 'A round is open: 1 recommendation is put to the vote.');
+      const form = c.page.locator('[data-testid="rating-form"]').first();
+      await form.getByLabel('I fully support this.').check();
+      if (c === c2) await form.getByLabel('Reason (optional)').fill('Long overdue.');
+      await form.getByRole('button', { name: 'Submit rating' }).click();
+      await waitForText(c.page, '[data-testid="my-rating"]', 'Your current rating: I fully support this.');
+    }
+    await expectNoAxeViolations(c2.page);
+    await screenshot(c2.page, 'rating-form');
+    await waitForText(fac.page, '[data-testid="results-live"]', '100% support, 2 ratings');
+    expect(await textOf(fac.page, '[data-testid="results-live"]')).toContain('Agreed');
+
+    await fac.page.getByRole('button', { name: 'Close round' }).click();
+    await waitForText(c1.page, '[data-testid="results"]', /Protected cycle lanes\s*Agreed\s*100% support, 2 ratings/);
+    await waitForText(c1.page, '[data-testid="agreed-badge"]', /^Agreed · [0-9a-f]{12}$/);
+    expect(await field(c1.page, 'body').getAttribute('aria-readonly')).toBe('true');
+    expect(await field(c1.page, 'body').getAttribute('contenteditable')).toBe('false');
+    // Typing into the agreed text does nothing.
+    await field(c1.page, 'body').click();
+    await c1.page.keyboard.type('XYZ');
+    // The editor's own text, without the other people's cursor widgets (which carry their names).
+    type Node = { cloneNode(deep: boolean): Node; querySelectorAll(s: string): { forEach(f: (n: { remove(): void }) => void): void }; textContent: string | null };
+    const bodyText = await field(c1.page, 'body').evaluate((el: Node) => {
+      const copy = el.cloneNode(true);
+      copy.querySelectorAll('.cm-ySelectionCaret').forEach((w) => w.remove());
+      return copy.textContent;
+    });
+    expect(bodyText).toBe('Build protected cycle lanes on the three radial roads.');
+    await expectNoAxeViolations(c1.page);
+    await screenshot(c1.page, 'drafting-agreed');
+  });
+
+  test('breakouts: create and shuffle move the citizens live into their own documents; recall brings them back', async () => {
+    await fac.page.getByLabel('Number of rooms').fill('2');
+    await fac.page.getByRole('button', { name: 'Create breakout rooms' }).click();
+    await waitForText(fac.page, '[data-testid="room-list"]', 'Room 2');
+    await fac.page.getByRole('button', { name: 'Shuffle citizens into rooms' }).click();
+    const rooms: string[] = [];
+    for (const c of [c1, c2]) {
+      await waitForText(c.page, '[data-testid="my-room"]', /You are in the breakout room “Room [12]”/);
+      const room = /Room [12]/.exec(await textOf(c.page, '[data-testid="my-room"]'))![0];
+      rooms.push(room);
+      await waitForText(c.page, '#drafting-heading', `Recommendations: ${room}`);
+      await waitForText(c.page, '[data-testid="drafting"]', 'No recommendations yet.');
+    }
+    expect(new Set(rooms).size).toBe(2);
+    // Writing in a breakout room's document works.
+    await c1.page.getByRole('button', { name: 'Add recommendation' }).click();
+    await c1.page.keyboard.type('Breakout idea');
+    await fac.page.locator('[data-testid="drafting-room"]').selectOption({ label: rooms[0]! });
+    await waitForText(fac.page, '[data-testid="recommendation"] [data-testid$="-title"]', 'Breakout idea');
+    await screenshot(c1.page, 'drafting-breakout');
+
+    await fac.page.getByRole('button', { name: 'Recall everyone to the plenary' }).click();
+    for (const c of [c1, c2]) {
+      await waitForText(c.page, '[data-testid="my-room"]', 'You are in the plenary.');
+      await waitForText(c.page, '#drafting-heading', 'Recommendations: Plenary');
+      await waitForText(c.page, '[data-testid="agreed-badge"]', /^Agreed · /);
+    }
+  });
+
+  test('no page errors and no CSP violations in any browser', () => {
+    for (const p of [fac, c1, c2]) expect(p.errors, p.name).toEqual([]);
+  });
+});
