@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandKind, QueueEntryView, RoomView } from '../../../../shared/src/index.js';
 import { isolate } from '../i18n';
@@ -40,7 +41,11 @@ function MyPlace({ room }: { room: RoomView }) {
   const speaking = room.floor?.participantId === me.participantId;
   return (
     <div className="my-place" data-testid="my-place">
-      {!me.canSpeak && <p className="callout warn">{t('queue.cannotSpeak')}</p>}
+      {!me.canSpeak && (
+        <p id="cannot-speak" className="callout warn" data-testid="cannot-speak">
+          {t('queue.cannotSpeak')}
+        </p>
+      )}
       {entry ? (
         <>
           <p className="my-position">{t('queue.position', { position: entry.position })}</p>
@@ -64,7 +69,7 @@ function MyPlace({ room }: { room: RoomView }) {
                 type="button"
                 className={b.kind === 'normal' ? 'primary' : undefined}
                 disabled={disabled || !me.canSpeak}
-                aria-describedby="raise-help"
+                aria-describedby={me.canSpeak ? 'raise-help' : 'cannot-speak raise-help'}
                 onClick={() => void act('queue.raise', { kind: b.kind })}
               >
                 {t(b.label)}
@@ -100,18 +105,46 @@ function QueueList({ room }: { room: RoomView }) {
   return (
     <ol className="queue" aria-label={t('queue.listLabel')} data-testid="queue-list">
       {room.queue.map((entry) => (
-        <QueueItem key={entry.participantId} room={room} entry={entry} isMe={entry.participantId === me.participantId} staff={me.role === 'facilitator'} />
+        <QueueItem
+          key={entry.participantId}
+          room={room}
+          entry={entry}
+          last={entry.position === room.queue.length}
+          isMe={entry.participantId === me.participantId}
+          staff={me.role === 'facilitator'}
+        />
       ))}
     </ol>
   );
 }
 
-function QueueItem({ room, entry, isMe, staff }: { room: RoomView; entry: QueueEntryView; isMe: boolean; staff: boolean }) {
+function QueueItem({ room, entry, last, isMe, staff }: { room: RoomView; entry: QueueEntryView; last: boolean; isMe: boolean; staff: boolean }) {
   const { t } = useTranslation();
   const { act, disabled } = useAction();
   const name = isolate(entry.displayName);
   // Accessible names are spoken, not laid out: no bidi isolates in them.
   const plainName = entry.displayName;
+  const upRef = useRef<HTMLButtonElement>(null);
+  const downRef = useRef<HTMLButtonElement>(null);
+  // Moving an entry moves its list item in the DOM, which drops the keyboard focus: put it
+  // back on the same entry's button (or the other one, once the end of the list is reached).
+  const refocus = useRef<{ dir: 'up' | 'down'; position: number } | null>(null);
+  useEffect(() => {
+    const want = refocus.current;
+    // Wait until the move has arrived and the buttons are usable again.
+    if (!want || disabled || entry.position !== want.position) return;
+    refocus.current = null;
+    const first = want.dir === 'up' ? upRef.current : downRef.current;
+    const other = want.dir === 'up' ? downRef.current : upRef.current;
+    const target = first && !first.disabled ? first : other;
+    if (target && !target.disabled) target.focus();
+  }, [entry.position, disabled]);
+  const move = async (dir: 'up' | 'down') => {
+    const position = dir === 'up' ? entry.position - 1 : entry.position + 1;
+    refocus.current = { dir, position };
+    const ack = await act('queue.move', { roomId: room.id, participantId: entry.participantId, position });
+    if (!ack?.ok) refocus.current = null;
+  };
   return (
     <li className={isMe ? 'queue-entry me' : 'queue-entry'}>
       <div>
@@ -123,6 +156,24 @@ function QueueItem({ room, entry, isMe, staff }: { room: RoomView; entry: QueueE
       </div>
       {staff && (
         <div className="controls">
+          <button
+            ref={upRef}
+            type="button"
+            disabled={disabled || entry.position === 1}
+            aria-label={t('facilitator.moveUpLabel', { name: plainName })}
+            onClick={() => void move('up')}
+          >
+            {t('facilitator.moveUp')}
+          </button>
+          <button
+            ref={downRef}
+            type="button"
+            disabled={disabled || last}
+            aria-label={t('facilitator.moveDownLabel', { name: plainName })}
+            onClick={() => void move('down')}
+          >
+            {t('facilitator.moveDown')}
+          </button>
           <button
             type="button"
             className="primary"

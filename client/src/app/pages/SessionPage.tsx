@@ -7,6 +7,8 @@ import { DraftingPanel } from '../components/DraftingPanel';
 import { ConnectionBanner, ErrorArea } from '../components/ConnectionBanner';
 import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
+import { OutcomePanel } from '../components/OutcomePanel';
+import { ParticipantsPanel } from '../components/ParticipantsPanel';
 import { QAPanel } from '../components/QAPanel';
 import { QueuePanel } from '../components/QueuePanel';
 import { SpeakingTimeChart } from '../components/SpeakingTimeChart';
@@ -163,6 +165,7 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
         </div>
         <div className="column">
           {role === 'facilitator' && <BreakoutPanel />}
+          {role === 'facilitator' && <ParticipantsPanel />}
           {role === 'facilitator' && <SpeakingTimeChart />}
           <QAPanel />
           {role === 'facilitator' && (
@@ -173,6 +176,7 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
           )}
         </div>
       </div>
+      {(role === 'official' || role === 'observer') && <OutcomePanel />}
       <DraftingPanel />
       <LiveAnnouncer />
     </div>
