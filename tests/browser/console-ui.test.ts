@@ -163,8 +163,8 @@ describe('browser client: facilitator console and official view', () => {
     expect(text).toContain(assembly.recommendations[0]!.body);
     expect(text).toContain(assembly.recommendations[0]!.rationale);
     expect(text).toContain('100% support, 2 ratings');
-    expect(text).toContain('I fully support this.: 1');
-    expect(text).toContain('I support this, with minor reservations.: 1');
+    expect(text).toContain('1 × “I fully support this.”');
+    expect(text).toContain('1 × “I support this, with minor reservations.”');
     expect(text).not.toContain(assembly.recommendations[1]!.title);
     const lock = facControl.room('plenary')!.locks.find((l) => l.recommendationId === 'rec-a')!;
     expect(await textOf(off.page, '[data-testid="outcome-hash"]')).toBe(`Fingerprint of the agreed text: ${lock.textHash.slice(0, 12)}`);
@@ -173,7 +173,7 @@ describe('browser client: facilitator console and official view', () => {
     const notAgreed = await textOf(off.page, '[data-testid="outcome-not-agreed"]');
     expect(notAgreed).toContain(assembly.recommendations[1]!.title);
     expect(notAgreed).toContain('Not agreed');
-    expect(notAgreed).toContain('I block this: it must not go forward.: 1');
+    expect(notAgreed).toContain('1 × “I block this: it must not go forward.”');
 
     await expectNoAxeViolations(off.page);
     await screenshot(off.page, 'official-view');

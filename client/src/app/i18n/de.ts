@@ -303,7 +303,7 @@ export const de: Messages = {
     share_other: '{{percent}} % Zustimmung, {{count}} Bewertungen',
     textChanged: 'Der Text wurde während der Runde geändert und kann deshalb nicht als angenommen gelten.',
     countsLabel: 'Bewertungen je Stufe',
-    count: '{{level}}: {{count}}',
+    count: '{{count}} × „{{level}}“',
   },
   breakouts: {
     heading: 'Kleingruppen',

@@ -304,7 +304,7 @@ export const en = {
     share_other: '{{percent}}% support, {{count}} ratings',
     textChanged: 'The text was changed while the round was open, so it cannot count as agreed.',
     countsLabel: 'Ratings per level',
-    count: '{{level}}: {{count}}',
+    count: '{{count}} × “{{level}}”',
   },
   breakouts: {
     heading: 'Breakout rooms',
