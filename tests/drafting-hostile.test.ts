@@ -17,17 +17,10 @@ import { draftClient, synced, until, type DraftClient } from './helpers/drafting
 import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
+import { CLOSE } from '../server/src/drafting/closeCodes.js';
 
 const DEADLINE = 10_000;
 
-const CLOSE = {
-  frameTooLarge: 1009,
-  malformed: 4400,
-  unauthenticated: 4401,
-  forbidden: 4403,
-  documentTooLarge: 4413,
-  tooManyAwarenessUpdates: 4429,
-} as const;
 
 // ---------------------------------------------------------------------------
 // Messages, crafted by hand
