@@ -8,7 +8,7 @@ import { draftClient, synced, type DraftClient } from '../helpers/drafting.js';
 import { ok } from '../helpers/expect.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { artifactsDir, axeViolations, describeViolations, ensureClientBuilt, launchBrowser, newPerson, screenshot, textOf } from '../helpers/browser.js';
+import { artifactsDir, ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, screenshot, storedCredentials, textOf, waitForText } from '../helpers/browser.js';
 
 /**
  * The facilitator console and the official view: queue reordering, the participant
@@ -29,16 +29,6 @@ describe('browser client: facilitator console and official view', () => {
   const drafts: DraftClient[] = [];
   let facControl: ControlClient;
 
-  const waitForText = (page: Page, selector: string, expected: string | RegExp, timeout = 10_000) =>
-    expect
-      .poll(async () => ((await page.locator(selector).count()) ? textOf(page, selector) : ''), { timeout, interval: 100 })
-      .toMatch(typeof expected === 'string' ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : expected);
-
-  const expectNoAxeViolations = async (page: Page) => {
-    const violations = await axeViolations(page);
-    expect(violations, describeViolations(violations)).toEqual([]);
-  };
-
   const queueNames = (page: Page) =>
     page
       .locator('[data-testid="queue-list"] .queue-name')
@@ -46,12 +36,8 @@ describe('browser client: facilitator console and official view', () => {
       .then((ts) => ts.map((t) => t.replace(/[\u2068\u2069]/g, '').replace(/\s+/g, ' ').trim()));
 
   async function join(person: Person) {
-    await person.page.goto(session.invites[person.role].url.replace(/^https?:\/\/[^/]+/, server.url));
-    await person.page.getByLabel('Your display name').fill(person.name);
-    await person.page.getByRole('button', { name: 'Join the town hall' }).click();
-    await waitForText(person.page, '[data-testid="who"]', `You take part as ${person.name} (${person.role})`);
-    const stored = (await person.page.evaluate(`localStorage.getItem('townhall.session.${session.sessionId}')`)) as string;
-    const cred = JSON.parse(stored) as { token: string; participantId: string };
+    await joinByInvite(person.page, { inviteUrl: session.invites[person.role].url, serverUrl: server.url, name: person.name, role: person.role });
+    const cred = await storedCredentials(person.page, session.sessionId);
     person.token = cred.token;
     person.participantId = cred.participantId;
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { axeViolations, describeViolations, ensureClientBuilt, launchBrowser, newPerson, screenshot, textOf } from '../helpers/browser.js';
+import { ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /**
  * Drafting, agreement rounds and breakout rooms through the browser client: a
@@ -18,25 +18,11 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
   let fac: Person, c1: Person, c2: Person;
   const names = { fac: assembly.facilitators[0]!, c1: assembly.citizens[2]!, c2: assembly.citizens[3]! };
 
-  const waitForText = (page: Page, selector: string, expected: string | RegExp, timeout = 10_000) =>
-    expect
-      .poll(async () => ((await page.locator(selector).count()) ? textOf(page, selector) : ''), { timeout, interval: 100 })
-      .toMatch(typeof expected === 'string' ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : expected);
-
-  const expectNoAxeViolations = async (page: Page) => {
-    const violations = await axeViolations(page);
-    expect(violations, describeViolations(violations)).toEqual([]);
-  };
-
   const firstRec = (page: Page) => page.locator('[data-testid="recommendation"]').first();
   const field = (page: Page, f: 'title' | 'body' | 'rationale') => firstRec(page).locator(`[data-testid$="-${f}"]`);
 
-  async function join(person: Person, role: 'facilitator' | 'citizen') {
-    await person.page.goto(session.invites[role].url.replace(/^https?:\/\/[^/]+/, server.url));
-    await person.page.getByLabel('Your display name').fill(person.name);
-    await person.page.getByRole('button', { name: 'Join the town hall' }).click();
-    await waitForText(person.page, '[data-testid="who"]', `You take part as ${person.name} (${role})`);
-  }
+  const join = (person: Person, role: 'facilitator' | 'citizen') =>
+    joinByInvite(person.page, { inviteUrl: session.invites[role].url, serverUrl: server.url, name: person.name, role });
 
   beforeAll(async () => {
     await ensureClientBuilt();

@@ -5,15 +5,15 @@ import { ok } from '../helpers/expect.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import {
-  axeViolations,
-  describeViolations,
   ensureClientBuilt,
+  expectNoAxeViolations,
   launchBrowser,
   newPerson,
   plain,
   screenshot,
   tapControlChannel,
   textOf,
+  waitForText,
   type ControlChannelTap,
 } from '../helpers/browser.js';
 
@@ -31,17 +31,6 @@ describe('browser client: one facilitator, three citizens', () => {
   let c1Tap: ControlChannelTap;
   const names = { fac: assembly.facilitators[0]!, c1: assembly.citizens[0]!, c2: assembly.citizens[1]!, c3: assembly.citizens[6]! };
   const sessionPath = () => `/s/${session.sessionId}`;
-
-  /** Polls until the element's text (isolates removed) contains `expected`. */
-  const waitForText = (page: Page, selector: string, expected: string | RegExp, timeout = 10_000) =>
-    expect
-      .poll(async () => ((await page.locator(selector).count()) ? textOf(page, selector) : ''), { timeout, interval: 100 })
-      .toMatch(typeof expected === 'string' ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : expected);
-
-  const expectNoAxeViolations = async (page: Page) => {
-    const violations = await axeViolations(page);
-    expect(violations, describeViolations(violations)).toEqual([]);
-  };
 
   const focused = (page: Page) =>
     page.evaluate(`(() => { const el = document.activeElement; const css = getComputedStyle(el);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureClient } from '../../scripts/ensure-client.mjs';
+import { expect } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const artifactsDir = join(root, 'test-artifacts');
@@ -132,4 +133,30 @@ export async function tapControlChannel(context: BrowserContext): Promise<Contro
     });
   });
   return tap;
+}
+
+/** Polls until the element's text (isolates removed) contains `expected`. */
+export const waitForText = (page: Page, selector: string, expected: string | RegExp, timeout = 10_000) =>
+  expect
+    .poll(async () => ((await page.locator(selector).count()) ? textOf(page, selector) : ''), { timeout, interval: 100 })
+    .toMatch(typeof expected === 'string' ? new RegExp(expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : expected);
+
+/** Runs axe-core on the page and fails with a readable list if anything is found. */
+export async function expectNoAxeViolations(page: Page): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, describeViolations(violations)).toEqual([]);
+}
+
+/** The credentials the client stored for a session on this device. */
+export async function storedCredentials(page: Page, sessionId: string): Promise<{ token: string; participantId: string }> {
+  const stored = (await page.evaluate(`localStorage.getItem('townhall.session.${sessionId}')`)) as string;
+  return JSON.parse(stored) as { token: string; participantId: string };
+}
+
+/** Opens an invite link (rewritten to `serverUrl`), fills in the name and joins; waits for the "who" line. */
+export async function joinByInvite(page: Page, opts: { inviteUrl: string; serverUrl: string; name: string; role: string }): Promise<void> {
+  await page.goto(opts.inviteUrl.replace(/^https?:\/\/[^/]+/, opts.serverUrl));
+  await page.getByLabel('Your display name').fill(opts.name);
+  await page.getByRole('button', { name: 'Join the town hall' }).click();
+  await waitForText(page, '[data-testid="who"]', `You take part as ${opts.name} (${opts.role})`);
 }

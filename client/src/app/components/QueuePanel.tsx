@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandKind, QueueEntryView, RoomView } from '../../../../shared/src/index.js';
 import { isolate } from '../i18n';
@@ -15,14 +15,17 @@ const RAISE_BUTTONS: { kind: HandKind; label: 'queue.raise' | 'queue.pointOfOrde
 export function QueuePanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
-  const room = useMyRoom();
+  const myRoom = useMyRoom();
   const me = snapshot.me!;
+  // Facilitators pick whose queue to manage (default the plenary); a room that has gone (recall) falls back to their own.
+  const [picked, pick] = useState('plenary');
+  const room = me.role === 'facilitator' ? (snapshot.view?.rooms.find((r) => r.id === picked) ?? myRoom) : myRoom;
   if (!room) return null;
   return (
     <section className="panel" aria-labelledby="queue-heading">
       <h2 id="queue-heading">{t('queue.heading')}</h2>
       {me.role === 'citizen' && <MyPlace room={room} />}
-      {me.role === 'facilitator' && <FacilitatorQueueControls room={room} />}
+      {me.role === 'facilitator' && <FacilitatorQueueControls room={room} pick={pick} />}
       <h3>{t('queue.ruleHeading')}</h3>
       <p className="rule" data-testid="queue-rule">
         {t(`rules.${room.rule}`)}
@@ -85,11 +88,25 @@ function MyPlace({ room }: { room: RoomView }) {
   );
 }
 
-function FacilitatorQueueControls({ room }: { room: RoomView }) {
+function FacilitatorQueueControls({ room, pick }: { room: RoomView; pick: (id: string) => void }) {
   const { t } = useTranslation();
+  const { snapshot } = useSession();
   const { act, disabled } = useAction();
+  const rooms = snapshot.view?.rooms ?? [];
   return (
     <div className="controls">
+      {rooms.length > 1 && (
+        <label>
+          {t('queue.roomPick')}{' '}
+          <select value={room.id} onChange={(e) => pick(e.target.value)} data-testid="queue-room">
+            {rooms.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <button type="button" className="primary" disabled={disabled || room.queue.length === 0} onClick={() => void act('floor.give', { roomId: room.id })}>
         {t('facilitator.giveNext')}
       </button>

@@ -118,6 +118,7 @@ export const de: Messages = {
     listLabel: 'Wer sprechen möchte, in der Reihenfolge der Redeliste',
     entry: '{{position}}. {{name}}',
     you: '(Sie)',
+    roomPick: 'Redeliste im Raum',
   },
   units: {
     seconds: '{{seconds}} s',

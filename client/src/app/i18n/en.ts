@@ -119,6 +119,7 @@ export const en = {
     listLabel: 'People waiting to speak, in speaking order',
     entry: '{{position}}. {{name}}',
     you: '(you)',
+    roomPick: 'Queue of room',
   },
   units: {
     seconds: '{{seconds}} s',
