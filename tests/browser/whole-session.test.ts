@@ -131,6 +131,10 @@ describe('browser client: a whole session through the UI', () => {
     await waitForText(c1.page, '[data-testid="floor-you"]', 'You have the floor');
     await expect.poll(() => fac.page.locator('[data-testid="queue-list"]').count()).toBe(0);
     await shot(c1, 'breakout');
+    // The facilitator's floor panel follows the picked room, so the breakout turn can be ended there.
+    await waitForText(fac.page, '.floor-speaker', `${names.c1} has the floor.`);
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(c1.page, '.floor', 'Nobody has the floor.');
     await fac.page.getByRole('button', { name: 'Recall everyone to the plenary' }).click();
     for (const c of citizens) {
       await waitForText(c.page, '[data-testid="my-room"]', 'You are in the plenary.');

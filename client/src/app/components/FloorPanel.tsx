@@ -1,13 +1,15 @@
 import { useTranslation } from 'react-i18next';
 import { formatRemaining } from '../format';
 import { isolate } from '../i18n';
-import { useAction, useMyRoom, useServerNow, useSession } from '../session/context';
+import { useAction, useServerNow, useSession } from '../session/context';
+import { usePanelRoom } from './roomPick';
 
 /** Who has the floor and how long they have left; the speaker gets an unmistakable "You have the floor". */
 export function FloorPanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
-  const room = useMyRoom();
+  // Facilitators follow the room picked in the queue panel; everyone else sees their own room.
+  const { room } = usePanelRoom();
   const now = useServerNow();
   const { act, disabled } = useAction();
   const me = snapshot.me!;

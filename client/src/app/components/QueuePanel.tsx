@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandKind, QueueEntryView, RoomView } from '../../../../shared/src/index.js';
 import { isolate } from '../i18n';
-import { useAction, useMyRoom, useSession } from '../session/context';
+import { useAction, useSession } from '../session/context';
+import { usePanelRoom } from './roomPick';
 import { reasonText } from './queueWords';
 
 const RAISE_BUTTONS: { kind: HandKind; label: 'queue.raise' | 'queue.pointOfOrder' | 'queue.directReply' }[] = [
@@ -15,11 +16,9 @@ const RAISE_BUTTONS: { kind: HandKind; label: 'queue.raise' | 'queue.pointOfOrde
 export function QueuePanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
-  const myRoom = useMyRoom();
   const me = snapshot.me!;
-  // Facilitators pick whose queue to manage (default the plenary); a room that has gone (recall) falls back to their own.
-  const [picked, pick] = useState('plenary');
-  const room = me.role === 'facilitator' ? (snapshot.view?.rooms.find((r) => r.id === picked) ?? myRoom) : myRoom;
+  // Facilitators pick whose queue (and floor) to manage; everyone else sees their own room.
+  const { room, pick } = usePanelRoom();
   if (!room) return null;
   return (
     <section className="panel" aria-labelledby="queue-heading">

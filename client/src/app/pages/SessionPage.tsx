@@ -11,6 +11,7 @@ import { OutcomePanel } from '../components/OutcomePanel';
 import { ParticipantsPanel } from '../components/ParticipantsPanel';
 import { QAPanel } from '../components/QAPanel';
 import { QueuePanel } from '../components/QueuePanel';
+import { RoomPickProvider } from '../components/roomPick';
 import { SpeakingTimeChart } from '../components/SpeakingTimeChart';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
 import { isolate } from '../i18n';
@@ -159,8 +160,10 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
       </section>
       <div className="columns">
         <div className="column">
-          <FloorPanel />
-          <QueuePanel />
+          <RoomPickProvider>
+            <FloorPanel />
+            <QueuePanel />
+          </RoomPickProvider>
           <AgendaPanel />
         </div>
         <div className="column">
