@@ -19,6 +19,7 @@ import { api, connect, createSession, joinAndConnect, type CreatedSession } from
 import { draftClient, synced, until, type DraftClient } from './helpers/drafting.js';
 import { assembly } from './helpers/fixtures.js';
 import { refusalProblem, tryHandshake } from './helpers/raw.js';
+import { must } from './helpers/expect.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 /**
@@ -84,11 +85,6 @@ const drafts: DraftClient[] = [];
 
 const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.state;
 
-async function must(p: Promise<Ack>, what: string): Promise<{ seq: number; result?: unknown }> {
-  const ack = await p;
-  if (!ack.ok) throw new Error(`${what} failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
 
 /** What the server's copy of a room's drafting document holds right now. */
 const serverDraft = (sessionId: string, roomId: string): Promise<DraftSnapshot> => server.townhall.drafting.snapshot(sessionId, roomId);

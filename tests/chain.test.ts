@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { PLENARY, createSessionSchema, reduce, replay, type Actor, type EventDraft, type SessionEvent, type SessionState } from '../shared/src/index.js';
+import { sessionCreated } from '../server/src/session/decide.js';
 import { GENESIS_HASH, hashEvent, seal, sha256Hex, verifyChain } from '../server/src/session/chain.js';
 
 const T0 = Date.UTC(2025, 2, 1, 9, 0, 0);
@@ -22,16 +23,7 @@ function buildLog(sessionId: string): SessionEvent[] {
   const cit: Actor = { kind: 'participant', participantId: 'p2', role: 'citizen' };
   append(
     [
-      {
-        type: 'session.created',
-        payload: {
-          title: input.title,
-          question: input.question,
-          agenda: input.agenda.map((item, i) => ({ ...item, id: `item-${i + 1}` })),
-          settings: input.settings,
-          inviteHashes: { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') },
-        },
-      },
+      sessionCreated(input, { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') }),
     ],
     { kind: 'operator' },
   );

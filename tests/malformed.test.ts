@@ -18,6 +18,7 @@ import { api, connect, createSession, join, joinAndConnect, type CreatedSession 
 import { draftClient, synced, type DraftClient } from './helpers/drafting.js';
 import { assembly, hostileStrings } from './helpers/fixtures.js';
 import { nextRejected, rawAck, rawEmit, rawPacketAck, refusalProblem } from './helpers/raw.js';
+import { must } from './helpers/expect.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
 /**
@@ -452,11 +453,6 @@ const drafts: DraftClient[] = [];
 
 const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.state;
 
-async function must(p: Promise<Ack>, what: string): Promise<{ seq: number; result?: unknown }> {
-  const ack = await p;
-  if (!ack.ok) throw new Error(`${what} failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
 
 function member(role: Role): Member {
   return { facilitator: w.fac, citizen: w.c1, observer: w.obs, official: w.off }[role];

@@ -23,7 +23,7 @@ import {
   type SessionState,
 } from '../shared/src/index.js';
 import { GENESIS_HASH, seal, sha256Hex, verifyChain } from '../server/src/session/chain.js';
-import { decide, type DecidableCommand } from '../server/src/session/decide.js';
+import { decide, type DecidableCommand, sessionCreated } from '../server/src/session/decide.js';
 
 /*
  * A model of the server's write path, driven by random command sequences:
@@ -176,16 +176,7 @@ class Model {
       SESSION_ID,
       { seq: 0, head: GENESIS_HASH },
       [
-        {
-          type: 'session.created',
-          payload: {
-            title: input.title,
-            question: input.question,
-            agenda: input.agenda.map((item, i) => ({ ...item, id: `item-${i + 1}` })),
-            settings: input.settings,
-            inviteHashes: { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') },
-          },
-        },
+        sessionCreated(input, { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') }),
       ],
       { kind: 'operator' },
       this.now,

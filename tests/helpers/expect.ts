@@ -22,3 +22,10 @@ export async function allCaughtUp(seq: number, ...clients: ControlClient[]): Pro
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Await a command that setup needs to succeed; a refusal fails the test with what and why. */
+export async function must(p: Promise<Ack>, what: string): Promise<{ seq: number; result?: unknown }> {
+  const ack = await p;
+  if (!ack.ok) throw new Error(`${what} failed: ${JSON.stringify(ack.error)}`);
+  return ack;
+}

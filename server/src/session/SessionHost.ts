@@ -21,7 +21,7 @@ import {
 import { AppendConflictError, type EventStore } from '../store/EventStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
-import { decide, draftRoomFor, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import { decide, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
 
 /** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
 export interface DraftReader {
@@ -87,17 +87,7 @@ export class SessionHost {
     const sessionId = newId('s');
     const invites = Object.fromEntries(ROLES.map((r) => [r, newSecret('inv')])) as Record<Role, string>;
     const inviteHashes = Object.fromEntries(ROLES.map((r) => [r, hashSecret(invites[r])])) as Record<Role, string>;
-    const draft: EventDraft = {
-      type: 'session.created',
-      payload: {
-        title: input.title,
-        question: input.question,
-        agenda: input.agenda.map((item, i) => ({ ...item, id: `item-${i + 1}` })),
-        settings: input.settings,
-        inviteHashes,
-      },
-    };
-    const events = seal(sessionId, { seq: 0, head: GENESIS_HASH }, [draft], { kind: 'operator' }, (opts.now ?? Date.now)());
+    const events = seal(sessionId, { seq: 0, head: GENESIS_HASH }, [sessionCreated(input, inviteHashes)], { kind: 'operator' }, (opts.now ?? Date.now)());
     await opts.store.append(sessionId, 0, events);
     const host = new SessionHost(reduce(null, events[0]!), opts);
     host.schedule();

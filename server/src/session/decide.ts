@@ -3,6 +3,8 @@ import {
   roomScoped,
   roundResults,
   type AmendmentData,
+  type CreateSessionInput,
+  type Role,
   type RecommendationText,
 
   rankQueue,
@@ -19,6 +21,20 @@ import {
  * role, which events happen. Pure apart from the ids and shuffles it is handed, so
  * every random choice ends up in the event payload and replay stays deterministic.
  */
+/** The first event of every log: the session as created, with the hashes of its invites. */
+export function sessionCreated(input: CreateSessionInput, inviteHashes: Record<Role, string>): EventDraft {
+  return {
+    type: 'session.created',
+    payload: {
+      title: input.title,
+      question: input.question,
+      agenda: input.agenda.map((item, i) => ({ ...item, id: `item-${i + 1}` })),
+      settings: input.settings,
+      inviteHashes,
+    },
+  };
+}
+
 /** A room's drafting document as it stands, read by the drafting adapter for the commands that vote on or change it. */
 export interface DraftSnapshot {
   roomId: string;
