@@ -1,9 +1,27 @@
 import { z } from 'zod';
-import { handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
+import { RESPONSE_STATUSES, handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
 import { AGREEMENT_LEVELS } from './drafting.js';
 import { idSchema, line, paragraph } from './text.js';
 
 const empty = z.strictObject({});
+
+/** A calendar date, for the due date an official commits to. */
+const dueDate = z.iso.date();
+
+/** An official's answer to one agreed recommendation: rejecting it requires saying why. */
+export const responseGiveSchema = z
+  .strictObject({
+    roomId: idSchema,
+    recommendationId: idSchema,
+    status: z.enum(RESPONSE_STATUSES),
+    reason: paragraph(2000).optional(),
+    dueDate: dueDate.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.status === 'rejected' && !r.reason) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection must give its reason' });
+    }
+  });
 const roomId = idSchema;
 const participantId = idSchema;
 const questionId = idSchema;
@@ -14,7 +32,7 @@ const questionId = idSchema;
  * role may do beyond that (your own room, your own hand) is checked against state.
  */
 export const COMMANDS = {
-  'state.sync': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: empty },
+  'state.sync': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: empty, afterClose: true },
 
   'queue.raise': { roles: ['citizen'], schema: z.strictObject({ kind: handKindSchema.default('normal') }) },
   'queue.lower': { roles: ['citizen'], schema: empty },
@@ -98,12 +116,26 @@ export const COMMANDS = {
     roles: ['facilitator'],
     schema: z.strictObject({ roomId, amendmentId: idSchema, decision: z.enum(['accepted', 'rejected']) }),
   },
-} as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType }>;
+
+  'response.give': { roles: ['official'], schema: responseGiveSchema, afterClose: true },
+  'response.progress': {
+    roles: ['official'],
+    schema: z.strictObject({ roomId, recommendationId: idSchema, text: paragraph(2000) }),
+    afterClose: true,
+  },
+  /** Freeze the outcome as it stands and deliver it to every registered webhook. */
+  'outcome.publish': { roles: ['facilitator'], schema: empty, afterClose: true },
+} as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType; afterClose?: true }>;
 
 export type CommandName = keyof typeof COMMANDS;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 export type CommandInput<N extends CommandName> = z.input<(typeof COMMANDS)[N]['schema']>;
 export type CommandPayload<N extends CommandName> = z.output<(typeof COMMANDS)[N]['schema']>;
+
+/** Whether a command is still accepted once the session has ended: the follow-up to the outcome is. */
+export function allowedAfterClose(name: CommandName): boolean {
+  return 'afterClose' in COMMANDS[name];
+}
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.hasOwn(COMMANDS, name);

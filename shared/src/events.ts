@@ -1,4 +1,4 @@
-import type { AgendaItemInput, HandKind, QueueRule, Role, Settings, SettingsPatch } from './domain.js';
+import type { AgendaItemInput, HandKind, QueueRule, ResponseStatus, Role, Settings, SettingsPatch } from './domain.js';
 import type { AgreementLevel, AgreementRule, RecommendationText, TextField } from './drafting.js';
 
 /** Who caused an event. System events come from the server's clock (turn and agenda timers). */
@@ -105,7 +105,21 @@ export type EventBody =
         text: string;
         previousText: string;
       };
-    };
+    }
+  /** An official's answer to an agreed recommendation; a later answer supersedes it and the earlier one stays in the record. */
+  | {
+      type: 'response.given';
+      payload: {
+        roomId: string;
+        recommendationId: string;
+        status: ResponseStatus;
+        reason: string | null;
+        dueDate: string | null;
+      };
+    }
+  | { type: 'response.progressed'; payload: { roomId: string; recommendationId: string; text: string } }
+  /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
+  | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } };
 
 export type EventType = EventBody['type'];
 

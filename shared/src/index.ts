@@ -11,3 +11,4 @@ export * from './state.js';
 export * from './text.js';
 export * from './timers.js';
 export * from './view.js';
+export * from './outcome.js';

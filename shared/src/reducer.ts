@@ -9,7 +9,7 @@ import type { Room, Round, SessionState } from './state.js';
  * Bump when the meaning of an event changes, so stored snapshots made by an older
  * reducer are ignored and the log is replayed instead.
  */
-export const REDUCER_VERSION = 2;
+export const REDUCER_VERSION = 3;
 
 type S = Draft<SessionState>;
 
@@ -81,6 +81,8 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
     roundOrder: [],
     locks: {},
     amendments: {},
+    responses: {},
+    publications: [],
   };
 }
 
@@ -322,6 +324,29 @@ function apply(s: S, e: SessionEvent): void {
       s.amendments[roomScoped(p.roomId, p.amendmentId)] = { ...p, text, previousText, decidedAt: e.at };
       return;
     }
+    case 'response.given': {
+      const { roomId, recommendationId, ...answer } = e.payload;
+      const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
+      const key = roomScoped(roomId, recommendationId);
+      const existing = s.responses[key];
+      const current = { ...answer, at: e.at, by };
+      if (existing) {
+        existing.history.push(existing.current);
+        existing.current = current;
+      } else {
+        s.responses[key] = { roomId, recommendationId, current, history: [], progress: [] };
+      }
+      return;
+    }
+    case 'response.progressed': {
+      const r = s.responses[roomScoped(e.payload.roomId, e.payload.recommendationId)];
+      const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
+      if (r) r.progress.push({ text: e.payload.text, at: e.at, by });
+      return;
+    }
+    case 'outcome.published':
+      s.publications.push({ ...e.payload, at: e.at, by: e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind });
+      return;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { HandKind, QuestionStatus, QueueRule, Role, Settings } from './domain.js';
+import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
 import type { AgreementLevel, AgreementRule, RecommendationText, Tally } from './drafting.js';
 import type { TurnEndReason } from './events.js';
 
@@ -137,6 +137,32 @@ export interface Question {
   upvoters: string[];
 }
 
+export interface ResponseAnswer {
+  status: ResponseStatus;
+  reason: string | null;
+  dueDate: string | null;
+  at: number;
+  by: string;
+}
+
+/** What the decision-makers did with an agreed recommendation. */
+export interface OfficialResponse {
+  roomId: string;
+  recommendationId: string;
+  /** The current answer; earlier ones stay in `history`, oldest first. */
+  current: ResponseAnswer;
+  history: ResponseAnswer[];
+  progress: { text: string; at: number; by: string }[];
+}
+
+export interface Publication {
+  number: number;
+  at: number;
+  by: string;
+  headSeq: number;
+  headHash: string;
+}
+
 export interface SessionState {
   sessionId: string;
   seq: number;
@@ -158,4 +184,7 @@ export interface SessionState {
   roundOrder: string[];
   locks: Record<string, RecommendationLock>;
   amendments: Record<string, AmendmentDecision>;
+  /** Keyed like locks: roomScoped(roomId, recommendationId). */
+  responses: Record<string, OfficialResponse>;
+  publications: Publication[];
 }

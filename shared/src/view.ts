@@ -1,8 +1,8 @@
-import type { HandKind, QuestionStatus, QueueRule, Role, Settings } from './domain.js';
+import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
 import { provisionalResults } from './agreement.js';
 import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
-import type { AgendaItem, RoundResult, SessionState } from './state.js';
+import type { AgendaItem, ResponseAnswer, RoundResult, SessionState } from './state.js';
 
 /**
  * What a client is shown. The server projects state into views instead of sending
@@ -98,6 +98,31 @@ export interface ParticipantStatsView {
   turns: number;
 }
 
+export interface ResponseAnswerView {
+  status: ResponseStatus;
+  reason: string | null;
+  dueDate: string | null;
+  at: number;
+  /** Officials answer in a public capacity, so their names are shown. */
+  byName: string;
+}
+
+/** An agreed recommendation and what the decision-makers did with it: shown to everyone who took part. */
+export interface AgreedView {
+  roomId: string;
+  roomName: string;
+  recommendationId: string;
+  title: string;
+  textHash: string;
+  lockedAt: number;
+  response: (ResponseAnswerView & { history: ResponseAnswerView[]; progress: { text: string; at: number; byName: string }[] }) | null;
+}
+
+export interface OutcomeView {
+  agreed: AgreedView[];
+  publications: { number: number; at: number; headSeq: number }[];
+}
+
 export interface SessionView {
   sessionId: string;
   seq: number;
@@ -111,6 +136,7 @@ export interface SessionView {
   rooms: RoomView[];
   /** Facilitators only: everyone, with speaking-time accounting. */
   participants: ParticipantStatsView[] | null;
+  outcome: OutcomeView;
 }
 
 export interface MeView {
@@ -190,6 +216,34 @@ function roomView(state: SessionState, roomId: string, audience: Audience): Room
   };
 }
 
+function outcomeView(state: SessionState): OutcomeView {
+  const name = (id: string) => state.participants[id]?.displayName ?? '';
+  const answer = (a: ResponseAnswer): ResponseAnswerView => ({ status: a.status, reason: a.reason, dueDate: a.dueDate, at: a.at, byName: name(a.by) });
+  return {
+    agreed: Object.entries(state.locks)
+      .sort(([, a], [, b]) => a.lockedAt - b.lockedAt)
+      .map(([key, lock]) => {
+        const r = state.responses[key];
+        return {
+          roomId: lock.roomId,
+          roomName: state.rooms[lock.roomId]?.name ?? lock.roomId,
+          recommendationId: lock.recommendationId,
+          title: lock.text.title,
+          textHash: lock.textHash,
+          lockedAt: lock.lockedAt,
+          response: r
+            ? {
+                ...answer(r.current),
+                history: r.history.map(answer),
+                progress: r.progress.map((p) => ({ text: p.text, at: p.at, byName: name(p.by) })),
+              }
+            : null,
+        };
+      }),
+    publications: state.publications.map(({ number, at, headSeq }) => ({ number, at, headSeq })),
+  };
+}
+
 export function projectSession(state: SessionState, audience: Audience, online: ReadonlySet<string>): SessionView {
   const active = Object.values(state.participants).filter((p) => !p.removed);
   const roomIds = audience.kind === 'staff' ? state.roomOrder : [audience.roomId];
@@ -219,6 +273,7 @@ export function projectSession(state: SessionState, audience: Audience, online: 
             turns: p.turns,
           }))
         : null,
+    outcome: outcomeView(state),
   };
 }
 

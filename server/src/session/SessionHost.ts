@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
+  allowedAfterClose,
   CommandError,
   PLENARY,
   REDUCER_VERSION,
@@ -130,7 +131,8 @@ export class SessionHost {
     return this.serial(async () => {
       const role = this.roleForInvite(invite);
       if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
-      if (this.current.closedAt !== null) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+      // Officials come to answer the outcome, usually after the session has ended.
+      if (this.current.closedAt !== null && role !== 'official') throw new CommandError('SESSION_CLOSED', 'This session has ended.');
       const active = Object.values(this.current.participants).filter((p) => !p.removed).length;
       if (active >= this.current.settings.maxParticipants) throw new CommandError('CONFLICT', 'This session is full.');
       const participantId = newId('p');
@@ -147,7 +149,7 @@ export class SessionHost {
     return this.serial(async () => {
       const actor = this.current.participants[participantId];
       if (!actor || actor.removed) throw new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.');
-      if (this.current.closedAt !== null) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+      if (this.current.closedAt !== null && !allowedAfterClose(name)) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
       const draftRoom = draftRoomFor(name, payload, this.current);
       const draft =
         draftRoom && this.opts.drafts && Object.hasOwn(this.current.rooms, draftRoom)
