@@ -144,6 +144,9 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'round.rate': (w) => ({ roundId: w.A.roundPlenary, recommendationId: 'rec-1', level: 'block', reason: 'Rated by someone who may not rate.' }),
   'round.close': (w) => ({ roundId: w.A.roundPlenary }),
   'amendment.decide': () => ({ roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' }),
+  'response.give': () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'accepted', dueDate: '2027-06-30' }),
+  'response.progress': () => ({ roomId: PLENARY, recommendationId: 'rec-1', text: 'Budget approved.' }),
+  'outcome.publish': () => ({}),
 };
 
 /** Fields through which a command names something that lives inside a session. */
@@ -155,7 +158,7 @@ const ID_FIELDS = ['roomId', 'participantId', 'questionId', 'itemId', 'assignmen
  * agreement rounds, and the recommendations and amendments in A's documents).
  * null: the command names nothing of the kind (checked against its schema below).
  */
-const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'citizen'; payloads: CommandInput<N>[] }) | null } = {
+const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'citizen' | 'official'; payloads: CommandInput<N>[] }) | null } = {
   'state.sync': null,
   'queue.raise': null,
   'queue.lower': null,
@@ -283,6 +286,21 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
       { roomId: PLENARY, amendmentId: 'amend-r1', decision: 'rejected' },
     ],
   }),
+  'response.give': () => ({
+    sender: 'official',
+    payloads: [
+      { roomId: 'room-1', recommendationId: 'rec-r1', status: 'accepted' },
+      { roomId: PLENARY, recommendationId: 'rec-1', status: 'rejected', reason: 'Answered from the wrong session.' },
+    ],
+  }),
+  'response.progress': () => ({
+    sender: 'official',
+    payloads: [
+      { roomId: 'room-1', recommendationId: 'rec-r1', text: 'Progress from the wrong session.' },
+      { roomId: PLENARY, recommendationId: 'rec-1', text: 'Progress from the wrong session.' },
+    ],
+  }),
+  'outcome.publish': null,
 };
 
 function shapeKeys(name: CommandName): string[] {
@@ -503,7 +521,7 @@ describe('session B cannot reach session A through A’s ids', () => {
         return;
       }
       const { sender, payloads } = entry(w);
-      const client = sender === 'facilitator' ? w.B.fac.client : w.B.c1.client;
+      const client = { facilitator: w.B.fac.client, citizen: w.B.c1.client, official: w.B.off.client }[sender];
       const problems: string[] = [];
       for (const payload of payloads) {
         const beforeA = hostState(w.A.id);

@@ -260,6 +260,42 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
     ],
   },
   'session.close': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'outcome.publish': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'response.give': {
+    sender: 'official',
+    valid: () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'rejected', reason: 'The budget for 2027 is spent.', dueDate: '2027-03-31' }),
+    required: ['roomId', 'recommendationId', 'status'],
+    ids: [['roomId'], ['recommendationId']],
+    bad: () => {
+      const give = (extra: Record<string, unknown>) => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'accepted', ...extra });
+      return [
+        ['a rejection without a reason', give({ status: 'rejected' })],
+        ['a rejection with only spaces as its reason', give({ status: 'rejected', reason: '   ' })],
+        ['a rejection with an invisible reason', give({ status: 'rejected', reason: '\u200b\u200b' })],
+        ['status not in the enum', give({ status: 'approved' })],
+        ['status wrong case', give({ status: 'ACCEPTED' })],
+        ['status with spaces instead of hyphens', give({ status: 'partially accepted' })],
+        ['reason over 2000 characters', give({ reason: 'x'.repeat(2001) })],
+        ['due date in another format', give({ dueDate: '31/03/2027' })],
+        ['due date that does not exist', give({ dueDate: '2027-02-30' })],
+        ['due date with a time', give({ dueDate: '2027-03-31T10:00:00Z' })],
+        ['due date as a timestamp', give({ dueDate: 1806451200000 })],
+        ['answeredBy supplied by the sender', give({ answeredBy: 'The Mayor' })],
+      ];
+    },
+  },
+  'response.progress': {
+    sender: 'official',
+    valid: () => ({ roomId: PLENARY, recommendationId: 'rec-1', text: 'The council approved the budget line.' }),
+    required: ['roomId', 'recommendationId', 'text'],
+    ids: [['roomId'], ['recommendationId']],
+    bad: () => [
+      ['text empty', { roomId: PLENARY, recommendationId: 'rec-1', text: '' }],
+      ['text over 2000 characters', { roomId: PLENARY, recommendationId: 'rec-1', text: 'x'.repeat(2001) }],
+      ['text as an array', { roomId: PLENARY, recommendationId: 'rec-1', text: ['done'] }],
+      ['a status change smuggled into progress', { roomId: PLENARY, recommendationId: 'rec-1', text: 'Done.', status: 'accepted' }],
+    ],
+  },
   'drafting.setOpen': {
     sender: 'facilitator',
     valid: () => ({ roomId: PLENARY, open: false }),

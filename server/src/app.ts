@@ -7,19 +7,28 @@ import type { Config } from './config.js';
 import { DRAFTING_PATH, DraftingServer } from './drafting/DraftingServer.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { outcomeApi } from './http/outcomeApi.js';
 import { sessionsApi } from './http/sessionsApi.js';
 import { staticClient } from './http/staticClient.js';
 import { createMetrics } from './metrics.js';
+import { OutcomeService } from './outcome/OutcomeService.js';
+import { SigningKey } from './outcome/SigningKey.js';
 import { ControlChannel } from './realtime/ControlChannel.js';
 import { SessionRegistry } from './session/SessionRegistry.js';
 import type { DocStore } from './store/DocStore.js';
 import type { EventStore } from './store/EventStore.js';
+import type { OutboxStore } from './store/OutboxStore.js';
 import { SqliteStore } from './store/SqliteStore.js';
+
+/** Every port the core needs from storage; SqliteStore provides them all in one file. */
+export type Store = EventStore & DocStore & { readonly outbox: OutboxStore };
 
 export interface Townhall {
   http: HttpServer;
   registry: SessionRegistry;
-  store: EventStore & DocStore;
+  store: Store;
+  outcomes: OutcomeService;
+  signingKey: SigningKey;
   channel: ControlChannel;
   drafting: DraftingServer;
   listen(): Promise<{ port: number; host: string }>;
@@ -31,13 +40,17 @@ export interface Townhall {
 export async function createTownhall(
   config: Config,
   logger: Logger,
-  store: EventStore & DocStore = new SqliteStore(config.dataDir),
+  store: Store = new SqliteStore(config.dataDir),
 ): Promise<Townhall> {
   const metrics = createMetrics();
   const drafting = new DraftingServer({ store, logger, allowedOrigins: config.allowedOrigins, ...config.yjs });
   const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery, drafts: drafting });
   const { loaded, failed } = await registry.loadAll();
   logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
+  const signingKey = SigningKey.loadOrCreate(config.signingKeyFile);
+  logger.info({ keyId: signingKey.info.keyId }, 'exports are signed with this key');
+  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks: config.webhooks });
+  outcomes.start();
 
   let ready = false;
   let draining = false;
@@ -49,6 +62,7 @@ export async function createTownhall(
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining }));
+  app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
   app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
@@ -78,6 +92,8 @@ export async function createTownhall(
     http,
     registry,
     store,
+    outcomes,
+    signingKey,
     channel,
     drafting,
     async listen() {
@@ -95,6 +111,7 @@ export async function createTownhall(
       channel.startDraining();
       await registry.drain();
       registry.dispose();
+      await outcomes.close();
       // Drafting first: its upgraded sockets would otherwise hold the HTTP server open while Socket.IO waits for it.
       await drafting.close();
       await channel.close();

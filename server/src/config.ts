@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -30,6 +30,12 @@ const envSchema = z.object({
   TOWNHALL_YJS_PING_MS: int(30_000, 100, 600_000),
   TOWNHALL_YJS_SYNC_PER_SECOND: int(5, 1, 10_000),
   TOWNHALL_YJS_SYNC_BURST: int(20, 1, 10_000),
+  /** Ed25519 key (PKCS#8 PEM) that signs exports; generated there on first run. Default: <data dir>/signing-key.pem. */
+  TOWNHALL_SIGNING_KEY_FILE: z.string().optional(),
+  TOWNHALL_WEBHOOK_BASE_DELAY_MS: int(5_000, 1, 3_600_000),
+  TOWNHALL_WEBHOOK_MAX_DELAY_MS: int(3_600_000, 1, 86_400_000),
+  TOWNHALL_WEBHOOK_MAX_ATTEMPTS: int(15, 1, 1000),
+  TOWNHALL_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
   TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -65,6 +71,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pingIntervalMs: e.TOWNHALL_YJS_PING_MS,
       syncPerSecond: e.TOWNHALL_YJS_SYNC_PER_SECOND,
       syncBurst: e.TOWNHALL_YJS_SYNC_BURST,
+    },
+    signingKeyFile: resolve(e.TOWNHALL_SIGNING_KEY_FILE ?? join(e.TOWNHALL_DATA_DIR, 'signing-key.pem')),
+    webhooks: {
+      baseDelayMs: e.TOWNHALL_WEBHOOK_BASE_DELAY_MS,
+      maxDelayMs: e.TOWNHALL_WEBHOOK_MAX_DELAY_MS,
+      maxAttempts: e.TOWNHALL_WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.TOWNHALL_WEBHOOK_TIMEOUT_MS,
     },
     trustProxy: e.TOWNHALL_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

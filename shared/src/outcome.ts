@@ -163,6 +163,12 @@ function supportOf(result: RoundResult | undefined) {
   return { counts, total: t?.total ?? 0, supportShare: t?.supportShare ?? 0, blocks: t?.blocks ?? 0 };
 }
 
+/** Citizens by the order they joined: "Citizen 1", "Citizen 2"… The same in every format of one export. */
+export function pseudonyms(state: SessionState): Map<string, string> {
+  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen');
+  return new Map(citizens.map((p, i) => [p.id, `Citizen ${i + 1}`]));
+}
+
 export function buildOutcome(state: SessionState): Outcome {
   const roomName = (id: string) => state.rooms[id]?.name ?? id;
   const nameOf = (id: string) => state.participants[id]?.displayName ?? id;
@@ -218,7 +224,8 @@ export function buildOutcome(state: SessionState): Outcome {
   const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen');
   const citizenIds = new Set(citizens.map((p) => p.id));
   const citizenTurns = state.turns.filter((t) => citizenIds.has(t.participantId));
-  const people = citizens.map((p, i) => ({ pseudonym: `Citizen ${i + 1}`, turns: p.turns, speakingSeconds: seconds(p.speakingMs) }));
+  const pseudonym = pseudonyms(state);
+  const people = citizens.map((p) => ({ pseudonym: pseudonym.get(p.id)!, turns: p.turns, speakingSeconds: seconds(p.speakingMs) }));
   const spoke = citizens.filter((p) => p.turns > 0).length;
   const participation = {
     citizens: citizens.length,

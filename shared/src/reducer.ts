@@ -50,6 +50,7 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
     sessionId: e.sessionId,
     seq: e.seq,
     head: e.hash,
+    updatedAt: e.at,
     title: e.payload.title,
     question: e.payload.question,
     createdAt: e.at,
@@ -361,6 +362,7 @@ export function reduce(state: SessionState | null, event: SessionEvent): Session
     apply(s, event);
     s.seq = event.seq;
     s.head = event.hash;
+    s.updatedAt = event.at;
   });
 }
 
@@ -380,6 +382,7 @@ export function replay(events: Iterable<SessionEvent>, from: SessionState | null
         apply(s, e);
         s.seq = e.seq;
         s.head = e.hash;
+        s.updatedAt = e.at;
       }
     });
   };

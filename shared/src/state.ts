@@ -167,6 +167,8 @@ export interface SessionState {
   sessionId: string;
   seq: number;
   head: string;
+  /** Time of the last event: what an export built from this state is dated. */
+  updatedAt: number;
   title: string;
   question: string;
   createdAt: number;

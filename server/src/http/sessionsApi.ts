@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { CommandError, ROLES, createSessionSchema, idSchema, joinSessionSchema, type Participant, type Role } from '../../../shared/src/index.js';
+import { CommandError, ROLES, createSessionSchema, joinSessionSchema, type Role } from '../../../shared/src/index.js';
 import { hashSecret, sameHash } from '../session/credentials.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import { bearer, hostOf, participantOf } from './auth.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { EventStore } from '../store/EventStore.js';
 
@@ -13,25 +13,6 @@ export interface SessionsApiOptions {
   /** Base for invite links; defaults to the request's own origin. */
   publicUrl: string | null;
   isDraining: () => boolean;
-}
-
-function bearer(req: Request): string | null {
-  const m = /^Bearer (.{1,256})$/.exec(req.header('authorization') ?? '');
-  return m ? m[1]! : null;
-}
-
-function hostOf(registry: SessionRegistry, id: unknown): SessionHost {
-  const parsed = idSchema.safeParse(id);
-  const host = parsed.success ? registry.get(parsed.data) : undefined;
-  if (!host) throw new CommandError('NOT_FOUND', 'There is no such session.');
-  return host;
-}
-
-function participantOf(req: Request, host: SessionHost): Participant {
-  const token = bearer(req);
-  const p = token ? host.authenticate(token) : null;
-  if (!p) throw new CommandError('UNAUTHENTICATED', 'A valid participant token is required.');
-  return p;
 }
 
 /** The HTTP side of sessions: create one, read an invite, join, recover your identity, fetch the log. */

@@ -7,6 +7,13 @@ type Canonicalize = (input: unknown) => string | undefined;
 const canonicalize: Canonicalize =
   (canonicalizeModule as unknown as { default?: Canonicalize }).default ?? (canonicalizeModule as unknown as Canonicalize);
 
+/** RFC 8785 canonical JSON: the same bytes for the same value, in any language. */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error('value is not serialisable as JSON');
+  return text;
+}
+
 /** The prevHash of a log's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -20,9 +27,7 @@ export function sha256Hex(data: string | Uint8Array): string {
  */
 export function hashEvent(event: Omit<SessionEvent, 'hash'>): string {
   const { sessionId, seq, at, actor, type, payload, prevHash } = event;
-  const text = canonicalize({ sessionId, seq, at, actor, type, payload, prevHash });
-  if (text === undefined) throw new Error('event is not serialisable');
-  return sha256Hex(text);
+  return sha256Hex(canonicalJson({ sessionId, seq, at, actor, type, payload, prevHash }));
 }
 
 /** Give drafts their place in the chain. */

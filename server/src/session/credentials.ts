@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** 256 random bits: far beyond guessing, and only its hash is ever stored. */
-export function newSecret(prefix: 'inv' | 'tok'): string {
+export function newSecret(prefix: 'inv' | 'tok' | 'whsec'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { SessionEvent } from '../../../shared/src/index.js';
 import type { DocStore } from './DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from './EventStore.js';
+import type { OutboxStore } from './OutboxStore.js';
+import { SqliteOutbox } from './SqliteOutbox.js';
 
 interface EventRow {
   body: string;
@@ -20,6 +22,8 @@ export class SqliteStore implements EventStore, DocStore {
   private readonly insert: Database.Statement;
   private readonly headSeq: Database.Statement<[string], { seq: number | null }>;
   private readonly appendTx: (sessionId: string, expectedSeq: number, events: readonly SessionEvent[]) => void;
+  /** Webhook deliveries, in the same file so that they share its durability. */
+  readonly outbox: OutboxStore;
 
   constructor(dataDir: string, file = 'townhall.sqlite') {
     mkdirSync(dataDir, { recursive: true });
@@ -50,6 +54,7 @@ export class SqliteStore implements EventStore, DocStore {
       );
       CREATE INDEX IF NOT EXISTS doc_updates_by_doc ON doc_updates (doc, id);
     `);
+    this.outbox = new SqliteOutbox(this.db);
     this.insert = this.db.prepare('INSERT INTO events (session_id, seq, type, at, hash, body) VALUES (?, ?, ?, ?, ?, ?)');
     this.headSeq = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE session_id = ?');
     this.appendTx = this.db.transaction((sessionId: string, expectedSeq: number, events: readonly SessionEvent[]) => {

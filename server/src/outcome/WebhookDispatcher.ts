@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import type { Delivery, OutboxStore } from '../store/OutboxStore.js';
+import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhookSignature.js';
+
+export interface DispatcherOptions {
+  outbox: OutboxStore;
+  logger: Logger;
+  /** Looks up the secret and URL of a webhook; null when it was removed (its deliveries stop). */
+  webhook: (sessionId: string, webhookId: string) => Promise<{ url: string; secret: string } | null>;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  concurrency?: number;
+  now?: () => number;
+}
+
+/**
+ * Sends what the outbox holds, with exponential back-off. It keeps no state of its own
+ * beyond a timer: everything it needs to resume after a restart is in the outbox.
+ */
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  private readonly inFlight = new Set<number>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DispatcherOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Something was enqueued or retried: look at the outbox now. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.pass()
+      .catch((err: unknown) => this.opts.logger.error({ err }, 'webhook dispatch failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        } else void this.scheduleNext();
+      });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Delay before attempt n+1 after n failures: base·2^(n−1), capped, with jitter so receivers coming back are not stampeded. */
+  backoff(attempts: number): number {
+    const raw = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(raw * (0.75 + Math.random() * 0.25));
+  }
+
+  private async scheduleNext(): Promise<void> {
+    if (this.closed) return;
+    const at = await this.opts.outbox.nextDueAt();
+    if (at === null || this.closed) return;
+    const delay = Math.max(0, at - this.now());
+    // Timers beyond ~24.8 days overflow; wake up daily instead.
+    this.timer = setTimeout(() => this.kick(), Math.min(delay, 86_400_000));
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<void> {
+    const limit = this.opts.concurrency ?? 4;
+    for (;;) {
+      if (this.closed) return;
+      const due = (await this.opts.outbox.due(this.now(), limit)).filter((d) => !this.inFlight.has(d.id));
+      if (due.length === 0) return;
+      await Promise.all(due.map((d) => this.attempt(d)));
+    }
+  }
+
+  private async attempt(d: Delivery): Promise<void> {
+    this.inFlight.add(d.id);
+    try {
+      const target = await this.opts.webhook(d.sessionId, d.webhookId);
+      const at = this.now();
+      if (!target) {
+        await this.opts.outbox.recordAttempt(d.id, { at, statusCode: null, error: 'webhook removed', status: 'failed', nextAttemptAt: at });
+        return;
+      }
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        const timestamp = String(Math.floor(at / 1000));
+        const res = await fetch(target.url, {
+          method: 'POST',
+          // A redirect could point the signed outcome at an internal address: it counts as a failure instead.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.opts.timeoutMs),
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'townhall-webhook/1',
+            [EVENT_HEADER]: 'outcome.published',
+            [IDEMPOTENCY_HEADER]: d.idempotencyKey,
+            [TIMESTAMP_HEADER]: timestamp,
+            [SIGNATURE_HEADER]: webhookSignature(target.secret, timestamp, d.body),
+          },
+          body: d.body,
+        });
+        statusCode = res.status;
+        await res.body?.cancel().catch(() => undefined);
+        if (!res.ok) error = `HTTP ${res.status}`;
+      } catch (err) {
+        error = (err as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : `could not connect (${(err as Error).message})`;
+      }
+      const attempts = d.attempts + 1;
+      const done = error === null;
+      const gaveUp = !done && attempts >= this.opts.maxAttempts;
+      await this.opts.outbox.recordAttempt(d.id, {
+        at,
+        statusCode,
+        error,
+        status: done ? 'delivered' : gaveUp ? 'failed' : 'pending',
+        nextAttemptAt: done || gaveUp ? at : this.now() + this.backoff(attempts),
+      });
+      const log = { sessionId: d.sessionId, delivery: d.id, attempts, statusCode, error };
+      if (done) this.opts.logger.info(log, 'webhook delivered');
+      else this.opts.logger.warn(log, gaveUp ? 'webhook delivery gave up' : 'webhook delivery failed; will retry');
+    } finally {
+      this.inFlight.delete(d.id);
+    }
+  }
+}

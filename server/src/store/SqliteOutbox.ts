@@ -1,0 +1,168 @@
+import type Database from 'better-sqlite3';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from './OutboxStore.js';
+
+interface WebhookRow {
+  id: string;
+  session_id: string;
+  url: string;
+  secret: string;
+  created_at: number;
+  removed_at: number | null;
+}
+
+interface DeliveryRow {
+  id: number;
+  session_id: string;
+  webhook_id: string;
+  publication: number;
+  idempotency_key: string;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
+const webhookOf = (r: WebhookRow): Webhook => ({
+  id: r.id,
+  sessionId: r.session_id,
+  url: r.url,
+  secret: r.secret,
+  createdAt: r.created_at,
+  removedAt: r.removed_at,
+});
+
+const deliveryOf = (r: DeliveryRow): Delivery => ({
+  id: r.id,
+  sessionId: r.session_id,
+  webhookId: r.webhook_id,
+  publication: r.publication,
+  idempotencyKey: r.idempotency_key,
+  body: r.body,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  createdAt: r.created_at,
+  deliveredAt: r.delivered_at,
+  lastError: r.last_error,
+});
+
+/** The outbox in the same SQLite file (and so the same fsync guarantees) as the session logs. */
+export class SqliteOutbox implements OutboxStore {
+  constructor(private readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS webhooks (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        removed_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS webhooks_by_session ON webhooks (session_id);
+      CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        webhook_id TEXT NOT NULL,
+        publication INTEGER NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        delivered_at INTEGER,
+        last_error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+      CREATE TABLE IF NOT EXISTS delivery_attempts (
+        delivery_id INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        status_code INTEGER,
+        error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
+    `);
+  }
+
+  async addWebhook(w: Omit<Webhook, 'removedAt'>): Promise<void> {
+    this.db
+      .prepare('INSERT INTO webhooks (id, session_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(w.id, w.sessionId, w.url, w.secret, w.createdAt);
+  }
+
+  async removeWebhook(sessionId: string, webhookId: string, at: number): Promise<boolean> {
+    const r = this.db
+      .prepare('UPDATE webhooks SET removed_at = ? WHERE id = ? AND session_id = ? AND removed_at IS NULL')
+      .run(at, webhookId, sessionId);
+    return r.changes > 0;
+  }
+
+  async listWebhooks(sessionId: string): Promise<Webhook[]> {
+    return this.db
+      .prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE session_id = ? ORDER BY created_at, id')
+      .all(sessionId)
+      .map(webhookOf);
+  }
+
+  async enqueue(d: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO outbox (session_id, webhook_id, publication, idempotency_key, body, status, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      )
+      .run(d.sessionId, d.webhookId, d.publication, d.idempotencyKey, d.body, d.createdAt, d.createdAt);
+    return r.changes > 0;
+  }
+
+  async hasDelivery(idempotencyKey: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM outbox WHERE idempotency_key = ?').get(idempotencyKey) !== undefined;
+  }
+
+  async due(now: number, limit: number): Promise<Delivery[]> {
+    return this.db
+      .prepare<[number, number], DeliveryRow>(
+        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+      )
+      .all(now, limit)
+      .map(deliveryOf);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.db.prepare<[], { at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'").get();
+    return row?.at ?? null;
+  }
+
+  async recordAttempt(id: number, a: DeliveryAttempt & { status: DeliveryStatus; nextAttemptAt: number }): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO delivery_attempts (delivery_id, at, status_code, error) VALUES (?, ?, ?, ?)').run(id, a.at, a.statusCode, a.error);
+      this.db
+        .prepare(
+          `UPDATE outbox SET attempts = attempts + 1, status = ?, next_attempt_at = ?, last_error = ?,
+             delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+           WHERE id = ?`,
+        )
+        .run(a.status, a.nextAttemptAt, a.error, a.status, a.at, id);
+    })();
+  }
+
+  async listDeliveries(sessionId: string): Promise<(Omit<Delivery, 'body'> & { log: DeliveryAttempt[] })[]> {
+    const rows = this.db.prepare<[string], DeliveryRow>('SELECT * FROM outbox WHERE session_id = ? ORDER BY id').all(sessionId);
+    const attempts = this.db.prepare<[number], { at: number; status_code: number | null; error: string | null }>(
+      'SELECT at, status_code, error FROM delivery_attempts WHERE delivery_id = ? ORDER BY at',
+    );
+    return rows.map((r) => {
+      const { body: _body, ...d } = deliveryOf(r);
+      return { ...d, log: attempts.all(r.id).map((a) => ({ at: a.at, statusCode: a.status_code, error: a.error })) };
+    });
+  }
+
+  async retry(sessionId: string, deliveryId: number, now: number): Promise<boolean> {
+    const r = this.db
+      .prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND session_id = ? AND status = 'failed'")
+      .run(now, deliveryId, sessionId);
+    return r.changes > 0;
+  }
+}
