@@ -130,9 +130,10 @@ export const outcomeDocumentSchema = z.strictObject({
     /** First 16 hex digits of the SHA-256 of the raw public key. */
     keyId: z.string().regex(/^[0-9a-f]{16}$/),
     /** The raw 32-byte public key, base64. Trust it only if it matches the server's well-known key. */
-    publicKey: z.string(),
-    /** Over the RFC 8785 canonical JSON of the document without `signature`. */
-    value: z.string(),
+    publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64'),
+    /** Over the RFC 8785 canonical JSON of the document without `signature`; 64 bytes in base64. */
+    // Exact patterns: base64 decoders skip stray characters, and an edit there must not go unnoticed.
+    value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'must be 64 bytes in base64'),
   }),
 });
 export type OutcomeDocument = z.infer<typeof outcomeDocumentSchema>;
@@ -174,8 +175,9 @@ export function buildOutcome(state: SessionState): Outcome {
   const nameOf = (id: string) => state.participants[id]?.displayName ?? id;
   const answer = (a: ResponseAnswer) => ({ status: a.status, reason: a.reason, dueDate: a.dueDate, answeredAt: isoOf(a.at), answeredBy: nameOf(a.by) });
 
+  // Insertion order is the order the locks were logged in; the stable sort keeps it for locks of one moment.
   const agreed = Object.entries(state.locks)
-    .sort(([ka, a], [kb, b]) => a.lockedAt - b.lockedAt || (ka < kb ? -1 : 1))
+    .sort(([, a], [, b]) => a.lockedAt - b.lockedAt)
     .map(([key, lock]) => {
       const round = state.rounds[lock.roundId]!;
       const result = round.results?.find((r) => r.recommendationId === lock.recommendationId);

@@ -58,6 +58,13 @@ function fontAssets(): FontAssets {
 
 /** Code points that only modify their neighbour: without a glyph they are noise, not content worth labelling. */
 const DROPPABLE = /^[\p{M}\u200C\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}]$/u;
+const MARK = /^\p{M}$/u;
+/**
+ * Real scripts stack at most two or three marks on a letter once composed; "Zalgo" text
+ * stacks dozens, which pdfkit positions into the lines above and below. The JSON keeps
+ * every mark; the brief keeps the first few so both the letter and its neighbours stay legible.
+ */
+const MAX_MARKS_PER_LETTER = 2;
 
 /**
  * Text as this font can show it. pdfkit draws a missing glyph as an empty box or
@@ -67,7 +74,12 @@ const DROPPABLE = /^[\p{M}\u200C\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}]$/u;
 function drawable(text: string, font: FontName): string {
   const cover = fontAssets().coverage[font];
   let out = '';
-  for (const ch of displayText(text)) {
+  let marks = 0;
+  // Composed forms have glyphs of their own, which DejaVu draws far better than a letter plus positioned marks.
+  for (const ch of displayText(text).normalize('NFC')) {
+    if (MARK.test(ch)) {
+      if (++marks > MAX_MARKS_PER_LETTER) continue;
+    } else marks = 0;
     const cp = ch.codePointAt(0)!;
     if (ch === '\n' || cover.hasGlyphForCodePoint(cp)) out += ch;
     else if (!DROPPABLE.test(ch)) out += codePointLabel(ch);
@@ -296,7 +308,7 @@ class Brief {
   runsHeight(pieces: readonly { text: string; style: Style }[], width = this.width): number {
     // Measured in the widest style of the run: slightly generous, which only errs towards a page break.
     const style = pieces.reduce((a, p) => (p.style.size > a.size ? p.style : a), pieces[0]!.style);
-    return this.measure(pieces.map((p) => p.text).join(''), { ...style, font: pieces.some((p) => p.style.font === 'bold') ? 'bold' : style.font });
+    return this.measure(pieces.map((p) => p.text).join(''), { ...style, font: pieces.some((p) => p.style.font === 'bold') ? 'bold' : style.font }, width);
   }
 
   /** Truncates to one line of `width`, so labels in charts and footers never wrap into their neighbours. */
@@ -395,9 +407,9 @@ class Brief {
     const heightAt = (size: number) =>
       o.summary.reduce((sum, claim) => {
         const p = claimPieces(claim, size);
-        return sum + this.measure(claim.text, p.main, this.width - indent) + this.runsHeight(p.refs, this.width - indent) + size * 0.9;
+        return sum + this.measure(claim.text, p.main, this.width - indent) + 1 + this.runsHeight(p.refs, this.width - indent) + size * 0.9;
       }, 0);
-    const size = [10.5, 10, 9.5, 9, 8.5, 8].find((s) => heightAt(s) <= available) ?? 8;
+    const size = [11, 10.5, 10, 9.5, 9, 8.5, 8].find((s) => heightAt(s) <= available) ?? 8;
 
     for (const claim of o.summary) {
       const p = claimPieces(claim, size);
@@ -457,7 +469,10 @@ class Brief {
       const h = Math.max(this.measure(key, S.smallBold, labelWidth - 8), this.measure(value, style, valueWidth));
       this.ensure(Math.min(h, 60));
       const y = this.doc.y;
-      this.text(key, { ...S.smallBold, size: Math.min(S.smallBold.size, style.size) }, { x: this.left, width: labelWidth - 8 });
+      const keySize = Math.min(S.smallBold.size, style.size);
+      // Shift the smaller label down so both columns share a baseline (DejaVu's ascent is about 0.93 em).
+      this.doc.y = y + (style.size - keySize) * 0.93;
+      this.text(key, { ...S.smallBold, size: keySize }, { x: this.left, width: labelWidth - 8 });
       const afterKey = { page: this.pageIndex, y: this.doc.y };
       this.doc.y = y;
       this.text(value, style, { x: valueX, width: valueWidth });
@@ -620,7 +635,7 @@ class Brief {
         this.ensure(12);
         this.runs(
           [
-            { text: `${dateTime(p.at)}, ${p.by}: `, style: { ...S.small, color: COLOR.ink } },
+            { text: `${dateTime(p.at)}, ${p.by}: `, style: { ...S.small, size: 8.5, color: COLOR.muted } },
             { text: p.text, style: { ...S.body, size: 8.5 } },
           ],
           { x: x + 6 },
@@ -637,7 +652,7 @@ class Brief {
         this.runs(
           [
             { text: `${STATUS[h.status].label}`, style: { ...S.strong, size: 8.5, color: STATUS[h.status].color } },
-            { text: ` — ${this.answerMeta(h)}${h.reason ? ': ' : ''}`, style: { ...S.small, color: COLOR.ink } },
+            { text: ` — ${this.answerMeta(h)}${h.reason ? ': ' : ''}`, style: { ...S.small, size: 8.5, color: COLOR.muted } },
             { text: h.reason ?? '', style: { ...S.body, size: 8.5 } },
           ],
           { x: x + 6 },
@@ -673,7 +688,7 @@ class Brief {
     const item = this.section(
       'Not agreed',
       'not-agreed',
-      list.length === 0 ? 'Every recommendation put to a vote reached agreement.' : 'Recommendations put to a vote that did not reach agreement, each with the last round that judged it.',
+      list.length === 0 ? 'None: no recommendation put to a vote failed to reach agreement.' : 'Recommendations put to a vote that did not reach agreement, each with the last round that judged it.',
     );
     if (list.length > 0) this.legend();
     list.forEach((r, i) =>
@@ -765,11 +780,6 @@ class Brief {
       ['Gini, speaking time', `${p.giniSpeakingTime.toFixed(2)} — 0 means everyone spoke equally long, 1 that one person did all the speaking`, S.body],
     ]);
     if (p.people.length === 0) return;
-    this.gap(8);
-    this.ensure(40);
-    this.text('Speaking time per citizen', S.strong);
-    this.gap(4);
-
     const people = p.people.map((person, i) => ({ ...person, i })).sort((a, b) => b.speakingSeconds - a.speakingSeconds || a.i - b.i);
     const shown = people.slice(0, MAX_CHART_ROWS);
     const max = Math.max(0, ...shown.map((x) => x.speakingSeconds));
@@ -778,6 +788,12 @@ class Brief {
     const barX = this.left + labelWidth + 6;
     const barMax = this.width - labelWidth - 6 - valueWidth;
     const rowHeight = 12;
+
+    this.gap(8);
+    // A chart is read as a whole: move it to the next page rather than cut it, since even the full 40 rows fit on one.
+    this.ensure(20 + shown.length * rowHeight);
+    this.text('Speaking time per citizen', S.strong);
+    this.gap(4);
     for (const person of shown) {
       this.ensure(rowHeight);
       const y = this.doc.y;
@@ -859,8 +875,7 @@ class Brief {
     for (const p of d.outcome.publications) rows.push([`Publication ${p.number}`, `${dateTime(p.at)} · seq ${p.headSeq} · head ${shortHash(p.headHash)}`, S.mono]);
     this.keyValues(rows);
     this.gap(8);
-    this.ensure(60);
-    this.runs([
+    const how: { text: string; style: Style }[] = [
       {
         text:
           'This brief renders the signed JSON export, which is the authoritative record. To check that export against the event log, run ',
@@ -869,7 +884,7 @@ class Brief {
       { text: 'npx townhall verify <export.json> --log <log.jsonl>', style: { ...S.mono, size: 8.5, color: COLOR.ink } },
       {
         text:
-          ': it rebuilds the outcome from the log, checks the hash chain up to the head above and checks the signature. Trust the public key only if it matches the one the server publishes at ',
+          ': it checks the signature and the hashes of the recommendation texts, then the log\'s hash chain up to the head above, and that replaying the log yields exactly this outcome. Trust the public key only if it matches the one the server publishes at ',
         style: S.body,
       },
       { text: '/.well-known/townhall-signing-key', style: { ...S.mono, size: 8.5, color: COLOR.ink } },
@@ -877,7 +892,10 @@ class Brief {
         text: '. Characters that could hide or reorder text, and characters this font cannot show, are printed here as their code points, e.g. [U+202E].',
         style: S.body,
       },
-    ]);
+    ];
+    // The instructions are read as one piece: never leave their last lines alone on a page.
+    this.ensure(this.runsHeight(how) + 4);
+    this.runs(how);
   }
 
   footers(): void {
