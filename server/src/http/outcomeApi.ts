@@ -29,7 +29,10 @@ const webhookInputSchema = z.strictObject({
     .string()
     .max(2000)
     .pipe(z.url({ protocol: /^https?$/ }))
-    .refine((u) => !new URL(u).username && !new URL(u).password, { message: 'must not carry credentials; the HMAC secret authenticates us' }),
+    // Refinements run even after a failed format check, so parse defensively.
+    .refine((u) => URL.canParse(u) && !new URL(u).username && !new URL(u).password, {
+      message: 'must not carry credentials; the HMAC secret authenticates us',
+    }),
 });
 
 type Format = {
