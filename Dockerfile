@@ -11,6 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY shared shared
 COPY server server
 COPY client client
+COPY bin bin
 RUN npm run build && npm prune --omit=dev
 
 # Run: compiled output and production dependencies only, as the unprivileged node user.
@@ -23,6 +24,8 @@ COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules node_modules
 COPY --from=build --chown=root:root /app/dist dist
 COPY --from=build --chown=root:root /app/client/dist client/dist
+# `node bin/townhall.js verify …` runs the compiled verifier.
+COPY --from=build --chown=root:root /app/bin bin
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -61,7 +61,7 @@ function readLog(file: string): SessionEvent[] {
 }
 
 function print(report: VerifyReport, file: string): void {
-  for (const c of report.checks) console.log(`${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+  for (const c of report.checks) console.log(`${c.skipped ? '–' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
   console.log(report.ok ? `\n${file}: verified` : `\n${file}: FAILED`);
 }
 
