@@ -13,6 +13,15 @@ import { connect, createSession, join } from '../tests/helpers/clients.js';
 import { draftClient, synced, until } from '../tests/helpers/drafting.js';
 import { sessionInput } from '../tests/helpers/fixtures.js';
 import { removeDir, startServer, tempDataDir } from '../tests/helpers/server.js';
+import { AGREEMENT_LEVELS, canonicalRecommendation, replay as replayLog, type EventDraft, type SessionEvent } from '../shared/src/index.js';
+import { seal, sha256Hex } from '../server/src/session/chain.js';
+import { sessionCreated } from '../server/src/session/decide.js';
+import { exportState } from '../server/src/outcome/exportDocument.js';
+import { SigningKey } from '../server/src/outcome/SigningKey.js';
+import { verifyExport } from '../server/src/outcome/verifyExport.js';
+import { ratingsCsv, recommendationsCsv } from '../server/src/outcome/formats/csv.js';
+import { renderMarkdown } from '../server/src/outcome/formats/markdown.js';
+import { renderPdf } from '../server/src/outcome/formats/pdf.js';
 
 function percentiles(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
@@ -152,7 +161,88 @@ async function drafting(): Promise<void> {
   removeDir(server.dataDir);
 }
 
-const all = { commands, fanout, replay, drafting } as const;
+/** A large session's log, built without a server: what exporting and verifying it cost. */
+function largeSessionLog(citizens: number, turns: number, recommendations: number): SessionEvent[] {
+  const input = createSessionSchema.parse(sessionInput());
+  const hashes = { facilitator: 'a'.repeat(64), citizen: 'b'.repeat(64), observer: 'c'.repeat(64), official: 'd'.repeat(64) };
+  const events: SessionEvent[] = [];
+  let at = Date.UTC(2026, 10, 23, 9);
+  const add = (drafts: EventDraft[], actor: SessionEvent['actor'] = { kind: 'operator' }) => {
+    const head = events.at(-1);
+    events.push(...seal('s_bench', { seq: head?.seq ?? 0, head: head?.hash ?? '0'.repeat(64) }, drafts, actor, (at += 1000)));
+  };
+  add([sessionCreated(input, hashes)]);
+  const ids = Array.from({ length: citizens }, (_, i) => `p_${i}`);
+  for (const id of ids) add([{ type: 'participant.joined', payload: { participantId: id, role: 'citizen', displayName: `Citizen ${id}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' } }]);
+  add([{ type: 'participant.joined', payload: { participantId: 'p_off', role: 'official', displayName: 'Head of Planning', credentialHash: 'f'.repeat(64), roomId: 'plenary' } }]);
+  add([{ type: 'agenda.item-started', payload: { itemId: 'item-1', deadline: at + 600_000 } }]);
+  for (let t = 0; t < turns; t++) {
+    const participantId = ids[(t * 7) % Math.max(1, Math.floor(citizens / 2))]!;
+    add([{ type: 'floor.granted', payload: { roomId: 'plenary', participantId, endsAt: at + 90_000, warnAt: at + 75_000 } }]);
+    add([{ type: 'floor.ended', payload: { roomId: 'plenary', participantId, endedAt: at + 30_000 + (t % 60) * 1000, reason: 'yielded' } }]);
+  }
+  for (let q = 0; q < 200; q++) {
+    add([{ type: 'qa.asked', payload: { roomId: 'plenary', questionId: `q_${q}`, authorId: ids[q % citizens]!, anonymous: false, text: `Question ${q} about the plan?`, approved: true } }]);
+    for (let u = 0; u < q % 20; u++) add([{ type: 'qa.upvoted', payload: { questionId: `q_${q}`, participantId: ids[u]! } }]);
+  }
+  const items = Array.from({ length: recommendations }, (_, i) => {
+    const text = { id: `rec-${i}`, title: `Recommendation ${i}`, body: 'Close the market square to private cars on weekends. '.repeat(4), rationale: 'Because people asked for it.' };
+    return { recommendationId: text.id, text, textHash: sha256Hex(canonicalRecommendation(text)) };
+  });
+  const rule = { minShare: 0.75, topLevels: 2, maxBlocks: 0, minRatings: 1 };
+  add([{ type: 'round.opened', payload: { roundId: 'round_1', roomId: 'plenary', rule, items } }]);
+  for (const item of items) {
+    const n = Number(item.recommendationId.slice(4));
+    for (const [k, participantId] of ids.entries()) {
+      const level = AGREEMENT_LEVELS[n % 3 === 0 ? (k % 10 === 0 ? 5 : 0) : k % 2]!;
+      add([{ type: 'round.rated', payload: { roundId: 'round_1', recommendationId: item.recommendationId, participantId, level, reason: level === 'block' ? 'Not like this.' : null } }]);
+    }
+  }
+  const currentHashes = Object.fromEntries(items.map((i) => [i.recommendationId, i.textHash]));
+  add([{ type: 'round.closed', payload: { roundId: 'round_1', currentHashes } }]);
+  const state = replayLog(events)!;
+  const agreed = state.rounds.round_1!.results!.filter((r) => r.agreed);
+  add(
+    agreed.map((r) => {
+      const item = items.find((i) => i.recommendationId === r.recommendationId)!;
+      return { type: 'recommendation.locked' as const, payload: { roomId: 'plenary', recommendationId: item.recommendationId, roundId: 'round_1', textHash: item.textHash, text: item.text } };
+    }),
+  );
+  for (const r of agreed) {
+    add([{ type: 'response.given', payload: { roomId: 'plenary', recommendationId: r.recommendationId, status: 'accepted', reason: null, dueDate: '2027-06-30' } }], { kind: 'participant', participantId: 'p_off', role: 'official' });
+  }
+  return events;
+}
+
+/** Cost of building, signing, rendering and verifying the outcome of a large session. */
+async function outcome(): Promise<void> {
+  const citizens = Number(process.env.BENCH_CITIZENS ?? 500);
+  const events = largeSessionLog(citizens, 2000, 40);
+  const key = SigningKey.loadOrCreate(`${tempDataDir()}/bench-key.pem`);
+  const time = async <T>(what: string, f: () => T | Promise<T>, runs = 3): Promise<T> => {
+    let result!: T;
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      result = await f();
+      samples.push(performance.now() - t);
+    }
+    console.log(`outcome: ${what}: ${Math.min(...samples).toFixed(0)} ms (best of ${runs})`);
+    return result;
+  };
+  console.log(`outcome: a log of ${events.length} events (${citizens} citizens, 2000 turns, 200 questions, 40 recommendations rated by everyone)`);
+  const state = await time('replay the log', () => replayLog(events)!);
+  const doc = await time('build and sign the export', () => exportState(state, key));
+  const json = await time('JSON', () => JSON.stringify(doc));
+  const md = await time('Markdown', () => renderMarkdown(doc));
+  const csv = await time('CSV (recommendations + ratings)', () => recommendationsCsv(doc) + ratingsCsv(state));
+  const pdf = await time('PDF brief', () => renderPdf(doc));
+  const report = await time('verify with the log (chain + replay)', () => verifyExport(doc, { log: events }));
+  if (!report.ok) throw new Error('the benchmark export does not verify');
+  console.log(`outcome: sizes: JSON ${(json.length / 1024).toFixed(0)} KiB, Markdown ${(md.length / 1024).toFixed(0)} KiB, CSV ${(csv.length / 1024).toFixed(0)} KiB, PDF ${(pdf.length / 1024).toFixed(0)} KiB`);
+}
+
+const all = { commands, fanout, replay, drafting, outcome } as const;
 const wanted = process.argv.slice(2).filter((a) => a in all) as (keyof typeof all)[];
 for (const name of wanted.length ? wanted : (Object.keys(all) as (keyof typeof all)[])) {
   await all[name]();

@@ -284,6 +284,12 @@ describe('verification', () => {
     expect(good.code, good.out).toBe(0);
     expect(good.out).toContain('✓ replay: replaying the log yields exactly this outcome');
     expect(good.out).toContain('verified');
+    const viaServer = await cli(['verify', exportFile, '--server', server.url]);
+    expect(viaServer.code, viaServer.out).toBe(0);
+    expect(viaServer.out).toContain('✓ signing key: the export was signed by the trusted key');
+    const otherKey = await cli(['verify', exportFile, '--key', Buffer.alloc(32, 1).toString('base64')]);
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.out).toContain('✗ signing key');
 
     const edited = structuredClone(published);
     edited.outcome.recommendations.agreed[1]!.body = edited.outcome.recommendations.agreed[1]!.body.replace('2028', '2038');
