@@ -3,6 +3,11 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import {
   AGREEMENT_LEVELS,
+  RESPONSE_STATUSES,
+  buildOutcome,
+  outcomeSchema,
+  resolvePointer,
+  type ResponseStatus,
   COMMANDS,
   CommandError,
   canonicalRecommendation,
@@ -35,13 +40,22 @@ type Step =
   | { k: 'rate'; c: number; rec: number; level: AgreementLevel; reason: boolean }
   | { k: 'edit'; rec: number }
   | { k: 'close' }
-  | { k: 'rule'; minShare: number; topLevels: number; maxBlocks: number };
+  | { k: 'rule'; minShare: number; topLevels: number; maxBlocks: number }
+  | { k: 'answer'; rec: number; status: ResponseStatus; reason: boolean }
+  | { k: 'publish' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('open' as const), ids: fc.option(fc.uniqueArray(fc.nat(2), { minLength: 1, maxLength: 3 }), { nil: null }) }) },
   {
     weight: 8,
-    arbitrary: fc.record({ k: fc.constant('rate' as const), c: fc.nat(CITIZENS - 1), rec: fc.nat(2), level: fc.constantFrom(...AGREEMENT_LEVELS), reason: fc.boolean() }),
+    arbitrary: fc.record({
+      k: fc.constant('rate' as const),
+      c: fc.nat(CITIZENS - 1),
+      rec: fc.nat(2),
+      // Leaning towards support, so that texts get agreed (and answered) often enough to test what follows.
+      level: fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...AGREEMENT_LEVELS.slice(0, 2)) }, { weight: 1, arbitrary: fc.constantFrom(...AGREEMENT_LEVELS) }),
+      reason: fc.boolean(),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('edit' as const), rec: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('close' as const) }) },
@@ -49,6 +63,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ k: fc.constant('rule' as const), minShare: fc.constantFrom(0.5, 0.75, 1), topLevels: fc.integer({ min: 1, max: 3 }), maxBlocks: fc.nat(1) }),
   },
+  {
+    weight: 4,
+    arbitrary: fc.record({ k: fc.constant('answer' as const), rec: fc.nat(2), status: fc.constantFrom(...RESPONSE_STATUSES), reason: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('publish' as const) }) },
 );
 
 class Model {
@@ -59,6 +78,7 @@ class Model {
   now = Date.UTC(2026, 0, 1);
   ids = 0;
   fac = 'p_fac';
+  official = 'p_off';
   citizens = Array.from({ length: CITIZENS }, (_, i) => `p_c${i}`);
 
   constructor() {
@@ -66,7 +86,11 @@ class Model {
     this.append({ kind: 'operator' }, [
       { type: 'session.created', payload: { title: input.title, question: input.question, agenda: [], settings: input.settings, inviteHashes: { facilitator: 'a', citizen: 'b', observer: 'c', official: 'd' } } },
     ]);
-    const people: [string, 'facilitator' | 'citizen'][] = [[this.fac, 'facilitator'], ...this.citizens.map((c): [string, 'citizen'] => [c, 'citizen'])];
+    const people: [string, 'facilitator' | 'citizen' | 'official'][] = [
+      [this.fac, 'facilitator'],
+      [this.official, 'official'],
+      ...this.citizens.map((c): [string, 'citizen'] => [c, 'citizen']),
+    ];
     for (const [pid, role] of people) {
       this.append({ kind: 'participant', participantId: pid, role }, [
         { type: 'participant.joined', payload: { participantId: pid, role, displayName: pid, credentialHash: pid, roomId: 'plenary' } },
@@ -136,11 +160,43 @@ class Model {
       case 'rule':
         this.command(this.fac, 'settings.update', { patch: { agreementRule: { minShare: s.minShare, topLevels: s.topLevels, maxBlocks: s.maxBlocks, minRatings: 1 } } });
         return;
+      case 'answer': {
+        const raw = { roomId: 'plenary', recommendationId: RECS[s.rec], status: s.status, ...(s.reason ? { reason: `why ${s.status}` } : {}) };
+        // A rejection without a reason never reaches the decider: the schema refuses it.
+        const valid = COMMANDS['response.give'].schema.safeParse(raw).success;
+        expect(valid).toBe(s.status !== 'rejected' || s.reason);
+        if (valid) this.command(this.official, 'response.give', raw);
+        return;
+      }
+      case 'publish':
+        this.command(this.fac, 'outcome.publish', {});
+        return;
     }
   }
 
   check(): void {
     const s = this.state;
+    // Answers exist only for agreed texts, a rejection always says why, and every earlier answer is kept.
+    for (const [key, r] of Object.entries(s.responses)) {
+      expect(Object.hasOwn(s.locks, key)).toBe(true);
+      for (const a of [r.current, ...r.history]) if (a.status === 'rejected') expect(a.reason).toBeTruthy();
+      const given = this.log.filter((e) => e.type === 'response.given' && roomScoped(e.payload.roomId, e.payload.recommendationId) === key);
+      expect(r.history.length + 1).toBe(given.length);
+    }
+    s.publications.forEach((p, i) => {
+      expect(p.number).toBe(i + 1);
+      expect(this.log[p.headSeq - 1]!.hash).toBe(p.headHash);
+      if (i > 0) expect(p.headSeq).toBeGreaterThan(s.publications[i - 1]!.headSeq);
+    });
+    // The outcome is well-formed for any history: schema-valid, every claim's pointers resolve,
+    // and it reports exactly the locked texts with the hashes they were voted on.
+    const outcome = outcomeSchema.parse(buildOutcome(s));
+    for (const claim of outcome.summary) for (const ref of claim.refs) expect(resolvePointer(outcome, ref)).not.toBeUndefined();
+    expect(outcome.recommendations.agreed.map((r) => r.textHash).sort()).toEqual(Object.values(s.locks).map((l) => l.textHash).sort());
+    for (const r of [...outcome.recommendations.agreed, ...outcome.recommendations.notAgreed]) {
+      expect(createHash('sha256').update(canonicalRecommendation(r)).digest('hex')).toBe(r.textHash);
+    }
+    expect(outcome.recommendations.agreed.filter((r) => r.response).length).toBe(Object.keys(s.responses).length);
     for (const round of Object.values(s.rounds)) {
       for (const [recId, byP] of Object.entries(round.ratings)) {
         expect(round.items.some((i) => i.recommendationId === recId)).toBe(true);
@@ -194,4 +250,30 @@ test('agreement rounds keep their invariants under any sequence of openings, rat
   // The generator must actually reach the interesting cases.
   expect(agreedSomewhere).toBe(true);
   expect(changedSomewhere).toBe(true);
+});
+
+test('the response loop and the outcome keep their invariants after texts are agreed', () => {
+  let reanswered = false;
+  let published = false;
+  fc.assert(
+    fc.property(fc.array(step, { minLength: 5, maxLength: 40 }), (steps) => {
+      const m = new Model();
+      // Start where officials come in: every text agreed and locked.
+      m.run({ k: 'open', ids: null });
+      const round = m.openRound()!;
+      for (const c of m.citizens) for (const rec of RECS) m.command(c, 'round.rate', { roundId: round.id, recommendationId: rec, level: 'full-support' });
+      m.run({ k: 'close' });
+      expect(Object.keys(m.state.locks)).toHaveLength(RECS.length);
+      for (const s of steps) {
+        m.run(s);
+        m.check();
+      }
+      expect(replay(m.log)).toEqual(m.state);
+      reanswered ||= Object.values(m.state.responses).some((r) => r.history.length > 0);
+      published ||= m.state.publications.length > 1;
+    }),
+    { numRuns: 100 },
+  );
+  expect(reanswered).toBe(true);
+  expect(published).toBe(true);
 });
