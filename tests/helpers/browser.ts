@@ -160,3 +160,41 @@ export async function joinByInvite(page: Page, opts: { inviteUrl: string; server
   await page.getByRole('button', { name: 'Join the town hall' }).click();
   await waitForText(page, '[data-testid="who"]', `You take part as ${opts.name} (${opts.role})`);
 }
+
+/**
+ * Opens the session page as a participant who joined earlier, by storing their
+ * credential the way the client does (client/src/app/storage.ts): the only way back in
+ * for a citizen once the session has closed and the invite no longer admits anyone.
+ */
+export async function openAsParticipant(
+  page: Page,
+  serverUrl: string,
+  who: { sessionId: string; participantId: string; token: string; role: string; displayName: string },
+): Promise<void> {
+  await page.goto(`${serverUrl}/`);
+  const { sessionId, participantId, token, role, displayName } = who;
+  const credential = { sessionId, participantId, token, role, displayName, title: '', joinedAt: Date.now() };
+  await page.evaluate(`localStorage.setItem(${JSON.stringify(`townhall.session.${who.sessionId}`)}, ${JSON.stringify(JSON.stringify(credential))})`);
+  await page.goto(`${serverUrl}/s/${who.sessionId}`);
+  await waitForText(page, '[data-testid="who"]', `You take part as ${who.displayName} (${who.role})`);
+}
+
+/** A screenshot of just the area covering these elements (full width of the widest), for a readable artifact. */
+export async function screenshotOf(page: Page, selectors: string[], name: string): Promise<string> {
+  mkdirSync(artifactsDir, { recursive: true });
+  const boxes = [];
+  for (const s of selectors) {
+    const box = await page.locator(s).first().boundingBox();
+    if (!box) throw new Error(`${s} is not visible`);
+    boxes.push(box);
+  }
+  const scroll = (await page.evaluate('[window.scrollX, window.scrollY]')) as [number, number];
+  const x = Math.min(...boxes.map((b) => b.x)) + scroll[0];
+  const y = Math.min(...boxes.map((b) => b.y)) + scroll[1];
+  const right = Math.max(...boxes.map((b) => b.x + b.width)) + scroll[0];
+  const bottom = Math.max(...boxes.map((b) => b.y + b.height)) + scroll[1];
+  const path = join(artifactsDir, `${name}.png`);
+  const pad = 8;
+  await page.screenshot({ path, fullPage: true, clip: { x: Math.max(0, x - pad), y: Math.max(0, y - pad), width: right - x + 2 * pad, height: bottom - y + 2 * pad } });
+  return path;
+}

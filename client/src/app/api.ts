@@ -6,17 +6,29 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly issues: { path: string; message: string }[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-async function request<T>(path: string, init: { body?: unknown; token?: string } = {}): Promise<T> {
+async function errorOf(res: Response): Promise<ApiError> {
+  let json: unknown = null;
+  try {
+    json = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  const error = (json as { error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } } | null)?.error;
+  return new ApiError(res.status, error?.code ?? 'INTERNAL', error?.message ?? res.statusText, error?.issues ?? []);
+}
+
+async function request<T>(path: string, init: { body?: unknown; token?: string; method?: 'GET' | 'POST' | 'DELETE' } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
-      method: init.body === undefined ? 'GET' : 'POST',
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers: {
         accept: 'application/json',
         ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -28,15 +40,12 @@ async function request<T>(path: string, init: { body?: unknown; token?: string }
   } catch (err) {
     throw new ApiError(0, 'NETWORK', (err as Error).message);
   }
+  if (!res.ok) throw await errorOf(res);
   let json: unknown = null;
   try {
     json = await res.json();
   } catch {
-    /* not JSON */
-  }
-  if (!res.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, error?.code ?? 'INTERNAL', error?.message ?? res.statusText);
+    /* not JSON (204 No Content) */
   }
   return json as T;
 }
@@ -74,3 +83,109 @@ export const joinSession = (sessionId: string, invite: string, displayName: stri
   request<JoinResult>(`${sessionPath(sessionId)}/join`, { body: { invite, displayName } });
 
 export const whoAmI = (sessionId: string, token: string) => request<WhoAmI>(`${sessionPath(sessionId)}/me`, { token });
+
+/** The files an outcome can be downloaded as; `path` is relative to /api/sessions/<id>/. */
+export const OUTCOME_FILES = [
+  { key: 'pdf', path: 'outcome.pdf' },
+  { key: 'json', path: 'outcome.json' },
+  { key: 'markdown', path: 'outcome.md' },
+  { key: 'recommendationsCsv', path: 'outcome/recommendations.csv' },
+  { key: 'ratingsCsv', path: 'outcome/ratings.csv' },
+  { key: 'readme', path: 'outcome/README.md' },
+] as const;
+export type OutcomeFileKey = (typeof OUTCOME_FILES)[number]['key'];
+
+/** Which outcome to export: the facilitators' working draft, the latest publication, or one by number. */
+export type Publication = 'current' | 'latest' | number;
+
+export const outcomeFilePath = (sessionId: string, file: string, publication?: Publication) =>
+  `${sessionPath(sessionId)}/${file}${publication === undefined ? '' : `?publication=${encodeURIComponent(String(publication))}`}`;
+
+/** `attachment; filename="x.pdf"` → x.pdf (also the RFC 5987 form filename*=UTF-8''…). */
+export function filenameOf(disposition: string | null, fallback: string): string {
+  if (!disposition) return fallback;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]!.trim());
+    } catch {
+      /* malformed: try the plain form */
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/i.exec(disposition);
+  return (plain?.[1] ?? plain?.[2])?.trim() || fallback;
+}
+
+/**
+ * Downloads a file that needs the participant token. A plain link cannot send an
+ * Authorization header (and a token in the URL would end up in logs and history), so
+ * the file is fetched, turned into a Blob and saved through a temporary object URL.
+ */
+export async function downloadFile(path: string, token: string, fallbackName: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK', (err as Error).message);
+  }
+  if (!res.ok) throw await errorOf(res);
+  const name = filenameOf(res.headers.get('content-disposition'), fallbackName);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The browser has taken the file over once the click is handled; revoking at once can cancel it in some browsers.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
+
+export interface Webhook {
+  id: string;
+  sessionId: string;
+  url: string;
+  createdAt: number;
+  removedAt: number | null;
+}
+
+export interface Delivery {
+  id: number;
+  webhookId: string;
+  publication: number;
+  idempotencyKey: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  deliveredAt: number | null;
+  lastError: string | null;
+  log: { at: number; statusCode: number | null; error: string | null }[];
+}
+
+export const listWebhooks = (sessionId: string, token: string) =>
+  request<{ webhooks: Webhook[] }>(`${sessionPath(sessionId)}/webhooks`, { token }).then((r) => r.webhooks);
+
+/** The answer carries the signing secret: the only time the server ever shows it. */
+export const addWebhook = (sessionId: string, token: string, url: string) =>
+  request<Webhook & { secret: string }>(`${sessionPath(sessionId)}/webhooks`, { token, body: { url } });
+
+export const removeWebhook = (sessionId: string, token: string, webhookId: string) =>
+  request<null>(`${sessionPath(sessionId)}/webhooks/${encodeURIComponent(webhookId)}`, { token, method: 'DELETE' });
+
+export const listDeliveries = (sessionId: string, token: string) =>
+  request<{ deliveries: Delivery[] }>(`${sessionPath(sessionId)}/deliveries`, { token }).then((r) => r.deliveries);
+
+export const retryDelivery = (sessionId: string, token: string, deliveryId: number) =>
+  request<{ retried: number }>(`${sessionPath(sessionId)}/deliveries/${deliveryId}/retry`, { token, method: 'POST', body: {} });
+
+export interface SigningKeyInfo {
+  algorithm: string;
+  keyId: string;
+  publicKey: string;
+  pem: string;
+}
+
+export const signingKey = () => request<SigningKeyInfo>('/.well-known/townhall-signing-key');

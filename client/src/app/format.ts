@@ -12,3 +12,29 @@ export function formatDuration(ms: number): string {
 export function formatRemaining(ms: number): string {
   return formatDuration(ms > 0 ? Math.ceil(ms / 1000) * 1000 : ms);
 }
+
+/**
+ * The locale to format dates in: the browser's own when it is a variant of the app's
+ * language (en-GB writes "1 April", en-US "April 1"), else the app's language, so a
+ * German page never shows English month names.
+ */
+export function dateLocale(language: string): string {
+  const preferred = typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]);
+  return preferred.find((tag) => tag.toLowerCase().split('-')[0] === language.toLowerCase()) ?? language;
+}
+
+/** A moment, in the reader's language: "12 March 2026 at 14:05". */
+export function formatDateTime(ms: number, language: string): string {
+  return new Intl.DateTimeFormat(dateLocale(language), { dateStyle: 'long', timeStyle: 'short' }).format(ms);
+}
+
+/**
+ * A calendar date as the server stores it ("2027-04-01"), in the reader's language:
+ * "1 April 2027". Formatted in UTC, so no time zone can move it to the day before.
+ */
+export function formatCalendarDate(isoDate: string, language: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!m) return isoDate;
+  const at = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Intl.DateTimeFormat(dateLocale(language), { dateStyle: 'long', timeZone: 'UTC' }).format(at);
+}

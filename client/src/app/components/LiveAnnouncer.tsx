@@ -11,6 +11,8 @@ interface Facts {
   queueLength: number;
   agendaItem: string | null;
   reconnects: number;
+  /** Per agreed recommendation: when it was last answered, and how many progress updates it has. */
+  answers: Record<string, { at: number | null; progress: number }>;
 }
 
 function factsOf(s: SessionSnapshot): Facts | null {
@@ -23,13 +25,16 @@ function factsOf(s: SessionSnapshot): Facts | null {
     queueLength: room?.queue.length ?? 0,
     agendaItem: s.view.agenda.find((i) => i.status === 'active')?.id ?? null,
     reconnects: s.reconnects,
+    answers: Object.fromEntries(
+      s.view.outcome.agreed.map((a) => [`${a.roomId}:${a.recommendationId}`, { at: a.response?.at ?? null, progress: a.response?.progress.length ?? 0 }]),
+    ),
   };
 }
 
 /**
- * A polite live region: says what changed about the floor and the queue (and the agenda
- * and the connection), without moving focus. It stays empty for the state found on
- * arrival; only changes are announced.
+ * A polite live region: says what changed about the floor and the queue (and the agenda,
+ * the connection and the decision-makers' answers), without moving focus. It stays
+ * empty for the state found on arrival; only changes are announced.
  */
 export function LiveAnnouncer() {
   const { t } = useTranslation();
@@ -61,6 +66,17 @@ export function LiveAnnouncer() {
       else if (cur.floorId !== me.participantId) out.push(t('announce.handDown'));
     }
     if (me.role !== 'citizen' && cur.queueLength !== before.queueLength) out.push(t('announce.queueCount', { count: cur.queueLength }));
+    // Officials are told by their own form; everyone else hears of answers as they come in.
+    if (me.role !== 'official') {
+      for (const a of snapshot.view!.outcome.agreed) {
+        const key = `${a.roomId}:${a.recommendationId}`;
+        const was = before.answers[key];
+        const now = cur.answers[key]!;
+        const title = a.title.trim() || t('outcome.untitled');
+        if (a.response && now.at !== (was?.at ?? null)) out.push(t('announce.answer', { title, status: t(`responseStatus.${a.response.status}`) }));
+        else if (now.progress > (was?.progress ?? 0)) out.push(t('announce.progress', { title }));
+      }
+    }
     if (out.length === 0) return;
     setMessages((m) => [...m, ...out.map((text) => ({ id: ++counter.current, text }))].slice(-6));
   }, [snapshot, t]);

@@ -101,7 +101,15 @@ export function JoinPage({ sessionId }: { sessionId: string }) {
               <p className="hint">{t('join.joinAgainNote')}</p>
             </div>
           )}
-          {state.info.closed ? <p className="callout warn">{t('join.closed')}</p> : <JoinForm sessionId={sessionId} invite={invite!} info={state.info} />}
+          {/* Decision-makers answer the outcome after the session, so their invitation still works then. */}
+          {state.info.closed && state.info.role !== 'official' ? (
+            <p className="callout warn">{t('join.closed')}</p>
+          ) : (
+            <>
+              {state.info.closed && <p className="callout">{t('join.closedOfficial')}</p>}
+              <JoinForm sessionId={sessionId} invite={invite!} info={state.info} />
+            </>
+          )}
         </>
       ) : (
         <>

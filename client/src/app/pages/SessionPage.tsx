@@ -2,11 +2,13 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, whoAmI } from '../api';
 import { AgendaPanel } from '../components/AgendaPanel';
+import { AnswersPanel } from '../components/AnswersPanel';
 import { BreakoutPanel, MyRoom } from '../components/BreakoutPanel';
 import { DraftingPanel } from '../components/DraftingPanel';
 import { ConnectionBanner, ErrorArea } from '../components/ConnectionBanner';
 import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
+import { OutcomeDeliveryPanel } from '../components/OutcomeDeliveryPanel';
 import { OutcomePanel } from '../components/OutcomePanel';
 import { ParticipantsPanel } from '../components/ParticipantsPanel';
 import { QAPanel } from '../components/QAPanel';
@@ -141,6 +143,13 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
     );
   }
   const role = me.role;
+  const outcome = (
+    <>
+      {(role === 'official' || role === 'observer') && <OutcomePanel />}
+      {(role === 'citizen' || role === 'observer') && <AnswersPanel />}
+      {role === 'facilitator' && <OutcomeDeliveryPanel />}
+    </>
+  );
   return (
     <div className={`page session role-${role}`}>
       <ConnectionBanner />
@@ -158,6 +167,8 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
         <h2 id="question-heading">{t('session.questionHeading')}</h2>
         <p className="session-question">{view.question}</p>
       </section>
+      {/* Once the session is over, the outcome and what becomes of it is what people come back for. */}
+      {view.closed && outcome}
       <div className="columns">
         <div className="column">
           <RoomPickProvider>
@@ -179,7 +190,7 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
           )}
         </div>
       </div>
-      {(role === 'official' || role === 'observer') && <OutcomePanel />}
+      {!view.closed && outcome}
       <DraftingPanel />
       <LiveAnnouncer />
     </div>

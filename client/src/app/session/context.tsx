@@ -45,7 +45,7 @@ export function useMyRoom(): RoomView | undefined {
  * Runs an action with a busy flag, so a button cannot send the same thing twice while
  * the first is in flight, and nothing can be sent while the connection is down.
  */
-export function useAction() {
+export function useAction(opts: { afterClose?: boolean } = {}) {
   const { run, snapshot } = useSession();
   const [busy, setBusy] = useState(false);
   const act = useCallback(
@@ -59,7 +59,34 @@ export function useAction() {
     },
     [run],
   );
-  return { act, busy, disabled: busy || snapshot.status !== 'connected' || snapshot.view?.closed === true };
+  return { act, busy, disabled: busy || snapshot.status !== 'connected' || (!opts.afterClose && snapshot.view?.closed === true) };
+}
+
+/**
+ * For forms that show a refusal next to their own fields (which field, what to fix)
+ * rather than in the page's error area: like useAction, but the error stays here.
+ * `afterClose`: the command is one the server still takes once the session has ended.
+ */
+export function useFormAction(opts: { afterClose?: boolean } = {}) {
+  const { connection, snapshot } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const send = useCallback(
+    async <N extends CommandName>(name: N, payload: CommandInput<N>): Promise<Ack> => {
+      setBusy(true);
+      setError(null);
+      try {
+        const ack = await connection.command(name, payload);
+        if (!ack.ok) setError(ack.error);
+        return ack;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [connection],
+  );
+  const disabled = busy || snapshot.status !== 'connected' || (!opts.afterClose && snapshot.view?.closed === true);
+  return { send, busy, disabled, error, setError };
 }
 
 /** This device's clock moved onto the server's: re-renders every `everyMs`. */
