@@ -6,6 +6,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The postinstall builds the mediasoup worker for live audio (docs/AUDIO-INSTALL.md); it needs its script.
+COPY scripts/mediasoup scripts/mediasoup
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY shared shared

@@ -19,7 +19,8 @@ import { draftClient, synced, type DraftClient } from './helpers/drafting.js';
 import { assembly, hostileStrings } from './helpers/fixtures.js';
 import { nextRejected, rawAck, rawEmit, rawPacketAck, refusalProblem } from './helpers/raw.js';
 import { must } from './helpers/expect.js';
-import { startServer, type RunningServer } from './helpers/server.js';
+import { DTLS_PARAMETERS, OPUS_RTP_CAPABILITIES, OPUS_RTP_PARAMETERS, someMediaId } from './helpers/audio.js';
+import { AUDIO_ON, startServer, type RunningServer } from './helpers/server.js';
 
 /**
  * Malformed input over real sockets and real HTTP: every command, sent by a role that
@@ -261,6 +262,80 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   },
   'session.close': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
   'outcome.publish': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'audio.setOpenMic': {
+    sender: 'facilitator',
+    valid: () => ({ roomId: PLENARY, open: true }),
+    required: ['roomId', 'open'],
+    ids: [['roomId']],
+    bad: () => [
+      ['open as "on"', { roomId: PLENARY, open: 'on' }],
+      ['open as 1', { roomId: PLENARY, open: 1 }],
+    ],
+  },
+  'audio.join': { sender: 'observer', valid: () => ({}), required: [], ids: [], bad: () => [['a room chosen by the client', { roomId: 'room-1' }]] },
+  'audio.leave': { sender: 'official', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'audio.createSendTransport': { sender: 'citizen', valid: () => ({}), required: [], ids: [], bad: () => [['forced transport options', { enableTcp: false }]] },
+  'audio.connect': {
+    sender: 'citizen',
+    valid: () => ({ transportId: someMediaId(), dtlsParameters: DTLS_PARAMETERS }),
+    required: ['transportId', 'dtlsParameters'],
+    ids: [],
+    bad: () => {
+      const connect = (extra: Record<string, unknown>) => ({ transportId: someMediaId(), dtlsParameters: DTLS_PARAMETERS, ...extra });
+      return [
+        ['transportId not a media id', connect({ transportId: 'plenary' })],
+        ['transportId with a prototype name', connect({ transportId: '__proto__' })],
+        ['no fingerprints', connect({ dtlsParameters: { role: 'client', fingerprints: [] } })],
+        ['an unknown fingerprint algorithm', connect({ dtlsParameters: { fingerprints: [{ algorithm: 'md5', value: 'AA' }] } })],
+        ['a 10 000-character fingerprint', connect({ dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'A'.repeat(10_000) }] } })],
+        ['100 fingerprints', connect({ dtlsParameters: { fingerprints: Array.from({ length: 100 }, () => DTLS_PARAMETERS.fingerprints[0]) } })],
+        ['a DTLS role not in the enum', connect({ dtlsParameters: { ...DTLS_PARAMETERS, role: 'master' } })],
+      ];
+    },
+  },
+  'audio.produce': {
+    sender: 'citizen',
+    valid: () => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }),
+    required: ['transportId', 'kind', 'rtpParameters'],
+    ids: [],
+    bad: () => {
+      const produce = (extra: Record<string, unknown>) => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, ...extra });
+      return [
+        ['video instead of audio', produce({ kind: 'video' })],
+        ['no codecs', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [] } })],
+        ['a payload type above 127', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], payloadType: 300 }] } })],
+        ['a negative clock rate', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], clockRate: -1 }] } })],
+        ['100 codecs', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: Array.from({ length: 100 }, () => OPUS_RTP_PARAMETERS.codecs[0]) } })],
+        ['an SSRC beyond 32 bits', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, encodings: [{ ssrc: 2 ** 33 }] } })],
+        ['a 10 000-character cname', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, rtcp: { cname: 'x'.repeat(10_000) } } })],
+        ['codec parameters with 1 000 keys', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], parameters: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])) }] } })],
+        ['an appData smuggling another participant', produce({ appData: { participantId: 'p_someone' } })],
+      ];
+    },
+  },
+  'audio.consume': {
+    sender: 'observer',
+    valid: () => ({ producerId: someMediaId(), rtpCapabilities: OPUS_RTP_CAPABILITIES }),
+    required: ['producerId', 'rtpCapabilities'],
+    ids: [],
+    bad: () => [
+      ['producerId not a media id', { producerId: 'p_1', rtpCapabilities: OPUS_RTP_CAPABILITIES }],
+      ['capabilities as a string', { producerId: someMediaId(), rtpCapabilities: 'opus' }],
+      ['a codec of an unknown kind', { producerId: someMediaId(), rtpCapabilities: { codecs: [{ kind: 'text', mimeType: 'x/y', clockRate: 1 }] } }],
+      ['100 codecs', { producerId: someMediaId(), rtpCapabilities: { codecs: Array.from({ length: 100 }, () => OPUS_RTP_CAPABILITIES.codecs[0]) } }],
+    ],
+  },
+  'audio.resume': {
+    sender: 'official',
+    valid: () => ({ consumerId: someMediaId() }),
+    required: ['consumerId'],
+    ids: [],
+    bad: () => [
+      ['consumerId not a media id', { consumerId: 'c_1' }],
+      ['consumerId in upper case', { consumerId: someMediaId().toUpperCase() }],
+    ],
+  },
+  'audio.mute': { sender: 'facilitator', valid: (w) => ({ participantId: w.c1.participantId }), required: ['participantId'], ids: [['participantId']], bad: () => [] },
   'response.give': {
     sender: 'official',
     valid: () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'rejected', reason: 'The budget for 2027 is spent.', dueDate: '2027-03-31' }),
@@ -504,7 +579,7 @@ async function canaryStillServed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ env: AUDIO_ON });
   const url = server.url;
   const session = await createSession(url);
   const fac = await joinAndConnect(url, session, 'facilitator', 'Mariam Haddad');

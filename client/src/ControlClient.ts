@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
+  AudioEvents,
   ClientToServerEvents,
   CommandInput,
   CommandName,
@@ -12,6 +13,9 @@ import type {
 } from '../../shared/src/index.js';
 
 export type ViewWithTime = SessionView & { serverTime: number };
+
+const AUDIO_EVENTS = ['audio.producers', 'audio.producer-closed', 'audio.speaking', 'audio.status'] as const satisfies readonly (keyof AudioEvents)[];
+export type AudioEventRecord = { [E in keyof AudioEvents]: { event: E; payload: Parameters<AudioEvents[E]>[0] } }[keyof AudioEvents];
 
 export interface ControlClientOptions {
   url: string;
@@ -37,6 +41,10 @@ export class ControlClient {
   me: MeView | null = null;
   roster: RosterView | null = null;
   readonly notices: Notice[] = [];
+  /** Audio signalling events from the server, oldest first (the audio controller and tests read them). */
+  readonly audioEvents: AudioEventRecord[] = [];
+  /** Whether the server has audio, as it said on connecting (null until it has). */
+  audioStatus: { enabled: boolean; restart: boolean; reason: string | null } | null = null;
   /** Why the server refused the last connection attempt, if it did. */
   connectError: { code: string; message: string } | null = null;
   private readonly waiters = new Set<() => void>();
@@ -54,6 +62,15 @@ export class ControlClient {
       if (!this.view || view.seq >= this.view.seq) this.view = view;
       this.notify();
     });
+    for (const event of AUDIO_EVENTS) {
+      // One listener for four event types: socket.io's typings cannot follow the loop variable.
+      (this.socket.on as (e: string, f: (payload: unknown) => void) => void).call(this.socket, event, (payload) => {
+        this.audioEvents.push({ event, payload } as AudioEventRecord);
+        if (this.audioEvents.length > 500) this.audioEvents.shift();
+        if (event === 'audio.status') this.audioStatus = payload as ControlClient['audioStatus'];
+        this.notify();
+      });
+    }
     this.socket.on('session.roster', (roster) => {
       this.roster = roster;
       this.notify();

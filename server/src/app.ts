@@ -23,12 +23,31 @@ import { SqliteStore } from './store/SqliteStore.js';
 /** Every port the core needs from storage; SqliteStore provides them all in one file. */
 export type Store = EventStore & DocStore & { readonly outbox: OutboxStore };
 
+/** Audio is optional: switched off, or without a worker, the server runs and says audio is off. */
+async function startAudioIfEnabled(config: Config, registry: SessionRegistry, logger: Logger) {
+  if (!config.audio) {
+    logger.info('audio is switched off (TOWNHALL_AUDIO=off)');
+    return null;
+  }
+  try {
+    const { startAudio } = await import('./audio/startAudio.js');
+    const audio = await startAudio(config.audio, registry, logger);
+    logger.info({ workers: audio.pool.workers.length }, 'audio rooms are on');
+    return audio;
+  } catch (err) {
+    logger.warn({ err }, 'audio is off: no mediasoup worker could start (see docs/AUDIO-INSTALL.md); everything else works');
+    return null;
+  }
+}
+
 export interface Townhall {
   http: HttpServer;
   registry: SessionRegistry;
   store: Store;
   outcomes: OutcomeService;
   signingKey: SigningKey;
+  /** null when audio is off. */
+  audio: Awaited<ReturnType<typeof startAudioIfEnabled>>;
   channel: ControlChannel;
   drafting: DraftingServer;
   listen(): Promise<{ port: number; host: string }>;
@@ -49,6 +68,7 @@ export async function createTownhall(
   logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
   const signingKey = SigningKey.loadOrCreate(config.signingKeyFile);
   logger.info({ keyId: signingKey.info.keyId }, 'exports are signed with this key');
+  const audio = await startAudioIfEnabled(config, registry, logger);
   const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks: config.webhooks });
   outcomes.start();
 
@@ -78,6 +98,7 @@ export async function createTownhall(
     commandsPerSecond: config.commandsPerSecond,
     commandBurst: config.commandBurst,
     allowedOrigins: config.allowedOrigins,
+    media: audio?.service ?? null,
   });
   drafting.attach(http, registry);
   http.on('upgrade', (req, socket) => {
@@ -94,6 +115,7 @@ export async function createTownhall(
     store,
     outcomes,
     signingKey,
+    audio,
     channel,
     drafting,
     async listen() {
@@ -112,6 +134,8 @@ export async function createTownhall(
       await registry.drain();
       registry.dispose();
       await outcomes.close();
+      audio?.service.close();
+      await audio?.pool.close();
       // Drafting first: its upgraded sockets would otherwise hold the HTTP server open while Socket.IO waits for it.
       await drafting.close();
       await channel.close();

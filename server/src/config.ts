@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -36,6 +37,14 @@ const envSchema = z.object({
   TOWNHALL_WEBHOOK_MAX_DELAY_MS: int(3_600_000, 1, 86_400_000),
   TOWNHALL_WEBHOOK_MAX_ATTEMPTS: int(15, 1, 1000),
   TOWNHALL_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+  TOWNHALL_AUDIO: z.enum(['on', 'off']).default('on'),
+  TOWNHALL_AUDIO_WORKERS: int(availableParallelism(), 1, 256),
+  TOWNHALL_AUDIO_LISTEN_IP: z.string().default('127.0.0.1'),
+  TOWNHALL_AUDIO_ANNOUNCED_IP: z.string().optional(),
+  TOWNHALL_AUDIO_RTC_MIN_PORT: int(40000, 1024, 65535),
+  TOWNHALL_AUDIO_RTC_MAX_PORT: int(49999, 1024, 65535),
+  // mediasoup's guidance is about 500 consumers per worker; a router per worker stays below it.
+  TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER: int(400, 1, 100_000),
   TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -79,6 +88,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxAttempts: e.TOWNHALL_WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: e.TOWNHALL_WEBHOOK_TIMEOUT_MS,
     },
+    audio:
+      e.TOWNHALL_AUDIO === 'off'
+        ? null
+        : {
+            workers: e.TOWNHALL_AUDIO_WORKERS,
+            rtcMinPort: e.TOWNHALL_AUDIO_RTC_MIN_PORT,
+            rtcMaxPort: e.TOWNHALL_AUDIO_RTC_MAX_PORT,
+            listenIp: e.TOWNHALL_AUDIO_LISTEN_IP,
+            announcedIp: e.TOWNHALL_AUDIO_ANNOUNCED_IP ?? null,
+            consumersPerRouter: e.TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER,
+          },
     trustProxy: e.TOWNHALL_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

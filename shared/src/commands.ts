@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESPONSE_STATUSES, handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
+import { dtlsParametersSchema, mediaIdSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './audio.js';
 import { AGREEMENT_LEVELS } from './drafting.js';
 import { idSchema, line, paragraph } from './text.js';
 
@@ -125,9 +126,36 @@ export const COMMANDS = {
   },
   /** Freeze the outcome as it stands and deliver it to every registered webhook. */
   'outcome.publish': { roles: ['facilitator'], schema: empty, afterClose: true },
-} as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType; afterClose?: true }>;
+
+  /** Open mic: everyone in the room may speak at once, without the queue (small breakout groups). Logged. */
+  'audio.setOpenMic': { roles: ['facilitator'], schema: z.strictObject({ roomId, open: z.boolean() }) },
+  // Media signalling: handled by the audio adapter, never logged (media is not part of the record).
+  'audio.join': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: empty, transient: true },
+  'audio.leave': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: empty, transient: true },
+  'audio.connect': {
+    roles: ['facilitator', 'citizen', 'observer', 'official'],
+    schema: z.strictObject({ transportId: mediaIdSchema, dtlsParameters: dtlsParametersSchema }),
+    transient: true,
+  },
+  'audio.createSendTransport': { roles: ['facilitator', 'citizen'], schema: empty, transient: true },
+  'audio.produce': {
+    roles: ['facilitator', 'citizen'],
+    schema: z.strictObject({ transportId: mediaIdSchema, kind: z.literal('audio'), rtpParameters: rtpParametersSchema }),
+    transient: true,
+  },
+  'audio.consume': {
+    roles: ['facilitator', 'citizen', 'observer', 'official'],
+    schema: z.strictObject({ producerId: mediaIdSchema, rtpCapabilities: rtpCapabilitiesSchema }),
+    transient: true,
+  },
+  'audio.resume': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: z.strictObject({ consumerId: mediaIdSchema }), transient: true },
+  /** Close a participant's microphone until they are given the floor again. */
+  'audio.mute': { roles: ['facilitator'], schema: z.strictObject({ participantId }), transient: true },
+} as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType; afterClose?: true; transient?: true }>;
 
 export type CommandName = keyof typeof COMMANDS;
+/** Commands that an adapter handles instead of the session's decider. */
+export type TransientCommand = { [N in CommandName]: (typeof COMMANDS)[N] extends { transient: true } ? N : never }[CommandName];
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 export type CommandInput<N extends CommandName> = z.input<(typeof COMMANDS)[N]['schema']>;
 export type CommandPayload<N extends CommandName> = z.output<(typeof COMMANDS)[N]['schema']>;
@@ -135,6 +163,11 @@ export type CommandPayload<N extends CommandName> = z.output<(typeof COMMANDS)[N
 /** Whether a command is still accepted once the session has ended: the follow-up to the outcome is. */
 export function allowedAfterClose(name: CommandName): boolean {
   return 'afterClose' in COMMANDS[name];
+}
+
+/** Whether a command is handled by an adapter (media signalling) instead of the session log. */
+export function isTransient(name: CommandName): boolean {
+  return 'transient' in COMMANDS[name];
 }
 
 export function isCommandName(name: unknown): name is CommandName {

@@ -119,7 +119,9 @@ export type EventBody =
     }
   | { type: 'response.progressed'; payload: { roomId: string; recommendationId: string; text: string } }
   /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
-  | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } };
+  | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } }
+  /** Open mic: in this room everyone may speak without the floor (the audio adapter enforces it). */
+  | { type: 'audio.open-mic-set'; payload: { roomId: string; open: boolean } };
 
 export type EventType = EventBody['type'];
 

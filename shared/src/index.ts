@@ -12,3 +12,4 @@ export * from './text.js';
 export * from './timers.js';
 export * from './view.js';
 export * from './outcome.js';
+export * from './audio.js';

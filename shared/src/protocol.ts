@@ -1,3 +1,4 @@
+import type { AudioEvents } from './audio.js';
 import type { CommandInput, CommandName } from './commands.js';
 import type { ErrorBody } from './errors.js';
 import type { MeView, RosterView, SessionView } from './view.js';
@@ -14,7 +15,7 @@ export type Notice =
   | { kind: 'removed' }
   | { kind: 'session-closed' };
 
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends AudioEvents {
   /** The full view for this participant's audience; sent on connect and after every change. */
   'session.view': (view: SessionView & { serverTime: number }) => void;
   /** Who is in the rooms this participant sees, and who is online; sent on connect and when it changes. */

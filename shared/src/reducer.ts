@@ -9,7 +9,7 @@ import type { Room, Round, SessionState } from './state.js';
  * Bump when the meaning of an event changes, so stored snapshots made by an older
  * reducer are ignored and the log is replayed instead.
  */
-export const REDUCER_VERSION = 3;
+export const REDUCER_VERSION = 4;
 
 type S = Draft<SessionState>;
 
@@ -88,7 +88,7 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
 }
 
 function newRoom(id: string, name: string, kind: Room['kind']): Room {
-  return { id, name, kind, open: true, queueRule: null, queue: [], floor: null, draftingOpen: true, draftLocked: false };
+  return { id, name, kind, open: true, queueRule: null, queue: [], floor: null, draftingOpen: true, draftLocked: false, openMic: false };
 }
 
 function apply(s: S, e: SessionEvent): void {
@@ -343,6 +343,11 @@ function apply(s: S, e: SessionEvent): void {
       const r = s.responses[roomScoped(e.payload.roomId, e.payload.recommendationId)];
       const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
       if (r) r.progress.push({ text: e.payload.text, at: e.at, by });
+      return;
+    }
+    case 'audio.open-mic-set': {
+      const room = s.rooms[e.payload.roomId];
+      if (room) room.openMic = e.payload.open;
       return;
     }
     case 'outcome.published':

@@ -47,6 +47,8 @@ export interface Room {
   /** Drafting: citizens write while open; nobody writes while locked. */
   draftingOpen: boolean;
   draftLocked: boolean;
+  /** Audio: everyone in the room may produce, not only the floor holder. */
+  openMic: boolean;
 }
 
 export interface Rating {

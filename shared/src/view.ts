@@ -67,6 +67,8 @@ export interface RoomView {
   } | null;
   questions: QuestionView[];
   drafting: { open: boolean; locked: boolean };
+  /** Audio: everyone in the room may speak at once. */
+  openMic: boolean;
   /** Agreed recommendations of this room, locked with the hash of their text. */
   locks: { recommendationId: string; roundId: string; textHash: string; lockedAt: number }[];
   /** Decided amendments, from the log: the authority on their status (the document only mirrors it). */
@@ -195,6 +197,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience): Room
         askedAt: q.askedAt,
       })),
     drafting: { open: room.draftingOpen, locked: room.draftLocked },
+    openMic: room.openMic,
     locks: Object.values(state.locks)
       .filter((l) => l.roomId === roomId)
       .map(({ recommendationId, roundId, textHash, lockedAt }) => ({ recommendationId, roundId, textHash, lockedAt })),

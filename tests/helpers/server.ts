@@ -26,8 +26,13 @@ const baseEnv = (dataDir: string, env: Record<string, string>) => ({
   // Likewise for whole-document requests on the Yjs endpoint, which hostile-input tests use to read the server's state.
   TOWNHALL_YJS_SYNC_PER_SECOND: '1000',
   TOWNHALL_YJS_SYNC_BURST: '1000',
+  // Every test server would start a mediasoup worker per core; only the suites about audio need one.
+  TOWNHALL_AUDIO: 'off',
   ...env,
 });
+
+/** Audio on, with one worker: for the suites that exercise it. */
+export const AUDIO_ON = { TOWNHALL_AUDIO: 'on', TOWNHALL_AUDIO_WORKERS: '1' };
 
 export interface RunningServer {
   url: string;

@@ -8,6 +8,7 @@ import {
   CommandError,
   idSchema,
   isCommandName,
+  isTransient,
   projectMe,
   projectRoster,
   projectSession,
@@ -16,14 +17,17 @@ import {
   type ClientToServerEvents,
   type CommandName,
   type ErrorBody,
+  type TransientCommand,
   type InterServerEvents,
   type Role,
   type ServerToClientEvents,
 } from '../../../shared/src/index.js';
 import { originAllowed } from '../http/origin.js';
 import type { Metrics } from '../metrics.js';
+import type { DecidableCommand } from '../session/decide.js';
 import type { SessionHost } from '../session/SessionHost.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
+import type { MediaPeer, MediaSignalling } from './MediaSignalling.js';
 import { Presence } from './Presence.js';
 import { TokenBucket } from './TokenBucket.js';
 import { ViewPublisher, participantRoom } from './ViewPublisher.js';
@@ -38,6 +42,8 @@ export interface ControlChannelOptions {
   /** Browser origins allowed to connect; null means same-origin only. */
   allowedOrigins: string[] | null;
   metrics: Metrics;
+  /** Audio signalling; null when audio is switched off or has no worker. */
+  media?: MediaSignalling | null;
 }
 
 interface SocketData {
@@ -165,6 +171,7 @@ export class ControlChannel {
     this.opts.metrics.connections.inc();
     publisher.connected(participantId);
     this.sendFullState(socket, host);
+    socket.emit('audio.status', { enabled: Boolean(this.opts.media), restart: false, reason: this.opts.media ? null : 'off' });
 
     for (const name of COMMAND_NAMES) {
       socket.on(name, (...args: unknown[]) => {
@@ -189,6 +196,7 @@ export class ControlChannel {
       else socket.emit('command.rejected', { event: String(event).slice(0, 64), error });
     });
     socket.on('disconnect', () => {
+      this.opts.media?.disconnected(this.peer(socket, host));
       this.opts.metrics.connections.dec();
       const last = this.presence.disconnect(sessionId, participantId);
       publisher.disconnected(participantId, last);
@@ -258,6 +266,15 @@ export class ControlChannel {
     return reply;
   }
 
+  private peer(socket: ControlSocket, host: SessionHost): MediaPeer {
+    return {
+      socketId: socket.id,
+      participantId: socket.data.participantId,
+      host,
+      emit: (event, ...args) => (socket.emit as (e: string, ...a: unknown[]) => void)(event, ...args),
+    };
+  }
+
   private async run(host: SessionHost, participantId: string, name: CommandName, payload: unknown, socket: ControlSocket): Promise<Ack> {
     const parsed = COMMANDS[name].schema.safeParse(payload);
     if (!parsed.success) return errorAck(validationError(parsed.error));
@@ -266,7 +283,13 @@ export class ControlChannel {
         this.sendFullState(socket, host);
         return { ok: true, seq: host.state.seq };
       }
-      const { seq, result } = await host.execute(participantId, name, parsed.data as never);
+      if (isTransient(name)) {
+        const media = this.opts.media;
+        if (!media) return errorAck({ code: 'UNAVAILABLE', message: 'Audio is switched off on this server; everything else works.' });
+        const result = await media.handle(name as TransientCommand, this.peer(socket, host), parsed.data);
+        return result === undefined ? { ok: true, seq: host.state.seq } : { ok: true, seq: host.state.seq, result };
+      }
+      const { seq, result } = await host.execute(participantId, name as DecidableCommand, parsed.data as never);
       return result === undefined ? { ok: true, seq } : { ok: true, seq, result };
     } catch (err) {
       if (err instanceof CommandError) return errorAck(err.toBody());

@@ -9,6 +9,7 @@ import {
 
   rankQueue,
   type CommandName,
+  type TransientCommand,
   type CommandPayload,
   type EventDraft,
   type Participant,
@@ -59,7 +60,7 @@ export interface Decision {
 }
 
 type Handler<N extends CommandName> = (ctx: DecideContext, payload: CommandPayload<N>) => Decision;
-export type DecidableCommand = Exclude<CommandName, 'state.sync'>;
+export type DecidableCommand = Exclude<CommandName, 'state.sync' | TransientCommand>;
 
 const MAX_QUESTIONS_PER_PARTICIPANT = 50;
 const MAX_ROOMS = 200;
@@ -459,6 +460,11 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
       events: [{ type: 'outcome.published', payload: { number, headSeq: state.seq, headHash: state.head } }],
       result: { number, headSeq: state.seq, headHash: state.head },
     };
+  },
+  'audio.setOpenMic': ({ state }, { roomId, open }) => {
+    const room = roomOf(state, roomId);
+    if (room.openMic === open) fail('CONFLICT', open ? 'Open mic is already on in this room.' : 'Open mic is already off in this room.');
+    return { events: [{ type: 'audio.open-mic-set', payload: { roomId, open } }] };
   },
   'session.close': ({ state, now }) => {
     const events: EventDraft[] = [];

@@ -1,0 +1,333 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import {
+  CommandError,
+  type AudioJoined,
+  type AudioProducerInfo,
+  type CommandPayload,
+  type SessionEvent,
+  type SessionState,
+  type TransientCommand,
+  type TransportOptions,
+} from '../../../shared/src/index.js';
+import type { MediaPeer, MediaSignalling } from '../realtime/MediaSignalling.js';
+import type { SessionHost } from '../session/SessionHost.js';
+import type { SessionRegistry } from '../session/SessionRegistry.js';
+import { AudioRoom, type RouterSlot } from './AudioRoom.js';
+import { mayProduce } from './floorPolicy.js';
+import type { WorkerPool } from './WorkerPool.js';
+
+export interface AudioServiceOptions {
+  pool: WorkerPool;
+  registry: SessionRegistry;
+  logger: Logger;
+  listenIp: string;
+  announcedIp: string | null;
+  consumersPerRouter: number;
+}
+
+/** One connection's audio: a receive transport always, a send transport while it may speak. */
+interface Peer {
+  peer: MediaPeer;
+  sessionId: string;
+  roomId: string;
+  room: AudioRoom;
+  slot: RouterSlot;
+  recv: types.WebRtcTransport;
+  send: types.WebRtcTransport | null;
+  producer: types.Producer | null;
+  consumers: Map<string, types.Consumer>;
+}
+
+type ClosedReason = 'turn-ended' | 'muted' | 'moved' | 'open-mic-off' | 'left';
+
+/**
+ * Audio rooms on mediasoup, bound to the session's floor. Signalling arrives over the
+ * control channel (already checked for role, rate and schema); this adapter decides
+ * everything that depends on media state, and after every session change it closes
+ * the producer of anyone who may no longer be heard. The client cannot talk around
+ * the queue: its media stops at the server.
+ */
+export class AudioService implements MediaSignalling {
+  private readonly peers = new Map<string, Peer>();
+  private readonly rooms = new Map<string, AudioRoom>();
+  /** Muted by a facilitator until given the floor again, per session. */
+  private readonly muted = new Map<string, Set<string>>();
+  private readonly connected = new WeakSet<types.WebRtcTransport>();
+
+  constructor(private readonly opts: AudioServiceOptions) {
+    opts.registry.onHost((host) => host.onChange((events, state) => this.enforce(host, events, state)));
+    opts.pool.on('died', (worker) => this.rebuild(worker));
+  }
+
+  async handle(name: TransientCommand, peer: MediaPeer, payload: unknown): Promise<unknown> {
+    switch (name) {
+      case 'audio.join':
+        return this.join(peer);
+      case 'audio.leave':
+        this.leave(peer.socketId, 'left');
+        return undefined;
+      case 'audio.connect':
+        return this.connect(peer, payload as CommandPayload<'audio.connect'>);
+      case 'audio.createSendTransport':
+        return this.createSendTransport(peer);
+      case 'audio.produce':
+        return this.produce(peer, payload as CommandPayload<'audio.produce'>);
+      case 'audio.consume':
+        return this.consume(peer, payload as CommandPayload<'audio.consume'>);
+      case 'audio.resume':
+        return this.resume(peer, payload as CommandPayload<'audio.resume'>);
+      case 'audio.mute':
+        return this.mute(peer, payload as CommandPayload<'audio.mute'>);
+    }
+  }
+
+  disconnected(peer: MediaPeer): void {
+    this.leave(peer.socketId, 'left');
+  }
+
+  /** For tests and metrics: the audio rooms and how many peers are in each. */
+  snapshot(): { key: string; routers: number; producers: number; peers: number }[] {
+    return [...this.rooms.values()].map((r) => ({
+      key: r.key,
+      routers: r.slots.length,
+      producers: r.producers.size,
+      peers: [...this.peers.values()].filter((p) => p.room === r).length,
+    }));
+  }
+
+  close(): void {
+    for (const id of [...this.peers.keys()]) this.leave(id, 'left');
+    for (const room of this.rooms.values()) room.close();
+    this.rooms.clear();
+  }
+
+  private mutedIn(sessionId: string): Set<string> {
+    let set = this.muted.get(sessionId);
+    if (!set) this.muted.set(sessionId, (set = new Set()));
+    return set;
+  }
+
+  private may(host: SessionHost, participantId: string): boolean {
+    return mayProduce(host.state, participantId, this.mutedIn(host.id));
+  }
+
+  private peerOf(peer: MediaPeer): Peer {
+    const p = this.peers.get(peer.socketId);
+    if (!p) throw new CommandError('CONFLICT', 'Join the audio of your room first (audio.join).');
+    return p;
+  }
+
+  private async join(peer: MediaPeer): Promise<AudioJoined> {
+    const state = peer.host.state;
+    if (state.closedAt !== null) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+    if (this.opts.pool.workers.length === 0) throw new CommandError('UNAVAILABLE', 'Audio is not available right now; everything else works.');
+    // Joining again (after a move, or a worker that died) starts from nothing.
+    this.leave(peer.socketId, 'left', false);
+    const roomId = state.participants[peer.participantId]!.roomId;
+    const key = `${peer.host.id}:${roomId}`;
+    let room = this.rooms.get(key);
+    if (!room || room.isClosed) {
+      room = new AudioRoom(key, this.opts.pool, this.opts.consumersPerRouter, (participantId) => this.speaking(key, roomId, participantId));
+      this.rooms.set(key, room);
+    }
+    const slot = await room.slotForPeer();
+    const recv = await this.transport(slot);
+    const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map() };
+    this.peers.set(peer.socketId, entry);
+    return {
+      roomId,
+      routerRtpCapabilities: slot.router.rtpCapabilities,
+      recvTransport: transportOptions(recv),
+      producers: this.producersFor(entry),
+      openMic: state.rooms[roomId]?.openMic ?? false,
+      mayProduce: this.may(peer.host, peer.participantId),
+    };
+  }
+
+  private async transport(slot: RouterSlot): Promise<types.WebRtcTransport> {
+    const listenIps = [{ ip: this.opts.listenIp, ...(this.opts.announcedIp ? { announcedIp: this.opts.announcedIp } : {}) }];
+    return slot.router.createWebRtcTransport({ listenIps, enableUdp: true, enableTcp: true, preferUdp: true });
+  }
+
+  private async connect(peer: MediaPeer, { transportId, dtlsParameters }: CommandPayload<'audio.connect'>): Promise<undefined> {
+    const p = this.peerOf(peer);
+    const transport = p.recv.id === transportId ? p.recv : p.send?.id === transportId ? p.send : null;
+    if (!transport) throw new CommandError('NOT_FOUND', 'There is no such transport of yours.');
+    // dtlsState stays 'new' until the browser's DTLS handshake, so remember the call ourselves.
+    if (this.connected.has(transport)) throw new CommandError('CONFLICT', 'This transport is already connected.');
+    this.connected.add(transport);
+    await transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }).catch((err: unknown) => {
+      this.connected.delete(transport);
+      mediaError(err);
+    });
+    return undefined;
+  }
+
+  private async createSendTransport(peer: MediaPeer): Promise<TransportOptions> {
+    const p = this.peerOf(peer);
+    if (!this.may(peer.host, peer.participantId)) throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
+    if (p.send && !p.send.closed) return transportOptions(p.send);
+    p.send = await this.transport(p.slot);
+    return transportOptions(p.send);
+  }
+
+  private async produce(peer: MediaPeer, { transportId, rtpParameters }: CommandPayload<'audio.produce'>): Promise<{ producerId: string }> {
+    const p = this.peerOf(peer);
+    if (!this.may(peer.host, peer.participantId)) throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
+    if (!p.send || p.send.id !== transportId) throw new CommandError('NOT_FOUND', 'There is no such send transport of yours.');
+    if (p.producer && !p.producer.closed) throw new CommandError('CONFLICT', 'You are already sending audio.');
+    const producer = await p.send.produce({ kind: 'audio', rtpParameters: rtpParameters as types.RtpParameters, appData: { participantId: peer.participantId } }).catch(mediaError);
+    // The floor may have moved while mediasoup was busy: check again before anyone hears it.
+    if (!this.may(peer.host, peer.participantId) || !this.peers.has(peer.socketId)) {
+      producer.close();
+      throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
+    }
+    p.producer = producer;
+    await p.room.addProducer(p.slot, producer, peer.participantId, peer.socketId);
+    this.announce(p.room);
+    return { producerId: producer.id };
+  }
+
+  private async consume(peer: MediaPeer, { producerId, rtpCapabilities }: CommandPayload<'audio.consume'>) {
+    const p = this.peerOf(peer);
+    const source = p.room.producers.get(producerId);
+    // Producers of other rooms and sessions are indistinguishable from absent ones.
+    if (!source) throw new CommandError('NOT_FOUND', 'There is no such speaker in your room.');
+    if (source.socketId === peer.socketId) throw new CommandError('CONFLICT', 'You cannot listen to yourself.');
+    if (![...p.consumers.values()].every((c) => c.producerId !== producerId)) throw new CommandError('CONFLICT', 'You are already listening to this speaker.');
+    let canConsume = false;
+    try {
+      canConsume = p.slot.router.canConsume({ producerId, rtpCapabilities: rtpCapabilities as types.RtpCapabilities });
+    } catch (err) {
+      mediaError(err);
+    }
+    if (!canConsume) throw new CommandError('CONFLICT', 'Your device cannot receive this audio (no codec in common).');
+    const consumer = await p.recv.consume({ producerId, rtpCapabilities: rtpCapabilities as types.RtpCapabilities, paused: true }).catch(mediaError);
+    p.consumers.set(consumer.id, consumer);
+    p.slot.consumers += 1;
+    p.slot.pooled.consumers += 1;
+    consumer.observer.once('close', () => {
+      if (p.consumers.delete(consumer.id)) {
+        p.slot.consumers -= 1;
+        p.slot.pooled.consumers -= 1;
+      }
+    });
+    return { consumerId: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, participantId: source.participantId };
+  }
+
+  private async resume(peer: MediaPeer, { consumerId }: CommandPayload<'audio.resume'>): Promise<undefined> {
+    const consumer = this.peerOf(peer).consumers.get(consumerId);
+    if (!consumer) throw new CommandError('NOT_FOUND', 'There is no such consumer of yours.');
+    await consumer.resume().catch(mediaError);
+    return undefined;
+  }
+
+  private async mute(peer: MediaPeer, { participantId }: CommandPayload<'audio.mute'>): Promise<undefined> {
+    const state = peer.host.state;
+    const target = Object.hasOwn(state.participants, participantId) ? state.participants[participantId] : undefined;
+    if (!target || target.removed) throw new CommandError('NOT_FOUND', 'There is no such participant in this session.');
+    const muted = this.mutedIn(peer.host.id);
+    if (muted.has(participantId)) throw new CommandError('CONFLICT', 'This participant is already muted.');
+    muted.add(participantId);
+    this.enforce(peer.host, [], state, 'muted');
+    return undefined;
+  }
+
+  private producersFor(p: Peer): AudioProducerInfo[] {
+    return [...p.room.producers.values()]
+      .filter((x) => x.socketId !== p.peer.socketId)
+      .map((x) => ({ producerId: x.producer.id, participantId: x.participantId }));
+  }
+
+  /** Tell everyone in a room who can be heard now, and whether they themselves may speak. */
+  private announce(room: AudioRoom): void {
+    for (const p of this.peers.values()) {
+      if (p.room !== room) continue;
+      const state = p.peer.host.state;
+      p.peer.emit('audio.producers', {
+        roomId: p.roomId,
+        producers: this.producersFor(p),
+        openMic: state.rooms[p.roomId]?.openMic ?? false,
+        mayProduce: this.may(p.peer.host, p.peer.participantId),
+      });
+    }
+  }
+
+  private speaking(key: string, roomId: string, participantId: string | null): void {
+    for (const p of this.peers.values()) if (p.room.key === key) p.peer.emit('audio.speaking', { roomId, participantId });
+  }
+
+  /**
+   * After every change to a session: whoever may no longer be heard loses their
+   * producer, whoever moved room loses their audio (and joins the new room's), and
+   * everyone learns whether they may speak now.
+   */
+  private enforce(host: SessionHost, events: readonly SessionEvent[], state: SessionState, reason?: ClosedReason): void {
+    const muted = this.mutedIn(host.id);
+    for (const e of events) if (e.type === 'floor.granted') muted.delete(e.payload.participantId);
+    const touched = new Set<AudioRoom>();
+    for (const [socketId, p] of [...this.peers]) {
+      if (p.sessionId !== host.id) continue;
+      const participant = state.participants[p.peer.participantId];
+      if (!participant || participant.removed || state.closedAt !== null || participant.roomId !== p.roomId) {
+        this.leave(socketId, 'moved');
+        p.peer.emit('audio.status', { enabled: true, restart: participant !== undefined && !participant.removed && state.closedAt === null, reason: 'moved' });
+        continue;
+      }
+      touched.add(p.room);
+      if (p.producer && !p.producer.closed && !this.may(host, p.peer.participantId)) {
+        const micOff = events.some((e) => e.type === 'audio.open-mic-set' && !e.payload.open && e.payload.roomId === p.roomId);
+        this.closeProducer(p, reason ?? (muted.has(p.peer.participantId) ? 'muted' : micOff ? 'open-mic-off' : 'turn-ended'));
+      }
+    }
+    for (const room of touched) this.announce(room);
+  }
+
+  private closeProducer(p: Peer, reason: ClosedReason): void {
+    const producer = p.producer;
+    if (!producer) return;
+    p.producer = null;
+    producer.close();
+    // The send transport goes too: without it the client cannot even try until it may speak again.
+    p.send?.close();
+    p.send = null;
+    p.peer.emit('audio.producer-closed', { producerId: producer.id, reason });
+  }
+
+  private leave(socketId: string, reason: ClosedReason, announce = true): void {
+    const p = this.peers.get(socketId);
+    if (!p) return;
+    this.peers.delete(socketId);
+    if (p.producer) this.closeProducer(p, reason);
+    p.recv.close();
+    p.send?.close();
+    const stillUsed = [...this.peers.values()].some((x) => x.room === p.room);
+    if (!stillUsed) {
+      p.room.close();
+      this.rooms.delete(p.room.key);
+    } else if (announce) this.announce(p.room);
+  }
+
+  /** A worker died: its rooms are closed, and their peers told to join again (on a live worker). */
+  private rebuild(dead: types.Worker): void {
+    for (const room of [...this.rooms.values()]) {
+      if (!room.usesWorker(dead)) continue;
+      const peers = [...this.peers.values()].filter((p) => p.room === room);
+      for (const p of peers) this.peers.delete(p.peer.socketId);
+      room.close();
+      this.rooms.delete(room.key);
+      for (const p of peers) p.peer.emit('audio.status', { enabled: this.opts.pool.workers.length > 0, restart: true, reason: 'worker-died' });
+    }
+  }
+}
+
+function transportOptions(t: types.WebRtcTransport): TransportOptions {
+  return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+}
+
+/** mediasoup refuses parameters it cannot use with TypeError; anything else is ours. */
+function mediaError(err: unknown): never {
+  if (err instanceof TypeError) throw new CommandError('VALIDATION_FAILED', `The media parameters were refused: ${err.message}`);
+  throw err;
+}

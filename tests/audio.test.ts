@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { AudioEventRecord, ControlClient } from '../client/src/ControlClient.js';
+import { PLENARY, type AudioJoined } from '../shared/src/index.js';
+import { DTLS_PARAMETERS, OPUS_RTP_CAPABILITIES, OPUS_RTP_PARAMETERS, someMediaId } from './helpers/audio.js';
+import { createSession, joinAndConnect, type CreatedSession } from './helpers/clients.js';
+import { eventually } from './helpers/drafting.js';
+import { must, ok, refused } from './helpers/expect.js';
+import { assembly } from './helpers/fixtures.js';
+import { AUDIO_ON, startServer, type RunningServer } from './helpers/server.js';
+
+/*
+ * Audio signalling and floor control through the real control channel and real
+ * mediasoup workers. No media flows here (the browser suite plays real audio); what
+ * is tested is what the server allows: who may create a send transport and produce,
+ * who may consume what, and that the server closes a producer when the floor moves.
+ */
+
+type Person = Awaited<ReturnType<typeof joinAndConnect>>;
+
+let server: RunningServer;
+let session: CreatedSession;
+let fac: Person, c1: Person, c2: Person, c3: Person, obs: Person;
+let other: Person;
+
+const events = <E extends AudioEventRecord['event']>(c: ControlClient, name: E) =>
+  c.audioEvents.filter((e): e is Extract<AudioEventRecord, { event: E }> => e.event === name);
+const lastProducers = (c: ControlClient) => events(c, 'audio.producers').at(-1)?.payload;
+const join = async (p: Person) => (await must(p.client.send('audio.join', {}), `${p.displayName} joins audio`)).result as AudioJoined;
+
+/** Give the floor, make a send transport, connect it and produce: what a browser does when it may speak. */
+async function speak(p: Person): Promise<string> {
+  const t = await must(p.client.send('audio.createSendTransport', {}), 'send transport');
+  const transportId = (t.result as { id: string }).id;
+  ok(await p.client.send('audio.connect', { transportId, dtlsParameters: DTLS_PARAMETERS }));
+  const produced = await must(p.client.send('audio.produce', { transportId, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'produce');
+  return (produced.result as { producerId: string }).producerId;
+}
+
+beforeAll(async () => {
+  server = await startServer({ env: AUDIO_ON });
+  session = await createSession(server.url);
+  fac = await joinAndConnect(server.url, session, 'facilitator', assembly.facilitators[0]!);
+  c1 = await joinAndConnect(server.url, session, 'citizen', assembly.citizens[0]!);
+  c2 = await joinAndConnect(server.url, session, 'citizen', assembly.citizens[1]!);
+  c3 = await joinAndConnect(server.url, session, 'citizen', assembly.citizens[2]!);
+  obs = await joinAndConnect(server.url, session, 'observer', assembly.observers[0]!);
+  const otherSession = await createSession(server.url);
+  other = await joinAndConnect(server.url, otherSession, 'citizen', 'Someone elsewhere');
+}, 30_000);
+
+afterAll(async () => {
+  for (const p of [fac, c1, c2, c3, obs, other]) p?.client.close();
+  await server?.stop();
+});
+
+describe('audio rooms bound to the floor', () => {
+  test('everyone may listen; the server says who may speak', async () => {
+    for (const p of [fac, c1, c2, c3, obs, other]) expect(p.client.audioStatus).toEqual({ enabled: true, restart: false, reason: null });
+    const joined = await join(c1);
+    expect(joined).toMatchObject({ roomId: PLENARY, producers: [], openMic: false, mayProduce: false });
+    expect((joined.routerRtpCapabilities as { codecs: { mimeType: string }[] }).codecs.map((c) => c.mimeType)).toContain('audio/opus');
+    expect(joined.recvTransport.id).toMatch(/^[0-9a-f-]{36}$/);
+    for (const p of [c2, c3, obs]) expect((await join(p)).mayProduce).toBe(false);
+    expect((await join(fac)).mayProduce).toBe(true);
+  });
+
+  test('a citizen without the floor is refused a send transport and a producer', async () => {
+    refused(await c1.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
+    refused(await c1.client.send('audio.produce', { transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'FORBIDDEN');
+    refused(await obs.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
+    expect(server.townhall.audio!.service.snapshot().find((r) => r.key.endsWith(PLENARY))).toMatchObject({ producers: 0, peers: 5 });
+  });
+
+  test('given the floor, a citizen is heard; listeners consume; the turn ends and the server stops the producer', async () => {
+    ok(await c1.client.send('queue.raise', {}));
+    const given = await must(fac.client.send('floor.give', { roomId: PLENARY }), 'floor.give');
+    await eventually(() => lastProducers(c1.client)?.mayProduce === true, 'c1 told it may speak');
+    const producerId = await speak(c1);
+    // One producer at a time.
+    const t2 = await must(c1.client.send('audio.createSendTransport', {}), 'same transport again');
+    refused(await c1.client.send('audio.produce', { transportId: (t2.result as { id: string }).id, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'CONFLICT');
+
+    for (const listener of [c2, c3, obs, fac]) {
+      await eventually(() => lastProducers(listener.client)?.producers.some((p) => p.producerId === producerId) === true, `${listener.role} sees the speaker`);
+      const consumed = await must(listener.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'consume');
+      const { consumerId, participantId } = consumed.result as { consumerId: string; participantId: string };
+      expect(participantId).toBe(c1.participantId);
+      ok(await listener.client.send('audio.resume', { consumerId }));
+      refused(await listener.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'CONFLICT');
+    }
+    refused(await c1.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'CONFLICT');
+    // A listener with no codec in common is told so, not crashed.
+    refused(await c2.client.send('audio.consume', { producerId, rtpCapabilities: { codecs: [{ kind: 'audio', mimeType: 'audio/PCMU', clockRate: 8000 }] } }), 'CONFLICT');
+    // Someone in another session, knowing the producer's id, gets nothing.
+    await join(other);
+    refused(await other.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'NOT_FOUND');
+    refused(await other.client.send('audio.resume', { consumerId: someMediaId() }), 'NOT_FOUND');
+    expect(given.seq).toBeGreaterThan(0);
+
+    await must(fac.client.send('floor.end', { roomId: PLENARY }), 'floor.end');
+    await eventually(() => events(c1.client, 'audio.producer-closed').some((e) => e.payload.producerId === producerId), 'producer closed');
+    expect(events(c1.client, 'audio.producer-closed').at(-1)!.payload).toEqual({ producerId, reason: 'turn-ended' });
+    await eventually(() => lastProducers(c2.client)?.producers.length === 0, 'listeners told the speaker is gone');
+    expect(server.townhall.audio!.service.snapshot().find((r) => r.key.endsWith(PLENARY))!.producers).toBe(0);
+    // Trying again without the floor: the old transport is gone and a new one is refused.
+    refused(await c1.client.send('audio.produce', { transportId: (t2.result as { id: string }).id, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'FORBIDDEN');
+    refused(await c1.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
+  });
+
+  test('open mic lets everyone in the room speak, and switching it off silences them', async () => {
+    refused(await c2.client.send('audio.setOpenMic', { roomId: PLENARY, open: true } as never), 'FORBIDDEN');
+    await must(fac.client.send('audio.setOpenMic', { roomId: PLENARY, open: true }), 'open mic');
+    refused(await fac.client.send('audio.setOpenMic', { roomId: PLENARY, open: true }), 'CONFLICT');
+    await eventually(() => lastProducers(c2.client)?.openMic === true && lastProducers(c2.client)?.mayProduce === true, 'c2 may speak');
+    const a = await speak(c2);
+    const b = await speak(c3);
+    await eventually(() => lastProducers(c1.client)?.producers.length === 2, 'two speakers at once');
+    expect(fac.client.view!.rooms.find((r) => r.id === PLENARY)!.openMic).toBe(true);
+    await must(fac.client.send('audio.setOpenMic', { roomId: PLENARY, open: false }), 'open mic off');
+    for (const [p, id] of [[c2, a], [c3, b]] as const) {
+      await eventually(() => events(p.client, 'audio.producer-closed').some((e) => e.payload.producerId === id), 'closed');
+      expect(events(p.client, 'audio.producer-closed').at(-1)!.payload.reason).toBe('open-mic-off');
+    }
+  });
+
+  test('a facilitator mutes a speaker until they are given the floor again', async () => {
+    ok(await c3.client.send('queue.raise', {}));
+    await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c3.participantId }), 'floor.give');
+    await eventually(() => lastProducers(c3.client)?.mayProduce === true, 'c3 may speak');
+    const id = await speak(c3);
+    refused(await c3.client.send('audio.mute', { participantId: c2.participantId } as never), 'FORBIDDEN');
+    ok(await fac.client.send('audio.mute', { participantId: c3.participantId }));
+    refused(await fac.client.send('audio.mute', { participantId: c3.participantId }), 'CONFLICT');
+    await eventually(() => events(c3.client, 'audio.producer-closed').some((e) => e.payload.producerId === id), 'muted');
+    expect(events(c3.client, 'audio.producer-closed').at(-1)!.payload.reason).toBe('muted');
+    // Still holding the floor, but muted: refused.
+    refused(await c3.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
+    await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+    ok(await c3.client.send('queue.raise', {}));
+    await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c3.participantId }), 'floor again');
+    await eventually(() => lastProducers(c3.client)?.mayProduce === true, 'c3 may speak again');
+    await speak(c3);
+    await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+  });
+
+  test('a speaker who disconnects mid-turn is no longer heard, and reconnecting starts clean', async () => {
+    ok(await c1.client.send('queue.raise', {}));
+    await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c1.participantId }), 'floor');
+    await eventually(() => lastProducers(c1.client)?.mayProduce === true, 'c1 may speak');
+    const id = await speak(c1);
+    await eventually(() => lastProducers(c2.client)?.producers.some((p) => p.producerId === id) === true, 'heard');
+    c1.client.socket.disconnect();
+    await eventually(() => lastProducers(c2.client)?.producers.length === 0, 'gone after the disconnect');
+    c1.client.socket.connect();
+    await eventually(() => c1.client.socket.connected, 'reconnected');
+    refused(await c1.client.send('audio.produce', { transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'CONFLICT');
+    const again = await join(c1);
+    expect(again.mayProduce).toBe(true);
+    await speak(c1);
+    await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+  });
+
+  test('moving to a breakout room ends your audio in the old room and tells you to join the new one', async () => {
+    await must(fac.client.send('rooms.create', { count: 1 }), 'rooms');
+    await must(fac.client.send('rooms.assign', { assignments: [{ participantId: c2.participantId, roomId: 'room-1' }] }), 'assign');
+    await eventually(() => events(c2.client, 'audio.status').some((e) => e.payload.reason === 'moved'), 'told to move');
+    expect(events(c2.client, 'audio.status').at(-1)!.payload).toEqual({ enabled: true, restart: true, reason: 'moved' });
+    const joined = await join(c2);
+    expect(joined.roomId).toBe('room-1');
+    const rooms = server.townhall.audio!.service.snapshot().filter((r) => r.key.startsWith(`${session.sessionId}:`));
+    expect(rooms.map((r) => r.key.split(':')[1]).sort()).toEqual([PLENARY, 'room-1']);
+  });
+
+  test('with bad media parameters mediasoup refuses and the server answers, not crashes', async () => {
+    const joined = await join(c3);
+    const garbage = { role: 'client' as const, fingerprints: [{ algorithm: 'sha-256' as const, value: 'not-a-fingerprint' }] };
+    const res = await c3.client.send('audio.connect', { transportId: joined.recvTransport.id, dtlsParameters: garbage });
+    // Either mediasoup accepts it (DTLS fails later) or refuses it; both leave the server serving.
+    if (!res.ok) expect(['VALIDATION_FAILED', 'CONFLICT']).toContain(res.error.code);
+    refused(await c3.client.send('audio.connect', { transportId: joined.recvTransport.id, dtlsParameters: DTLS_PARAMETERS }), 'CONFLICT');
+    refused(await c3.client.send('audio.connect', { transportId: someMediaId(), dtlsParameters: DTLS_PARAMETERS }), 'NOT_FOUND');
+    expect(await c3.client.send('state.sync', {})).toMatchObject({ ok: true });
+  });
+});
+
+describe('audio off', () => {
+  test('with audio switched off every other feature works and the client is told audio is off', async () => {
+    const off = await startServer();
+    try {
+      const s = await createSession(off.url);
+      const f = await joinAndConnect(off.url, s, 'facilitator', 'Facilitator');
+      const c = await joinAndConnect(off.url, s, 'citizen', 'Citizen');
+      expect(c.client.audioStatus).toEqual({ enabled: false, restart: false, reason: 'off' });
+      refused(await c.client.send('audio.join', {}), 'UNAVAILABLE');
+      ok(await c.client.send('queue.raise', {}));
+      ok(await f.client.send('floor.give', { roomId: PLENARY }));
+      // Open mic is part of the session record even without audio, so it can be set ahead of time.
+      ok(await f.client.send('audio.setOpenMic', { roomId: PLENARY, open: true }));
+      f.client.close();
+      c.client.close();
+    } finally {
+      await off.stop();
+    }
+  });
+});
