@@ -203,3 +203,71 @@ describe('audio off', () => {
     }
   });
 });
+
+describe('scale and faults', () => {
+  test('a room that outgrows its router spreads listeners over workers with pipeToRouter', async () => {
+    const big = await startServer({ env: { ...AUDIO_ON, TOWNHALL_AUDIO_WORKERS: '2', TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER: '2' } });
+    const people: Person[] = [];
+    try {
+      const s = await createSession(big.url);
+      const f = await joinAndConnect(big.url, s, 'facilitator', 'Facilitator');
+      people.push(f);
+      const speaker = await joinAndConnect(big.url, s, 'citizen', 'Speaker');
+      people.push(speaker);
+      await must(speaker.client.send('audio.join', {}), 'join');
+      ok(await speaker.client.send('queue.raise', {}));
+      await must(f.client.send('floor.give', { roomId: PLENARY }), 'floor');
+      await eventually(() => lastProducers(speaker.client)?.mayProduce === true, 'may speak');
+      const producerId = await speak(speaker);
+      for (let i = 0; i < 6; i++) {
+        const l = await joinAndConnect(big.url, s, 'citizen', `Listener ${i + 1}`);
+        people.push(l);
+        const joined = (await must(l.client.send('audio.join', {}), 'join')).result as AudioJoined;
+        expect(joined.producers.map((p) => p.producerId)).toEqual([producerId]);
+        // Every listener can consume the speaker, whichever router (and worker) it was placed on.
+        const consumed = await must(l.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'consume');
+        ok(await l.client.send('audio.resume', { consumerId: (consumed.result as { consumerId: string }).consumerId }));
+      }
+      const room = big.townhall.audio!.service.snapshot().find((r) => r.key === `${s.sessionId}:${PLENARY}`)!;
+      expect(room.routers).toBeGreaterThanOrEqual(3);
+      const pool = big.townhall.audio!.pool;
+      expect(pool.workers.every((w) => w.consumers > 0), 'both workers carry listeners').toBe(true);
+    } finally {
+      for (const p of people) p.client.close();
+      await big.stop();
+    }
+  }, 30_000);
+
+  test('a worker that dies is replaced; its rooms are rebuilt and every peer is told to join again', async () => {
+    const srv = await startServer({ env: AUDIO_ON });
+    const people: Person[] = [];
+    try {
+      const s = await createSession(srv.url);
+      const f = await joinAndConnect(srv.url, s, 'facilitator', 'Facilitator');
+      const a = await joinAndConnect(srv.url, s, 'citizen', 'A');
+      const b = await joinAndConnect(srv.url, s, 'citizen', 'B');
+      people.push(f, a, b);
+      for (const p of people) await must(p.client.send('audio.join', {}), 'join');
+      const pool = srv.townhall.audio!.pool;
+      const deadPid = pool.workers[0]!.worker.pid;
+      process.kill(deadPid, 'SIGKILL');
+      for (const p of people) {
+        await eventually(() => events(p.client, 'audio.status').some((e) => e.payload.reason === 'worker-died'), 'told to rejoin');
+      }
+      expect(events(a.client, 'audio.status').at(-1)!.payload.restart).toBe(true);
+      await eventually(() => pool.workers.length === 1 && pool.workers[0]!.worker.pid !== deadPid, 'worker replaced', 15_000);
+      for (const p of people) {
+        const joined = (await must(p.client.send('audio.join', {}), 'rejoin')).result as AudioJoined;
+        expect(joined.roomId).toBe(PLENARY);
+      }
+      ok(await a.client.send('queue.raise', {}));
+      await must(f.client.send('floor.give', { roomId: PLENARY }), 'floor');
+      await eventually(() => lastProducers(a.client)?.mayProduce === true, 'may speak');
+      const producerId = await speak(a);
+      await must(b.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'consume after the rebuild');
+    } finally {
+      for (const p of people) p.client.close();
+      await srv.stop();
+    }
+  }, 30_000);
+});
