@@ -22,6 +22,8 @@ import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import { ratingsCsv, recommendationsCsv } from '../server/src/outcome/formats/csv.js';
 import { renderMarkdown } from '../server/src/outcome/formats/markdown.js';
 import { renderPdf } from '../server/src/outcome/formats/pdf.js';
+import { createSocket } from 'node:dgram';
+import { availableParallelism } from 'node:os';
 
 function percentiles(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
@@ -242,7 +244,115 @@ async function outcome(): Promise<void> {
   console.log(`outcome: sizes: JSON ${(json.length / 1024).toFixed(0)} KiB, Markdown ${(md.length / 1024).toFixed(0)} KiB, CSV ${(csv.length / 1024).toFixed(0)} KiB, PDF ${(pdf.length / 1024).toFixed(0)} KiB`);
 }
 
-const all = { commands, fanout, replay, drafting, outcome } as const;
+/**
+ * One speaker to many listeners over plain RTP (no browser): a Node UDP socket sends
+ * 50 Opus-sized packets a second into a producer; listeners are added in steps, each a
+ * PlainTransport consumer, spread over routers and workers by the same AudioRoom the
+ * server uses (pipeToRouter beyond TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER). Every listener's
+ * packets come back to one UDP socket, told apart by SSRC, and are counted.
+ */
+async function audio(): Promise<void> {
+  const { WorkerPool } = await import('../server/src/audio/WorkerPool.js');
+  const { AudioRoom } = await import('../server/src/audio/AudioRoom.js');
+  const workers = Number(process.env.BENCH_AUDIO_WORKERS ?? availableParallelism());
+  const perRouter = Number(process.env.BENCH_AUDIO_PER_ROUTER ?? 400);
+  const steps = (process.env.BENCH_AUDIO_STEPS ?? '100,200,400,600,800,1000,1200').split(',').map(Number);
+  const logger = pino({ level: 'silent' });
+  const pool = await WorkerPool.start({ size: workers, rtcMinPort: 40000, rtcMaxPort: 49999, logger });
+  const room = new AudioRoom('bench:plenary', pool, perRouter, () => undefined);
+  const home = await room.slotForPeer();
+  const sendTransport = await home.router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: true });
+  const SSRC = 1111;
+  const producer = await sendTransport.produce({
+    kind: 'audio',
+    rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: SSRC }] },
+  });
+  await room.addProducer(home, producer, 'speaker', 'bench');
+
+  // Listeners' packets come back to a pool of UDP sockets (50 listeners each), so that the
+  // kernel's per-socket buffer (net.core.rmem_max) is not what limits the count.
+  const received = new Map<number, number>();
+  const sockets: ReturnType<typeof createSocket>[] = [];
+  const receiverFor = async (i: number) => {
+    const k = Math.floor(i / 50);
+    if (!sockets[k]) {
+      const sock = createSocket('udp4');
+      sock.on('message', (msg) => {
+        if (msg.length < 12) return;
+        const ssrc = msg.readUInt32BE(8);
+        received.set(ssrc, (received.get(ssrc) ?? 0) + 1);
+      });
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+      try {
+        sock.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        /* capped by net.core.rmem_max */
+      }
+      sockets[k] = sock;
+    }
+    return sockets[k]!.address().port;
+  };
+
+  const tx = createSocket('udp4');
+  let seq = 0;
+  let sent = 0;
+  const payload = Buffer.alloc(80, 0x55);
+  const sendPacket = () => {
+    const header = Buffer.alloc(12);
+    header[0] = 0x80;
+    header[1] = 100;
+    header.writeUInt16BE(seq++ & 0xffff, 2);
+    header.writeUInt32BE((seq * 960) >>> 0, 4);
+    header.writeUInt32BE(SSRC, 8);
+    tx.send(Buffer.concat([header, payload]), sendTransport.tuple.localPort, '127.0.0.1');
+    sent += 1;
+  };
+  const ticker = setInterval(sendPacket, 20);
+
+  const consumers: { ssrc: number; slot: Awaited<ReturnType<typeof room.slotForPeer>> }[] = [];
+  const addListener = async () => {
+    const slot = await room.slotForPeer();
+    const t = await slot.router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
+    await t.connect({ ip: '127.0.0.1', port: await receiverFor(consumers.length) });
+    const consumer = await t.consume({ producerId: producer.id, rtpCapabilities: slot.router.rtpCapabilities, paused: false });
+    slot.consumers += 1;
+    slot.pooled.consumers += 1;
+    consumers.push({ ssrc: consumer.rtpParameters.encodings![0]!.ssrc!, slot });
+  };
+
+  const cpu = async () => Promise.all(pool.workers.map(async (w) => { const u = await w.worker.getResourceUsage(); return u.ru_utime + u.ru_stime; }));
+  console.log(`audio: ${workers} workers, a router holds up to ${perRouter} listeners, one speaker at 50 packets/s`);
+  let best = 0;
+  for (const target of steps) {
+    while (consumers.length < target) await addListener();
+    await new Promise((r) => setTimeout(r, 1000));
+    received.clear();
+    const sentBefore = sent;
+    const cpuBefore = await cpu();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 3000));
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuAfter = await cpu();
+    const expected = (sent - sentBefore) * consumers.length;
+    const got = consumers.reduce((n, c) => n + (received.get(c.ssrc) ?? 0), 0);
+    const loss = expected === 0 ? 0 : Math.max(0, 1 - got / expected);
+    const cpuShare = cpuAfter.map((c, i) => ((c - cpuBefore[i]!) / 1000 / seconds) * 100);
+    console.log(
+      `audio: ${consumers.length} listeners on ${room.slots.length} routers (${pool.workers.map((w) => w.consumers).join(' + ')} per worker): ` +
+        `loss ${(loss * 100).toFixed(2)}%, worker CPU ${cpuShare.map((c) => `${c.toFixed(0)}%`).join(' / ')}`,
+    );
+    if (loss < 0.01) best = consumers.length;
+    else break;
+  }
+  console.log(`audio: ${best} listeners (${Math.round(best / workers)} per worker) at under 1% packet loss`);
+  clearInterval(ticker);
+  for (const sock of sockets) sock.close();
+  tx.close();
+  room.close();
+  await pool.close();
+}
+
+const all = { commands, fanout, replay, drafting, outcome, audio } as const;
 const wanted = process.argv.slice(2).filter((a) => a in all) as (keyof typeof all)[];
 for (const name of wanted.length ? wanted : (Object.keys(all) as (keyof typeof all)[])) {
   await all[name]();
