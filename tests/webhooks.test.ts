@@ -64,27 +64,31 @@ async function deliveries(url: string, sessionId: string, token: string) {
   return res.body.deliveries;
 }
 
+/** A server process with a session whose facilitator registered `rx` and published once. */
+async function publishTo(failures: number) {
+  const dataDir = tempDataDir();
+  cleanups.push(() => removeDir(dataDir));
+  let secret = '';
+  const rx = await receiver(failures, () => secret);
+  cleanups.push(rx.close);
+  const first = await spawnServer(dataDir, FAST_RETRIES);
+  procs.push(first);
+  const session = await createSession(first.url);
+  const fac = await join(first.url, session, 'facilitator', assembly.facilitators[0]!);
+  const added = await api<{ id: string; secret: string }>(first.url, `/api/sessions/${session.sessionId}/webhooks`, { body: { url: rx.url }, token: fac.token });
+  expect(added.status).toBe(201);
+  secret = added.body.secret;
+  const keyBefore = (await api<{ keyId: string }>(first.url, '/.well-known/townhall-signing-key')).body.keyId;
+  const client = await connect(first.url, fac);
+  await must(client.send('outcome.publish', {}), 'publish');
+  client.close();
+  return { dataDir, rx, first, session, fac, webhook: added.body, keyBefore };
+}
+
 describe('webhook delivery from a durable outbox', () => {
   test('a receiver that fails twice gets the outcome exactly once, across a kill -9 in between', async () => {
-    const dataDir = tempDataDir();
-    cleanups.push(() => removeDir(dataDir));
-    let secret = '';
-    const rx = await receiver(2, () => secret);
-    cleanups.push(rx.close);
-
-    const first = await spawnServer(dataDir, FAST_RETRIES);
-    procs.push(first);
-    const session = await createSession(first.url);
-    const fac = await join(first.url, session, 'facilitator', assembly.facilitators[0]!);
-    const added = await api<{ id: string; secret: string }>(first.url, `/api/sessions/${session.sessionId}/webhooks`, { body: { url: rx.url }, token: fac.token });
-    expect(added.status).toBe(201);
-    secret = added.body.secret;
-    expect(secret).toMatch(/^whsec_/);
-    const keyBefore = (await api<{ keyId: string }>(first.url, '/.well-known/townhall-signing-key')).body.keyId;
-
-    const client = await connect(first.url, fac);
-    await must(client.send('outcome.publish', {}), 'publish');
-    client.close();
+    const { dataDir, rx, first, session, fac, webhook: added, keyBefore } = await publishTo(2);
+    expect(added.secret).toMatch(/^whsec_/);
     // The first attempt has reached the receiver and been refused: now the server dies.
     await eventually(() => rx.received.length >= 1, 'first delivery attempt');
     first.child.kill('SIGKILL');
@@ -102,7 +106,7 @@ describe('webhook delivery from a durable outbox', () => {
       }
     })();
 
-    const key = `${session.sessionId}:1:${added.body.id}`;
+    const key = `${session.sessionId}:1:${added.id}`;
     expect(d!.idempotencyKey).toBe(key);
     // Every attempt carried the same key, the same signed body, and a valid HMAC.
     expect(new Set(rx.received.map((r) => r.key))).toEqual(new Set([key]));
@@ -122,20 +126,7 @@ describe('webhook delivery from a durable outbox', () => {
   }, 60_000);
 
   test('a publication whose outbox rows were lost is queued again from the log on start', async () => {
-    const dataDir = tempDataDir();
-    cleanups.push(() => removeDir(dataDir));
-    let secret = '';
-    const rx = await receiver(0, () => secret);
-    cleanups.push(rx.close);
-    const first = await spawnServer(dataDir, FAST_RETRIES);
-    procs.push(first);
-    const session = await createSession(first.url);
-    const fac = await join(first.url, session, 'facilitator', assembly.facilitators[0]!);
-    const added = await api<{ id: string; secret: string }>(first.url, `/api/sessions/${session.sessionId}/webhooks`, { body: { url: rx.url }, token: fac.token });
-    secret = added.body.secret;
-    const client = await connect(first.url, fac);
-    await must(client.send('outcome.publish', {}), 'publish');
-    client.close();
+    const { dataDir, rx, first, session, fac } = await publishTo(0);
     await eventually(() => rx.accepted.size === 1, 'first delivery');
     first.child.kill('SIGKILL');
     await first.exited;

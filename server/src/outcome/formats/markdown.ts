@@ -56,17 +56,16 @@ export function renderMarkdown(doc: OutcomeDocument): string {
   const distribution = (s: OutcomeDocument['outcome']['recommendations']['agreed'][number]['support']) =>
     AGREEMENT_LEVELS.map((l) => `| ${md(AGREEMENT_DESCRIPTIONS[l])} | ${s.counts[l]} |`);
 
-  p('## Agreed recommendations');
-  p();
-  if (o.recommendations.agreed.length === 0) p('None.');
-  o.recommendations.agreed.forEach((r, i) => {
-    p(`### A${i + 1}. ${md(r.title)}`);
+  type Rec = OutcomeDocument['outcome']['recommendations']['agreed'][number] | OutcomeDocument['outcome']['recommendations']['notAgreed'][number];
+  /** What every recommendation shows, agreed or not: its words, its support, its fingerprint and the dissent. */
+  const recommendation = (label: string, r: Rec, when: string) => {
+    p(`### ${label}. ${md(r.title)}`);
     p();
     p(md(r.body));
     p();
     p(`**Why:** ${md(r.rationale)}`);
     p();
-    p(`${support(r.support)} · from ${md(r.roomName)} · locked ${r.lockedAt}`);
+    p(`${support(r.support)} · from ${md(r.roomName)} · ${when}`);
     p();
     p('| Rating | Count |');
     p('|---|---|');
@@ -80,6 +79,13 @@ export function renderMarkdown(doc: OutcomeDocument): string {
       for (const n of r.minorityNotes) p(`- *${md(AGREEMENT_DESCRIPTIONS[n.level])}* ${md(n.reason)}`);
       p();
     }
+  };
+
+  p('## Agreed recommendations');
+  p();
+  if (o.recommendations.agreed.length === 0) p('None.');
+  o.recommendations.agreed.forEach((r, i) => {
+    recommendation(`A${i + 1}`, r, `locked ${r.lockedAt}`);
     if (r.response) {
       const a = r.response;
       p(`**Official response:** ${a.status.replace('-', ' ')}${a.dueDate ? `, due ${a.dueDate}` : ''} (${md(a.answeredBy)}, ${a.answeredAt})`);
@@ -98,18 +104,7 @@ export function renderMarkdown(doc: OutcomeDocument): string {
   p();
   if (o.recommendations.notAgreed.length === 0) p('None.');
   o.recommendations.notAgreed.forEach((r, i) => {
-    p(`### N${i + 1}. ${md(r.title)}`);
-    p();
-    p(md(r.body));
-    p();
-    p(`**Why:** ${md(r.rationale)}`);
-    p();
-    p(`${support(r.support)} · from ${md(r.roomName)} · round closed ${r.closedAt}${r.textChanged ? ' · the text changed after the vote opened' : ''}`);
-    p();
-    p(`Text SHA-256: \`${r.textHash}\``);
-    p();
-    for (const n of r.minorityNotes) p(`- *${md(AGREEMENT_DESCRIPTIONS[n.level])}* ${md(n.reason)}`);
-    if (r.minorityNotes.length) p();
+    recommendation(`N${i + 1}`, r, `round closed ${r.closedAt}${r.textChanged ? ' · the text changed after the vote opened' : ''}`);
   });
 
   p('## Agenda as it ran');
