@@ -6,7 +6,7 @@ import { createSession, joinAndConnect, type CreatedSession } from './helpers/cl
 import { eventually } from './helpers/drafting.js';
 import { must, ok, refused } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
-import { AUDIO_ON, startServer, type RunningServer } from './helpers/server.js';
+import { AUDIO_ON, removeDir, spawnServer, startServer, tempDataDir, type RunningServer } from './helpers/server.js';
 
 /*
  * Audio signalling and floor control through the real control channel and real
@@ -202,6 +202,25 @@ describe('audio off', () => {
       await off.stop();
     }
   });
+});
+
+describe('no worker', () => {
+  test('audio on but no worker can start (MEDIASOUP_WORKER_BIN pointing nowhere): the server runs with audio off', async () => {
+    const dataDir = tempDataDir();
+    const proc = await spawnServer(dataDir, { ...AUDIO_ON, MEDIASOUP_WORKER_BIN: '/nonexistent/mediasoup-worker' });
+    try {
+      const s = await createSession(proc.url);
+      const c = await joinAndConnect(proc.url, s, 'citizen', 'Citizen');
+      expect(c.client.audioStatus).toEqual({ enabled: false, restart: false, reason: 'off' });
+      refused(await c.client.send('audio.join', {}), 'UNAVAILABLE');
+      ok(await c.client.send('queue.raise', {}));
+      c.client.close();
+    } finally {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+      removeDir(dataDir);
+    }
+  }, 30_000);
 });
 
 describe('scale and faults', () => {
