@@ -309,7 +309,7 @@ async function audio(): Promise<void> {
   };
   const ticker = setInterval(sendPacket, 20);
 
-  const consumers: { ssrc: number; slot: Awaited<ReturnType<typeof room.slotForPeer>> }[] = [];
+  const consumers: { ssrc: number; slot: Awaited<ReturnType<typeof room.slotForPeer>>; stats: () => Promise<number> }[] = [];
   const addListener = async () => {
     const slot = await room.slotForPeer();
     const t = await slot.router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: true, comedia: false });
@@ -317,7 +317,8 @@ async function audio(): Promise<void> {
     const consumer = await t.consume({ producerId: producer.id, rtpCapabilities: slot.router.rtpCapabilities, paused: false });
     slot.consumers += 1;
     slot.pooled.consumers += 1;
-    consumers.push({ ssrc: consumer.rtpParameters.encodings![0]!.ssrc!, slot });
+    const stats = async () => ((await consumer.getStats()) as { type: string; packetCount?: number }[]).find((x) => x.type === 'outbound-rtp')?.packetCount ?? 0;
+    consumers.push({ ssrc: consumer.rtpParameters.encodings![0]!.ssrc!, slot, stats });
   };
 
   const cpu = async () => Promise.all(pool.workers.map(async (w) => { const u = await w.worker.getResourceUsage(); return u.ru_utime + u.ru_stime; }));
@@ -329,17 +330,22 @@ async function audio(): Promise<void> {
     received.clear();
     const sentBefore = sent;
     const cpuBefore = await cpu();
+    const outBefore = await Promise.all(consumers.map((c) => c.stats()));
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, 3000));
     const seconds = (performance.now() - t0) / 1000;
     const cpuAfter = await cpu();
+    const outAfter = await Promise.all(consumers.map((c) => c.stats()));
+    // What mediasoup sent, apart from what this one Node process managed to receive.
+    const forwarded = outAfter.reduce((n, x, i) => n + x - outBefore[i]!, 0);
     const expected = (sent - sentBefore) * consumers.length;
     const got = consumers.reduce((n, c) => n + (received.get(c.ssrc) ?? 0), 0);
     const loss = expected === 0 ? 0 : Math.max(0, 1 - got / expected);
     const cpuShare = cpuAfter.map((c, i) => ((c - cpuBefore[i]!) / 1000 / seconds) * 100);
     console.log(
       `audio: ${consumers.length} listeners on ${room.slots.length} routers (${pool.workers.map((w) => w.consumers).join(' + ')} per worker): ` +
-        `loss ${(loss * 100).toFixed(2)}%, worker CPU ${cpuShare.map((c) => `${c.toFixed(0)}%`).join(' / ')}`,
+        `forwarded by mediasoup ${((forwarded / Math.max(1, expected)) * 100).toFixed(1)}%, received ${((1 - loss) * 100).toFixed(1)}% (loss ${(loss * 100).toFixed(2)}%), ` +
+        `worker CPU ${cpuShare.map((c) => `${c.toFixed(0)}%`).join(' / ')}`,
     );
     if (loss < 0.01) best = consumers.length;
     else break;

@@ -28,6 +28,24 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** Like launchBrowser, with extra Chromium flags (e.g. the fake microphone and autoplay flags of the audio tests). */
+export function launchBrowserWith(extraArgs: string[]): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      ...extraArgs,
+    ],
+  });
+}
+
 /** Build client/dist if it is missing or older than its sources (Vite's JS API, once, under a lock). */
 export async function ensureClientBuilt(): Promise<void> {
   await ensureClient({ log: () => {} });

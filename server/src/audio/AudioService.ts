@@ -299,6 +299,8 @@ export class AudioService implements MediaSignalling {
     const p = this.peers.get(socketId);
     if (!p) return;
     this.peers.delete(socketId);
+    // Joining again while heard (audio.join twice) must not leave the others listing a closed producer.
+    const wasHeard = p.producer !== null && !p.producer.closed;
     if (p.producer) this.closeProducer(p, reason);
     p.recv.close();
     p.send?.close();
@@ -306,7 +308,7 @@ export class AudioService implements MediaSignalling {
     if (!stillUsed) {
       p.room.close();
       this.rooms.delete(p.room.key);
-    } else if (announce) this.announce(p.room);
+    } else if (announce || wasHeard) this.announce(p.room);
   }
 
   /** A worker died: its rooms are closed, and their peers told to join again (on a live worker). */

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { formatRemaining } from '../format';
 import { isolate } from '../i18n';
 import { useAction, useServerNow, useSession } from '../session/context';
+import { MuteButton, OpenMicSwitch } from './AudioConsole';
 import { usePanelRoom } from './roomPick';
 
 /** Who has the floor and how long they have left; the speaker gets an unmistakable "You have the floor". */
@@ -31,7 +32,12 @@ export function FloorPanel() {
           <p>{t('floor.youDetail')}</p>
         </div>
       )}
-      {floor && !mine && <p className="floor-speaker">{t('floor.speaking', { name: isolate(floor.displayName) })}</p>}
+      {floor && !mine && (
+        <div className="floor-speaker-row">
+          <p className="floor-speaker">{t('floor.speaking', { name: isolate(floor.displayName) })}</p>
+          {me.role === 'facilitator' && <MuteButton participantId={floor.participantId} name={floor.displayName} turn={floor.startedAt} />}
+        </div>
+      )}
       {floor && (
         <>
           <p className={remaining < 0 ? 'countdown over' : 'countdown'} data-testid="floor-countdown">
@@ -55,6 +61,8 @@ export function FloorPanel() {
           </button>
         )}
       </div>
+      {room?.openMic && <p className="callout">{t('audio.openMicActive')}</p>}
+      {me.role === 'facilitator' && room && <OpenMicSwitch room={room} />}
     </section>
   );
 }

@@ -1,5 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AudioState } from '../audio/AudioController';
+import { useAudio, useNameOf } from '../audio/context';
 import { isolate } from '../i18n';
 import type { SessionSnapshot } from '../session/SessionConnection';
 import { useSession } from '../session/context';
@@ -42,6 +44,10 @@ export function LiveAnnouncer() {
   const previous = useRef<Facts | null>(null);
   const counter = useRef(0);
   const [messages, setMessages] = useState<{ id: number; text: string }[]>([]);
+  const say = useCallback((out: string[]) => {
+    if (out.length > 0) setMessages((m) => [...m, ...out.map((text) => ({ id: ++counter.current, text }))].slice(-6));
+  }, []);
+  useAudioAnnouncements(say);
 
   useEffect(() => {
     const cur = factsOf(snapshot);
@@ -77,9 +83,8 @@ export function LiveAnnouncer() {
         else if (now.progress > (was?.progress ?? 0)) out.push(t('announce.progress', { title }));
       }
     }
-    if (out.length === 0) return;
-    setMessages((m) => [...m, ...out.map((text) => ({ id: ++counter.current, text }))].slice(-6));
-  }, [snapshot, t]);
+    say(out);
+  }, [snapshot, t, say]);
 
   return (
     <div className="sr-only" aria-live="polite" aria-relevant="additions" data-testid="announcer">
@@ -88,4 +93,36 @@ export function LiveAnnouncer() {
       ))}
     </div>
   );
+}
+
+/**
+ * The live audio, said politely: who starts speaking (once per new speaker, not on every
+ * pause, which the server reports as silence), your microphone going on or being turned
+ * off by the server, and the audio reconnecting.
+ */
+function useAudioAnnouncements(say: (out: string[]) => void) {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const { state } = useAudio();
+  const nameOf = useNameOf();
+  const previous = useRef<AudioState | null>(null);
+  const lastSpeaker = useRef<string | null>(null);
+  const me = snapshot.me?.participantId ?? null;
+
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = state;
+    if (!before || before === state) return;
+    const out: string[] = [];
+    if (state.phase === 'listening' && before.phase === 'joining') out.push(t('announce.listening'));
+    if (state.phase === 'reconnecting' && before.phase === 'listening') out.push(t('announce.audioReconnecting'));
+    if (state.phase === 'off') lastSpeaker.current = null;
+    if (state.phase === 'listening' && state.speaking && state.speaking !== me && state.speaking !== lastSpeaker.current) {
+      lastSpeaker.current = state.speaking;
+      out.push(t('announce.speaking', { name: isolate(nameOf(state.speaking) ?? t('audio.someone')) }));
+    }
+    if (state.mic === 'on' && before.mic !== 'on') out.push(t('announce.micOn'));
+    if (state.micClosed && state.micClosed !== before.micClosed) out.push(t(`audio.closed.${state.micClosed}`));
+    say(out);
+  }, [state, me, nameOf, say, t]);
 }

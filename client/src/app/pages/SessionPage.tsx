@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, whoAmI } from '../api';
 import { AgendaPanel } from '../components/AgendaPanel';
+import { AudioProvider } from '../audio/context';
 import { AnswersPanel } from '../components/AnswersPanel';
+import { AudioPanel } from '../components/AudioPanel';
 import { BreakoutPanel, MyRoom } from '../components/BreakoutPanel';
 import { DraftingPanel } from '../components/DraftingPanel';
 import { ConnectionBanner, ErrorArea } from '../components/ConnectionBanner';
@@ -151,48 +153,51 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
     </>
   );
   return (
-    <div className={`page session role-${role}`}>
-      <ConnectionBanner />
-      <h1 ref={focusOnMount} tabIndex={-1}>
-        {view.title}
-      </h1>
-      <p className="who" data-testid="who">
-        {t('session.you', { name: isolate(me.displayName), role: t(`roles.${role}`) })}
-      </p>
-      {view.closed && <p className="callout">{t('session.ended')}</p>}
-      {(role === 'observer' || role === 'official') && <p className="muted">{t('session.readOnly')}</p>}
-      <ErrorArea />
-      <MyRoom />
-      <section className="panel intro" aria-labelledby="question-heading">
-        <h2 id="question-heading">{t('session.questionHeading')}</h2>
-        <p className="session-question">{view.question}</p>
-      </section>
-      {/* Once the session is over, the outcome and what becomes of it is what people come back for. */}
-      {view.closed && outcome}
-      <div className="columns">
-        <div className="column">
-          <RoomPickProvider>
-            <FloorPanel />
-            <QueuePanel />
-          </RoomPickProvider>
-          <AgendaPanel />
+    <AudioProvider>
+      <div className={`page session role-${role}`}>
+        <ConnectionBanner />
+        <h1 ref={focusOnMount} tabIndex={-1}>
+          {view.title}
+        </h1>
+        <p className="who" data-testid="who">
+          {t('session.you', { name: isolate(me.displayName), role: t(`roles.${role}`) })}
+        </p>
+        {view.closed && <p className="callout">{t('session.ended')}</p>}
+        {(role === 'observer' || role === 'official') && <p className="muted">{t('session.readOnly')}</p>}
+        <ErrorArea />
+        <MyRoom />
+        <section className="panel intro" aria-labelledby="question-heading">
+          <h2 id="question-heading">{t('session.questionHeading')}</h2>
+          <p className="session-question">{view.question}</p>
+        </section>
+        {/* Once the session is over, the outcome and what becomes of it is what people come back for. */}
+        {view.closed && outcome}
+        <div className="columns">
+          <div className="column">
+            <AudioPanel />
+            <RoomPickProvider>
+              <FloorPanel />
+              <QueuePanel />
+            </RoomPickProvider>
+            <AgendaPanel />
+          </div>
+          <div className="column">
+            {role === 'facilitator' && <BreakoutPanel />}
+            {role === 'facilitator' && <ParticipantsPanel />}
+            {role === 'facilitator' && <SpeakingTimeChart />}
+            <QAPanel />
+            {role === 'facilitator' && (
+              <section className="panel todo" aria-labelledby="todo-heading">
+                <h2 id="todo-heading">{t('facilitator.laterHeading')}</h2>
+                <p>{t('facilitator.notInClient')}</p>
+              </section>
+            )}
+          </div>
         </div>
-        <div className="column">
-          {role === 'facilitator' && <BreakoutPanel />}
-          {role === 'facilitator' && <ParticipantsPanel />}
-          {role === 'facilitator' && <SpeakingTimeChart />}
-          <QAPanel />
-          {role === 'facilitator' && (
-            <section className="panel todo" aria-labelledby="todo-heading">
-              <h2 id="todo-heading">{t('facilitator.laterHeading')}</h2>
-              <p>{t('facilitator.notInClient')}</p>
-            </section>
-          )}
-        </div>
+        {!view.closed && outcome}
+        <DraftingPanel />
+        <LiveAnnouncer />
       </div>
-      {!view.closed && outcome}
-      <DraftingPanel />
-      <LiveAnnouncer />
-    </div>
+    </AudioProvider>
   );
 }

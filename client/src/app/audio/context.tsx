@@ -1,0 +1,71 @@
+import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useSession } from '../session/context';
+import { AudioController, type AudioState } from './AudioController';
+
+const AudioContext = createContext<AudioController | null>(null);
+
+declare global {
+  interface Window {
+    /** The page's audio controller, for the browser tests only (localStorage 'townhall.test' = '1'). */
+    __townhallAudio?: AudioController;
+  }
+}
+
+function testHooksWanted(): boolean {
+  try {
+    return localStorage.getItem('townhall.test') === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** One audio controller per connection, for everything below (the panel, the console, the announcer). */
+export function AudioProvider({ children }: { children: ReactNode }) {
+  const { connection } = useSession();
+  const [controller, setController] = useState<AudioController | null>(null);
+  useEffect(() => {
+    const c = new AudioController(connection);
+    setController(c);
+    const expose = testHooksWanted();
+    if (expose) window.__townhallAudio = c;
+    return () => {
+      if (expose && window.__townhallAudio === c) delete window.__townhallAudio;
+      c.dispose();
+      setController(null);
+    };
+  }, [connection]);
+  return <AudioContext.Provider value={controller}>{children}</AudioContext.Provider>;
+}
+
+const IDLE: AudioState = {
+  enabled: null,
+  phase: 'off',
+  mic: 'off',
+  roomId: null,
+  mayProduce: false,
+  openMic: false,
+  speakers: [],
+  speaking: null,
+  micClosed: null,
+  error: null,
+};
+const noop = () => () => {};
+
+/** The controller (null for the first render) and its current state. */
+export function useAudio(): { controller: AudioController | null; state: AudioState } {
+  const controller = useContext(AudioContext);
+  const state = useSyncExternalStore(controller?.subscribe ?? noop, controller?.getState ?? (() => IDLE));
+  return { controller, state };
+}
+
+/** A participant's name from the roster (or the floor), for "… is speaking". */
+export function useNameOf(): (participantId: string) => string | null {
+  const { snapshot } = useSession();
+  return (participantId) => {
+    if (snapshot.me?.participantId === participantId) return snapshot.me.displayName;
+    const member = snapshot.roster?.members.find((m) => m.participantId === participantId);
+    if (member) return member.displayName;
+    const floor = snapshot.view?.rooms.find((r) => r.floor?.participantId === participantId)?.floor;
+    return floor?.displayName ?? null;
+  };
+}

@@ -1,0 +1,409 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PLENARY } from '../../shared/src/index.js';
+import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
+import { createSession, type CreatedSession } from '../helpers/clients.js';
+import { assembly } from '../helpers/fixtures.js';
+import { AUDIO_ON, startServer, type RunningServer } from '../helpers/server.js';
+import {
+  artifactsDir,
+  ensureClientBuilt,
+  expectNoAxeViolations,
+  joinByInvite,
+  launchBrowser,
+  launchBrowserWith,
+  newPerson,
+  screenshot,
+  storedCredentials,
+  textOf,
+  waitForText,
+} from '../helpers/browser.js';
+
+/*
+ * Live audio in real browsers: a facilitator, a citizen who is given the floor and two
+ * citizens who only listen, each in their own Chromium profile, against a server with a
+ * real mediasoup worker. Chromium's fake microphone plays a steady tone, so what arrives can be
+ * measured: the listeners' inbound-rtp stats (bytesReceived, audioLevel) read through the
+ * page's audio controller (exposed on window.__townhallAudio in test mode). Everything
+ * a person does goes through the UI; only the attempts to speak without the floor are
+ * made from the page's own code, as a hostile client would.
+ */
+
+const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+
+/**
+ * A steady 440 Hz tone at -12 dBFS, 48 kHz mono, as a WAV file for Chromium's fake
+ * microphone (--use-file-for-fake-audio-capture, played in a loop). The default fake
+ * device only beeps briefly twice a second, which the server's level observer (an
+ * average over 400 ms against -60 dBov) rarely counts as speech; a voice is steadier.
+ */
+function toneWav(path: string, seconds = 2): void {
+  const rate = 48_000;
+  const samples = rate * seconds;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(0.25 * 32_767 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([header, data]));
+}
+
+/**
+ * Runs before the app in every document: test mode on (so the controller is exposed), and
+ * getUserMedia wrapped to count its calls, in sessionStorage so the count survives the
+ * page changing from the invite to the session.
+ */
+const INIT = `(() => {
+  try { localStorage.setItem('townhall.test', '1'); } catch {}
+  const md = navigator.mediaDevices;
+  if (md && md.getUserMedia) {
+    const original = md.getUserMedia.bind(md);
+    md.getUserMedia = (constraints) => {
+      try { sessionStorage.setItem('gum-calls', String(Number(sessionStorage.getItem('gum-calls') ?? '0') + 1)); } catch {}
+      return original(constraints);
+    };
+  }
+})();`;
+
+type Role = 'facilitator' | 'citizen';
+type Person = { name: string; role: Role; context: BrowserContext; page: Page; errors: string[]; participantId: string };
+
+interface Reading {
+  producerId: string;
+  participantId: string;
+  bytesReceived: number;
+  packetsReceived: number;
+  audioLevel: number | null;
+  totalAudioEnergy: number | null;
+}
+
+/** The listener's consumers with their inbound-rtp figures. */
+async function readings(page: Page): Promise<Reading[]> {
+  const stats = (await page.evaluate('window.__townhallAudio.getStats()')) as {
+    consumers: { producerId: string; participantId: string; reports: Record<string, unknown>[] }[];
+  };
+  return stats.consumers.map((c) => {
+    const inbound = c.reports.find((r) => r.type === 'inbound-rtp') ?? {};
+    const num = (v: unknown) => (typeof v === 'number' ? v : null);
+    return {
+      producerId: c.producerId,
+      participantId: c.participantId,
+      bytesReceived: num(inbound.bytesReceived) ?? 0,
+      packetsReceived: num(inbound.packetsReceived) ?? 0,
+      audioLevel: num(inbound.audioLevel),
+      totalAudioEnergy: num(inbound.totalAudioEnergy),
+    };
+  });
+}
+
+const fromSpeaker = async (page: Page, participantId: string) => (await readings(page)).find((r) => r.participantId === participantId);
+const gumCalls = async (page: Page) => Number((await page.evaluate(`sessionStorage.getItem('gum-calls') ?? '0'`)) as string);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until this listener receives the speaker: bytesReceived grows between two readings. */
+async function expectReceiving(page: Page, participantId: string, timeout = 30_000): Promise<Reading> {
+  let last: Reading | undefined;
+  let grown: Reading | undefined;
+  await expect
+    .poll(
+      async () => {
+        const now = await fromSpeaker(page, participantId);
+        if (now && last && now.producerId === last.producerId && now.bytesReceived > last.bytesReceived) grown = now;
+        last = now;
+        return grown !== undefined;
+      },
+      { timeout, interval: 300 },
+    )
+    .toBe(true);
+  return grown!;
+}
+
+describe('browser client: live audio', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let session: CreatedSession;
+  let fac: Person, speaker: Person, l1: Person, l2: Person;
+  let toneDir: string;
+  const names = { fac: assembly.facilitators[0]!, speaker: assembly.citizens[0]!, l1: assembly.citizens[1]!, l2: assembly.citizens[2]! };
+  const audioPanel = '[data-testid="audio-panel"]';
+
+  async function person(name: string, role: Role): Promise<Person> {
+    const p = await newPerson(browser);
+    // Media set-up and a media worker's restart take longer than a click.
+    p.context.setDefaultTimeout(20_000);
+    await p.page.addInitScript(INIT);
+    return { name, role, participantId: '', ...p };
+  }
+
+  async function join(p: Person) {
+    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role });
+    p.participantId = (await storedCredentials(p.page, session.sessionId)).participantId;
+  }
+
+  async function listen(p: Person) {
+    await p.page.getByRole('button', { name: 'Listen to the room' }).click();
+    await waitForText(p.page, audioPanel, 'You are listening to the room.', 20_000);
+  }
+
+  async function giveFloorAndSpeak() {
+    await speaker.page.getByRole('button', { name: 'Raise hand' }).click();
+    await waitForText(speaker.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
+    await fac.page.getByRole('button', { name: 'Give the floor to the next person' }).click();
+    await waitForText(speaker.page, '[data-testid="floor-you"]', 'You have the floor');
+    await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
+  }
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    server = await startServer({ env: AUDIO_ON });
+    toneDir = mkdtempSync(joinPath(tmpdir(), 'townhall-tone-'));
+    toneWav(joinPath(toneDir, 'tone.wav'));
+    browser = await launchBrowserWith([...FAKE_MEDIA, `--use-file-for-fake-audio-capture=${joinPath(toneDir, 'tone.wav')}`]);
+    session = await createSession(server.url);
+    [fac, speaker, l1, l2] = await Promise.all([
+      person(names.fac, 'facilitator'),
+      person(names.speaker, 'citizen'),
+      person(names.l1, 'citizen'),
+      person(names.l2, 'citizen'),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (toneDir) rmSync(toneDir, { recursive: true, force: true });
+  });
+
+  test('a facilitator and three citizens join, each in their own browser', async () => {
+    await Promise.all([join(fac), join(speaker), join(l1), join(l2)]);
+  });
+
+  test('listeners hear the room without a microphone; the speaker is heard once given the floor', async () => {
+    for (const p of [fac, speaker, l1, l2]) await waitForText(p.page, audioPanel, 'Listen to the room');
+    await Promise.all([listen(l1), listen(l2), listen(fac)]);
+    for (const l of [l1, l2]) {
+      await waitForText(l.page, '[data-testid="audio-heard"]', 'Nobody’s microphone is on.');
+      // A citizen without the floor is not offered the microphone.
+      expect(await l.page.getByRole('button', { name: 'Turn on your microphone' }).count()).toBe(0);
+    }
+
+    await giveFloorAndSpeak();
+    expect(await gumCalls(speaker.page)).toBe(1);
+
+    for (const l of [l1, l2]) {
+      await waitForText(l.page, '[data-testid="audio-heard"]', `Can be heard: ${names.speaker}`);
+      const grown = await expectReceiving(l.page, speaker.participantId);
+      expect(grown.bytesReceived).toBeGreaterThan(0);
+      // The fake microphone's tone is decoded and played: its level shows in the inbound-rtp stats.
+      await expect.poll(async () => (await fromSpeaker(l.page, speaker.participantId))?.audioLevel ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
+      // Played through an <audio autoplay> element the controller manages.
+      const el = (await l.page.evaluate(`(() => { const a = window.__townhallAudio.audioElements[0]; return a && { autoplay: a.autoplay, paused: a.paused, hasStream: a.srcObject instanceof MediaStream, live: a.srcObject.getAudioTracks()[0].readyState }; })()`)) as {
+        autoplay: boolean;
+        paused: boolean;
+        hasStream: boolean;
+        live: string;
+      };
+      expect(el).toEqual({ autoplay: true, paused: false, hasStream: true, live: 'live' });
+    }
+    // What the stats look like, once, for the record.
+    const sample = (await l1.page.evaluate('window.__townhallAudio.getStats()')) as { consumers: { reports: Record<string, unknown>[] }[] };
+    const types = sample.consumers[0]!.reports.map((r) => r.type);
+    console.log(`[audio] consumer stats types: ${types.join(', ')}`);
+    const inbound = sample.consumers[0]!.reports.find((r) => r.type === 'inbound-rtp')!;
+    console.log(`[audio] inbound-rtp: bytesReceived=${inbound.bytesReceived} packetsReceived=${inbound.packetsReceived} audioLevel=${inbound.audioLevel} totalAudioEnergy=${inbound.totalAudioEnergy}`);
+
+    // Listening never asked for the microphone.
+    for (const l of [l1, l2, fac]) expect(await gumCalls(l.page)).toBe(0);
+  });
+
+  test('a listener sees who is speaking, by name', async () => {
+    for (const l of [l1, l2]) await waitForText(l.page, '[data-testid="audio-speaking"]', `${names.speaker} is speaking`, 30_000);
+    // Announced once, politely, by the live region.
+    await expect.poll(() => textOf(l1.page, '[data-testid="announcer"]'), { timeout: 5_000 }).toContain(`${names.speaker} is speaking.`);
+  });
+
+  test('screenshots and accessibility: listener, speaker and the facilitator console', async () => {
+    await screenshot(l1.page, 'audio-listener');
+    await screenshot(speaker.page, 'audio-speaker');
+    await screenshot(fac.page, 'audio-facilitator');
+    await expectNoAxeViolations(l1.page);
+    await expectNoAxeViolations(speaker.page);
+    await expectNoAxeViolations(fac.page);
+  });
+
+  test('the facilitator ends the turn: the speaker is told, and the listeners stop receiving', async () => {
+    const before = await fromSpeaker(l1.page, speaker.participantId);
+    expect(before).toBeDefined();
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(speaker.page, '[data-testid="audio-mic-closed"]', 'Your turn ended: your microphone is off.');
+    expect(await speaker.page.getByRole('button', { name: 'Turn off your microphone' }).count()).toBe(0);
+    // The microphone track is stopped, not just muted.
+    expect(await speaker.page.evaluate('window.__townhallAudio.getState().mic')).toBe('off');
+    for (const l of [l1, l2]) {
+      // The consumer is closed: nothing of that speaker is received any more.
+      await expect.poll(() => fromSpeaker(l.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
+      await waitForText(l.page, '[data-testid="audio-heard"]', 'Nobody’s microphone is on.');
+    }
+    const snapshot = server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!;
+    expect(snapshot.producers).toBe(0);
+  });
+
+  test('a citizen without the floor cannot be heard, even by calling the controller directly', async () => {
+    // Through the controller, as the button would (it is not shown): the server refuses the send transport.
+    expect(await l1.page.evaluate('window.__townhallAudio.startMic()')).toBe('FORBIDDEN');
+    await waitForText(l1.page, '[data-testid="audio-error"]', 'You can speak only when you have the floor.');
+    // Raw signalling over the app's own control channel.
+    const raw = async (name: string, payload: unknown) =>
+      (await l1.page.evaluate(`window.__townhallAudio.send(${JSON.stringify(name)}, ${JSON.stringify(payload)})`)) as { ok: boolean; error?: { code: string } };
+    expect(await raw('audio.createSendTransport', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await raw('audio.produce', { transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    // Refused before the microphone was even asked for; nobody receives anything from them.
+    expect(await gumCalls(l1.page)).toBe(0);
+    await sleep(1_000);
+    for (const l of [l2, fac, speaker]) expect(await fromSpeaker(l.page, l1.participantId)).toBeUndefined();
+    expect(server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!.producers).toBe(0);
+    // The refusal did not stop them listening.
+    await waitForText(l1.page, audioPanel, 'You are listening to the room.');
+  });
+
+  test('the media worker dies mid-turn: listeners rejoin by themselves and the speaker is heard again', async () => {
+    await giveFloorAndSpeak();
+    const old: Record<string, string> = {};
+    for (const l of [l1, l2]) old[l.name] = (await expectReceiving(l.page, speaker.participantId)).producerId;
+    const gumBefore = await gumCalls(speaker.page);
+
+    const pid = server.townhall.audio!.pool.workers[0]!.worker.pid;
+    const killedAt = performance.now();
+    process.kill(pid, 'SIGKILL');
+
+    // Per listener: the first moment bytesReceived grows on a consumer of the speaker's new producer.
+    const recovered = await Promise.all(
+      [l1, l2].map(async (l) => {
+        let previous: Reading | undefined;
+        for (;;) {
+          const r = await fromSpeaker(l.page, speaker.participantId);
+          if (r && r.producerId !== old[l.name] && previous && previous.producerId === r.producerId && r.bytesReceived > previous.bytesReceived) {
+            return performance.now() - killedAt;
+          }
+          if (r?.producerId !== old[l.name]) previous = r;
+          if (performance.now() - killedAt > 60_000) throw new Error(`${l.name} did not hear the speaker again within 60 s`);
+          await sleep(50);
+        }
+      }),
+    );
+    const ms = Math.max(...recovered);
+    const line = `audio recovery after SIGKILL of the mediasoup worker: ${ms.toFixed(0)} ms until bytesReceived grew again on both listeners (${recovered.map((r) => r.toFixed(0)).join(' ms, ')} ms)`;
+    console.log(`[audio] ${line}`);
+    mkdirSync(artifactsDir, { recursive: true });
+    writeFileSync(joinPath(artifactsDir, 'audio-recovery.txt'), `${line}\nmeasured ${new Date().toISOString()}\n`);
+
+    expect(server.townhall.audio!.pool.workers[0]!.worker.pid).not.toBe(pid);
+    // The speaker did nothing: the controller produced again with the same microphone track.
+    await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on');
+    expect(await gumCalls(speaker.page)).toBe(gumBefore);
+    for (const l of [l1, l2]) await waitForText(l.page, audioPanel, 'You are listening to the room.');
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(speaker.page, '[data-testid="audio-mic-closed"]', 'Your turn ended: your microphone is off.');
+  });
+
+  test('the facilitator opens the mic for the room and mutes a speaker', async () => {
+    await fac.page.getByRole('switch', { name: 'Open mic' }).click();
+    await expect.poll(() => fac.page.getByRole('switch', { name: 'Open mic' }).getAttribute('aria-checked')).toBe('true');
+    // Now everyone in the room may speak: the listener is offered the microphone.
+    await l2.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    await waitForText(l2.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
+    await expectReceiving(l1.page, l2.participantId);
+    await fac.page.getByRole('switch', { name: 'Open mic' }).click();
+    await waitForText(l2.page, '[data-testid="audio-mic-closed"]', 'Open mic ended: your microphone is off.');
+    await expect.poll(() => fromSpeaker(l1.page, l2.participantId), { timeout: 10_000 }).toBeUndefined();
+
+    // Mute: the speaker with the floor is cut off until given the floor again.
+    await giveFloorAndSpeak();
+    await expectReceiving(l1.page, speaker.participantId);
+    await fac.page.getByRole('button', { name: `Mute ${names.speaker}` }).click();
+    await waitForText(speaker.page, '[data-testid="audio-mic-closed"]', 'The facilitator muted you: your microphone is off.');
+    await expect.poll(() => fac.page.getByRole('button', { name: `${names.speaker} is muted` }).isDisabled()).toBe(true);
+    await expect.poll(() => fromSpeaker(l1.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(fac.page, '.panel.floor', 'Nobody has the floor.');
+  });
+
+  test('a speaker whose page joins the audio again is no longer listed by the listeners', async () => {
+    await giveFloorAndSpeak();
+    await expectReceiving(l1.page, speaker.participantId);
+    // What a client does after its ICE connection failed: audio.join again, straight away.
+    const again = (await speaker.page.evaluate(`window.__townhallAudio.send('audio.join', {})`)) as { ok: boolean };
+    expect(again.ok).toBe(true);
+    for (const l of [l1, l2]) {
+      await expect.poll(() => fromSpeaker(l.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
+      await waitForText(l.page, '[data-testid="audio-heard"]', 'Nobody’s microphone is on.');
+    }
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(fac.page, '.panel.floor', 'Nobody has the floor.');
+    // That page's controller was bypassed: start it afresh.
+    await speaker.page.reload();
+    await waitForText(speaker.page, audioPanel, 'Listen to the room');
+  });
+
+  test('no errors in any page', () => {
+    for (const p of [fac, speaker, l1, l2]) expect(p.errors, p.name).toEqual([]);
+  });
+});
+
+describe('browser client: audio off on the server', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the panel says audio is off, and the rest of the page works', async () => {
+    const session = await createSession(server.url);
+    const fac = await newPerson(browser);
+    const citizen = await newPerson(browser);
+    await joinByInvite(fac.page, { inviteUrl: session.invites.facilitator.url, serverUrl: server.url, name: names().fac, role: 'facilitator' });
+    await joinByInvite(citizen.page, { inviteUrl: session.invites.citizen.url, serverUrl: server.url, name: names().citizen, role: 'citizen' });
+    await waitForText(citizen.page, '[data-testid="audio-off"]', 'Audio is off on this server.');
+    expect(await citizen.page.getByRole('button', { name: 'Listen to the room' }).count()).toBe(0);
+    await citizen.page.getByRole('button', { name: 'Raise hand' }).click();
+    await waitForText(citizen.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
+    await fac.page.getByRole('button', { name: 'Give the floor to the next person' }).click();
+    await waitForText(citizen.page, '[data-testid="floor-you"]', 'You have the floor');
+    // No microphone offered either, and no mute button without audio; open mic can still be set ahead of time.
+    expect(await citizen.page.getByRole('button', { name: 'Turn on your microphone' }).count()).toBe(0);
+    expect(await fac.page.getByRole('button', { name: `Mute ${names().citizen}` }).count()).toBe(0);
+    await waitForText(fac.page, '[data-testid="audio-off"]', 'Audio is off on this server.');
+    await expectNoAxeViolations(citizen.page);
+    expect([...citizen.errors, ...fac.errors]).toEqual([]);
+  });
+});
+
+function names() {
+  return { fac: assembly.facilitators[1] ?? 'Facilitator', citizen: assembly.citizens[3]! };
+}
