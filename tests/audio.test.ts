@@ -28,9 +28,11 @@ const lastProducers = (c: ControlClient) => events(c, 'audio.producers').at(-1)?
 const join = async (p: Person) => (await must(p.client.send('audio.join', {}), `${p.displayName} joins audio`)).result as AudioJoined;
 
 /** Give the floor, make a send transport, connect it and produce: what a browser does when it may speak. */
+let lastSendTransport = '';
 async function speak(p: Person): Promise<string> {
   const t = await must(p.client.send('audio.createSendTransport', {}), 'send transport');
   const transportId = (t.result as { id: string }).id;
+  lastSendTransport = transportId;
   ok(await p.client.send('audio.connect', { transportId, dtlsParameters: DTLS_PARAMETERS }));
   const produced = await must(p.client.send('audio.produce', { transportId, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'produce');
   return (produced.result as { producerId: string }).producerId;
@@ -55,7 +57,11 @@ afterAll(async () => {
 
 describe('audio rooms bound to the floor', () => {
   test('everyone may listen; the server says who may speak', async () => {
-    for (const p of [fac, c1, c2, c3, obs, other]) expect(p.client.audioStatus).toEqual({ enabled: true, restart: false, reason: null });
+    for (const p of [fac, c1, c2, c3, obs, other]) {
+      // Sent right after the first view, so it may trail it.
+      await eventually(() => p.client.audioStatus !== null, 'audio status');
+      expect(p.client.audioStatus).toEqual({ enabled: true, restart: false, reason: null });
+    }
     const joined = await join(c1);
     expect(joined).toMatchObject({ roomId: PLENARY, producers: [], openMic: false, mayProduce: false });
     expect((joined.routerRtpCapabilities as { codecs: { mimeType: string }[] }).codecs.map((c) => c.mimeType)).toContain('audio/opus');
@@ -76,9 +82,10 @@ describe('audio rooms bound to the floor', () => {
     const given = await must(fac.client.send('floor.give', { roomId: PLENARY }), 'floor.give');
     await eventually(() => lastProducers(c1.client)?.mayProduce === true, 'c1 told it may speak');
     const producerId = await speak(c1);
-    // One producer at a time.
-    const t2 = await must(c1.client.send('audio.createSendTransport', {}), 'same transport again');
-    refused(await c1.client.send('audio.produce', { transportId: (t2.result as { id: string }).id, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'CONFLICT');
+    // One producer at a time, and no second send transport while producing.
+    const transportId = lastSendTransport;
+    refused(await c1.client.send('audio.produce', { transportId, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'CONFLICT');
+    refused(await c1.client.send('audio.createSendTransport', {}), 'CONFLICT');
 
     for (const listener of [c2, c3, obs, fac]) {
       await eventually(() => lastProducers(listener.client)?.producers.some((p) => p.producerId === producerId) === true, `${listener.role} sees the speaker`);
@@ -103,7 +110,7 @@ describe('audio rooms bound to the floor', () => {
     await eventually(() => lastProducers(c2.client)?.producers.length === 0, 'listeners told the speaker is gone');
     expect(server.townhall.audio!.service.snapshot().find((r) => r.key.endsWith(PLENARY))!.producers).toBe(0);
     // Trying again without the floor: the old transport is gone and a new one is refused.
-    refused(await c1.client.send('audio.produce', { transportId: (t2.result as { id: string }).id, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'FORBIDDEN');
+    refused(await c1.client.send('audio.produce', { transportId, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'FORBIDDEN');
     refused(await c1.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
   });
 
@@ -141,6 +148,25 @@ describe('audio rooms bound to the floor', () => {
     await eventually(() => lastProducers(c3.client)?.mayProduce === true, 'c3 may speak again');
     await speak(c3);
     await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+  });
+
+  test('a speaker stops speaking and keeps listening; two joins at once leave one receive transport', async () => {
+    ok(await c3.client.send('queue.raise', {}));
+    await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c3.participantId }), 'floor');
+    await eventually(() => lastProducers(c3.client)?.mayProduce === true, 'c3 may speak');
+    refused(await c3.client.send('audio.stopSpeaking', {}), 'CONFLICT');
+    const id = await speak(c3);
+    await eventually(() => lastProducers(c1.client)?.producers.some((p) => p.producerId === id) === true, 'heard');
+    refused(await c3.client.send('audio.createSendTransport', {}), 'CONFLICT');
+    ok(await c3.client.send('audio.stopSpeaking', {}));
+    await eventually(() => lastProducers(c1.client)?.producers.length === 0, 'no longer heard');
+    // Still may speak (the floor is theirs), so a fresh transport and producer work again.
+    await speak(c3);
+    await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+    const [a, b] = await Promise.all([c3.client.send('audio.join', {}), c3.client.send('audio.join', {})]);
+    expect(a.ok && b.ok).toBe(true);
+    const room = server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!;
+    expect(room.peers).toBe(5);
   });
 
   test('a speaker who disconnects mid-turn is no longer heard, and reconnecting starts clean', async () => {
@@ -190,6 +216,7 @@ describe('audio off', () => {
       const s = await createSession(off.url);
       const f = await joinAndConnect(off.url, s, 'facilitator', 'Facilitator');
       const c = await joinAndConnect(off.url, s, 'citizen', 'Citizen');
+      await eventually(() => c.client.audioStatus !== null, 'audio status');
       expect(c.client.audioStatus).toEqual({ enabled: false, restart: false, reason: 'off' });
       refused(await c.client.send('audio.join', {}), 'UNAVAILABLE');
       ok(await c.client.send('queue.raise', {}));
@@ -211,6 +238,7 @@ describe('no worker', () => {
     try {
       const s = await createSession(proc.url);
       const c = await joinAndConnect(proc.url, s, 'citizen', 'Citizen');
+      await eventually(() => c.client.audioStatus !== null, 'audio status');
       expect(c.client.audioStatus).toEqual({ enabled: false, restart: false, reason: 'off' });
       refused(await c.client.send('audio.join', {}), 'UNAVAILABLE');
       ok(await c.client.send('queue.raise', {}));

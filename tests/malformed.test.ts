@@ -275,6 +275,7 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   'audio.join': { sender: 'observer', valid: () => ({}), required: [], ids: [], bad: () => [['a room chosen by the client', { roomId: 'room-1' }]] },
   'audio.leave': { sender: 'official', valid: () => ({}), required: [], ids: [], bad: () => [] },
   'audio.createSendTransport': { sender: 'citizen', valid: () => ({}), required: [], ids: [], bad: () => [['forced transport options', { enableTcp: false }]] },
+  'audio.stopSpeaking': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [['a producer chosen by the client', { producerId: someMediaId() }]] },
   'audio.connect': {
     sender: 'citizen',
     valid: () => ({ transportId: someMediaId(), dtlsParameters: DTLS_PARAMETERS }),

@@ -143,6 +143,8 @@ export const COMMANDS = {
     schema: z.strictObject({ transportId: mediaIdSchema, kind: z.literal('audio'), rtpParameters: rtpParametersSchema }),
     transient: true,
   },
+  /** Stop sending: the server closes your producer and send transport; you keep listening. */
+  'audio.stopSpeaking': { roles: ['facilitator', 'citizen'], schema: empty, transient: true },
   'audio.consume': {
     roles: ['facilitator', 'citizen', 'observer', 'official'],
     schema: z.strictObject({ producerId: mediaIdSchema, rtpCapabilities: rtpCapabilitiesSchema }),

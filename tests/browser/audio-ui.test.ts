@@ -346,6 +346,20 @@ describe('browser client: live audio', () => {
     await waitForText(fac.page, '.panel.floor', 'Nobody has the floor.');
   });
 
+  test('the speaker turns the microphone off and on while holding the floor, and keeps listening throughout', async () => {
+    await giveFloorAndSpeak();
+    await expectReceiving(l1.page, speaker.participantId);
+    await speaker.page.getByRole('button', { name: 'Turn off your microphone' }).click();
+    for (const l of [l1, l2]) await expect.poll(() => fromSpeaker(l.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
+    await waitForText(speaker.page, audioPanel, 'You are listening to the room.');
+    expect(server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!.producers).toBe(0);
+    await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
+    await expectReceiving(l1.page, speaker.participantId);
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(fac.page, '.panel.floor', 'Nobody has the floor.');
+  });
+
   test('a speaker whose page joins the audio again is no longer listed by the listeners', async () => {
     await giveFloorAndSpeak();
     await expectReceiving(l1.page, speaker.participantId);

@@ -73,6 +73,8 @@ export class AudioService implements MediaSignalling {
         return this.createSendTransport(peer);
       case 'audio.produce':
         return this.produce(peer, payload as CommandPayload<'audio.produce'>);
+      case 'audio.stopSpeaking':
+        return this.stopSpeaking(peer);
       case 'audio.consume':
         return this.consume(peer, payload as CommandPayload<'audio.consume'>);
       case 'audio.resume':
@@ -83,7 +85,13 @@ export class AudioService implements MediaSignalling {
   }
 
   disconnected(peer: MediaPeer): void {
+    this.gone.add(peer.socketId);
     this.leave(peer.socketId, 'left');
+    // A join still in flight for this connection sees the mark and cleans up after itself.
+    void (this.joining.get(peer.socketId) ?? Promise.resolve()).then(() => {
+      this.leave(peer.socketId, 'left');
+      this.gone.delete(peer.socketId);
+    });
   }
 
   /** For tests and metrics: the audio rooms and how many peers are in each. */
@@ -118,7 +126,22 @@ export class AudioService implements MediaSignalling {
     return p;
   }
 
-  private async join(peer: MediaPeer): Promise<AudioJoined> {
+  /** Joins of one connection run one after another, so two in flight cannot leave a stray transport. */
+  private readonly joining = new Map<string, Promise<unknown>>();
+  private readonly gone = new Set<string>();
+
+  private join(peer: MediaPeer): Promise<AudioJoined> {
+    const before = this.joining.get(peer.socketId) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(() => this.joinNow(peer));
+    const tail = run.catch(() => undefined);
+    this.joining.set(peer.socketId, tail);
+    void tail.then(() => {
+      if (this.joining.get(peer.socketId) === tail) this.joining.delete(peer.socketId);
+    });
+    return run;
+  }
+
+  private async joinNow(peer: MediaPeer): Promise<AudioJoined> {
     const state = peer.host.state;
     if (state.closedAt !== null) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
     if (this.opts.pool.workers.length === 0) throw new CommandError('UNAVAILABLE', 'Audio is not available right now; everything else works.');
@@ -133,6 +156,10 @@ export class AudioService implements MediaSignalling {
     }
     const slot = await room.slotForPeer();
     const recv = await this.transport(slot);
+    if (this.gone.has(peer.socketId)) {
+      recv.close();
+      throw new CommandError('CONFLICT', 'The connection closed while joining.');
+    }
     const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map() };
     this.peers.set(peer.socketId, entry);
     return {
@@ -167,7 +194,9 @@ export class AudioService implements MediaSignalling {
   private async createSendTransport(peer: MediaPeer): Promise<TransportOptions> {
     const p = this.peerOf(peer);
     if (!this.may(peer.host, peer.participantId)) throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
-    if (p.send && !p.send.closed) return transportOptions(p.send);
+    if (p.producer && !p.producer.closed) throw new CommandError('CONFLICT', 'You are already sending audio.');
+    // A fresh transport each time: a browser cannot connect a second time to one it already connected.
+    p.send?.close();
     p.send = await this.transport(p.slot);
     return transportOptions(p.send);
   }
@@ -187,6 +216,18 @@ export class AudioService implements MediaSignalling {
     await p.room.addProducer(p.slot, producer, peer.participantId, peer.socketId);
     this.announce(p.room);
     return { producerId: producer.id };
+  }
+
+  private async stopSpeaking(peer: MediaPeer): Promise<undefined> {
+    const p = this.peerOf(peer);
+    if (!p.producer && !p.send) throw new CommandError('CONFLICT', 'You are not sending audio.');
+    const producer = p.producer;
+    p.producer = null;
+    producer?.close();
+    p.send?.close();
+    p.send = null;
+    if (producer) this.announce(p.room);
+    return undefined;
   }
 
   private async consume(peer: MediaPeer, { producerId, rtpCapabilities }: CommandPayload<'audio.consume'>) {
@@ -319,7 +360,8 @@ export class AudioService implements MediaSignalling {
       for (const p of peers) this.peers.delete(p.peer.socketId);
       room.close();
       this.rooms.delete(room.key);
-      for (const p of peers) p.peer.emit('audio.status', { enabled: this.opts.pool.workers.length > 0, restart: true, reason: 'worker-died' });
+      // Audio stays enabled: the pool is replacing the worker, and a join retried with back-off lands on it.
+      for (const p of peers) p.peer.emit('audio.status', { enabled: true, restart: true, reason: 'worker-died' });
     }
   }
 }

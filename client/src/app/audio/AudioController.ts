@@ -222,9 +222,8 @@ export class AudioController {
   }
 
   /**
-   * Turn the microphone off. The server has no "stop producing" command short of
-   * leaving, so this leaves the room's audio and joins it again as a listener: the
-   * others stop hearing this device at once, and it keeps hearing them.
+   * Turn the microphone off: the producer and send transport close here and on the
+   * server (audio.stopSpeaking), and this device keeps hearing the room.
    */
   async stopMic(): Promise<void> {
     this.wantMic = false;
@@ -232,17 +231,14 @@ export class AudioController {
     this.set({ mic: 'off' });
     const link = this.link;
     if (!link) return;
-    if (link.producer || link.sendConnected) await this.rejoinAsListener();
-    else this.closeSend(link);
+    if (link.producer || link.send) this.stopSending(link);
   }
 
-  /** Leave and join again: the server forgets this device's producer and send transport, and it keeps hearing the room. */
-  private async rejoinAsListener(): Promise<void> {
-    if (!this.wantListen) return;
-    this.generation++;
-    this.dropLink();
-    await this.signalling.command('audio.leave', {});
-    if (this.wantListen) await this.join('listening');
+  /** Close the send side here and tell the server, which stops relaying it at once. */
+  private stopSending(link: Link): void {
+    const hadSend = Boolean(link.producer || link.send);
+    this.closeSend(link);
+    if (hadSend) void this.signalling.command('audio.stopSpeaking', {});
   }
 
   /** A control-channel command straight from the page, as the app would send it (for tests). */
@@ -501,8 +497,7 @@ export class AudioController {
         this.releaseMic();
         this.set({ mic: 'off', error });
       } else if (!this.wantMic) this.set({ mic: 'off' });
-      if (current && link.sendConnected) void this.rejoinAsListener();
-      else if (current) this.closeSend(link);
+      if (current) this.stopSending(link);
       return error;
     };
     const ack = await this.signalling.command('audio.createSendTransport', {});
@@ -548,7 +543,7 @@ export class AudioController {
     link.producer = producer;
     if (stale()) {
       // Turned off while it was starting: the server already has the producer, so leave it properly.
-      if (link === this.link && !link.closed) void this.rejoinAsListener();
+      if (link === this.link && !link.closed) this.stopSending(link);
       else producer.close();
       return null;
     }
