@@ -70,6 +70,16 @@ describe('audio rooms bound to the floor', () => {
     expect((await join(fac)).mayProduce).toBe(true);
   });
 
+  test('a session change that means nothing to audio sends no audio message', async () => {
+    const before = events(c2.client, 'audio.producers').length;
+    const asked = await must(c1.client.send('qa.ask', { text: 'Will the buses run later on weekends?' }), 'ask');
+    ok(await c1.client.send('queue.raise', {}));
+    const lowered = await must(c1.client.send('queue.lower', {}), 'lower');
+    await c2.client.caughtUp(lowered.seq);
+    expect(asked.seq).toBeLessThan(lowered.seq);
+    expect(events(c2.client, 'audio.producers')).toHaveLength(before);
+  });
+
   test('a citizen without the floor is refused a send transport and a producer', async () => {
     refused(await c1.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
     refused(await c1.client.send('audio.produce', { transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'FORBIDDEN');

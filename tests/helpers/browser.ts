@@ -13,19 +13,7 @@ const axePath = join(root, 'node_modules/axe-core/axe.min.js');
 export const CHROMIUM = process.env.TOWNHALL_CHROMIUM ?? '/usr/bin/chromium';
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  return launchBrowserWith([]);
 }
 
 /** Like launchBrowser, with extra Chromium flags (e.g. the fake microphone and autoplay flags of the audio tests). */

@@ -37,6 +37,8 @@ interface Peer {
   send: types.WebRtcTransport | null;
   producer: types.Producer | null;
   consumers: Map<string, types.Consumer>;
+  /** What this peer was last told, so that a session change that means nothing to audio sends nothing. */
+  told: string;
 }
 
 type ClosedReason = 'turn-ended' | 'muted' | 'moved' | 'open-mic-off' | 'left';
@@ -160,7 +162,7 @@ export class AudioService implements MediaSignalling {
       recv.close();
       throw new CommandError('CONFLICT', 'The connection closed while joining.');
     }
-    const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map() };
+    const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map(), told: '' };
     this.peers.set(peer.socketId, entry);
     return {
       roomId,
@@ -286,12 +288,17 @@ export class AudioService implements MediaSignalling {
     for (const p of this.peers.values()) {
       if (p.room !== room) continue;
       const state = p.peer.host.state;
-      p.peer.emit('audio.producers', {
+      const msg = {
         roomId: p.roomId,
         producers: this.producersFor(p),
         openMic: state.rooms[p.roomId]?.openMic ?? false,
         mayProduce: this.may(p.peer.host, p.peer.participantId),
-      });
+      };
+      // Every session change passes through here (a question, an upvote…); only news is sent.
+      const told = JSON.stringify(msg);
+      if (told === p.told) continue;
+      p.told = told;
+      p.peer.emit('audio.producers', msg);
     }
   }
 

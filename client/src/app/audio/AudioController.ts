@@ -71,7 +71,8 @@ class SignalError extends Error {
   }
 }
 
-const INITIAL: AudioState = {
+/** Before the server has said anything about audio. */
+export const INITIAL_AUDIO_STATE: AudioState = {
   enabled: null,
   phase: 'off',
   mic: 'off',
@@ -131,7 +132,7 @@ export class AudioController {
 
   constructor(private readonly signalling: AudioSignalling) {
     const status = signalling.client.audioStatus;
-    this.state = { ...INITIAL, enabled: status ? status.enabled || status.restart : null };
+    this.state = { ...INITIAL_AUDIO_STATE, enabled: status ? status.enabled || status.restart : null };
     this.container = document.createElement('div');
     this.container.hidden = true;
     this.container.dataset.testid = 'audio-elements';

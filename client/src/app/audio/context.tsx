@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useSession } from '../session/context';
-import { AudioController, type AudioState } from './AudioController';
+import { AudioController, INITIAL_AUDIO_STATE, type AudioState } from './AudioController';
 
 const AudioContext = createContext<AudioController | null>(null);
 
@@ -37,24 +37,12 @@ export function AudioProvider({ children }: { children: ReactNode }) {
   return <AudioContext.Provider value={controller}>{children}</AudioContext.Provider>;
 }
 
-const IDLE: AudioState = {
-  enabled: null,
-  phase: 'off',
-  mic: 'off',
-  roomId: null,
-  mayProduce: false,
-  openMic: false,
-  speakers: [],
-  speaking: null,
-  micClosed: null,
-  error: null,
-};
 const noop = () => () => {};
 
 /** The controller (null for the first render) and its current state. */
 export function useAudio(): { controller: AudioController | null; state: AudioState } {
   const controller = useContext(AudioContext);
-  const state = useSyncExternalStore(controller?.subscribe ?? noop, controller?.getState ?? (() => IDLE));
+  const state = useSyncExternalStore(controller?.subscribe ?? noop, controller?.getState ?? (() => INITIAL_AUDIO_STATE));
   return { controller, state };
 }
 
