@@ -164,13 +164,21 @@ export class AudioService implements MediaSignalling {
     }
     const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map(), told: '' };
     this.peers.set(peer.socketId, entry);
+    const news = this.newsFor(entry);
+    // The answer carries what an audio.producers message would: the peer knows it already.
+    entry.told = JSON.stringify(news);
+    const { roomId: _roomId, ...rest } = news;
+    return { roomId, routerRtpCapabilities: slot.router.rtpCapabilities, recvTransport: transportOptions(recv), ...rest };
+  }
+
+  /** Who can be heard in the peer's room, and whether the peer may speak. */
+  private newsFor(p: Peer) {
+    const state = p.peer.host.state;
     return {
-      roomId,
-      routerRtpCapabilities: slot.router.rtpCapabilities,
-      recvTransport: transportOptions(recv),
-      producers: this.producersFor(entry),
-      openMic: state.rooms[roomId]?.openMic ?? false,
-      mayProduce: this.may(peer.host, peer.participantId),
+      roomId: p.roomId,
+      producers: this.producersFor(p),
+      openMic: state.rooms[p.roomId]?.openMic ?? false,
+      mayProduce: this.may(p.peer.host, p.peer.participantId),
     };
   }
 
@@ -287,13 +295,7 @@ export class AudioService implements MediaSignalling {
   private announce(room: AudioRoom): void {
     for (const p of this.peers.values()) {
       if (p.room !== room) continue;
-      const state = p.peer.host.state;
-      const msg = {
-        roomId: p.roomId,
-        producers: this.producersFor(p),
-        openMic: state.rooms[p.roomId]?.openMic ?? false,
-        mayProduce: this.may(p.peer.host, p.peer.participantId),
-      };
+      const msg = this.newsFor(p);
       // Every session change passes through here (a question, an upvote…); only news is sent.
       const told = JSON.stringify(msg);
       if (told === p.told) continue;
