@@ -25,6 +25,8 @@ export class AudioRoom {
   readonly producers = new Map<string, RoomProducer>();
   private observer: types.AudioLevelObserver | null = null;
   private closed = false;
+  /** Joins under way: a room is not closed for want of peers while someone is joining it. */
+  joining = 0;
   /** Router creation is serialised, so two listeners arriving together do not both open a router. */
   private growing: Promise<RouterSlot> | null = null;
 

@@ -156,10 +156,18 @@ export class AudioService implements MediaSignalling {
       room = new AudioRoom(key, this.opts.pool, this.opts.consumersPerRouter, (participantId) => this.speaking(key, roomId, participantId));
       this.rooms.set(key, room);
     }
-    const slot = await room.slotForPeer();
-    const recv = await this.transport(slot);
+    room.joining += 1;
+    let slot: RouterSlot;
+    let recv: types.WebRtcTransport;
+    try {
+      slot = await room.slotForPeer();
+      recv = await this.transport(slot);
+    } finally {
+      room.joining -= 1;
+    }
     if (this.gone.has(peer.socketId)) {
       recv.close();
+      this.closeIfEmpty(room);
       throw new CommandError('CONFLICT', 'The connection closed while joining.');
     }
     const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map(), told: '' };
@@ -354,11 +362,15 @@ export class AudioService implements MediaSignalling {
     if (p.producer) this.closeProducer(p, reason);
     p.recv.close();
     p.send?.close();
-    const stillUsed = [...this.peers.values()].some((x) => x.room === p.room);
-    if (!stillUsed) {
-      p.room.close();
-      this.rooms.delete(p.room.key);
-    } else if (announce || wasHeard) this.announce(p.room);
+    if (!this.closeIfEmpty(p.room) && (announce || wasHeard)) this.announce(p.room);
+  }
+
+  /** A room nobody is in or joining goes away, and its routers with it. */
+  private closeIfEmpty(room: AudioRoom): boolean {
+    if (room.joining > 0 || [...this.peers.values()].some((x) => x.room === room)) return false;
+    room.close();
+    if (this.rooms.get(room.key) === room) this.rooms.delete(room.key);
+    return true;
   }
 
   /** A worker died: its rooms are closed, and their peers told to join again (on a live worker). */
