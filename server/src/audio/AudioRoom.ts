@@ -62,10 +62,6 @@ export class AudioRoom {
     await this.observer?.addProducer({ producerId: producer.id }).catch(() => undefined);
   }
 
-  producerOf(participantId: string): RoomProducer | undefined {
-    return [...this.producers.values()].find((p) => p.participantId === participantId);
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -22,7 +22,7 @@ export interface PooledWorker {
  * One mediasoup worker per core. A worker that dies is replaced in its slot, and the
  * pool says so ('died') at once, so that whoever had routers on it can rebuild them.
  */
-export class WorkerPool extends EventEmitter<{ died: [dead: types.Worker]; replaced: [slot: number]; unavailable: [] }> {
+export class WorkerPool extends EventEmitter<{ died: [dead: types.Worker] }> {
   private readonly slots: (PooledWorker | null)[] = [];
   private closed = false;
 
@@ -45,10 +45,6 @@ export class WorkerPool extends EventEmitter<{ died: [dead: types.Worker]; repla
     const live = this.workers;
     if (live.length === 0) throw new Error('no mediasoup worker is running');
     return live.reduce((a, b) => (b.consumers < a.consumers ? b : a));
-  }
-
-  of(worker: types.Worker): PooledWorker | undefined {
-    return this.workers.find((w) => w.worker === worker);
   }
 
   async close(): Promise<void> {
@@ -82,7 +78,5 @@ export class WorkerPool extends EventEmitter<{ died: [dead: types.Worker]; repla
     } catch (err) {
       this.opts.logger.error({ err, slot }, 'mediasoup worker could not be replaced');
     }
-    if (this.slots[slot]) this.emit('replaced', slot);
-    else if (this.workers.length === 0) this.emit('unavailable');
   }
 }
