@@ -51,6 +51,8 @@ export class DocConnection implements DocPeer {
   private readonly awarenessBucket: TokenBucket;
   /** Sync step 1 and query-awareness make the server send whole documents; they are budgeted too. */
   private readonly requestBucket: TokenBucket;
+  /** Set while the client owes an answer (sync step 2) to a sync step 1 the server sent. */
+  private awaitingAnswer = false;
   /** Set when a ping goes out, cleared by the pong: a connection still marked at the next ping is dead. */
   awaitingPong = false;
   /** Awareness client ids this connection speaks for; removed from the room when it closes. */
@@ -77,6 +79,7 @@ export class DocConnection implements DocPeer {
   /** The document has loaded: greet the client, then handle what it sent meanwhile. */
   ready(room: RoomDoc): void {
     this.room = room;
+    this.awaitingAnswer = true;
     for (const m of room.greeting()) this.send(m);
     for (const m of this.pending.splice(0)) this.enqueue(m);
   }
@@ -127,8 +130,14 @@ export class DocConnection implements DocPeer {
           syncProtocol.writeSyncStep2(reply, room.doc, stateVector);
           this.send(encoding.toUint8Array(reply));
         } else if (step === syncProtocol.messageYjsSyncStep2 || step === syncProtocol.messageYjsUpdate) {
+          const isAnswer = step === syncProtocol.messageYjsSyncStep2;
+          if (isAnswer) this.awaitingAnswer = false;
           const refusal = await room.receive(decoding.readVarUint8Array(decoder), this, this.opts.policy);
           if (refusal?.kind === 'too-large') this.close(CLOSE.documentTooLarge, 'document size limit reached');
+          else if (refusal?.kind === 'conflict') {
+            this.opts.logger.info({ doc: room.name, participantId: this.opts.participantId, why: refusal.reason }, 'drafting update refused');
+            this.close(CLOSE.malformed, 'update conflicts with stored changes');
+          } else if (refusal?.kind === 'incomplete') this.askForMissing(room, isAnswer);
           else if (refusal) this.deny(refusal.reason);
         } else {
           throw new ProtocolError('unknown sync message');
@@ -194,6 +203,25 @@ export class DocConnection implements DocPeer {
       encoding.writeVarString(out, state);
     }
     return encoding.toUint8Array(out);
+  }
+
+  /**
+   * An update built on changes the server lacks was dropped whole. Ask the client for
+   * them the standard way: a sync step 1 with the server's state vector, which the
+   * stock provider answers with a step 2 of everything it has that the server lacks,
+   * the dropped update included. If that answer is itself incomplete, the client holds
+   * changes it cannot supply, and waiting cannot help.
+   */
+  private askForMissing(room: RoomDoc, wasAnswer: boolean): void {
+    if (wasAnswer) return this.close(CLOSE.malformed, 'update depends on changes the server does not have');
+    // Each costs the server a rebuild of its trial copy, so it is budgeted like a whole-document request.
+    if (!this.requestBucket.take()) return this.close(CLOSE.tooManyAwarenessUpdates, 'too many incomplete updates');
+    if (this.awaitingAnswer) return;
+    this.awaitingAnswer = true;
+    const ask = encoding.createEncoder();
+    encoding.writeVarUint(ask, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(ask, room.doc);
+    this.send(encoding.toUint8Array(ask));
   }
 
   private deny(reason: string): void {

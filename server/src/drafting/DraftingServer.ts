@@ -3,20 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { WebSocketServer, type WebSocket } from 'ws';
-import * as Y from 'yjs';
-import {
-  DOC,
-  findRecommendation,
-  idSchema,
-  readAmendments,
-  readRecommendations,
-  TEXT_FIELDS,
-  type Participant,
-  type RecommendationText,
-  type SessionEvent,
-  type SessionState,
-  type TextField,
-} from '../../../shared/src/index.js';
+import { idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { originAllowed } from '../http/origin.js';
 import type { DraftSnapshot } from '../session/decide.js';
 import type { DraftReader, SessionHost } from '../session/SessionHost.js';
@@ -24,6 +11,8 @@ import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { DocStore } from '../store/DocStore.js';
 import { CLOSE } from './closeCodes.js';
 import { DocConnection } from './DocConnection.js';
+import { applyDecision, restoreLocked } from './documentEdits.js';
+import { lockGuard } from './lockGuard.js';
 import { RoomDoc, textHash, type WritePolicy } from './RoomDoc.js';
 
 export interface DraftingOptions {
@@ -53,46 +42,6 @@ function mayOpen(state: SessionState, p: Participant | null, roomId: string): bo
   if (p.role === 'facilitator') return true;
   if (p.role === 'citizen') return p.roomId === roomId;
   return roomId === 'plenary';
-}
-
-/** Replace a Y.Text's content by editing only the part that differs, so comments anchored elsewhere keep their place. */
-function replaceText(text: Y.Text, next: string): void {
-  const current = text.toString();
-  if (current === next) return;
-  let start = 0;
-  while (start < current.length && start < next.length && current[start] === next[start]) start++;
-  let end = 0;
-  while (end < current.length - start && end < next.length - start && current[current.length - 1 - end] === next[next.length - 1 - end]) end++;
-  text.delete(start, current.length - start - end);
-  text.insert(start, next.slice(start, next.length - end));
-}
-
-/** Mirror an amendment decision into the document, applying the text if it was accepted. */
-function applyDecision(
-  doc: Y.Doc,
-  d: { amendmentId: string; recommendationId: string; field: TextField; decision: 'accepted' | 'rejected'; text: string },
-): void {
-  const amendment = doc.getMap<unknown>(DOC.amendments).get(d.amendmentId);
-  if (amendment instanceof Y.Map) amendment.set('status', d.decision);
-  if (d.decision !== 'accepted') return;
-  const text = findRecommendation(doc, d.recommendationId)?.get(d.field);
-  if (text instanceof Y.Text) replaceText(text, d.text);
-}
-
-/** Make a recommendation read exactly its locked text again, re-creating it if it was deleted. */
-function restoreLocked(doc: Y.Doc, id: string, locked: RecommendationText): void {
-  let rec = findRecommendation(doc, id);
-  if (!rec) {
-    rec = new Y.Map<unknown>();
-    rec.set('id', id);
-    for (const f of TEXT_FIELDS) rec.set(f, new Y.Text());
-    doc.getArray(DOC.recommendations).push([rec]);
-  }
-  for (const f of TEXT_FIELDS) {
-    const text = rec.get(f);
-    if (text instanceof Y.Text) replaceText(text, locked[f]);
-    else rec.set(f, new Y.Text(locked[f]));
-  }
 }
 
 /**
@@ -241,6 +190,7 @@ export class DraftingServer implements DraftReader {
   private policy(host: SessionHost, participantId: string, roomId: string): WritePolicy {
     const lockedHere = () => Object.values(host.state.locks).filter((l) => l.roomId === roomId);
     return {
+      writer: participantId,
       authorize: () => {
         const state = host.state;
         const p = state.participants[participantId];
@@ -252,20 +202,10 @@ export class DraftingServer implements DraftReader {
         if (p.role === 'facilitator' || (p.role === 'citizen' && room.draftingOpen)) return null;
         return { kind: 'read-only', reason: p.role === 'citizen' ? 'Drafting is closed in this room.' : 'Your role can read, not edit.' };
       },
-      verify: (after) => {
-        const locks = lockedHere();
-        if (locks.length === 0) return null;
-        const now = new Map(readRecommendations(after).map((r) => [r.id, textHash(r)]));
-        const broken = locks.filter((l) => now.get(l.recommendationId) !== l.textHash);
-        if (broken.length === 0) return null;
-        return {
-          reason: `Recommendation ${broken.map((l) => l.recommendationId).join(', ')} is agreed and locked.`,
-          correct: (d) => broken.forEach((l) => restoreLocked(d, l.recommendationId, l.text)),
-        };
-      },
+      verify: (after) => lockGuard(lockedHere())(after),
+      guards: () => lockedHere().length > 0,
     };
   }
-
 
   private onSessionChange(host: SessionHost, events: readonly SessionEvent[], state: SessionState): void {
     // Access follows the session: a citizen moved to another room, or removed, loses this document at once.

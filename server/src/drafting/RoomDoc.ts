@@ -6,7 +6,11 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { canonicalRecommendation, readAmendments, readRecommendations, type RecommendationText } from '../../../shared/src/index.js';
 import type { DraftSnapshot } from '../session/decide.js';
-import type { DocStore } from '../store/DocStore.js';
+import type { ClientClaim, DocStore } from '../store/DocStore.js';
+import { clientsExtended, heldIdConflict } from './idClaims.js';
+
+/** The writer of the server's own changes (locks restored, amendments applied). */
+export const SERVER_WRITER = 'server';
 
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -37,15 +41,38 @@ export interface DocPeer {
  *   of a locked text), stored and broadcast as one update. Nobody ever sees the edit,
  *   and the sender's copy converges back instead of carrying an edit that every later
  *   edit of theirs would depend on.
+ * - incomplete: it builds on changes the server does not have (a dependency is missing).
+ *   Nothing of it is kept: Yjs would park it as pending structs, which are never
+ *   integrated yet leak into every whole-document answer and compaction (idClaims.ts).
+ * - conflict: it claims other content for ids the document already holds.
  */
-export type Refusal = { kind: 'read-only'; reason: string } | { kind: 'corrected'; reason: string } | { kind: 'too-large' };
+export type Refusal =
+  | { kind: 'read-only'; reason: string }
+  | { kind: 'corrected'; reason: string }
+  | { kind: 'too-large' }
+  | { kind: 'incomplete' }
+  | { kind: 'conflict'; reason: string };
+
+/** What must be put back after an update, and why. */
+export interface Correction {
+  reason: string;
+  correct: (doc: Y.Doc) => void;
+}
 
 /** Who may change a document, and what a change may not do; decided by the session's state. */
 export interface WritePolicy {
+  /** Who writes through this policy (a participant id): the only one who may extend the Yjs client ids it first wrote under. */
+  readonly writer: string;
   /** Whether this connection may write at all right now. */
   authorize(): Refusal | null;
   /** Given the document as the update would leave it, what must be put back, if anything. */
-  verify?(after: Y.Doc): { reason: string; correct: (doc: Y.Doc) => void } | null;
+  verify?(after: Y.Doc): Correction | null;
+  /**
+   * Whether `verify` guards anything right now (a locked text). When it does, the check
+   * is also run on the document a newcomer would be sent, rebuilt from its encoding,
+   * so that what is enforced is what everyone is shown, not only the server's copy.
+   */
+  guards?(): boolean;
 }
 
 export interface RoomDocOptions {
@@ -76,6 +103,12 @@ export class RoomDoc {
    * update at the cost of the update, not of a copy of the document.
    */
   private twin = new Y.Doc();
+  /**
+   * Who first wrote under each Yjs client id. Only they may add content under it: an
+   * id names one writer's sequence of changes, and someone else extending it would
+   * race that writer for the same ids (see idClaims.ts for why that is never harmless).
+   */
+  private readonly writers = new Map<number, string>();
   private tail: Promise<unknown> = Promise.resolve();
   private bytes = 0;
   private lastId = 0;
@@ -102,17 +135,30 @@ export class RoomDoc {
     return this.bytes;
   }
 
-  /** Load the stored state; nobody is sent anything before this resolves. */
+  /**
+   * Load the stored state; nobody is sent anything before this resolves.
+   *
+   * Whatever the stored updates leave pending (structs or deletions whose dependencies
+   * are missing) is dropped: the server's document is only ever what it integrated.
+   * Documents stored before that rule could hold such pending state, merged into their
+   * compacted form; they are rewritten here, once, without it (docs/PROTOCOL.md §10).
+   */
   static async load(opts: RoomDocOptions): Promise<RoomDoc> {
     const room = new RoomDoc(opts);
-    const { updates, lastId } = await opts.store.loadDoc(opts.name);
+    const { updates, lastId, writers } = await opts.store.loadDoc(opts.name);
+    for (const [client, writer] of writers) room.writers.set(client, writer);
     room.doc.transact(() => {
       for (const u of updates) Y.applyUpdate(room.doc, u, 'store');
     }, 'store');
+    const dropped = dropPending(room.doc);
     room.resetTwin();
     room.bytes = updates.reduce((n, u) => n + u.length, 0);
     room.lastId = lastId;
     room.sinceCompaction = updates.length;
+    if (dropped && lastId > 0) {
+      opts.logger.warn({ doc: opts.name }, 'stored document held changes that were never integrated; rewritten without them');
+      await room.rewrite();
+    }
     return room;
   }
 
@@ -129,27 +175,54 @@ export class RoomDoc {
       if (this.bytes + update.length > this.opts.maxDocBytes) return { kind: 'too-large' };
       const denied = policy.authorize();
       if (denied) return denied;
-      this.onTwin(() => Y.applyUpdate(this.twin, update));
-      const correction = policy.verify?.(this.twin) ?? null;
-      if (!correction) {
-        await this.commit(update, origin);
-        return null;
+      const conflict = heldIdConflict(this.doc, decoded);
+      if (conflict) return { kind: 'conflict', reason: `update rewrites changes the server holds (${conflict})` };
+      const claims: ClientClaim[] = [];
+      for (const client of clientsExtended(this.doc, decoded)) {
+        const owner = this.writers.get(client);
+        if (owner !== undefined && owner !== policy.writer) return { kind: 'conflict', reason: `update writes under client ${client}, which another participant writes under` };
+        // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
+        if (owner === undefined) claims.push({ client, writer: policy.writer });
       }
-      const before = Y.encodeStateVector(this.doc);
-      this.onTwin(() => this.twin.transact(() => correction.correct(this.twin), 'server'));
-      // The twin garbage-collects the refused content, so what is stored carries only its tombstones.
-      await this.commit(Y.encodeStateAsUpdate(this.twin, before), origin);
-      return { kind: 'corrected', reason: correction.reason };
+      // One transaction for the update and its correction: Yjs garbage-collects what the
+      // correction deletes before it encodes the transaction, so a refused edit of a
+      // locked text is stored and sent only as tombstones, never as words.
+      const tried: { correction: Correction | null } = { correction: null };
+      const serverClient = this.twin.clientID;
+      const integrated = this.onTwin(() =>
+        this.twin.transact(() => {
+          Y.applyUpdate(this.twin, update);
+          if (hasPending(this.twin)) return;
+          tried.correction = policy.verify?.(this.twin) ?? null;
+          tried.correction?.correct(this.twin);
+        }, 'client'),
+      );
+      const { correction } = tried;
+      if (dropPending(this.twin)) {
+        this.resetTwin();
+        return { kind: 'incomplete' };
+      }
+      if (correction && !this.writers.has(serverClient)) claims.push({ client: serverClient, writer: SERVER_WRITER });
+      if (policy.guards?.() && this.newcomerWouldSeeBroken(policy)) {
+        // Unreachable while the document holds nothing pending; kept so that a Yjs change cannot reopen the hole silently.
+        this.resetTwin();
+        this.opts.logger.error({ doc: this.name }, 'a newcomer would see a locked text changed; update refused');
+        return { kind: 'read-only', reason: 'This change would alter an agreed text.' };
+      }
+      // Only what the twin integrated is stored and sent: never the raw update, whose
+      // already-held parts other code (mergeUpdates) would trust blindly.
+      if (integrated.length > 0) await this.commit(integrated.length === 1 ? integrated[0]! : Y.mergeUpdates(integrated), origin, claims);
+      return correction ? { kind: 'corrected', reason: correction.reason } : null;
     });
   }
 
   /** A change made by the server itself (an accepted amendment, a lock restored), stored and broadcast like any other. */
   change(mutate: (doc: Y.Doc) => void): Promise<void> {
     return this.serial(async () => {
-      const before = Y.encodeStateVector(this.doc);
-      this.onTwin(() => this.twin.transact(() => mutate(this.twin), 'server'));
-      const update = Y.encodeStateAsUpdate(this.twin, before);
-      if (update.length > 2) await this.commit(update, 'server');
+      const client = this.twin.clientID;
+      const integrated = this.onTwin(() => this.twin.transact(() => mutate(this.twin), 'server'));
+      const claims = this.writers.has(client) ? [] : [{ client, writer: SERVER_WRITER }];
+      if (integrated.length > 0) await this.commit(integrated.length === 1 ? integrated[0]! : Y.mergeUpdates(integrated), 'server', claims);
     });
   }
 
@@ -183,10 +256,7 @@ export class RoomDoc {
   compact(): Promise<void> {
     return this.serial(async () => {
       if (this.sinceCompaction <= 1 || this.lastId === 0) return;
-      const merged = Y.encodeStateAsUpdate(this.doc);
-      await this.opts.store.compactDoc(this.opts.name, merged, this.lastId);
-      this.bytes = merged.length;
-      this.sinceCompaction = 1;
+      await this.rewrite();
     });
   }
 
@@ -201,11 +271,30 @@ export class RoomDoc {
     this.twin.destroy();
   }
 
+  /** Whether the lock check fails on the twin as a newcomer would be sent it, rebuilt from its encoding. */
+  private newcomerWouldSeeBroken(policy: WritePolicy): boolean {
+    const seen = new Y.Doc();
+    try {
+      Y.applyUpdate(seen, Y.encodeStateAsUpdate(this.twin));
+      return policy.verify?.(seen) != null;
+    } finally {
+      seen.destroy();
+    }
+  }
+
+  /** Replace what is stored by the document's own encoding, which holds exactly what it integrated. */
+  private async rewrite(): Promise<void> {
+    const merged = Y.encodeStateAsUpdate(this.doc);
+    await this.opts.store.compactDoc(this.opts.name, merged, this.lastId);
+    this.bytes = merged.length;
+    this.sinceCompaction = 1;
+  }
+
   /** Store, then apply to the document (and so broadcast). The twin already holds the update. */
-  private async commit(update: Uint8Array, origin: unknown): Promise<void> {
+  private async commit(update: Uint8Array, origin: unknown, claims: readonly ClientClaim[]): Promise<void> {
     let id: number;
     try {
-      id = await this.opts.store.appendUpdate(this.opts.name, update);
+      id = await this.opts.store.appendUpdate(this.opts.name, update, claims);
     } catch (err) {
       this.resetTwin();
       throw new StoreUnavailableError(err);
@@ -217,6 +306,7 @@ export class RoomDoc {
       await this.opts.store.deleteUpdate(this.opts.name, id);
       throw err;
     }
+    for (const c of claims) this.writers.set(c.client, c.writer);
     this.lastId = id;
     this.bytes += update.length;
     this.sinceCompaction += 1;
@@ -225,16 +315,26 @@ export class RoomDoc {
     }
   }
 
-  /** Run a change on the twin; if it fails part-way, the twin is rebuilt from the document before the error goes on. */
-  private onTwin(work: () => void): void {
+  /**
+   * Run a change on the twin and return the updates it integrated, as Yjs encodes
+   * them for its own transactions. If it fails part-way, the twin is rebuilt from the
+   * document before the error goes on.
+   */
+  private onTwin(work: () => void): Uint8Array[] {
+    const twin = this.twin;
+    const integrated: Uint8Array[] = [];
+    const collect = (u: Uint8Array) => integrated.push(u);
+    twin.on('update', collect);
     try {
       work();
     } catch (err) {
       this.resetTwin();
       throw err;
+    } finally {
+      twin.off('update', collect);
     }
+    return integrated;
   }
-
 
   /** Make the twin a fresh copy of the document again, after a change failed part-way on it. */
   private resetTwin(): void {
@@ -242,8 +342,6 @@ export class RoomDoc {
     this.twin = new Y.Doc();
     Y.applyUpdate(this.twin, Y.encodeStateAsUpdate(this.doc));
   }
-
-
 
   private broadcast(message: Uint8Array): void {
     for (const peer of this.peers) peer.send(message);
@@ -254,6 +352,23 @@ export class RoomDoc {
     this.tail = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * Forget what Yjs keeps pending in a document: structs and deletions whose
+ * dependencies it lacks. Returns whether there was any. Yjs 13.6 keeps them in
+ * `store.pendingStructs` and `store.pendingDs` and merges them into every
+ * `encodeStateAsUpdate`; the server never lets them live.
+ */
+function hasPending(doc: Y.Doc): boolean {
+  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+}
+
+function dropPending(doc: Y.Doc): boolean {
+  const had = hasPending(doc);
+  doc.store.pendingStructs = null;
+  doc.store.pendingDs = null;
+  return had;
 }
 
 interface AwarenessChange {

@@ -1,3 +1,9 @@
+/** A Yjs client id and the writer (a participant id, or "server") it belongs to. */
+export interface ClientClaim {
+  client: number;
+  writer: string;
+}
+
 /**
  * The storage port for drafting documents: an append-only list of Yjs updates per
  * document, compacted now and then into one. Same durability promise as the event
@@ -5,9 +11,13 @@
  * broadcast only after that.
  */
 export interface DocStore {
-  loadDoc(name: string): Promise<{ updates: Uint8Array[]; lastId: number }>;
-  /** Returns the update's id, for compaction. */
-  appendUpdate(name: string, update: Uint8Array): Promise<number>;
+  /** The stored updates in order, and who first wrote under each Yjs client id. */
+  loadDoc(name: string): Promise<{ updates: Uint8Array[]; lastId: number; writers: Map<number, string> }>;
+  /**
+   * Returns the update's id, for compaction. `claims` are the client ids this update
+   * is the first to write under, with their writer; stored in the same transaction.
+   */
+  appendUpdate(name: string, update: Uint8Array, claims?: readonly ClientClaim[]): Promise<number>;
   /** Replace every update up to `uptoId` with `merged` (which contains them all). */
   compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void>;
   /** Remove one update that was stored but could not be applied. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionEvent } from '../../../shared/src/index.js';
-import type { DocStore } from './DocStore.js';
+import type { ClientClaim, DocStore } from './DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from './EventStore.js';
 import type { OutboxStore } from './OutboxStore.js';
 import { SqliteOutbox } from './SqliteOutbox.js';
@@ -53,6 +53,12 @@ export class SqliteStore implements EventStore, DocStore {
         data BLOB NOT NULL
       );
       CREATE INDEX IF NOT EXISTS doc_updates_by_doc ON doc_updates (doc, id);
+      CREATE TABLE IF NOT EXISTS doc_writers (
+        doc TEXT NOT NULL,
+        client INTEGER NOT NULL,
+        writer TEXT NOT NULL,
+        PRIMARY KEY (doc, client)
+      ) WITHOUT ROWID;
     `);
     this.outbox = new SqliteOutbox(this.db);
     this.insert = this.db.prepare('INSERT INTO events (session_id, seq, type, at, hash, body) VALUES (?, ?, ?, ?, ?, ?)');
@@ -98,13 +104,23 @@ export class SqliteStore implements EventStore, DocStore {
     return row ? { sessionId, seq: row.seq, reducerVersion, state: JSON.parse(row.state) } : null;
   }
 
-  async loadDoc(name: string): Promise<{ updates: Uint8Array[]; lastId: number }> {
+  async loadDoc(name: string): Promise<{ updates: Uint8Array[]; lastId: number; writers: Map<number, string> }> {
     const rows = this.db.prepare<[string], { id: number; data: Buffer }>('SELECT id, data FROM doc_updates WHERE doc = ? ORDER BY id').all(name);
-    return { updates: rows.map((r) => new Uint8Array(r.data)), lastId: rows.at(-1)?.id ?? 0 };
+    const writers = this.db.prepare<[string], { client: number; writer: string }>('SELECT client, writer FROM doc_writers WHERE doc = ?').all(name);
+    return {
+      updates: rows.map((r) => new Uint8Array(r.data)),
+      lastId: rows.at(-1)?.id ?? 0,
+      writers: new Map(writers.map((w) => [w.client, w.writer])),
+    };
   }
 
-  async appendUpdate(name: string, update: Uint8Array): Promise<number> {
-    return Number(this.db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)').run(name, Buffer.from(update)).lastInsertRowid);
+  async appendUpdate(name: string, update: Uint8Array, claims: readonly ClientClaim[] = []): Promise<number> {
+    return this.db.transaction(() => {
+      const id = Number(this.db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)').run(name, Buffer.from(update)).lastInsertRowid);
+      const claim = this.db.prepare('INSERT OR IGNORE INTO doc_writers (doc, client, writer) VALUES (?, ?, ?)');
+      for (const c of claims) claim.run(name, c.client, c.writer);
+      return id;
+    })();
   }
 
   async compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void> {
