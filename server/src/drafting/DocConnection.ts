@@ -72,6 +72,10 @@ export class DocConnection implements DocPeer {
     });
   }
 
+  get writer(): string {
+    return this.opts.participantId;
+  }
+
   get ws(): WebSocket {
     return this.opts.ws;
   }

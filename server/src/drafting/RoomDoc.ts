@@ -32,6 +32,8 @@ export class StoreUnavailableError extends Error {
 /** What a RoomDoc needs from a connection. */
 export interface DocPeer {
   send(message: Uint8Array): void;
+  /** Who is connected (a participant id), if anyone in particular. */
+  readonly writer?: string;
 }
 
 /**
@@ -181,8 +183,12 @@ export class RoomDoc {
       for (const client of clientsExtended(this.doc, decoded)) {
         const owner = this.writers.get(client);
         if (owner !== undefined && owner !== policy.writer) return { kind: 'conflict', reason: `update writes under client ${client}, which another participant writes under` };
+        if (owner !== undefined) continue;
+        // A stock client announces its id in awareness before it writes: nobody else may take it first.
+        const speaker = this.awarenessOwners.get(client)?.writer;
+        if (speaker !== undefined && speaker !== policy.writer) return { kind: 'conflict', reason: `update writes under client ${client}, which another participant speaks for` };
         // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
-        if (owner === undefined) claims.push({ client, writer: policy.writer });
+        claims.push({ client, writer: policy.writer });
       }
       // One transaction for the update and its correction: Yjs garbage-collects what the
       // correction deletes before it encodes the transaction, so a refused edit of a
