@@ -190,23 +190,22 @@ export class RoomDoc {
         // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
         claims.push({ client, writer: policy.writer });
       }
-      // One transaction for the update and its correction: Yjs garbage-collects what the
-      // correction deletes before it encodes the transaction, so a refused edit of a
-      // locked text is stored and sent only as tombstones, never as words.
-      const tried: { correction: Correction | null } = { correction: null };
-      const serverClient = this.twin.clientID;
-      const integrated = this.onTwin(() =>
-        this.twin.transact(() => {
-          Y.applyUpdate(this.twin, update);
-          if (hasPending(this.twin)) return;
-          tried.correction = policy.verify?.(this.twin) ?? null;
-          tried.correction?.correct(this.twin);
-        }, 'client'),
-      );
-      const { correction } = tried;
+      const before = Y.encodeStateVector(this.doc);
+      let integrated = this.onTwin(() => Y.applyUpdate(this.twin, update));
       if (dropPending(this.twin)) {
         this.resetTwin();
         return { kind: 'incomplete' };
+      }
+      const correction = policy.verify?.(this.twin) ?? null;
+      const serverClient = this.twin.clientID;
+      if (correction) {
+        // A transaction of its own: Yjs 13.6 drops a type's cached index positions (its
+        // search markers) only when a remote transaction ends, so index-based edits inside
+        // the transaction that integrated the update can land on the wrong characters.
+        this.onTwin(() => this.twin.transact(() => correction.correct(this.twin), 'server'));
+        // Encoded from the twin, which has garbage-collected what the correction deleted:
+        // the refused words are stored and sent only as tombstones.
+        integrated = [Y.encodeStateAsUpdate(this.twin, before)];
       }
       if (correction && !this.writers.has(serverClient)) claims.push({ client: serverClient, writer: SERVER_WRITER });
       if (policy.guards?.() && this.newcomerWouldSeeBroken(policy)) {
