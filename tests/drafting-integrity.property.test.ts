@@ -249,8 +249,9 @@ describe('drafting integrity under any sequence of updates', () => {
     expect(createRequire(import.meta.url)('yjs/package.json').version).toMatch(/^13\.6\./);
   });
 
-  test('peers, newcomers, the store and the lock agree (fast-check)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), scenario), { numRuns: Number(process.env.TOWNHALL_PROPERTY_RUNS ?? 150) });
+  const runs = Number(process.env.TOWNHALL_PROPERTY_RUNS ?? 150);
+  test('peers, newcomers, the store and the lock agree (fast-check)', { timeout: Math.max(60_000, runs * 200) }, async () => {
+    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), scenario), { numRuns: runs });
   });
 });
 
