@@ -91,7 +91,13 @@ describe('drafting durability', () => {
     const body = findRecommendation(d.doc, 'rec-1')!.get('body') as Y.Text;
     for (let i = 0; i < 25; i++) body.insert(body.length, ` ${i}`);
     const expected = readRecommendations(d.doc);
-    // Compaction runs as updates accumulate, so the store holds fewer rows than updates sent.
+    // Every edit stored (the server echoes each one after storing it), and compaction ran as
+    // they accumulated, so the store holds fewer rows than updates sent.
+    const observer = draftClient(server.url, session.sessionId, 'plenary', cit.token);
+    clients.push(observer);
+    await synced(observer);
+    await until(observer.doc, (doc) => JSON.stringify(readRecommendations(doc)) === JSON.stringify(expected), 10_000, 'every edit stored');
+    observer.destroy();
     await eventually(() => rows(dataDir, name) < 26 && rows(dataDir, name) > 0, 'compaction');
     d.destroy();
     clients.length = 0;

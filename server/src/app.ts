@@ -21,7 +21,8 @@ import type { OutboxStore } from './store/OutboxStore.js';
 import { SqliteStore } from './store/SqliteStore.js';
 
 /** Every port the core needs from storage; SqliteStore provides them all in one file. */
-export type Store = EventStore & DocStore & { readonly outbox: OutboxStore };
+/** Commits made by the store and the writes they carried, when the store batches (group commit). */
+export type Store = EventStore & DocStore & { readonly outbox: OutboxStore; readonly writeStats?: { batches: number; ops: number } };
 
 /** Audio is optional: switched off, or without a worker, the server runs and says audio is off. */
 async function startAudioIfEnabled(config: Config, registry: SessionRegistry, logger: Logger) {
@@ -61,7 +62,7 @@ export async function createTownhall(
   logger: Logger,
   store: Store = new SqliteStore(config.dataDir),
 ): Promise<Townhall> {
-  const metrics = createMetrics();
+  const metrics = createMetrics(store);
   const drafting = new DraftingServer({ store, logger, allowedOrigins: config.allowedOrigins, ...config.yjs });
   const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery, drafts: drafting });
   const { loaded, failed } = await registry.loadAll();

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per server instance, so tests can run several servers in one process. */
-export function createMetrics() {
+export function createMetrics(store: { writeStats?: { batches: number; ops: number } } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -16,6 +16,23 @@ export function createMetrics() {
       name: 'townhall_connections',
       help: 'Open control-channel connections',
       registers: [registry],
+    }),
+    // Group commit at work: writes per commit is writes_total / commits_total.
+    storeCommits: new Gauge({
+      name: 'townhall_store_commits_total',
+      help: 'Transactions committed (each one fsync) by the store writer',
+      registers: [registry],
+      collect() {
+        if (store.writeStats) this.set(store.writeStats.batches);
+      },
+    }),
+    storeWrites: new Gauge({
+      name: 'townhall_store_writes_total',
+      help: 'Writes (event appends, document updates, snapshots) carried by those commits',
+      registers: [registry],
+      collect() {
+        if (store.writeStats) this.set(store.writeStats.ops);
+      },
     }),
   };
 }

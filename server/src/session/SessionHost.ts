@@ -54,13 +54,35 @@ function shuffle<T>(items: readonly T[]): T[] {
   return out;
 }
 
+/** Events decided against the head of the log and sent to the store, not yet known to be durable. */
+interface Proposal {
+  events: SessionEvent[];
+  /** The state once they are applied. */
+  after: SessionState;
+  settled: { ok: true } | { ok: false; err: unknown } | null;
+  /** Set when a proposal before this one failed: this one was decided on it, so it fails with the same cause. */
+  doomed: unknown;
+  resolve: (seq: number) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * One live session: its state, the single writer to its log, and its clock.
- * Commands run one at a time; each is acknowledged only after its events are
- * durable, and state changes only after that.
+ *
+ * Commands are decided one at a time, in arrival order, against the head of the log:
+ * the durable state plus whatever has been decided and sent to the store but is not
+ * yet known to be durable. The next command does not wait for the previous one's
+ * fsync, so commands that arrive together share the store's next commit (group
+ * commit). What anyone can see, the state listeners get and the acks, moves only as
+ * writes become durable, in order. If a write fails, everything decided after it is
+ * void too: the store's fence refuses those appends, their commands are answered
+ * with the error, and the head falls back to the durable state.
  */
 export class SessionHost {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Decided and sent to the store, oldest first. */
+  private readonly proposals: Proposal[] = [];
+  private head: SessionState;
   private readonly credentials = new Map<string, string>();
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | null = null;
@@ -72,10 +94,12 @@ export class SessionHost {
     private current: SessionState,
     private readonly opts: SessionHostOptions,
   ) {
+    this.head = current;
     this.now = opts.now ?? Date.now;
     for (const p of Object.values(current.participants)) if (!p.removed) this.credentials.set(p.credentialHash, p.id);
   }
 
+  /** The durable state: everything in it is in the log. */
   get state(): SessionState {
     return this.current;
   }
@@ -128,37 +152,37 @@ export class SessionHost {
   }
 
   join(invite: string, displayName: string): Promise<{ participant: Participant; token: string; seq: number }> {
-    return this.serial(async () => {
+    return this.decideThenWait(async () => {
       const role = this.roleForInvite(invite);
       if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
       // Officials come to answer the outcome, usually after the session has ended.
-      if (this.current.closedAt !== null && role !== 'official') throw new CommandError('SESSION_CLOSED', 'This session has ended.');
-      const active = Object.values(this.current.participants).filter((p) => !p.removed).length;
-      if (active >= this.current.settings.maxParticipants) throw new CommandError('CONFLICT', 'This session is full.');
+      if (this.head.closedAt !== null && role !== 'official') throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+      const active = Object.values(this.head.participants).filter((p) => !p.removed).length;
+      if (active >= this.head.settings.maxParticipants) throw new CommandError('CONFLICT', 'This session is full.');
       const participantId = newId('p');
       const token = newSecret('tok');
       const credentialHash = hashSecret(token);
-      const seq = await this.commit({ kind: 'participant', participantId, role }, [
+      const durable = this.propose({ kind: 'participant', participantId, role }, [
         { type: 'participant.joined', payload: { participantId, role, displayName, credentialHash, roomId: PLENARY } },
       ]);
-      return { participant: this.current.participants[participantId]!, token, seq };
+      return { durable, finish: (seq) => ({ participant: this.current.participants[participantId]!, token, seq }) };
     });
   }
 
   execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>): Promise<Outcome> {
-    return this.serial(async () => {
-      const actor = this.current.participants[participantId];
+    return this.decideThenWait(async () => {
+      const actor = this.head.participants[participantId];
       if (!actor || actor.removed) throw new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.');
-      if (this.current.closedAt !== null && !allowedAfterClose(name)) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
-      const draftRoom = draftRoomFor(name, payload, this.current);
+      if (this.head.closedAt !== null && !allowedAfterClose(name)) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
+      const draftRoom = draftRoomFor(name, payload, this.head);
       const draft =
-        draftRoom && this.opts.drafts && Object.hasOwn(this.current.rooms, draftRoom)
+        draftRoom && this.opts.drafts && Object.hasOwn(this.head.rooms, draftRoom)
           ? await this.opts.drafts.snapshot(this.id, draftRoom)
           : undefined;
       // One clock reading per command: the deadlines it decides and the time it is stamped with agree.
       const now = this.now();
       const decision = decide(name, {
-        state: this.current,
+        state: this.head,
         actor,
         draft,
         now,
@@ -169,25 +193,25 @@ export class SessionHost {
         },
         shuffle,
       }, payload);
-      const seq = await this.commit({ kind: 'participant', participantId, role: actor.role }, decision.events, now);
-      return decision.result === undefined ? { seq } : { seq, result: decision.result };
+      const durable = this.propose({ kind: 'participant', participantId, role: actor.role }, decision.events, now);
+      return { durable, finish: (seq) => (decision.result === undefined ? { seq } : { seq, result: decision.result }) };
     });
   }
 
   /** Fire whatever the clock has made due: turn warnings and expiries, agenda overruns. */
   tick(): Promise<number> {
-    return this.serial(async () => {
+    return this.decideThenWait(async () => {
       const now = this.now();
-      const due = dueTimerEvents(this.current, now);
-      if (due.length) return this.commit({ kind: 'system' }, due, now);
-      this.schedule();
-      return this.current.seq;
+      const due = dueTimerEvents(this.head, now);
+      if (!due.length) this.schedule();
+      return { durable: this.propose({ kind: 'system' }, due, now), finish: (seq) => seq };
     });
   }
 
-  /** Resolves when every command accepted so far has finished. */
+  /** Resolves when every command accepted so far has finished, its write included. */
   async drain(): Promise<void> {
     await this.tail.catch(() => undefined);
+    await this.settledHead().catch(() => undefined);
   }
 
   dispose(): void {
@@ -203,29 +227,89 @@ export class SessionHost {
     return run;
   }
 
-  /** Store first, then apply: state never runs ahead of what is durable. */
-  private async commit(actor: Actor, drafts: readonly EventDraft[], at: number = this.now()): Promise<number> {
-    if (drafts.length === 0) return this.current.seq;
-    const events = seal(this.id, this.current, drafts, actor, at);
-    try {
-      await this.opts.store.append(this.id, this.current.seq, events);
-    } catch (err) {
-      if (err instanceof AppendConflictError) {
-        // Another writer got there first; catch up so the next command decides on fresh state.
-        await this.catchUp();
-        throw new CommandError('CONFLICT', 'The session changed at the same time; please try again.');
+  /** Decide in arrival order (the queue), then wait for durability outside it, so the next command need not. */
+  private async decideThenWait<T>(decideStep: () => Promise<{ durable: Promise<number>; finish: (seq: number) => T }>): Promise<T> {
+    const { durable, finish } = await this.serial(decideStep);
+    return finish(await durable);
+  }
+
+  /**
+   * Seal drafts onto the head and send them to the store; resolves with their last seq
+   * once durable and applied. Nothing to write still waits for what is in flight: the
+   * answer was decided on it.
+   */
+  private propose(actor: Actor, drafts: readonly EventDraft[], at: number = this.now()): Promise<number> {
+    if (drafts.length === 0) return this.settledHead();
+    const events = seal(this.id, this.head, drafts, actor, at);
+    const expectedSeq = this.head.seq;
+    const after = replay(events, this.head)!;
+    this.head = after;
+    return new Promise<number>((resolve, reject) => {
+      const proposal: Proposal = { events, after, settled: null, doomed: undefined, resolve, reject };
+      this.proposals.push(proposal);
+      this.opts.store.append(this.id, expectedSeq, events).then(
+        () => this.settle(proposal, { ok: true }),
+        (err: unknown) => this.settle(proposal, { ok: false, err }),
+      );
+    });
+  }
+
+  /** The head's seq once everything proposed so far is durable; fails if any of it failed. */
+  private settledHead(): Promise<number> {
+    const last = this.proposals.at(-1);
+    if (!last) return Promise.resolve(this.current.seq);
+    return new Promise<number>((resolve, reject) => {
+      const proposal: Proposal = { events: [], after: last.after, settled: null, doomed: undefined, resolve, reject };
+      this.proposals.push(proposal);
+      // Nothing to write: it is settled as soon as everything before it is.
+      this.settle(proposal, { ok: true });
+    });
+  }
+
+  /** Record how a write went, then apply durable proposals strictly in order. */
+  private settle(proposal: Proposal, outcome: NonNullable<Proposal['settled']>): void {
+    proposal.settled = outcome;
+    while (this.proposals[0]?.settled) {
+      const p = this.proposals.shift()!;
+      if (p.doomed !== undefined) {
+        p.reject(this.failure(p.doomed, false));
+        continue;
       }
-      this.opts.logger.error({ err, sessionId: this.id }, 'append failed');
-      throw new CommandError('UNAVAILABLE', 'The session could not be saved; nothing was changed.');
+      if (p.settled!.ok) {
+        if (p.events.length) {
+          this.current = p.after;
+          this.afterApply(p.events);
+        }
+        p.resolve(this.current.seq);
+        continue;
+      }
+      const { err } = p.settled as { err: unknown };
+      // Everything decided after this proposal built on it: the store's fence refuses
+      // those appends as they come, and the head falls back to what is durable.
+      for (const later of this.proposals) later.doomed = err;
+      this.head = this.current;
+      p.reject(this.failure(err, true));
     }
-    this.current = replay(events, this.current)!;
-    this.afterApply(events);
-    return this.current.seq;
+  }
+
+  private failure(err: unknown, first: boolean): CommandError {
+    if (err instanceof AppendConflictError) {
+      if (!first) return new CommandError('CONFLICT', 'The session changed at the same time; please try again.');
+      // Another writer, or a write of ours that failed before this one: catch up so the next command decides on fresh state.
+      void this.serial(() => this.catchUp()).catch((e: unknown) => this.opts.logger.error({ err: e, sessionId: this.id }, 'catch-up failed'));
+      return new CommandError('CONFLICT', 'The session changed at the same time; please try again.');
+    }
+    if (first) this.opts.logger.error({ err, sessionId: this.id }, 'append failed');
+    return new CommandError('UNAVAILABLE', 'The session could not be saved; nothing was changed.');
   }
 
   private async catchUp(): Promise<void> {
+    // Only once nothing of ours is in flight: the log's tail is then someone else's, or nothing.
+    await this.settledHead().catch(() => undefined);
     const events = await this.opts.store.readEvents(this.id, this.current.seq);
+    if (events.length === 0) return;
     this.current = replay(events, this.current)!;
+    this.head = this.current;
     this.afterApply(events);
   }
 
@@ -259,7 +343,7 @@ export class SessionHost {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.disposed) return;
-    const at = nextTimerAt(this.current);
+    const at = nextTimerAt(this.head);
     if (at === null) return;
     // setTimeout overflows past ~24.8 days; re-check at least daily.
     const delay = Math.min(Math.max(0, at - this.now()), 86_400_000);

@@ -1,10 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { SessionEvent } from '../../../shared/src/index.js';
 import type { ClientClaim, DocStore } from './DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from './EventStore.js';
 import type { OutboxStore } from './OutboxStore.js';
+import { GroupCommitWriter } from './sqlite/GroupCommitWriter.js';
+import { openDatabase, SCHEMA } from './sqlite/schema.js';
+import { ExpectedSeqMismatch } from './sqlite/writeOps.js';
 import { SqliteOutbox } from './SqliteOutbox.js';
 
 interface EventRow {
@@ -12,67 +15,48 @@ interface EventRow {
 }
 
 /**
- * The embedded default: one SQLite file in WAL mode with synchronous=FULL, so a
- * resolved append has been fsynced and survives kill -9 and power loss alike.
- * It holds both the session logs and the drafting documents.
- * better-sqlite3 is synchronous; each call is one short transaction.
+ * The embedded default store: one SQLite file holding the session logs, snapshots
+ * and drafting documents (and the webhook outbox).
+ *
+ * Writes go through group commit on a writer thread (sqlite/GroupCommitWriter.ts):
+ * each resolves once durable, and writes made while a commit is in flight share the
+ * next one. Reads run here, on the main thread, on their own connection; WAL lets
+ * them proceed while the writer commits.
  */
 export class SqliteStore implements EventStore, DocStore {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly headSeq: Database.Statement<[string], { seq: number | null }>;
-  private readonly appendTx: (sessionId: string, expectedSeq: number, events: readonly SessionEvent[]) => void;
-  /** Webhook deliveries, in the same file so that they share its durability. */
+  private readonly writer: GroupCommitWriter;
+  /** Webhook deliveries, in the same file so that they share its durability. Rare; written on this connection. */
   readonly outbox: OutboxStore;
 
   constructor(dataDir: string, file = 'townhall.sqlite') {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, file));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS events (
-        session_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        hash TEXT NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (session_id, seq)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS snapshots (
-        session_id TEXT PRIMARY KEY,
-        seq INTEGER NOT NULL,
-        reducer_version INTEGER NOT NULL,
-        state TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS doc_updates (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        doc TEXT NOT NULL,
-        data BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS doc_updates_by_doc ON doc_updates (doc, id);
-      CREATE TABLE IF NOT EXISTS doc_writers (
-        doc TEXT NOT NULL,
-        client INTEGER NOT NULL,
-        writer TEXT NOT NULL,
-        PRIMARY KEY (doc, client)
-      ) WITHOUT ROWID;
-    `);
+    const path = join(dataDir, file);
+    this.db = openDatabase(path);
+    this.db.exec(SCHEMA);
     this.outbox = new SqliteOutbox(this.db);
-    this.insert = this.db.prepare('INSERT INTO events (session_id, seq, type, at, hash, body) VALUES (?, ?, ?, ?, ?, ?)');
-    this.headSeq = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE session_id = ?');
-    this.appendTx = this.db.transaction((sessionId: string, expectedSeq: number, events: readonly SessionEvent[]) => {
-      const head = this.headSeq.get(sessionId)?.seq ?? 0;
-      if (head !== expectedSeq) throw new AppendConflictError(sessionId, expectedSeq);
-      for (const e of events) this.insert.run(sessionId, e.seq, e.type, e.at, e.hash, JSON.stringify(e));
-    });
+    this.writer = new GroupCommitWriter(path);
+  }
+
+  /** Commits made and writes they carried: how well group commit is batching. */
+  get writeStats(): { batches: number; ops: number } {
+    return { ...this.writer.stats };
   }
 
   async append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.appendTx(sessionId, expectedSeq, events);
+    try {
+      await this.writer.write({
+        kind: 'events',
+        sessionId,
+        expectedSeq,
+        expectedHead: events[0]!.prevHash,
+        rows: events.map((e) => [e.seq, e.type, e.at, e.hash, JSON.stringify(e)]),
+      });
+    } catch (err) {
+      if (err instanceof ExpectedSeqMismatch) throw new AppendConflictError(sessionId, expectedSeq);
+      throw err;
+    }
   }
 
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
@@ -84,22 +68,18 @@ export class SqliteStore implements EventStore, DocStore {
 
   async listSessionIds(): Promise<string[]> {
     return this.db
-      .prepare<[], { session_id: string }>("SELECT session_id FROM events WHERE seq = 1 ORDER BY at")
+      .prepare<[], { session_id: string }>('SELECT session_id FROM events WHERE seq = 1 ORDER BY at')
       .all()
       .map((r) => r.session_id);
   }
 
   async saveSnapshot(s: Snapshot): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO snapshots (session_id, seq, reducer_version, state) VALUES (?, ?, ?, ?)')
-      .run(s.sessionId, s.seq, s.reducerVersion, JSON.stringify(s.state));
+    await this.writer.write({ kind: 'snapshot', sessionId: s.sessionId, seq: s.seq, reducerVersion: s.reducerVersion, state: JSON.stringify(s.state) });
   }
 
   async loadSnapshot(sessionId: string, reducerVersion: number): Promise<Snapshot | null> {
     const row = this.db
-      .prepare<[string, number], { seq: number; state: string }>(
-        'SELECT seq, state FROM snapshots WHERE session_id = ? AND reducer_version = ?',
-      )
+      .prepare<[string, number], { seq: number; state: string }>('SELECT seq, state FROM snapshots WHERE session_id = ? AND reducer_version = ?')
       .get(sessionId, reducerVersion);
     return row ? { sessionId, seq: row.seq, reducerVersion, state: JSON.parse(row.state) } : null;
   }
@@ -115,24 +95,15 @@ export class SqliteStore implements EventStore, DocStore {
   }
 
   async appendUpdate(name: string, update: Uint8Array, claims: readonly ClientClaim[] = []): Promise<number> {
-    return this.db.transaction(() => {
-      const id = Number(this.db.prepare('INSERT INTO doc_updates (doc, data) VALUES (?, ?)').run(name, Buffer.from(update)).lastInsertRowid);
-      const claim = this.db.prepare('INSERT OR IGNORE INTO doc_writers (doc, client, writer) VALUES (?, ?, ?)');
-      for (const c of claims) claim.run(name, c.client, c.writer);
-      return id;
-    })();
+    return (await this.writer.write({ kind: 'doc.append', name, data: update, claims }))!;
   }
 
   async compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM doc_updates WHERE doc = ? AND id <= ?').run(name, uptoId);
-      // The merged update keeps the place of the updates it replaces, before any newer ones.
-      this.db.prepare('INSERT INTO doc_updates (id, doc, data) VALUES (?, ?, ?)').run(uptoId, name, Buffer.from(merged));
-    })();
+    await this.writer.write({ kind: 'doc.compact', name, data: merged, uptoId });
   }
 
   async deleteUpdate(name: string, id: number): Promise<void> {
-    this.db.prepare('DELETE FROM doc_updates WHERE doc = ? AND id = ?').run(name, id);
+    await this.writer.write({ kind: 'doc.delete', name, id });
   }
 
   async ping(): Promise<void> {
@@ -140,6 +111,7 @@ export class SqliteStore implements EventStore, DocStore {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,0 +1,44 @@
+import Database from 'better-sqlite3';
+
+/**
+ * Open the SQLite file with the settings every connection to it needs: WAL, so the
+ * writer thread and the readers on the main thread never block each other, and
+ * `synchronous = FULL`, so a commit returns only once it is on disk.
+ */
+export function openDatabase(path: string, opts: { readonly?: boolean } = {}): Database.Database {
+  const db = new Database(path, { readonly: opts.readonly ?? false });
+  if (!opts.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS snapshots (
+    session_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    reducer_version INTEGER NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS doc_updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS doc_updates_by_doc ON doc_updates (doc, id);
+  CREATE TABLE IF NOT EXISTS doc_writers (
+    doc TEXT NOT NULL,
+    client INTEGER NOT NULL,
+    writer TEXT NOT NULL,
+    PRIMARY KEY (doc, client)
+  ) WITHOUT ROWID;
+`;
