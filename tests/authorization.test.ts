@@ -610,10 +610,12 @@ describe('rooms and audiences', () => {
     expect(view.participants).toBeNull();
     // Other rooms appear in the directory by name only; nothing of their business leaks.
     expect(view.roomDirectory.map((r) => r.id)).toEqual([PLENARY, 'room-1', 'room-2']);
-    // The roster of who is where covers the same room only.
-    await w.A.c3.client.waitFor((c) => c.roster !== null && c.roster.members.some((m) => m.participantId === w.A.c3.participantId), 10_000, 'roster');
-    expect(w.A.c3.client.roster!.members.map((m) => [m.participantId, m.roomId])).toEqual([[w.A.c3.participantId, 'room-1']]);
-    const text = JSON.stringify(view) + JSON.stringify(w.A.c3.client.roster);
+    // A small breakout room shows its members by name; the same room only.
+    await w.A.c3.client.waitFor((c) => c.members().some((m) => m.participantId === w.A.c3.participantId), 10_000, 'members');
+    expect(w.A.c3.client.members().map((m) => [m.participantId, m.roomId])).toEqual([[w.A.c3.participantId, 'room-1']]);
+    // Everyone gets head counts per room, which name nobody.
+    await w.A.c3.client.waitFor((c) => c.presence !== null, 10_000, 'presence');
+    const text = JSON.stringify(w.A.c3.client.view) + JSON.stringify(w.A.c3.client.presence);
     const plenaryState = hostState(w.A.id);
     for (const id of [w.A.c1.participantId, w.A.c2.participantId, w.A.qPlenary, w.A.qPending]) expect(text).not.toContain(id);
     expect(text).not.toContain(plenaryState.questions[w.A.qPlenary]!.text);
@@ -623,11 +625,10 @@ describe('rooms and audiences', () => {
   test('a citizen in the plenary is not shown the breakout room', async () => {
     const view = w.A.c1.client.view!;
     expect(view.rooms.map((r) => r.id)).toEqual([PLENARY]);
-    await w.A.c1.client.waitFor((c) => c.roster !== null, 10_000, 'roster');
-    const roster = w.A.c1.client.roster!;
-    expect(roster.members.every((m) => m.roomId === PLENARY)).toBe(true);
-    expect(roster.members.map((m) => m.participantId)).toContain(w.A.c1.participantId);
-    const text = JSON.stringify(view) + JSON.stringify(roster);
+    // The plenary lists nobody by name to citizens: they get head counts.
+    expect(w.A.c1.client.members()).toEqual([]);
+    await w.A.c1.client.waitFor((c) => (c.presence?.rooms.find((r) => r.id === PLENARY)?.members ?? 0) > 0, 10_000, 'presence');
+    const text = JSON.stringify(view) + JSON.stringify(w.A.c1.client.presence);
     expect(text).not.toContain(w.A.qRoom);
     expect(text).not.toContain(w.A.qPending); // not yet approved, and not c1's
     expect(text).not.toContain(w.A.c3.participantId);
@@ -717,9 +718,7 @@ describe('rooms and audiences', () => {
       const view = m.client.view!;
       expect(view.participants, m.displayName).toBeNull();
       expect(view.rooms.map((r) => r.id)).toEqual([PLENARY]);
-      await m.client.waitFor((c) => c.roster !== null, 10_000, 'roster');
-      expect(m.client.roster!.members.every((r) => r.roomId === PLENARY), m.displayName).toBe(true);
-      expect(m.client.roster!.members.some((r) => r.participantId === w.A.c3.participantId)).toBe(false);
+      expect(m.client.members(), m.displayName).toEqual([]);
       const text = JSON.stringify(view);
       expect(text).not.toContain(w.A.qPending);
       expect(text).not.toContain('A question still waiting for moderation');

@@ -73,6 +73,7 @@ describe('drafting over the stock y-websocket provider', () => {
     edit(f, 'rec-2', (t) => t.insert(t.length, ' Review after a year.'));
     await until(a.doc, (d) => readRecommendations(d)[0]!.body.startsWith('Trial: ') && readRecommendations(d)[1]!.body.endsWith('year.'), 10_000, 'a sees both edits');
     await until(f.doc, (d) => readRecommendations(d)[0]?.body.startsWith('Trial: ') ?? false, 10_000, 'f sees b');
+    await until(b.doc, (d) => readRecommendations(d)[1]?.body.endsWith('year.') ?? false, 10_000, 'b sees f');
     expect(readRecommendations(a.doc)).toEqual(readRecommendations(b.doc));
     expect(readRecommendations(f.doc)).toEqual(readRecommendations(b.doc));
     // What every client has seen is in the store already.

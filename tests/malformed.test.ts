@@ -65,7 +65,17 @@ interface Spec<N extends CommandName> {
 }
 
 const SPECS: { [N in CommandName]: Spec<N> } = {
-  'state.sync': { sender: 'observer', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'state.sync': {
+    sender: 'observer',
+    valid: () => ({ rev: 1 }),
+    required: [],
+    ids: [],
+    bad: () => [
+      ['a negative revision', { rev: -1 }],
+      ['a revision that is not a number', { rev: 'one' }],
+      ['a fractional revision', { rev: 1.5 }],
+    ],
+  },
   'queue.raise': {
     sender: 'citizen',
     valid: () => ({ kind: 'point-of-order' }),

@@ -7,12 +7,21 @@ import type {
   CommandName,
   MeView,
   Notice,
-  RosterView,
+  PresenceView,
   ServerToClientEvents,
   SessionView,
 } from '../../shared/src/index.js';
+import { ViewStream } from '../../shared/src/viewStream.js';
 
 export type ViewWithTime = SessionView & { serverTime: number };
+
+/** Someone in a room, as this client can see them: facilitators see everyone, citizens the members of a small breakout room. */
+export interface Member {
+  participantId: string;
+  displayName: string;
+  roomId: string;
+  online: boolean;
+}
 
 const AUDIO_EVENTS = ['audio.producers', 'audio.producer-closed', 'audio.speaking', 'audio.status'] as const satisfies readonly (keyof AudioEvents)[];
 export type AudioEventRecord = { [E in keyof AudioEvents]: { event: E; payload: Parameters<AudioEvents[E]>[0] } }[keyof AudioEvents];
@@ -37,9 +46,13 @@ const newRequestId = () => `${Date.now().toString(36)}-${(counter++).toString(36
  */
 export class ControlClient {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
-  view: ViewWithTime | null = null;
+  private readonly stream = new ViewStream<ViewWithTime>();
   me: MeView | null = null;
-  roster: RosterView | null = null;
+  presence: PresenceView | null = null;
+  /** The log position everything this client was sent reflects, as the last `state.sync` confirmed. */
+  private syncedSeq = 0;
+  /** Full views re-requested after a lost or out-of-order patch (for tests and diagnostics). */
+  resyncs = 0;
   readonly notices: Notice[] = [];
   /** Audio signalling events from the server, oldest first (the audio controller and tests read them). */
   readonly audioEvents: AudioEventRecord[] = [];
@@ -58,8 +71,19 @@ export class ControlClient {
       ...opts.socket,
     });
     this.socket.on('session.view', (view) => {
-      // Views can cross in flight; never step back to an older one.
-      if (!this.view || view.seq >= this.view.seq) this.view = view;
+      this.stream.full(view);
+      this.notify();
+    });
+    this.socket.on('session.viewPatch', (patch) => {
+      // A patch that does not follow the view held means one was lost: start again from a whole view.
+      if (this.stream.patch(patch) === 'gap') {
+        this.resyncs += 1;
+        void this.send('state.sync', {}).catch(() => undefined);
+      }
+      this.notify();
+    });
+    this.socket.on('session.presence', (presence) => {
+      this.presence = presence;
       this.notify();
     });
     for (const event of AUDIO_EVENTS) {
@@ -71,10 +95,6 @@ export class ControlClient {
         this.notify();
       });
     }
-    this.socket.on('session.roster', (roster) => {
-      this.roster = roster;
-      this.notify();
-    });
     this.socket.on('session.me', (me) => {
       this.me = me;
       this.notify();
@@ -121,15 +141,35 @@ export class ControlClient {
     });
   }
 
-  /** Wait until the view includes everything up to `seq` (as returned in an ack). */
-  caughtUp(seq: number): Promise<void> {
-    return this.waitFor((c) => (c.view?.seq ?? 0) >= seq, 10_000, `view at seq ${seq}`);
+  get view(): ViewWithTime | null {
+    return this.stream.view;
   }
 
-  /** Members of a room, from the roster. */
-  members(roomId?: string) {
+  /** The log position this client's view and private view are known to reflect. */
+  get seq(): number {
+    return Math.max(this.view?.seq ?? 0, this.me?.seq ?? 0, this.syncedSeq);
+  }
+
+  /**
+   * Wait until what this client shows includes everything up to `seq` (as returned in
+   * an ack). Views are sent only when their content changes, so a change that did not
+   * touch this client's view never arrives as one; `state.sync` then confirms that
+   * nothing is missing (the server sends what is pending before it answers).
+   */
+  async caughtUp(seq: number): Promise<void> {
+    if (this.seq >= seq) return;
+    const ack = await this.send('state.sync', this.view ? { rev: this.view.rev } : {});
+    if (ack.ok) this.syncedSeq = Math.max(this.syncedSeq, ack.seq);
+    return this.waitFor((c) => c.seq >= seq, 10_000, `view at seq ${seq}`);
+  }
+
+  /** Everyone this client can see by name in a room (staff: anyone; citizens: a small breakout room's members). */
+  members(roomId?: string): Member[] {
     const id = roomId ?? this.me?.roomId;
-    return this.roster?.members.filter((m) => m.roomId === id) ?? [];
+    const view = this.view;
+    if (!view || !id) return [];
+    if (view.participants) return view.participants.filter((p) => p.roomId === id).map(({ participantId, displayName, roomId, online }) => ({ participantId, displayName, roomId, online }));
+    return view.rooms.find((r) => r.id === id)?.members?.map((m) => ({ ...m, roomId: id })) ?? [];
   }
 
   room(id?: string) {

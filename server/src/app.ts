@@ -95,6 +95,7 @@ export async function createTownhall(
     logger,
     metrics,
     broadcastMs: config.broadcastMs,
+    presenceMs: config.presenceMs,
     maxMessageBytes: config.maxMessageBytes,
     commandsPerSecond: config.commandsPerSecond,
     commandBurst: config.commandBurst,

@@ -33,7 +33,12 @@ const questionId = idSchema;
  * role may do beyond that (your own room, your own hand) is checked against state.
  */
 export const COMMANDS = {
-  'state.sync': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: empty, afterClose: true },
+  'state.sync': {
+    roles: ['facilitator', 'citizen', 'observer', 'official'],
+    // With the revision of the view the client holds: no full view is sent if it is still current.
+    schema: z.strictObject({ rev: z.number().int().nonnegative().optional() }),
+    afterClose: true,
+  },
 
   'queue.raise': { roles: ['citizen'], schema: z.strictObject({ kind: handKindSchema.default('normal') }) },
   'queue.lower': { roles: ['citizen'], schema: empty },

@@ -13,3 +13,5 @@ export * from './timers.js';
 export * from './view.js';
 export * from './outcome.js';
 export * from './audio.js';
+export * from './viewPatch.js';
+export * from './viewStream.js';

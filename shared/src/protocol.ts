@@ -1,7 +1,8 @@
 import type { AudioEvents } from './audio.js';
 import type { CommandInput, CommandName } from './commands.js';
 import type { ErrorBody } from './errors.js';
-import type { MeView, RosterView, SessionView } from './view.js';
+import type { MeView, PresenceView, SessionView } from './view.js';
+import type { ViewPatchMessage } from './viewStream.js';
 
 export type Ack<R = unknown> = { ok: true; seq: number; result?: R } | { ok: false; error: ErrorBody };
 
@@ -16,11 +17,13 @@ export type Notice =
   | { kind: 'session-closed' };
 
 export interface ServerToClientEvents extends AudioEvents {
-  /** The full view for this participant's audience; sent on connect and after every change. */
+  /** The full view for this participant's audience: on connect, after a move to another audience, and on request (`state.sync`). */
   'session.view': (view: SessionView & { serverTime: number }) => void;
-  /** Who is in the rooms this participant sees, and who is online; sent on connect and when it changes. */
-  'session.roster': (roster: RosterView) => void;
-  /** What is private to this participant. */
+  /** A change to that view, made from the view at `baseRev`; only when its content changed. */
+  'session.viewPatch': (patch: ViewPatchMessage) => void;
+  /** Head counts per room and online; on connect, then at most once a second when they changed. */
+  'session.presence': (presence: PresenceView) => void;
+  /** What is private to this participant; on connect and when it changed. */
   'session.me': (me: MeView) => void;
   'session.notice': (notice: Notice) => void;
   /** A refusal with no ack to carry it: an unknown event name, or a failed command sent without an ack callback. */

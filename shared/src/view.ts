@@ -2,7 +2,7 @@ import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Setting
 import { provisionalResults } from './agreement.js';
 import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
-import type { AgendaItem, ResponseAnswer, RoundResult, SessionState } from './state.js';
+import type { AgendaItem, Participant, ResponseAnswer, RoundResult, SessionState } from './state.js';
 
 /**
  * What a client is shown. The server projects state into views instead of sending
@@ -11,22 +11,31 @@ import type { AgendaItem, ResponseAnswer, RoundResult, SessionState } from './st
  */
 export type Audience = { kind: 'staff' } | { kind: 'room'; roomId: string };
 
+/** Who is online: anything that answers `has` (the server passes its live presence map, not a copy). */
+export interface OnlineSet {
+  has(participantId: string): boolean;
+}
+
+/** A member of a small breakout room, as the citizens in it see them. */
 export interface MemberView {
   participantId: string;
   displayName: string;
-  role: Role;
-  roomId: string;
   online: boolean;
 }
 
+/** Breakout rooms up to this size show their members by name to the citizens in them; larger rooms, and the plenary, show counts. */
+export const ROOM_MEMBERS_SHOWN_UP_TO = 60;
+
 /**
- * Who is where, and who is online. Sent apart from the view, and only when it
- * changes: in a plenary of thousands the roster dwarfs everything else, while the
- * queue and floor change far more often. Raised hands are in the queue.
+ * How many people are in each room and online. Sent apart from the view, at most once
+ * a second and only when it changed: it changes with every connect, and in a plenary
+ * of thousands a view sent to everyone on every connect is what made joining collapse.
  */
-export interface RosterView {
+export interface PresenceView {
   seq: number;
-  members: MemberView[];
+  members: number;
+  online: number;
+  rooms: { id: string; members: number; online: number }[];
 }
 
 export interface QueueEntryView {
@@ -67,6 +76,8 @@ export interface RoomView {
   } | null;
   questions: QuestionView[];
   drafting: { open: boolean; locked: boolean };
+  /** Citizens of a breakout room of at most ROOM_MEMBERS_SHOWN_UP_TO people see who is in it; otherwise null. */
+  members: MemberView[] | null;
   /** Audio: everyone in the room may speak at once. */
   openMic: boolean;
   /** Agreed recommendations of this room, locked with the hash of their text. */
@@ -127,21 +138,26 @@ export interface OutcomeView {
 
 export interface SessionView {
   sessionId: string;
+  /** The log position this view reflects. */
   seq: number;
+  /** This audience's view stream revision: a patch applies to the view at its baseRev (docs/PROTOCOL.md §5). */
+  rev: number;
   title: string;
   question: string;
   closed: boolean;
   settings: Settings;
   agenda: AgendaItem[];
-  /** Every open room by name, so people know where others are; details only for rooms shown below. */
-  roomDirectory: { id: string; name: string; kind: 'plenary' | 'breakout'; memberCount: number }[];
+  /** Every open room by name, so people know where others are; details only for rooms shown below. Counts are in the presence message. */
+  roomDirectory: { id: string; name: string; kind: 'plenary' | 'breakout' }[];
   rooms: RoomView[];
-  /** Facilitators only: everyone, with speaking-time accounting. */
+  /** Facilitators only: everyone, with speaking-time accounting and whether they are online (the roster). */
   participants: ParticipantStatsView[] | null;
   outcome: OutcomeView;
 }
 
 export interface MeView {
+  /** The log position this private view reflects. */
+  seq: number;
   participantId: string;
   role: Role;
   displayName: string;
@@ -154,7 +170,7 @@ export interface MeView {
   myRatings: Record<string, Record<string, { level: AgreementLevel; reason: string | null }>>;
 }
 
-function roomView(state: SessionState, roomId: string, audience: Audience): RoomView {
+function roomView(state: SessionState, roomId: string, audience: Audience, online: OnlineSet): RoomView {
   const room = state.rooms[roomId]!;
   const rule = room.queueRule ?? state.settings.queueRule;
   const name = (id: string) => state.participants[id]?.displayName ?? '';
@@ -197,6 +213,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience): Room
         askedAt: q.askedAt,
       })),
     drafting: { open: room.draftingOpen, locked: room.draftLocked },
+    members: staff || room.kind !== 'breakout' ? null : smallRoomMembers(state, roomId, online),
     openMic: room.openMic,
     locks: Object.values(state.locks)
       .filter((l) => l.roomId === roomId)
@@ -247,12 +264,12 @@ function outcomeView(state: SessionState): OutcomeView {
   };
 }
 
-export function projectSession(state: SessionState, audience: Audience, online: ReadonlySet<string>): SessionView {
-  const active = Object.values(state.participants).filter((p) => !p.removed);
+export function projectSession(state: SessionState, audience: Audience, online: OnlineSet): SessionView {
   const roomIds = audience.kind === 'staff' ? state.roomOrder : [audience.roomId];
   return {
     sessionId: state.sessionId,
     seq: state.seq,
+    rev: 0,
     title: state.title,
     question: state.question,
     closed: state.closedAt !== null,
@@ -261,11 +278,11 @@ export function projectSession(state: SessionState, audience: Audience, online: 
     roomDirectory: state.roomOrder
       .map((id) => state.rooms[id]!)
       .filter((r) => r.open)
-      .map((r) => ({ id: r.id, name: r.name, kind: r.kind, memberCount: active.filter((p) => p.roomId === r.id).length })),
-    rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience)),
+      .map((r) => ({ id: r.id, name: r.name, kind: r.kind })),
+    rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience, online)),
     participants:
       audience.kind === 'staff'
-        ? active.map((p) => ({
+        ? activeParticipants(state).map((p) => ({
             participantId: p.id,
             displayName: p.displayName,
             role: p.role,
@@ -280,13 +297,44 @@ export function projectSession(state: SessionState, audience: Audience, online: 
   };
 }
 
-export function projectRoster(state: SessionState, audience: Audience, online: ReadonlySet<string>): RosterView {
-  return {
-    seq: state.seq,
-    members: Object.values(state.participants)
-      .filter((p) => !p.removed && (audience.kind === 'staff' || p.roomId === audience.roomId))
-      .map((p) => ({ participantId: p.id, displayName: p.displayName, role: p.role, roomId: p.roomId, online: online.has(p.id) })),
-  };
+/** Head counts per room: everyone who has not been removed, and how many of them are online. */
+export function projectPresence(state: SessionState, online: OnlineSet): PresenceView {
+  const rooms = new Map(state.roomOrder.map((id) => [id, { id, members: 0, online: 0 }]));
+  let members = 0;
+  let connected = 0;
+  for (const p of activeParticipants(state)) {
+    const room = rooms.get(p.roomId);
+    const on = online.has(p.id);
+    members += 1;
+    if (on) connected += 1;
+    if (room) {
+      room.members += 1;
+      if (on) room.online += 1;
+    }
+  }
+  return { seq: state.seq, members, online: connected, rooms: [...rooms.values()] };
+}
+
+// The state is immutable (each event makes a new one), so per-state indexes are computed once and shared by every projection of it.
+const activeCache = new WeakMap<SessionState, Participant[]>();
+const byRoomCache = new WeakMap<SessionState, Map<string, Participant[]>>();
+
+function activeParticipants(state: SessionState): Participant[] {
+  let active = activeCache.get(state);
+  if (!active) activeCache.set(state, (active = Object.values(state.participants).filter((p) => !p.removed)));
+  return active;
+}
+
+function smallRoomMembers(state: SessionState, roomId: string, online: OnlineSet): MemberView[] | null {
+  let byRoom = byRoomCache.get(state);
+  if (!byRoom) {
+    byRoom = new Map();
+    for (const p of activeParticipants(state)) byRoom.set(p.roomId, [...(byRoom.get(p.roomId) ?? []), p]);
+    byRoomCache.set(state, byRoom);
+  }
+  const members = byRoom.get(roomId) ?? [];
+  if (members.length > ROOM_MEMBERS_SHOWN_UP_TO) return null;
+  return members.map((p) => ({ participantId: p.id, displayName: p.displayName, online: online.has(p.id) }));
 }
 
 export function projectMe(state: SessionState, participantId: string): MeView | null {
@@ -294,6 +342,7 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
   if (!p || p.removed) return null;
   const mine = state.questionOrder.map((id) => state.questions[id]!).filter((q) => q.authorId === p.id);
   return {
+    seq: state.seq,
     participantId: p.id,
     role: p.role,
     displayName: p.displayName,

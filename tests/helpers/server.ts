@@ -20,6 +20,7 @@ const baseEnv = (dataDir: string, env: Record<string, string>) => ({
   TOWNHALL_DATA_DIR: dataDir,
   LOG_LEVEL: 'silent',
   TOWNHALL_BROADCAST_MS: '5',
+  TOWNHALL_PRESENCE_MS: '20',
   // Scripted tests send faster than any person; the limiter has its own test.
   TOWNHALL_COMMANDS_PER_SECOND: '1000',
   TOWNHALL_COMMAND_BURST: '1000',

@@ -9,10 +9,6 @@ import {
   idSchema,
   isCommandName,
   isTransient,
-  projectMe,
-  projectRoster,
-  projectSession,
-  audienceOf,
   type Ack,
   type ClientToServerEvents,
   type CommandName,
@@ -30,12 +26,14 @@ import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { MediaPeer, MediaSignalling } from './MediaSignalling.js';
 import { Presence } from './Presence.js';
 import { TokenBucket } from './TokenBucket.js';
-import { ViewPublisher, participantRoom } from './ViewPublisher.js';
+import { ViewPublisher, participantRoom, sessionRoom } from './ViewPublisher.js';
 
 export interface ControlChannelOptions {
   registry: SessionRegistry;
   logger: Logger;
   broadcastMs: number;
+  /** Head counts go out at most this often. */
+  presenceMs: number;
   maxMessageBytes: number;
   commandsPerSecond: number;
   commandBurst: number;
@@ -125,9 +123,11 @@ export class ControlChannel {
   }
 
   private attach(host: SessionHost): void {
-    const publisher = new ViewPublisher(this.io, host, this.presence, this.opts.broadcastMs, (err) =>
-      this.opts.logger.error({ err, sessionId: host.id }, 'publishing views failed'),
-    );
+    const publisher = new ViewPublisher(this.io, host, this.presence, {
+      intervalMs: this.opts.broadcastMs,
+      presenceMs: this.opts.presenceMs,
+      onError: (err) => this.opts.logger.error({ err, sessionId: host.id }, 'publishing views failed'),
+    });
     this.publishers.set(host.id, publisher);
     host.onChange((events) => {
       for (const e of events) {
@@ -138,7 +138,7 @@ export class ControlChannel {
           this.io.to(room).emit('session.notice', { kind: 'removed' });
           this.io.in(room).disconnectSockets(true);
         }
-        if (e.type === 'session.closed') this.io.to(`s:${host.id}`).emit('session.notice', { kind: 'session-closed' });
+        if (e.type === 'session.closed') this.io.to(sessionRoom(host.id)).emit('session.notice', { kind: 'session-closed' });
       }
     });
   }
@@ -166,11 +166,12 @@ export class ControlChannel {
     const { sessionId, participantId } = socket.data;
     const host = this.opts.registry.get(sessionId)!;
     const publisher = this.publishers.get(sessionId)!;
-    socket.join([`s:${sessionId}`, participantRoom(participantId), publisher.audienceFor(participantId)]);
+    // The whole view first, then the rooms: a patch made while bringing the view up to date is for the others.
+    this.sendFullState(socket, publisher);
+    socket.join([sessionRoom(sessionId), participantRoom(participantId), publisher.audienceFor(participantId)]);
     this.presence.connect(sessionId, participantId);
     this.opts.metrics.connections.inc();
     publisher.connected(participantId);
-    this.sendFullState(socket, host);
     socket.emit('audio.status', { enabled: Boolean(this.opts.media), restart: false, reason: this.opts.media ? null : 'off' });
 
     for (const name of COMMAND_NAMES) {
@@ -203,15 +204,12 @@ export class ControlChannel {
     });
   }
 
-  private sendFullState(socket: ControlSocket, host: SessionHost): void {
-    const state = host.state;
-    const p = state.participants[socket.data.participantId]!;
-    const online = this.presence.online(host.id);
-    const audience = audienceOf(p.role, p.roomId);
-    socket.emit('session.view', { ...projectSession(state, audience, online), serverTime: Date.now() });
-    socket.emit('session.roster', projectRoster(state, audience, online));
-    const me = projectMe(state, p.id);
+  private sendFullState(socket: ControlSocket, publisher: ViewPublisher): void {
+    const { participantId } = socket.data;
+    socket.emit('session.view', publisher.fullView(participantId));
+    const me = publisher.me(participantId);
     if (me) socket.emit('session.me', me);
+    socket.emit('session.presence', publisher.currentPresence());
   }
 
   private handle(socket: ControlSocket, host: SessionHost, name: CommandName, raw: unknown): Promise<Ack> {
@@ -280,7 +278,10 @@ export class ControlChannel {
     if (!parsed.success) return errorAck(validationError(parsed.error));
     try {
       if (name === 'state.sync') {
-        this.sendFullState(socket, host);
+        // Everything decided so far goes out first, so the ack's seq covers every patch before it.
+        const publisher = this.publishers.get(host.id)!;
+        const rev = publisher.flushNow(participantId);
+        if ((parsed.data as { rev?: number }).rev !== rev) this.sendFullState(socket, publisher);
         return { ok: true, seq: host.state.seq };
       }
       if (isTransient(name)) {

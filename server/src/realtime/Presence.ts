@@ -27,7 +27,10 @@ export class Presence {
     return true;
   }
 
-  online(sessionId: string): ReadonlySet<string> {
-    return new Set(this.counts.get(sessionId)?.keys());
+  /** Who is online in a session, live (not a copy: copying thousands of ids per connect is what a join storm cannot afford). */
+  online(sessionId: string): { has(participantId: string): boolean } {
+    return this.counts.get(sessionId) ?? NOBODY;
   }
 }
+
+const NOBODY: { has(participantId: string): boolean } = { has: () => false };

@@ -1,17 +1,22 @@
 import type { Server } from 'socket.io';
 import {
   audienceOf,
+  diffView,
   projectMe,
-  projectRoster,
+  projectPresence,
   projectSession,
   type Audience,
   type SessionEvent,
   type SessionState,
+  type PresenceView,
+  type SessionView,
+  type ViewPatchMessage,
 } from '../../../shared/src/index.js';
 import type { SessionHost } from '../session/SessionHost.js';
 import type { Presence } from './Presence.js';
 
 export const participantRoom = (participantId: string) => `p:${participantId}`;
+export const sessionRoom = (sessionId: string) => `s:${sessionId}`;
 export const audienceRoom = (sessionId: string, audience: Audience) =>
   audience.kind === 'staff' ? `s:${sessionId}:staff` : `s:${sessionId}:room:${audience.roomId}`;
 
@@ -37,27 +42,47 @@ function touched(e: SessionEvent, state: SessionState): Set<string> | 'all' {
   }
 }
 
+/** The view an audience's sockets hold: what the next patch is made from. */
+interface Stream {
+  audience: Audience;
+  view: SessionView;
+}
+
+export interface ViewPublisherOptions {
+  /** Coalescing window for view changes. */
+  intervalMs: number;
+  /** Head counts go out at most this often. */
+  presenceMs: number;
+  onError: (err: unknown) => void;
+}
+
 /**
- * Pushes views to the clients of one session. Changes are coalesced: one flush per
- * interval at most, each audience's view is computed once and broadcast to all its
- * sockets, and private views go only to those they changed for.
+ * Pushes views to the clients of one session, at a cost that grows with what changed,
+ * not with the size of the room:
+ * - Each audience (the staff, or one room) has one view stream. A newcomer gets the
+ *   stream's current view; after that, changes are coalesced (one flush per interval),
+ *   each audience's next view is computed once, and only a patch from the previous one
+ *   is broadcast, and only if its content changed. A connect or a join therefore sends
+ *   nothing to a citizen's room: head counts go in a presence message at most once a
+ *   second, and names only to the staff (their view lists everyone).
+ * - Private views go only to those they changed for.
  */
 export class ViewPublisher {
   private pending: NodeJS.Timeout | null = null;
+  private presenceTimer: NodeJS.Timeout | null = null;
   private dirtyMe = new Set<string>();
   private dirtyAllMe = false;
   /** Where each connected participant's sockets currently listen. */
   private readonly joined = new Map<string, string>();
   private readonly lastMe = new Map<string, string>();
-  /** The roster last sent to each audience room, to send it again only when it changes. */
-  private readonly lastRoster = new Map<string, string>();
+  private readonly streams = new Map<string, Stream>();
+  private lastPresence: { text: string; view: PresenceView } | null = null;
 
   constructor(
     private readonly io: Server,
     private readonly host: SessionHost,
     private readonly presence: Presence,
-    private readonly intervalMs: number,
-    private readonly onError: (err: unknown) => void,
+    private readonly opts: ViewPublisherOptions,
   ) {
     host.onChange((events, state) => {
       for (const e of events) {
@@ -66,6 +91,7 @@ export class ViewPublisher {
         else t.forEach((id) => this.dirtyMe.add(id));
       }
       this.schedule();
+      if (events.some((e) => e.type === 'participant.joined' || e.type === 'participant.removed' || e.type.startsWith('rooms.'))) this.schedulePresence();
     });
   }
 
@@ -78,6 +104,8 @@ export class ViewPublisher {
   connected(participantId: string): void {
     this.joined.set(participantId, this.audienceFor(participantId));
     this.lastMe.delete(participantId);
+    this.schedulePresence();
+    // The staff list who is online; a room's view changes only if it shows its members.
     this.schedule();
   }
 
@@ -86,59 +114,107 @@ export class ViewPublisher {
       this.joined.delete(participantId);
       this.lastMe.delete(participantId);
     }
+    this.schedulePresence();
     this.schedule();
+  }
+
+  /**
+   * The view a new socket of this participant starts from: its audience stream's view,
+   * brought up to date first if changes are waiting for the next flush (only that
+   * audience's, so a join storm costs one small view per join, not a flush of everything).
+   * Call it before the socket joins the audience's room: a patch made here is for the others.
+   */
+  fullView(participantId: string): SessionView & { serverTime: number } {
+    const p = this.host.state.participants[participantId]!;
+    const audience = audienceOf(p.role, p.roomId);
+    const room = audienceRoom(this.host.id, audience);
+    const stream = this.streams.get(room);
+    if (!stream) return { ...this.createStream(room, audience).view, serverTime: Date.now() };
+    if (this.pending) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
+    return { ...stream.view, serverTime: Date.now() };
+  }
+
+  /** The current private view of a participant, remembered as sent. */
+  me(participantId: string) {
+    const me = projectMe(this.host.state, participantId);
+    if (me) this.lastMe.set(participantId, JSON.stringify(me));
+    return me;
+  }
+
+  /** The head counts as last sent, for a new socket (computed if none were). */
+  currentPresence(): PresenceView {
+    if (!this.lastPresence) {
+      const view = projectPresence(this.host.state, this.presence.online(this.host.id));
+      this.lastPresence = { text: presenceText(view), view };
+    }
+    return this.lastPresence.view;
+  }
+
+  /**
+   * Send what is pending now rather than at the end of the window. Returns the
+   * revision of a participant's audience stream afterwards.
+   */
+  flushNow(participantId: string): number {
+    if (this.pending) {
+      clearTimeout(this.pending);
+      this.pending = null;
+      this.flushSafely();
+    }
+    return this.streams.get(this.audienceFor(participantId))?.view.rev ?? 0;
   }
 
   schedule(): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = null;
-      // A view that cannot be built is a bug to log, never a reason for the process to die.
-      try {
-        this.flush();
-      } catch (err) {
-        this.onError(err);
-      }
-    }, this.intervalMs);
+      this.flushSafely();
+    }, this.opts.intervalMs);
   }
 
-  flush(): void {
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.pending = null;
+    this.presenceTimer = null;
+  }
+
+  private flushSafely(): void {
+    // A view that cannot be built is a bug to log, never a reason for the process to die.
+    try {
+      this.flush();
+    } catch (err) {
+      this.opts.onError(err);
+    }
+  }
+
+  private flush(): void {
     const state = this.host.state;
     const online = this.presence.online(state.sessionId);
     const serverTime = Date.now();
 
-    // Follow moves between rooms before broadcasting, so nobody gets a view of a room they just left.
+    // Follow moves between audiences first; movers get their new audience's whole view below.
+    const movers: string[] = [];
+    const audiences = new Map<string, Audience>();
     for (const [pid, room] of this.joined) {
       const p = state.participants[pid];
       if (!p || p.removed) continue;
-      const want = this.audienceFor(pid);
-      if (want !== room) {
-        this.io.in(participantRoom(pid)).socketsLeave(room);
-        this.io.in(participantRoom(pid)).socketsJoin(want);
-        this.joined.set(pid, want);
-        // Newcomers to an audience need its roster even if it does not change in this flush.
-        const roster = projectRoster(state, audienceOf(p.role, p.roomId), online);
-        this.io.to(participantRoom(pid)).emit('session.roster', roster);
-      }
+      const audience = audienceOf(p.role, p.roomId);
+      const want = audienceRoom(state.sessionId, audience);
+      audiences.set(want, audience);
+      if (want === room) continue;
+      this.io.in(participantRoom(pid)).socketsLeave(room);
+      this.io.in(participantRoom(pid)).socketsJoin(want);
+      this.joined.set(pid, want);
+      movers.push(pid);
     }
 
-    const audiences = new Map<string, Audience>();
-    for (const pid of this.joined.keys()) {
-      const p = state.participants[pid];
-      if (p && !p.removed) {
-        const a = audienceOf(p.role, p.roomId);
-        audiences.set(audienceRoom(state.sessionId, a), a);
-      }
-    }
     for (const [room, audience] of audiences) {
-      this.io.to(room).emit('session.view', { ...projectSession(state, audience, online), serverTime });
-      const roster = projectRoster(state, audience, online);
-      const text = JSON.stringify(roster.members);
-      if (this.lastRoster.get(room) !== text) {
-        this.lastRoster.set(room, text);
-        this.io.to(room).emit('session.roster', roster);
-      }
+      const stream = this.streams.get(room);
+      if (stream) this.publish(room, stream, state, online, serverTime, movers);
+      else this.createStream(room, audience);
     }
+    for (const pid of movers) this.io.to(participantRoom(pid)).emit('session.view', this.fullView(pid));
+    for (const room of this.streams.keys()) if (!audiences.has(room)) this.streams.delete(room);
 
     const targets = this.dirtyAllMe ? [...this.joined.keys()] : [...this.dirtyMe].filter((id) => this.joined.has(id));
     for (const pid of targets) this.sendMe(state, pid);
@@ -147,9 +223,45 @@ export class ViewPublisher {
     this.dirtyAllMe = false;
   }
 
-  dispose(): void {
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = null;
+  /** Bring one audience's stream up to the state, broadcasting the patch if its content changed. */
+  private publish(room: string, stream: Stream, state: SessionState, online: { has(id: string): boolean }, serverTime: number, movers: string[]): void {
+    const next = projectSession(state, stream.audience, online);
+    const { rev: _rev, seq: _seq, ...before } = stream.view;
+    const { rev: _r, seq: _s, ...after } = next;
+    const patch = diffView(before, after);
+    if (!patch) {
+      // Nothing a client sees changed: no message, but newcomers start from the current seq.
+      stream.view = { ...stream.view, seq: next.seq };
+      return;
+    }
+    const message: ViewPatchMessage = { baseRev: stream.view.rev, rev: stream.view.rev + 1, seq: next.seq, serverTime, patch };
+    stream.view = { ...next, rev: message.rev };
+    const to = this.io.to(room);
+    // Movers are sent their new audience's whole view instead.
+    (movers.length ? to.except(movers.map(participantRoom)) : to).emit('session.viewPatch', message);
+  }
+
+  private createStream(room: string, audience: Audience): Stream {
+    const view = projectSession(this.host.state, audience, this.presence.online(this.host.id));
+    const stream = { audience, view: { ...view, rev: 1 } };
+    this.streams.set(room, stream);
+    return stream;
+  }
+
+  private schedulePresence(): void {
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = null;
+      try {
+        const view = projectPresence(this.host.state, this.presence.online(this.host.id));
+        const text = presenceText(view);
+        if (text === this.lastPresence?.text) return;
+        this.lastPresence = { text, view };
+        this.io.to(sessionRoom(this.host.id)).emit('session.presence', view);
+      } catch (err) {
+        this.opts.onError(err);
+      }
+    }, this.opts.presenceMs);
   }
 
   private sendMe(state: SessionState, pid: string): void {
@@ -160,4 +272,10 @@ export class ViewPublisher {
     this.lastMe.set(pid, text);
     this.io.to(participantRoom(pid)).emit('session.me', me);
   }
+}
+
+/** Presence without its seq: what decides whether it changed. */
+function presenceText(view: PresenceView): string {
+  const { seq: _seq, ...counts } = view;
+  return JSON.stringify(counts);
 }

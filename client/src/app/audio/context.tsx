@@ -46,13 +46,16 @@ export function useAudio(): { controller: AudioController | null; state: AudioSt
   return { controller, state };
 }
 
-/** A participant's name from the roster (or the floor), for "… is speaking". */
+/** A participant's name from the people this view lists (or the floor), for "… is speaking". */
 export function useNameOf(): (participantId: string) => string | null {
   const { snapshot } = useSession();
   return (participantId) => {
     if (snapshot.me?.participantId === participantId) return snapshot.me.displayName;
-    const member = snapshot.roster?.members.find((m) => m.participantId === participantId);
-    if (member) return member.displayName;
+    const listed =
+      snapshot.view?.participants?.find((p) => p.participantId === participantId) ??
+      snapshot.view?.rooms.flatMap((r) => r.members ?? []).find((m) => m.participantId === participantId) ??
+      snapshot.view?.rooms.flatMap((r) => r.queue).find((e) => e.participantId === participantId);
+    if (listed) return listed.displayName;
     const floor = snapshot.view?.rooms.find((r) => r.floor?.participantId === participantId)?.floor;
     return floor?.displayName ?? null;
   };

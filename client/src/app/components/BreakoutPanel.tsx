@@ -65,7 +65,7 @@ export function BreakoutPanel() {
       <ul className="room-list" aria-label={t('breakouts.listLabel')} data-testid="room-list">
         {rooms.map((r) => (
           <li key={r.id}>
-            {t('breakouts.room', { name: r.name, count: r.memberCount })}
+            {t('breakouts.room', { name: r.name, count: snapshot.presence?.rooms.find((x) => x.id === r.id)?.members ?? 0 })}
             {': '}
             {citizens
               .filter((c) => c.roomId === r.id)

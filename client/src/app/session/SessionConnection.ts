@@ -1,4 +1,4 @@
-import type { Ack, CommandInput, CommandName, MeView, RosterView } from '../../../../shared/src/index.js';
+import type { Ack, CommandInput, CommandName, MeView, PresenceView } from '../../../../shared/src/index.js';
 import { ControlClient, type ViewWithTime } from '../../ControlClient';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused';
@@ -8,7 +8,8 @@ export interface SessionSnapshot {
   status: ConnectionStatus;
   view: ViewWithTime | null;
   me: MeView | null;
-  roster: RosterView | null;
+  /** Head counts per room and online. */
+  presence: PresenceView | null;
   /** Server clock minus this device's clock, measured when the latest view arrived. */
   offsetMs: number;
   /** Why the server refused the connection (a removed participant, a token that no longer works). */
@@ -51,7 +52,7 @@ export class SessionConnection {
   private disposed = false;
 
   constructor(opts: { url: string; sessionId: string; token: string }) {
-    this.snapshot = { status: 'connecting', view: null, me: null, roster: null, offsetMs: 0, refused: null, removed: false, reconnects: 0 };
+    this.snapshot = { status: 'connecting', view: null, me: null, presence: null, offsetMs: 0, refused: null, removed: false, reconnects: 0 };
     this.client = new ControlClient({
       url: opts.url,
       sessionId: opts.sessionId,
@@ -64,8 +65,13 @@ export class SessionConnection {
     socket.on('session.view', (view) => {
       if (this.client.view === view) this.set({ view, offsetMs: this.estimateOffset(view.serverTime - Date.now()) });
     });
+    // ControlClient applied the patch (or asked for a whole view if one was lost); take its result.
+    socket.on('session.viewPatch', (patch) => {
+      const view = this.client.view;
+      if (view && view !== this.snapshot.view) this.set({ view, offsetMs: this.estimateOffset(patch.serverTime - Date.now()) });
+    });
     socket.on('session.me', (me) => this.set({ me }));
-    socket.on('session.roster', (roster) => this.set({ roster }));
+    socket.on('session.presence', (presence) => this.set({ presence }));
     socket.on('session.notice', (notice) => {
       if (notice.kind === 'removed') this.set({ removed: true });
     });
