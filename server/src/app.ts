@@ -63,7 +63,13 @@ export async function createTownhall(
   store: Store = new SqliteStore(config.dataDir),
 ): Promise<Townhall> {
   const metrics = createMetrics(store);
-  const drafting = new DraftingServer({ store, logger, allowedOrigins: config.allowedOrigins, ...config.yjs });
+  const drafting = new DraftingServer({
+    store,
+    logger,
+    allowedOrigins: config.allowedOrigins,
+    ...config.yjs,
+    onSlowReader: () => metrics.slowReadersCut.inc({ channel: 'drafting' }),
+  });
   const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery, drafts: drafting });
   const { loaded, failed } = await registry.loadAll();
   logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
@@ -84,7 +90,7 @@ export async function createTownhall(
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining }));
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
-  app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining }));
+  app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
   app.use(errorHandler(logger));
@@ -99,6 +105,8 @@ export async function createTownhall(
     maxMessageBytes: config.maxMessageBytes,
     commandsPerSecond: config.commandsPerSecond,
     commandBurst: config.commandBurst,
+    maxConnectionsPerParticipant: config.maxConnectionsPerParticipant,
+    maxQueuedBytes: config.maxQueuedBytes,
     allowedOrigins: config.allowedOrigins,
     media: audio?.service ?? null,
   });

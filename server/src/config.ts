@@ -23,6 +23,13 @@ const envSchema = z.object({
   TOWNHALL_COMMANDS_PER_SECOND: int(10, 1, 10_000),
   TOWNHALL_COMMAND_BURST: int(30, 1, 10_000),
   TOWNHALL_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  // Joins per client address: a council's NAT can bring hundreds at once (the burst); a flood cannot keep it up.
+  TOWNHALL_JOIN_RATE_PER_ADDRESS: int(5, 1, 1_000_000),
+  TOWNHALL_JOIN_BURST_PER_ADDRESS: int(300, 1, 1_000_000),
+  // Open connections per participant, on each channel (control, drafting): tabs and devices, not a flood.
+  TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT: int(8, 1, 1000),
+  // Data waiting for one control connection that does not read; over it, the connection is cut.
+  TOWNHALL_MAX_QUEUED_BYTES: int(1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
   TOWNHALL_YJS_MAX_FRAME_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
   TOWNHALL_YJS_MAX_DOC_BYTES: int(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   // Editor bindings send an awareness update per cursor move: fast typists reach 15 a second.
@@ -32,6 +39,7 @@ const envSchema = z.object({
   TOWNHALL_YJS_PING_MS: int(30_000, 100, 600_000),
   TOWNHALL_YJS_SYNC_PER_SECOND: int(5, 1, 10_000),
   TOWNHALL_YJS_SYNC_BURST: int(20, 1, 10_000),
+  TOWNHALL_YJS_MAX_QUEUED_BYTES: int(8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   /** Ed25519 key (PKCS#8 PEM) that signs exports; generated there on first run. Default: <data dir>/signing-key.pem. */
   TOWNHALL_SIGNING_KEY_FILE: z.string().optional(),
   TOWNHALL_WEBHOOK_BASE_DELAY_MS: int(5_000, 1, 3_600_000),
@@ -73,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     commandsPerSecond: e.TOWNHALL_COMMANDS_PER_SECOND,
     commandBurst: e.TOWNHALL_COMMAND_BURST,
     shutdownTimeoutMs: e.TOWNHALL_SHUTDOWN_TIMEOUT_MS,
+    joinsPerAddress: { perSecond: e.TOWNHALL_JOIN_RATE_PER_ADDRESS, burst: e.TOWNHALL_JOIN_BURST_PER_ADDRESS },
+    maxConnectionsPerParticipant: e.TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT,
+    maxQueuedBytes: e.TOWNHALL_MAX_QUEUED_BYTES,
     yjs: {
       maxFrameBytes: e.TOWNHALL_YJS_MAX_FRAME_BYTES,
       maxDocBytes: e.TOWNHALL_YJS_MAX_DOC_BYTES,
@@ -82,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       pingIntervalMs: e.TOWNHALL_YJS_PING_MS,
       syncPerSecond: e.TOWNHALL_YJS_SYNC_PER_SECOND,
       syncBurst: e.TOWNHALL_YJS_SYNC_BURST,
+      maxQueuedBytes: e.TOWNHALL_YJS_MAX_QUEUED_BYTES,
+      maxConnectionsPerParticipant: e.TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT,
     },
     signingKeyFile: resolve(e.TOWNHALL_SIGNING_KEY_FILE ?? join(e.TOWNHALL_DATA_DIR, 'signing-key.pem')),
     webhooks: {

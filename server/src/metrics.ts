@@ -17,6 +17,12 @@ export function createMetrics(store: { writeStats?: { batches: number; ops: numb
       help: 'Open control-channel connections',
       registers: [registry],
     }),
+    slowReadersCut: new Counter({
+      name: 'townhall_slow_readers_cut_total',
+      help: 'Connections cut off because too much was waiting to be sent to them, by channel',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
     // Group commit at work: writes per commit is writes_total / commits_total.
     storeCommits: new Gauge({
       name: 'townhall_store_commits_total',

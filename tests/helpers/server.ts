@@ -27,6 +27,9 @@ const baseEnv = (dataDir: string, env: Record<string, string>) => ({
   // Likewise for whole-document requests on the Yjs endpoint, which hostile-input tests use to read the server's state.
   TOWNHALL_YJS_SYNC_PER_SECOND: '1000',
   TOWNHALL_YJS_SYNC_BURST: '1000',
+  // Every test joins from 127.0.0.1; the join limit has its own test.
+  TOWNHALL_JOIN_RATE_PER_ADDRESS: '100000',
+  TOWNHALL_JOIN_BURST_PER_ADDRESS: '100000',
   // Every test server would start a mediasoup worker per core; only the suites about audio need one.
   TOWNHALL_AUDIO: 'off',
   ...env,

@@ -20,8 +20,6 @@ import {
 
 class ProtocolError extends Error {}
 
-const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
-
 /** Awareness client ids one connection may speak for (a stock client uses one). */
 const MAX_AWARENESS_CLIENTS = 16;
 
@@ -35,6 +33,10 @@ export interface DocConnectionOptions {
   awarenessBurst: number;
   syncPerSecond: number;
   syncBurst: number;
+  /** Bytes waiting to be sent to this connection over which it is cut off as not reading. */
+  maxQueuedBytes: number;
+  /** Called when the connection is cut off for not reading (for metrics). */
+  onSlowReader?: () => void;
   /** Whether this participant may change the document right now, given a way to see the update's effect. */
   policy: WritePolicy;
 }
@@ -91,7 +93,13 @@ export class DocConnection implements DocPeer {
   send(message: Uint8Array): void {
     if (this.closed || this.opts.ws.readyState !== this.opts.ws.OPEN) return;
     // A client that asks for documents and never reads them must not make the server buffer without end.
-    if (this.opts.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.close(CLOSE.tooManyAwarenessUpdates, 'not reading');
+    // It would not read a closing handshake either: the close frame is sent, and the socket dropped at once.
+    if (this.opts.ws.bufferedAmount > this.opts.maxQueuedBytes) {
+      this.opts.onSlowReader?.();
+      this.close(CLOSE.tooManyAwarenessUpdates, 'not reading');
+      this.opts.ws.terminate();
+      return;
+    }
     this.opts.ws.send(message, (err) => {
       if (err) this.close(CLOSE.goingAway, 'send failed');
     });

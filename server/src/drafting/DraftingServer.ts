@@ -24,6 +24,10 @@ export interface DraftingOptions {
   awarenessBurst: number;
   syncPerSecond: number;
   syncBurst: number;
+  maxQueuedBytes: number;
+  /** Open drafting connections one participant may have at once, over all documents. */
+  maxConnectionsPerParticipant: number;
+  onSlowReader?: () => void;
   compactEvery: number;
   pingIntervalMs: number;
   allowedOrigins: string[] | null;
@@ -53,6 +57,8 @@ export class DraftingServer implements DraftReader {
   private readonly wss: WebSocketServer;
   private readonly docs = new Map<string, { loading: Promise<RoomDoc>; refs: number }>();
   private readonly connections = new Set<DocConnection>();
+  /** Open connections per participant, for the cap. */
+  private readonly openBy = new Map<string, number>();
   private registry: SessionRegistry | null = null;
   private closing = false;
   private readonly heartbeat: NodeJS.Timeout;
@@ -148,6 +154,9 @@ export class DraftingServer implements DraftReader {
     const participant = host?.authenticate(url.searchParams.get('token') ?? '') ?? null;
     if (!host || !participant) return ws.close(CLOSE.unauthenticated, 'invalid credential');
     if (!mayOpen(host.state, participant, roomId)) return ws.close(CLOSE.forbidden, 'no access to this document');
+    const open = this.openBy.get(participant.id) ?? 0;
+    if (open >= this.opts.maxConnectionsPerParticipant) return ws.close(CLOSE.tooManyAwarenessUpdates, 'too many connections');
+    this.openBy.set(participant.id, open + 1);
 
     const conn = new DocConnection({
       ws,
@@ -159,6 +168,8 @@ export class DraftingServer implements DraftReader {
       awarenessBurst: this.opts.awarenessBurst,
       syncPerSecond: this.opts.syncPerSecond,
       syncBurst: this.opts.syncBurst,
+      maxQueuedBytes: this.opts.maxQueuedBytes,
+      onSlowReader: this.opts.onSlowReader,
       policy: this.policy(host, participant.id, roomId),
     });
     this.connections.add(conn);
@@ -167,6 +178,9 @@ export class DraftingServer implements DraftReader {
     ws.on('close', () => {
       conn.closed = true;
       this.connections.delete(conn);
+      const left = (this.openBy.get(participant.id) ?? 1) - 1;
+      if (left > 0) this.openBy.set(participant.id, left);
+      else this.openBy.delete(participant.id);
       void opened.then((room) => {
         room.peers.delete(conn);
         for (const id of conn.clientIds) room.awarenessOwners.delete(id);

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { CommandError, ROLES, createSessionSchema, joinSessionSchema, type Role } from '../../../shared/src/index.js';
 import { hashSecret, sameHash } from '../session/credentials.js';
+import { AddressLimiter } from './AddressLimiter.js';
 import { bearer, hostOf, participantOf } from './auth.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { EventStore } from '../store/EventStore.js';
@@ -13,12 +14,14 @@ export interface SessionsApiOptions {
   /** Base for invite links; defaults to the request's own origin. */
   publicUrl: string | null;
   isDraining: () => boolean;
+  joinsPerAddress: { perSecond: number; burst: number };
 }
 
 /** The HTTP side of sessions: create one, read an invite, join, recover your identity, fetch the log. */
 export function sessionsApi(opts: SessionsApiOptions): Router {
   const router = Router();
   const base = (req: Request) => opts.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+  const joins = new AddressLimiter(opts.joinsPerAddress.perSecond, opts.joinsPerAddress.burst);
 
   router.use((_req, _res, next) => {
     if (opts.isDraining()) throw new CommandError('UNAVAILABLE', 'The server is restarting; please retry.');
@@ -51,6 +54,11 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
   });
 
   router.post('/sessions/:id/join', async (req, res) => {
+    // Behind a proxy, req.ip is the client's only with TOWNHALL_TRUST_PROXY=true (docs/DEPLOYMENT.md).
+    if (!joins.take(req.ip ?? 'unknown')) {
+      res.setHeader('retry-after', '1');
+      throw new CommandError('RATE_LIMITED', 'Too many people are joining from this address; try again in a moment.');
+    }
     const host = hostOf(opts.registry, req.params.id);
     const { invite, displayName } = joinSessionSchema.parse(req.body);
     const { participant, token } = await host.join(invite, displayName);

@@ -37,6 +37,10 @@ export interface ControlChannelOptions {
   maxMessageBytes: number;
   commandsPerSecond: number;
   commandBurst: number;
+  /** Open control connections one participant may have at once. */
+  maxConnectionsPerParticipant: number;
+  /** Bytes waiting for a connection that does not read, over which it is cut off. */
+  maxQueuedBytes: number;
   /** Browser origins allowed to connect; null means same-origin only. */
   allowedOrigins: string[] | null;
   metrics: Metrics;
@@ -55,6 +59,21 @@ type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 const handshakeSchema = z.object({ sessionId: idSchema, token: z.string().min(1).max(256) });
 const requestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const RECENT_LIMIT = 64;
+const SLOW_READER_CHECK_MS = 1000;
+
+/** What is waiting to be sent on a connection: engine.io's packet queue, then the WebSocket's buffer. */
+function queuedBytes(socket: { conn: unknown }): number {
+  // engine.io does not expose its queue in its typings.
+  const conn = socket.conn as { writeBuffer: { data?: unknown }[]; transport: unknown };
+  let bytes = 0;
+  for (const packet of conn.writeBuffer) {
+    const data = packet.data;
+    bytes += typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : 0;
+  }
+  // engine.io keeps its WebSocket (from `ws`) on the transport; bufferedAmount is what the kernel has not taken yet.
+  const ws = (conn.transport as { socket?: { bufferedAmount?: number } }).socket;
+  return bytes + (ws?.bufferedAmount ?? 0);
+}
 const TRANSIENT: ReadonlySet<ErrorBody['code']> = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
 
 interface Remembered {
@@ -85,6 +104,7 @@ function validationError(error: z.ZodError): ErrorBody {
 export class ControlChannel {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
   private readonly presence = new Presence();
+  private readonly slowReaders: NodeJS.Timeout;
   private readonly publishers = new Map<string, ViewPublisher>();
   private draining = false;
   /**
@@ -109,6 +129,30 @@ export class ControlChannel {
     opts.registry.onHost((host) => this.attach(host));
     this.io.use((socket, next) => this.authenticate(socket, next));
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.slowReaders = setInterval(() => this.cutSlowReaders(), SLOW_READER_CHECK_MS);
+    this.slowReaders.unref();
+  }
+
+  /**
+   * A client that stops reading (a frozen tab, a hostile script) makes the server queue
+   * every view and patch for it. Once its queue passes the limit it is cut off (with
+   * no closing handshake: it would not read that either), so it cannot pin memory;
+   * a live client reconnects and resyncs from a whole view.
+   */
+  private cutSlowReaders(): void {
+    for (const socket of this.io.of('/').sockets.values()) this.cutIfNotReading(socket);
+  }
+
+  /** Cut a connection whose queue is over the limit; true if it was. Also checked before each whole view sent on request. */
+  private cutIfNotReading(socket: ControlSocket): boolean {
+    const queued = queuedBytes(socket);
+    if (queued <= this.opts.maxQueuedBytes) return false;
+    this.opts.metrics.slowReadersCut.inc({ channel: 'control' });
+    this.opts.logger.warn({ sessionId: socket.data.sessionId, participantId: socket.data.participantId, queued }, 'control connection not reading; cut off');
+    const ws = (socket.conn.transport as unknown as { socket?: { terminate?: () => void } }).socket;
+    socket.conn.close(true);
+    ws?.terminate?.();
+    return true;
   }
 
   /** Refuse new commands; those already running finish. */
@@ -117,6 +161,7 @@ export class ControlChannel {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.slowReaders);
     for (const p of this.publishers.values()) p.dispose();
     // Closing the transports (not a server-side disconnect) lets clients reconnect on their own to the next instance.
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
@@ -154,6 +199,11 @@ export class ControlChannel {
     const host = this.opts.registry.get(parsed.data.sessionId);
     const participant = host?.authenticate(parsed.data.token);
     if (!host || !participant) return refuse('This credential is not valid for this session.');
+    if (this.presence.connections(host.id, participant.id) >= this.opts.maxConnectionsPerParticipant) {
+      const err = new Error('too many connections') as Error & { data?: ErrorBody };
+      err.data = { code: 'RATE_LIMITED', message: `You already have ${this.opts.maxConnectionsPerParticipant} connections open to this session; close a tab or device first.` };
+      return next(err);
+    }
     socket.data = {
       sessionId: host.id,
       participantId: participant.id,
@@ -205,6 +255,7 @@ export class ControlChannel {
   }
 
   private sendFullState(socket: ControlSocket, publisher: ViewPublisher): void {
+    if (this.cutIfNotReading(socket)) return;
     const { participantId } = socket.data;
     socket.emit('session.view', publisher.fullView(participantId));
     const me = publisher.me(participantId);

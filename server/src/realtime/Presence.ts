@@ -27,6 +27,11 @@ export class Presence {
     return true;
   }
 
+  /** Open connections of one participant. */
+  connections(sessionId: string, participantId: string): number {
+    return this.counts.get(sessionId)?.get(participantId) ?? 0;
+  }
+
   /** Who is online in a session, live (not a copy: copying thousands of ids per connect is what a join storm cannot afford). */
   online(sessionId: string): { has(participantId: string): boolean } {
     return this.counts.get(sessionId) ?? NOBODY;
