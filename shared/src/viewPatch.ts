@@ -9,9 +9,10 @@
  *   (a nested object changed), `{ list: listPatch }` (a keyed list changed);
  * - a keyed list is an array of objects that all carry a unique string under one of
  *   the key fields below. Its patch is `{ key, remove?: [keys], add?: [items],
- *   change?: { [key]: patch }, order?: [keys] }`: the key field, removed keys, new
- *   items (whole), a patch of each item that changed, and the order of every key when
- *   it is not simply the old order with new items appended;
+ *   addAt?: [index], change?: { [key]: patch }, order?: [keys] }`: the key field,
+ *   removed keys, new items (whole) and, unless they go at the end, the index of each in
+ *   the new list, a patch of each item that changed, and the order of every key only
+ *   when the items that stay change their order among themselves;
  * - `position`, in a list whose items have one, is always the item's 1-based index.
  *   It is not compared and is recomputed after a patch, so that one hand raised at
  *   the front of a queue does not change every entry behind it.
@@ -30,6 +31,8 @@ export interface ListPatch {
   remove?: string[];
   /** New items, whole. */
   add?: Record<string, unknown>[];
+  /** Where each new item goes (its index in the new list), when not at the end. */
+  addAt?: number[];
   /** Items that changed, by key: a patch of each. */
   change?: Record<string, Patch>;
   order?: string[];
@@ -121,10 +124,16 @@ function diffList(prev: Obj[], next: Obj[], key: string): PatchOp | null {
   }
   if (add.length) patch.add = add;
   if (Object.keys(change).length) patch.change = change;
-  // The order a patch without `order` gives: survivors in their old order, then new items in theirs.
-  const implied = [...prev.map((i) => i[key] as string).filter((k) => after.has(k)), ...next.map((i) => i[key] as string).filter((k) => !before.has(k))];
   const order = next.map((i) => i[key] as string);
-  if (!sameStrings(implied, order)) patch.order = order;
+  const stayingBefore = prev.map((i) => i[key] as string).filter((k) => after.has(k));
+  const stayingAfter = order.filter((k) => before.has(k));
+  if (!sameStrings(stayingBefore, stayingAfter)) {
+    patch.order = order;
+  } else if (add.length) {
+    // Insertions keep the others' order: say where the new items go, unless it is the end.
+    const at = order.flatMap((k, index) => (before.has(k) ? [] : [index]));
+    if (at.some((index, i) => index !== stayingAfter.length + i)) patch.addAt = at;
+  }
   if (!patch.remove && !patch.add && !patch.change && !patch.order) return null;
   return { list: patch };
 }
@@ -137,14 +146,16 @@ function applyListPatch(base: Obj[], patch: ListPatch): Obj[] {
     const item = items.get(k);
     if (item) items.set(k, applyViewPatch(item, sub));
   }
-  const appended: string[] = [];
-  for (const item of patch.add ?? []) {
-    const k = item[key] as string;
-    if (!items.has(k)) appended.push(k);
-    items.set(k, item);
-  }
-  const order = patch.order ?? [...base.map((i) => i[key] as string).filter((k) => items.has(k)), ...appended];
-  const out = order.map((k) => items.get(k)).filter((i): i is Obj => i !== undefined);
+  const kept = (patch.order ?? base.map((i) => i[key] as string)).filter((k) => items.has(k));
+  const added = (patch.add ?? []).map((item) => item[key] as string);
+  for (const item of patch.add ?? []) items.set(item[key] as string, item);
+  let keys: string[];
+  if (patch.order) keys = patch.order;
+  else if (patch.addAt) {
+    keys = [...kept];
+    patch.addAt.map((at, i) => [at, added[i]!] as const).sort(([a], [b]) => a - b).forEach(([at, k]) => keys.splice(at, 0, k));
+  } else keys = [...kept, ...added];
+  const out = keys.map((k) => items.get(k)).filter((i): i is Obj => i !== undefined);
   const numbered = out.some((i) => DERIVED in i) || base.some((i) => DERIVED in i);
   return numbered ? out.map((item, index) => ({ ...item, [DERIVED]: index + 1 })) : out;
 }

@@ -106,6 +106,8 @@ export interface ControlChannelTap {
   dropAcksFor: string | null;
   /** The acks dropped so far (raw Socket.IO frames). */
   dropped: string[];
+  /** Every text frame the server sent the page, in order. */
+  received: string[];
 }
 
 /**
@@ -116,7 +118,7 @@ export interface ControlChannelTap {
  * opens the control channel (it applies to WebSockets created afterwards).
  */
 export async function tapControlChannel(context: BrowserContext): Promise<ControlChannelTap> {
-  const tap: ControlChannelTap = { dropAcksFor: null, dropped: [] };
+  const tap: ControlChannelTap = { dropAcksFor: null, dropped: [], received: [] };
   const awaitingAck = new Set<string>();
   await context.routeWebSocket(/\/socket\.io\//, (ws) => {
     const server = ws.connectToServer();
@@ -129,6 +131,7 @@ export async function tapControlChannel(context: BrowserContext): Promise<Contro
     server.onMessage((frame) => {
       // Engine.IO message (4) + Socket.IO ACK (3) + ack id + [ack]
       if (typeof frame === 'string') {
+        tap.received.push(frame);
         const m = /^43(\d+)\[/.exec(frame);
         if (m && awaitingAck.delete(m[1]!)) {
           tap.dropped.push(frame);

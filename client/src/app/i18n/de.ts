@@ -59,6 +59,8 @@ export const de: Messages = {
     loadFailed: 'Die Versammlung konnte nicht geladen werden. Bitte prüfen Sie Ihre Verbindung.',
     retry: 'Erneut versuchen',
     readOnly: 'Sie verfolgen diese Versammlung; nur Bürger:innen können sich zu Wort melden oder Fragen stellen.',
+    presence_one: '{{count}} Person nimmt teil; {{online}} gerade verbunden.',
+    presence_other: '{{count}} Personen nehmen teil; {{online}} gerade verbunden.',
   },
   connection: {
     reconnecting: 'Verbindung wird wiederhergestellt …',

@@ -62,6 +62,8 @@ export const en = {
     loadFailed: 'The town hall could not be loaded. Please check your connection.',
     retry: 'Try again',
     readOnly: 'You are following this town hall; only citizens can ask to speak or ask questions.',
+    presence_one: '{{count}} person takes part; {{online}} connected now.',
+    presence_other: '{{count}} people take part; {{online}} connected now.',
   },
   connection: {
     reconnecting: 'Reconnecting…',

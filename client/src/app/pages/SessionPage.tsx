@@ -162,6 +162,11 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
         <p className="who" data-testid="who">
           {t('session.you', { name: isolate(me.displayName), role: t(`roles.${role}`) })}
         </p>
+        {snapshot.presence && (
+          <p className="muted" data-testid="presence">
+            {t('session.presence', { count: snapshot.presence.members, online: snapshot.presence.online })}
+          </p>
+        )}
         {view.closed && <p className="callout">{t('session.ended')}</p>}
         {(role === 'observer' || role === 'official') && <p className="muted">{t('session.readOnly')}</p>}
         <ErrorArea />
