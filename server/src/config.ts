@@ -40,6 +40,7 @@ const envSchema = z.object({
   TOWNHALL_YJS_SYNC_PER_SECOND: int(5, 1, 10_000),
   TOWNHALL_YJS_SYNC_BURST: int(20, 1, 10_000),
   TOWNHALL_YJS_MAX_QUEUED_BYTES: int(8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+  TOWNHALL_YJS_BROADCAST_MS: int(20, 0, 1000),
   /** Ed25519 key (PKCS#8 PEM) that signs exports; generated there on first run. Default: <data dir>/signing-key.pem. */
   TOWNHALL_SIGNING_KEY_FILE: z.string().optional(),
   TOWNHALL_WEBHOOK_BASE_DELAY_MS: int(5_000, 1, 3_600_000),
@@ -94,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       syncPerSecond: e.TOWNHALL_YJS_SYNC_PER_SECOND,
       syncBurst: e.TOWNHALL_YJS_SYNC_BURST,
       maxQueuedBytes: e.TOWNHALL_YJS_MAX_QUEUED_BYTES,
+      broadcastMs: e.TOWNHALL_YJS_BROADCAST_MS,
       maxConnectionsPerParticipant: e.TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT,
     },
     signingKeyFile: resolve(e.TOWNHALL_SIGNING_KEY_FILE ?? join(e.TOWNHALL_DATA_DIR, 'signing-key.pem')),

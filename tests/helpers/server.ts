@@ -30,6 +30,10 @@ const baseEnv = (dataDir: string, env: Record<string, string>) => ({
   // Every test joins from 127.0.0.1; the join limit has its own test.
   TOWNHALL_JOIN_RATE_PER_ADDRESS: '100000',
   TOWNHALL_JOIN_BURST_PER_ADDRESS: '100000',
+  // Hostile-input tests open many connections as one participant; the cap has its own test.
+  TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT: '1000',
+  // Drafting tests wait for echoes; the coalescing window is measured by the benchmark, not felt here.
+  TOWNHALL_YJS_BROADCAST_MS: '5',
   // Every test server would start a mediasoup worker per core; only the suites about audio need one.
   TOWNHALL_AUDIO: 'off',
   ...env,

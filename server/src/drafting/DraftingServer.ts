@@ -25,6 +25,8 @@ export interface DraftingOptions {
   syncPerSecond: number;
   syncBurst: number;
   maxQueuedBytes: number;
+  /** Coalescing window for broadcasting stored updates (RoomDoc). */
+  broadcastMs: number;
   /** Open drafting connections one participant may have at once, over all documents. */
   maxConnectionsPerParticipant: number;
   onSlowReader?: () => void;
@@ -297,6 +299,7 @@ export class DraftingServer implements DraftReader {
         logger: this.opts.logger,
         maxDocBytes: this.opts.maxDocBytes,
         compactEvery: this.opts.compactEvery,
+        broadcastMs: this.opts.broadcastMs,
       }).then(async (room) => {
         await this.reconcile(sessionId, roomId, room);
         return room;

@@ -83,6 +83,12 @@ export interface RoomDocOptions {
   logger: Logger;
   maxDocBytes: number;
   compactEvery: number;
+  /**
+   * Updates stored within this window go out as one merged message. With 50 people
+   * typing and 500 reading, one message per update per reader is what the server would
+   * spend its time on; a window of a few tens of milliseconds is not felt. 0: at once.
+   */
+  broadcastMs?: number;
 }
 
 /**
@@ -114,12 +120,14 @@ export class RoomDoc {
   private tail: Promise<unknown> = Promise.resolve();
   private bytes = 0;
   private lastId = 0;
+  private outgoing: Uint8Array[] = [];
+  private outgoingTimer: NodeJS.Timeout | null = null;
   private sinceCompaction = 0;
 
   private constructor(private readonly opts: RoomDocOptions) {
     // The server is not a participant: it has no awareness state of its own.
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array) => this.broadcast(encodeUpdate(update)));
+    this.doc.on('update', (update: Uint8Array) => this.queueBroadcast(update));
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange) => {
       const changed = [...added, ...updated, ...removed];
       const message = encoding.createEncoder();
@@ -190,7 +198,6 @@ export class RoomDoc {
         // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
         claims.push({ client, writer: policy.writer });
       }
-      const before = Y.encodeStateVector(this.doc);
       let integrated = this.onTwin(() => Y.applyUpdate(this.twin, update));
       if (dropPending(this.twin)) {
         this.resetTwin();
@@ -199,6 +206,8 @@ export class RoomDoc {
       const correction = policy.verify?.(this.twin) ?? null;
       const serverClient = this.twin.clientID;
       if (correction) {
+        // The document itself is untouched until commit: its state vector is the twin's before the update.
+        const before = Y.encodeStateVector(this.doc);
         // A transaction of its own: Yjs 13.6 drops a type's cached index positions (its
         // search markers) only when a remote transaction ends, so index-based edits inside
         // the transaction that integrated the update can land on the wrong characters.
@@ -271,6 +280,7 @@ export class RoomDoc {
   }
 
   destroy(): void {
+    this.flushBroadcast();
     this.awareness.destroy();
     this.doc.destroy();
     this.twin.destroy();
@@ -346,6 +356,24 @@ export class RoomDoc {
     this.twin.destroy();
     this.twin = new Y.Doc();
     Y.applyUpdate(this.twin, Y.encodeStateAsUpdate(this.doc));
+  }
+
+  /** Stored and applied: to everyone, now or with the others of this window. */
+  private queueBroadcast(update: Uint8Array): void {
+    const windowMs = this.opts.broadcastMs ?? 0;
+    if (windowMs === 0) return this.broadcast(encodeUpdate(update));
+    this.outgoing.push(update);
+    this.outgoingTimer ??= setTimeout(() => this.flushBroadcast(), windowMs);
+  }
+
+  private flushBroadcast(): void {
+    if (this.outgoingTimer) clearTimeout(this.outgoingTimer);
+    this.outgoingTimer = null;
+    if (this.outgoing.length === 0) return;
+    const updates = this.outgoing;
+    this.outgoing = [];
+    // Every one of them was integrated by this document, so merging them is merging known content.
+    this.broadcast(encodeUpdate(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)));
   }
 
   private broadcast(message: Uint8Array): void {
