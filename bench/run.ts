@@ -7,10 +7,8 @@ import { pino } from 'pino';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { SessionHost } from '../server/src/session/SessionHost.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
-import * as Y from 'yjs';
-import { addRecommendation, createSessionSchema, findRecommendation } from '../shared/src/index.js';
+import { createSessionSchema } from '../shared/src/index.js';
 import { connect, createSession, join } from '../tests/helpers/clients.js';
-import { draftClient, synced, until } from '../tests/helpers/drafting.js';
 import { sessionInput } from '../tests/helpers/fixtures.js';
 import { removeDir, startServer, tempDataDir } from '../tests/helpers/server.js';
 import { AGREEMENT_LEVELS, canonicalRecommendation, replay as replayLog, type EventDraft, type SessionEvent } from '../shared/src/index.js';
@@ -24,6 +22,7 @@ import { renderMarkdown } from '../server/src/outcome/formats/markdown.js';
 import { renderPdf } from '../server/src/outcome/formats/pdf.js';
 import { createSocket } from 'node:dgram';
 import { availableParallelism } from 'node:os';
+import { drafting } from './drafting/index.js';
 
 function percentiles(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
@@ -120,47 +119,6 @@ async function replay(): Promise<void> {
   console.log(`replay: ${events} events; full replay ${full.toFixed(0)} ms, from snapshot ${snap.toFixed(0)} ms`);
   await store.close();
   removeDir(dir);
-}
-
-/** Drafting: edits per second through store-then-broadcast, and the time from one editor's keystroke to another's screen. */
-async function drafting(): Promise<void> {
-  const server = await startServer();
-  const session = await createSession(server.url);
-  const writers = await Promise.all(Array.from({ length: 10 }, (_, i) => join(server.url, session, 'citizen', `Writer ${i}`)));
-  const clients = writers.map((w) => draftClient(server.url, session.sessionId, 'plenary', w.token));
-  await Promise.all(clients.map((c) => synced(c)));
-  addRecommendation(clients[0]!.doc, { id: 'rec-1', title: 'Bench', body: '', rationale: '' });
-  await Promise.all(clients.map((c) => until(c.doc, (d) => findRecommendation(d, 'rec-1') !== null)));
-  const reader = clients[9]!;
-  const readerBody = findRecommendation(reader.doc, 'rec-1')!.get('body') as Y.Text;
-  const latencies: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const body = findRecommendation(clients[i % 9]!.doc, 'rec-1')!.get('body') as Y.Text;
-    const marker = `<${i}>`;
-    const t = performance.now();
-    body.insert(body.length, marker);
-    await until(reader.doc, () => readerBody.toString().includes(marker));
-    latencies.push(performance.now() - t);
-  }
-  console.log('drafting: keystroke to another editor, ms (10 editors, each update fsync-stored first)', percentiles(latencies));
-  const perWriter = 100;
-  const expected = readerBody.length + 9 * perWriter;
-  const start = performance.now();
-  await Promise.all(
-    clients.slice(0, 9).map(async (c, k) => {
-      const body = findRecommendation(c.doc, 'rec-1')!.get('body') as Y.Text;
-      for (let i = 0; i < perWriter; i++) {
-        body.insert(body.length, String.fromCharCode(97 + k));
-        await new Promise((r) => setImmediate(r));
-      }
-    }),
-  );
-  await until(reader.doc, () => readerBody.length >= expected, 60_000);
-  const seconds = (performance.now() - start) / 1000;
-  console.log(`drafting: ${9 * perWriter} concurrent single-character updates stored and delivered in ${seconds.toFixed(2)} s = ${((9 * perWriter) / seconds).toFixed(0)} updates/s`);
-  clients.forEach((c) => c.destroy());
-  await server.stop();
-  removeDir(server.dataDir);
 }
 
 /** A large session's log, built without a server: what exporting and verifying it cost. */
@@ -358,7 +316,10 @@ async function audio(): Promise<void> {
   await pool.close();
 }
 
-const all = { commands, fanout, replay, drafting, outcome, audio } as const;
+/** N citizens in one plenary against a bare Socket.IO baseline, in processes of their own (bench/plenary/). */
+const plenary = async (): Promise<void> => (await import('./plenary/index.js')).plenary();
+
+const all = { commands, fanout, replay, drafting, outcome, audio, plenary } as const;
 const wanted = process.argv.slice(2).filter((a) => a in all) as (keyof typeof all)[];
 for (const name of wanted.length ? wanted : (Object.keys(all) as (keyof typeof all)[])) {
   await all[name]();
