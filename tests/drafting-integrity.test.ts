@@ -148,14 +148,23 @@ describe('drafting integrity: everyone is shown what the server integrated, and 
     return reference;
   }
 
-  test('text in a locked recommendation: a struct at a tombstone of the body, with an origin nobody has, is refused', async () => {
-    const r = await room();
+  /**
+   * An insert and its delete inside the locked body, from the attacker's connection: the
+   * locked text reads the same, so the update is taken, and leaves a tombstone at A:0
+   * between the characters `space` and `a`.
+   */
+  async function tombstoneInLockedBody(r: Room) {
     const body = textOf(r.peer.doc, LOCKED.id)!;
     const [space, a] = [charId(body, 3), charId(body, 4)];
     const raw = await attackerConnection(r);
-    // An insert and its delete: the locked text reads the same, so the update is taken, and leaves a tombstone at A:0.
     raw.send(syncUpdate(craftUpdate([{ id: [A, 0], text: 'X', origin: space, rightOrigin: a }], [{ client: A, clock: 0, len: 1 }])));
     await raw.stateNow();
+    return { raw, space, a };
+  }
+
+  test('text in a locked recommendation: a struct at a tombstone of the body, with an origin nobody has, is refused', async () => {
+    const r = await room();
+    const { raw, a } = await tombstoneInLockedBody(r);
     // Then other content at the tombstone's id, hanging from a client that never wrote.
     raw.send(syncUpdate(craftUpdate([{ id: [A, 0], text: '#[NOT AGREED: injected]', origin: [Z, 0], rightOrigin: a }])));
     expect(await raw.closedWith()).toEqual({ code: CLOSE.malformed, reason: 'update conflicts with stored changes' });
@@ -165,11 +174,7 @@ describe('drafting integrity: everyone is shown what the server integrated, and 
 
   test('text in a locked recommendation: the same struct with the held origins, extending past the tombstone, is corrected', async () => {
     const r = await room();
-    const body = textOf(r.peer.doc, LOCKED.id)!;
-    const [space, a] = [charId(body, 3), charId(body, 4)];
-    const raw = await attackerConnection(r);
-    raw.send(syncUpdate(craftUpdate([{ id: [A, 0], text: 'X', origin: space, rightOrigin: a }], [{ client: A, clock: 0, len: 1 }])));
-    await raw.stateNow();
+    const { raw, space, a } = await tombstoneInLockedBody(r);
     // Overlaps the tombstone with the same origins (nothing to compare there), then goes on into the locked body.
     raw.send(syncUpdate(craftUpdate([{ id: [A, 0], text: '#[NOT AGREED: injected]', origin: space, rightOrigin: a }])));
     await raw.stateNow();
