@@ -11,6 +11,7 @@ import type { ControlClient } from '../client/src/ControlClient.js';
 import { api, connect, createSession, join } from './helpers/clients.js';
 import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
+import { metrics } from './helpers/metrics.js';
 import { removeDir, spawnServer, tempDataDir, type ServerProcess } from './helpers/server.js';
 
 const dirs: string[] = [];
@@ -19,13 +20,6 @@ afterEach(() => {
   for (const p of procs.splice(0)) p.child.kill('SIGKILL');
   for (const d of dirs.splice(0)) removeDir(d);
 });
-
-async function metric(url: string, name: string): Promise<number> {
-  const res = await api<string>(url, '/metrics');
-  const line = String(res.body).split('\n').find((l) => l.startsWith(`${name} `));
-  if (!line) throw new Error(`no metric ${name}`);
-  return Number(line.split(' ')[1]);
-}
 
 describe('group commit', () => {
   test('a storm of concurrent commands shares commits; after kill -9 every acknowledged one is in the log once, in order', async () => {
@@ -59,7 +53,8 @@ describe('group commit', () => {
     const pumps = clients.map((_, i) => pump(i));
     await facClient.waitFor(() => acked.length >= 600, 60_000, '600 acknowledged questions');
     // Commits carried more than one write each: commands waited for a shared fsync, not their own.
-    const [commits, writes] = [await metric(first.url, 'townhall_store_commits_total'), await metric(first.url, 'townhall_store_writes_total')];
+    const counts = await metrics(first.url);
+    const [commits, writes] = [counts.get('townhall_store_commits_total')!, counts.get('townhall_store_writes_total')!];
     expect(writes).toBeGreaterThan(commits);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');

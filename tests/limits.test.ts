@@ -13,6 +13,7 @@ import { ControlClient } from '../client/src/ControlClient.js';
 import { api, connect, createSession, join } from './helpers/clients.js';
 import { draftClient, eventually, synced } from './helpers/drafting.js';
 import { assembly } from './helpers/fixtures.js';
+import { metrics } from './helpers/metrics.js';
 import { syncStep1 } from './helpers/rawDraft.js';
 import { removeDir, spawnServer, startServer, tempDataDir, type RunningServer, type ServerProcess } from './helpers/server.js';
 
@@ -26,17 +27,6 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
   for (const d of dirs.splice(0)) removeDir(d);
 });
-
-async function metrics(url: string): Promise<Map<string, number>> {
-  const res = await api<string>(url, '/metrics');
-  const out = new Map<string, number>();
-  for (const line of String(res.body).split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 const MB = 1024 * 1024;
 
