@@ -13,6 +13,7 @@ import {
   dueTimerEvents,
   nextTimerAt,
   reduce,
+  reduceInPlace,
   replay,
   type Actor,
   type EventDraft,
@@ -499,12 +500,18 @@ test('the session core keeps its invariants under random command sequences (prop
     fc.property(setupArb, fc.array(stepArb, { minLength: 5, maxLength: 60, size: 'max' }), fc.nat(), (setup, steps, snapPick) => {
       const model = new Model(setup);
       model.checkInvariants();
+      // A live host folds in place (reduceInPlace) into its own copy: it must reach the same state.
+      const inPlace = structuredClone(model.state);
+      let folded = model.log.length;
       for (const step of steps) {
         model.step(step);
         model.checkInvariants();
         model.checkpoint();
         // Replaying the log so far from nothing gives the state the live path reached.
         sameState(replay(model.log), model.state, 'replay from scratch');
+        for (const e of model.log.slice(folded)) reduceInPlace(inPlace, structuredClone(e));
+        folded = model.log.length;
+        sameState(inPlace, model.state, 'folded in place');
       }
 
       expect(verifyChain(model.log)).toEqual({ ok: true, count: model.log.length, head: model.state.head });

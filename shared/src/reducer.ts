@@ -372,6 +372,25 @@ export function reduce(state: SessionState | null, event: SessionEvent): Session
 }
 
 /**
+ * The same step as `reduce`, applied in place to a state the caller owns outright and
+ * that is not frozen (`structuredClone` of any state gives one).
+ *
+ * Why it exists: immer's copy-on-write makes every change copy each object on its path,
+ * and the participant map of a plenary is on the path of every join. At 10 000 citizens
+ * that copy, and the freeze that follows it, was most of what a join cost, so a join storm
+ * grew with the square of the room. A live session host folds into private copies with
+ * this instead; everything that shares states (replicas, tests, exports) uses `reduce`.
+ * Callers must not pass an event whose objects they keep using: the state may adopt them.
+ */
+export function reduceInPlace(state: SessionState, event: SessionEvent): void {
+  if (event.type === 'session.created') throw new Error('session.created must be the first event');
+  apply(state as S, event);
+  state.seq = event.seq;
+  state.head = event.hash;
+  state.updatedAt = event.at;
+}
+
+/**
  * Fold many events at once. Same result as reducing them one by one, but in a
  * single immer draft, so a long replay does not copy-and-freeze per event.
  */

@@ -228,10 +228,10 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         id: r.id,
         openedAt: r.openedAt,
         closedAt: r.closedAt,
-        rule: r.rule,
-        items: r.items,
+        rule: structuredClone(r.rule),
+        items: structuredClone(r.items),
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
-        results: r.results ?? (staff || state.settings.resultsLive ? provisionalResults(r) : null),
+        results: r.results ? structuredClone(r.results) : (staff || state.settings.resultsLive ? provisionalResults(r) : null),
       })),
   };
 }
@@ -273,8 +273,10 @@ export function projectSession(state: SessionState, audience: Audience, online: 
     title: state.title,
     question: state.question,
     closed: state.closedAt !== null,
-    settings: state.settings,
-    agenda: state.agenda,
+    // Copies, never the state's own objects: a live host changes those in place, and a
+    // view kept to diff the next one against must not change with them.
+    settings: structuredClone(state.settings),
+    agenda: structuredClone(state.agenda),
     roomDirectory: state.roomOrder
       .map((id) => state.rooms[id]!)
       .filter((r) => r.open)
@@ -315,22 +317,29 @@ export function projectPresence(state: SessionState, online: OnlineSet): Presenc
   return { seq: state.seq, members, online: connected, rooms: [...rooms.values()] };
 }
 
-// The state is immutable (each event makes a new one), so per-state indexes are computed once and shared by every projection of it.
-const activeCache = new WeakMap<SessionState, Participant[]>();
-const byRoomCache = new WeakMap<SessionState, Map<string, Participant[]>>();
+// Per-state indexes, computed once per log position and shared by every projection of it.
+// Keyed by seq too: a live host changes its state in place (SessionHost), so the same object moves on.
+const activeCache = new WeakMap<SessionState, { seq: number; active: Participant[] }>();
+const byRoomCache = new WeakMap<SessionState, { seq: number; byRoom: Map<string, Participant[]> }>();
 
 function activeParticipants(state: SessionState): Participant[] {
-  let active = activeCache.get(state);
-  if (!active) activeCache.set(state, (active = Object.values(state.participants).filter((p) => !p.removed)));
+  const hit = activeCache.get(state);
+  if (hit?.seq === state.seq) return hit.active;
+  const active = Object.values(state.participants).filter((p) => !p.removed);
+  activeCache.set(state, { seq: state.seq, active });
   return active;
 }
 
 function smallRoomMembers(state: SessionState, roomId: string, online: OnlineSet): MemberView[] | null {
-  let byRoom = byRoomCache.get(state);
+  let byRoom = byRoomCache.get(state)?.seq === state.seq ? byRoomCache.get(state)!.byRoom : null;
   if (!byRoom) {
     byRoom = new Map();
-    for (const p of activeParticipants(state)) byRoom.set(p.roomId, [...(byRoom.get(p.roomId) ?? []), p]);
-    byRoomCache.set(state, byRoom);
+    for (const p of activeParticipants(state)) {
+      const list = byRoom.get(p.roomId);
+      if (list) list.push(p);
+      else byRoom.set(p.roomId, [p]);
+    }
+    byRoomCache.set(state, { seq: state.seq, byRoom });
   }
   const members = byRoom.get(roomId) ?? [];
   if (members.length > ROOM_MEMBERS_SHOWN_UP_TO) return null;

@@ -68,7 +68,8 @@ export class OutcomeService {
   }
 
   private async stateFor(host: SessionHost, which: Which): Promise<SessionState> {
-    if (which.kind === 'current') return host.state;
+    // A copy: the export is rendered after awaits, and the live state moves on meanwhile.
+    if (which.kind === 'current') return host.snapshot();
     const pubs = host.state.publications;
     const pub = which.number === 'latest' ? pubs.at(-1) : pubs.find((p) => p.number === which.number);
     if (!pub) throw new CommandError('NOT_FOUND', which.number === 'latest' ? 'The outcome has not been published yet.' : 'There is no such publication.');

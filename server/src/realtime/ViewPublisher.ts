@@ -46,7 +46,23 @@ function touched(e: SessionEvent, state: SessionState): Set<string> | 'all' {
 interface Stream {
   audience: Audience;
   view: SessionView;
+  /** Not published again before this time: see `gapAfter`. */
+  notBefore: number;
 }
+
+/**
+ * How long an audience's stream waits after a publish that took `costMs`. The window
+ * widens with the cost of what it sends, so that however large the room, publishing
+ * takes at most about a quarter of the event loop and joins and commands keep moving.
+ * A single change after a quiet spell still goes out after the base interval.
+ */
+export const gapAfter = (costMs: number) => 3 * costMs;
+
+/** Head counts go out less often to large sessions: every connect changes them, and each message goes to everyone. */
+export const presenceInterval = (baseMs: number, connected: number) => baseMs * Math.max(1, Math.ceil(connected / 1000));
+
+/** Events after which a participant may belong to another audience. */
+const REHOMES = new Set<SessionEvent['type']>(['rooms.assigned', 'rooms.recalled', 'participant.removed']);
 
 export interface ViewPublisherOptions {
   /** Coalescing window for view changes. */
@@ -72,6 +88,8 @@ export class ViewPublisher {
   private presenceTimer: NodeJS.Timeout | null = null;
   private dirtyMe = new Set<string>();
   private dirtyAllMe = false;
+  /** Someone may have changed audience since the last flush: check everyone connected. */
+  private rehome = false;
   /** Where each connected participant's sockets currently listen. */
   private readonly joined = new Map<string, string>();
   private readonly lastMe = new Map<string, string>();
@@ -89,6 +107,7 @@ export class ViewPublisher {
         const t = touched(e, state);
         if (t === 'all') this.dirtyAllMe = true;
         else t.forEach((id) => this.dirtyMe.add(id));
+        if (REHOMES.has(e.type)) this.rehome = true;
       }
       this.schedule();
       if (events.some((e) => e.type === 'participant.joined' || e.type === 'participant.removed' || e.type.startsWith('rooms.'))) this.schedulePresence();
@@ -101,9 +120,12 @@ export class ViewPublisher {
     return audienceRoom(this.host.id, audienceOf(p.role, p.roomId));
   }
 
+  /** A socket of this participant joined its audience's room (after it was sent `fullView` and `me`). */
   connected(participantId: string): void {
-    this.joined.set(participantId, this.audienceFor(participantId));
-    this.lastMe.delete(participantId);
+    const room = this.audienceFor(participantId);
+    this.joined.set(participantId, room);
+    // A stream no one listened to was dropped; a newcomer's fullView made it again.
+    if (!this.streams.has(room)) this.rehome = true;
     this.schedulePresence();
     // The staff list who is online; a room's view changes only if it shows its members.
     this.schedule();
@@ -160,15 +182,20 @@ export class ViewPublisher {
       this.pending = null;
       this.flushSafely();
     }
-    return this.streams.get(this.audienceFor(participantId))?.view.rev ?? 0;
+    const room = this.audienceFor(participantId);
+    const stream = this.streams.get(room);
+    if (!stream) return 0;
+    // The asker's audience goes out even inside its window: the answer promises every patch before it.
+    if (stream.notBefore > Date.now()) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
+    return stream.view.rev;
   }
 
-  schedule(): void {
+  schedule(delayMs = this.opts.intervalMs): void {
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = null;
       this.flushSafely();
-    }, this.opts.intervalMs);
+    }, delayMs);
   }
 
   dispose(): void {
@@ -193,6 +220,30 @@ export class ViewPublisher {
     const serverTime = Date.now();
 
     // Follow moves between audiences first; movers get their new audience's whole view below.
+    // Only after events that can move people: walking everyone connected on every flush was a cost that grew with the room.
+    const movers = this.rehome ? this.followMoves(state) : [];
+    this.rehome = false;
+
+    let wait = Infinity;
+    for (const [room, stream] of this.streams) {
+      if (stream.notBefore > serverTime) {
+        wait = Math.min(wait, stream.notBefore - serverTime);
+        continue;
+      }
+      this.publish(room, stream, state, online, serverTime, movers);
+    }
+    for (const pid of movers) this.io.to(participantRoom(pid)).emit('session.view', this.fullView(pid));
+
+    const targets = this.dirtyAllMe ? [...this.joined.keys()] : [...this.dirtyMe].filter((id) => this.joined.has(id));
+    for (const pid of targets) this.sendMe(state, pid);
+    this.dirtyMe.clear();
+    this.dirtyAllMe = false;
+    // An audience held back by its window goes out when the window ends.
+    if (wait !== Infinity) this.schedule(Math.max(wait, this.opts.intervalMs));
+  }
+
+  /** Move sockets whose participant now belongs to another audience; drop streams no one listens to. */
+  private followMoves(state: SessionState): string[] {
     const movers: string[] = [];
     const audiences = new Map<string, Audience>();
     for (const [pid, room] of this.joined) {
@@ -207,24 +258,14 @@ export class ViewPublisher {
       this.joined.set(pid, want);
       movers.push(pid);
     }
-
-    for (const [room, audience] of audiences) {
-      const stream = this.streams.get(room);
-      if (stream) this.publish(room, stream, state, online, serverTime, movers);
-      else this.createStream(room, audience);
-    }
-    for (const pid of movers) this.io.to(participantRoom(pid)).emit('session.view', this.fullView(pid));
+    for (const [room, audience] of audiences) if (!this.streams.has(room)) this.createStream(room, audience);
     for (const room of this.streams.keys()) if (!audiences.has(room)) this.streams.delete(room);
-
-    const targets = this.dirtyAllMe ? [...this.joined.keys()] : [...this.dirtyMe].filter((id) => this.joined.has(id));
-    for (const pid of targets) this.sendMe(state, pid);
-    for (const pid of this.joined.keys()) if (!this.lastMe.has(pid)) this.sendMe(state, pid);
-    this.dirtyMe.clear();
-    this.dirtyAllMe = false;
+    return movers;
   }
 
   /** Bring one audience's stream up to the state, broadcasting the patch if its content changed. */
   private publish(room: string, stream: Stream, state: SessionState, online: { has(id: string): boolean }, serverTime: number, movers: string[]): void {
+    const started = performance.now();
     const next = projectSession(state, stream.audience, online);
     const { rev: _rev, seq: _seq, ...before } = stream.view;
     const { rev: _r, seq: _s, ...after } = next;
@@ -232,6 +273,7 @@ export class ViewPublisher {
     if (!patch) {
       // Nothing a client sees changed: no message, but newcomers start from the current seq.
       stream.view = { ...stream.view, seq: next.seq };
+      stream.notBefore = serverTime + gapAfter(performance.now() - started);
       return;
     }
     const message: ViewPatchMessage = { baseRev: stream.view.rev, rev: stream.view.rev + 1, seq: next.seq, serverTime, patch };
@@ -239,11 +281,12 @@ export class ViewPublisher {
     const to = this.io.to(room);
     // Movers are sent their new audience's whole view instead.
     (movers.length ? to.except(movers.map(participantRoom)) : to).emit('session.viewPatch', message);
+    stream.notBefore = serverTime + gapAfter(performance.now() - started);
   }
 
   private createStream(room: string, audience: Audience): Stream {
     const view = projectSession(this.host.state, audience, this.presence.online(this.host.id));
-    const stream = { audience, view: { ...view, rev: 1 } };
+    const stream = { audience, view: { ...view, rev: 1 }, notBefore: 0 };
     this.streams.set(room, stream);
     return stream;
   }
@@ -261,7 +304,7 @@ export class ViewPublisher {
       } catch (err) {
         this.opts.onError(err);
       }
-    }, this.opts.presenceMs);
+    }, presenceInterval(this.opts.presenceMs, this.joined.size));
   }
 
   private sendMe(state: SessionState, pid: string): void {

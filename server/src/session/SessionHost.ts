@@ -9,6 +9,7 @@ import {
   dueTimerEvents,
   nextTimerAt,
   reduce,
+  reduceInPlace,
   replay,
   type Actor,
   type CommandPayload,
@@ -57,8 +58,6 @@ function shuffle<T>(items: readonly T[]): T[] {
 /** Events decided against the head of the log and sent to the store, not yet known to be durable. */
 interface Proposal {
   events: SessionEvent[];
-  /** The state once they are applied. */
-  after: SessionState;
   settled: { ok: true } | { ok: false; err: unknown } | null;
   /** Set when a proposal before this one failed: this one was decided on it, so it fails with the same cause. */
   doomed: unknown;
@@ -77,12 +76,20 @@ interface Proposal {
  * writes become durable, in order. If a write fails, everything decided after it is
  * void too: the store's fence refuses those appends, their commands are answered
  * with the error, and the head falls back to the durable state.
+ *
+ * Both states are private, mutable copies that events are folded into in place
+ * (`reduceInPlace`): copy-on-write would copy the participant map on every join, which
+ * made a join storm grow with the square of the room. Each state is only ever changed
+ * here, and each gets its own copy of every event, so the two never share an object.
+ * `state` is therefore live: read it synchronously, or take a `snapshot()`.
  */
 export class SessionHost {
   private tail: Promise<unknown> = Promise.resolve();
   /** Decided and sent to the store, oldest first. */
   private readonly proposals: Proposal[] = [];
   private head: SessionState;
+  /** Participants not removed, on the head: what the session's size limit is checked against on every join. */
+  private activeOnHead = 0;
   private readonly credentials = new Map<string, string>();
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | null = null;
@@ -90,18 +97,30 @@ export class SessionHost {
   private disposed = false;
   private readonly now: () => number;
 
+  private current: SessionState;
+
   private constructor(
-    private current: SessionState,
+    initial: SessionState,
     private readonly opts: SessionHostOptions,
   ) {
-    this.head = current;
+    this.current = structuredClone(initial);
+    this.head = this.resetHead();
     this.now = opts.now ?? Date.now;
-    for (const p of Object.values(current.participants)) if (!p.removed) this.credentials.set(p.credentialHash, p.id);
+    for (const p of Object.values(this.current.participants)) if (!p.removed) this.credentials.set(p.credentialHash, p.id);
   }
 
-  /** The durable state: everything in it is in the log. */
+  /**
+   * The durable state: everything in it is in the log. Live and owned by the host:
+   * it changes in place as events become durable, so read it without awaiting in
+   * between, never change it, and take a `snapshot()` to keep one.
+   */
   get state(): SessionState {
     return this.current;
+  }
+
+  /** A copy of the durable state that nothing will change. */
+  snapshot(): SessionState {
+    return structuredClone(this.current);
   }
 
   get id(): string {
@@ -157,8 +176,7 @@ export class SessionHost {
       if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
       // Officials come to answer the outcome, usually after the session has ended.
       if (this.head.closedAt !== null && role !== 'official') throw new CommandError('SESSION_CLOSED', 'This session has ended.');
-      const active = Object.values(this.head.participants).filter((p) => !p.removed).length;
-      if (active >= this.head.settings.maxParticipants) throw new CommandError('CONFLICT', 'This session is full.');
+      if (this.activeOnHead >= this.head.settings.maxParticipants) throw new CommandError('CONFLICT', 'This session is full.');
       const participantId = newId('p');
       const token = newSecret('tok');
       const credentialHash = hashSecret(token);
@@ -240,12 +258,16 @@ export class SessionHost {
    */
   private propose(actor: Actor, drafts: readonly EventDraft[], at: number = this.now()): Promise<number> {
     if (drafts.length === 0) return this.settledHead();
-    const events = seal(this.id, this.head, drafts, actor, at);
+    // A decision may quote the state it was made on; the events must not share its objects.
+    const events = seal(this.id, this.head, structuredClone(drafts), actor, at);
     const expectedSeq = this.head.seq;
-    const after = replay(events, this.head)!;
-    this.head = after;
+    for (const e of events) {
+      reduceInPlace(this.head, structuredClone(e));
+      if (e.type === 'participant.joined') this.activeOnHead += 1;
+      if (e.type === 'participant.removed') this.activeOnHead -= 1;
+    }
     return new Promise<number>((resolve, reject) => {
-      const proposal: Proposal = { events, after, settled: null, doomed: undefined, resolve, reject };
+      const proposal: Proposal = { events, settled: null, doomed: undefined, resolve, reject };
       this.proposals.push(proposal);
       this.opts.store.append(this.id, expectedSeq, events).then(
         () => this.settle(proposal, { ok: true }),
@@ -259,7 +281,7 @@ export class SessionHost {
     const last = this.proposals.at(-1);
     if (!last) return Promise.resolve(this.current.seq);
     return new Promise<number>((resolve, reject) => {
-      const proposal: Proposal = { events: [], after: last.after, settled: null, doomed: undefined, resolve, reject };
+      const proposal: Proposal = { events: [], settled: null, doomed: undefined, resolve, reject };
       this.proposals.push(proposal);
       // Nothing to write: it is settled as soon as everything before it is.
       this.settle(proposal, { ok: true });
@@ -277,7 +299,7 @@ export class SessionHost {
       }
       if (p.settled!.ok) {
         if (p.events.length) {
-          this.current = p.after;
+          for (const e of p.events) reduceInPlace(this.current, structuredClone(e));
           this.afterApply(p.events);
         }
         p.resolve(this.current.seq);
@@ -287,7 +309,7 @@ export class SessionHost {
       // Everything decided after this proposal built on it: the store's fence refuses
       // those appends as they come, and the head falls back to what is durable.
       for (const later of this.proposals) later.doomed = err;
-      this.head = this.current;
+      this.head = this.resetHead();
       p.reject(this.failure(err, true));
     }
   }
@@ -308,9 +330,17 @@ export class SessionHost {
     await this.settledHead().catch(() => undefined);
     const events = await this.opts.store.readEvents(this.id, this.current.seq);
     if (events.length === 0) return;
-    this.current = replay(events, this.current)!;
-    this.head = this.current;
+    for (const e of events) reduceInPlace(this.current, structuredClone(e));
+    this.head = this.resetHead();
     this.afterApply(events);
+  }
+
+  /** The head becomes a copy of the durable state: nothing is in flight, or all of it failed. */
+  private resetHead(): SessionState {
+    this.head = structuredClone(this.current);
+    this.activeOnHead = 0;
+    for (const p of Object.values(this.head.participants)) if (!p.removed) this.activeOnHead += 1;
+    return this.head;
   }
 
   private afterApply(events: readonly SessionEvent[]): void {

@@ -27,6 +27,7 @@ export interface EventStore {
   append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[]): Promise<void>;
   readEvents(sessionId: string, afterSeq?: number): Promise<SessionEvent[]>;
   listSessionIds(): Promise<string[]>;
+  /** Takes the state as it is at the call (the host's state is live): serialize it before the first await. */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   loadSnapshot(sessionId: string, reducerVersion: number): Promise<Snapshot | null>;
   ping(): Promise<void>;
