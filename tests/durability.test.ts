@@ -123,7 +123,7 @@ describe('durability', () => {
     ok(await facClient.send('agenda.start', {}));
     clients.forEach((c) => c.close());
     facClient.close();
-    const before = a.townhall.registry.get(session.sessionId)!.state;
+    const before = a.townhall.registry.get(session.sessionId)!.snapshot();
     await a.stop();
 
     const db = new Database(joinPath(dataDir, 'townhall.sqlite'), { readonly: true });

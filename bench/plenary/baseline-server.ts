@@ -80,7 +80,8 @@ io.on('connection', (socket) => {
   });
 });
 
-http.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
+// The same accept backlog as townhall's server (server/src/app.ts), so both meet the storm alike.
+http.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1', backlog: 4096 }, () => {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   console.log(JSON.stringify({ msg: 'listening', port }));

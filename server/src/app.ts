@@ -20,6 +20,9 @@ import type { EventStore } from './store/EventStore.js';
 import type { OutboxStore } from './store/OutboxStore.js';
 import { SqliteStore } from './store/SqliteStore.js';
 
+/** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
+export const LISTEN_BACKLOG = 4096;
+
 /** Every port the core needs from storage; SqliteStore provides them all in one file. */
 /** Commits made by the store and the writes they carried, when the store batches (group commit). */
 export type Store = EventStore & DocStore & { readonly outbox: OutboxStore; readonly writeStats?: { batches: number; ops: number } };
@@ -131,7 +134,9 @@ export async function createTownhall(
     async listen() {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
-        http.listen(config.port, config.host, () => resolve());
+        // A published link brings thousands in the same minute; Node's default accept backlog (511)
+        // drops the connections beyond it, and a dropped SYN is retried after 1, 3, 7, 15 s.
+        http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => resolve());
       });
       ready = true;
       const { port, address } = http.address() as AddressInfo;

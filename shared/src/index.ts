@@ -15,3 +15,4 @@ export * from './outcome.js';
 export * from './audio.js';
 export * from './viewPatch.js';
 export * from './viewStream.js';
+export * from './upvoters.js';

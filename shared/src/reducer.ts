@@ -2,6 +2,7 @@ import { produce, type Draft } from 'immer';
 import { roundResults } from './agreement.js';
 import { DEFAULT_SETTINGS, PLENARY } from './domain.js';
 import { roomScoped } from './drafting.js';
+import { hasUpvoted } from './upvoters.js';
 import type { SessionEvent, TurnEndReason } from './events.js';
 import type { Room, Round, SessionState } from './state.js';
 
@@ -265,7 +266,7 @@ function apply(s: S, e: SessionEvent): void {
     }
     case 'qa.upvoted': {
       const q = s.questions[e.payload.questionId];
-      if (q && !q.upvoters.includes(e.payload.participantId)) q.upvoters.push(e.payload.participantId);
+      if (q && !hasUpvoted(q.upvoters, e.payload.participantId)) q.upvoters.push(e.payload.participantId);
       return;
     }
     case 'qa.unvoted': {

@@ -2,6 +2,7 @@ import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Setting
 import { provisionalResults } from './agreement.js';
 import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
+import { hasUpvoted } from './upvoters.js';
 import type { AgendaItem, Participant, ResponseAnswer, RoundResult, SessionState } from './state.js';
 
 /**
@@ -357,7 +358,7 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
     displayName: p.displayName,
     roomId: p.roomId,
     canSpeak: p.canSpeak,
-    upvoted: state.questionOrder.filter((id) => state.questions[id]!.upvoters.includes(p.id)),
+    upvoted: state.questionOrder.filter((id) => hasUpvoted(state.questions[id]!.upvoters, p.id)),
     myQuestions: mine.map((q) => ({ id: q.id, status: q.status, text: q.text })),
     myRatings: Object.fromEntries(
       state.roundOrder

@@ -15,6 +15,7 @@ import {
   type Participant,
   type Room,
   type SessionState,
+  hasUpvoted,
 } from '../../../shared/src/index.js';
 
 /**
@@ -215,13 +216,13 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
     // Questions of other rooms, and those not (or no longer) visible, are indistinguishable from absent ones.
     if (!q || q.roomId !== actor.roomId || q.status === 'pending' || q.status === 'hidden') fail('NOT_FOUND', 'There is no such question.');
-    if (q.upvoters.includes(actor.id)) fail('CONFLICT', 'You have already upvoted this question.');
+    if (hasUpvoted(q.upvoters, actor.id)) fail('CONFLICT', 'You have already upvoted this question.');
     return { events: [{ type: 'qa.upvoted', payload: { questionId, participantId: actor.id } }] };
   },
   'qa.unvote': ({ state, actor }, { questionId }) => {
     const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
     if (!q || q.roomId !== actor.roomId) fail('NOT_FOUND', 'There is no such question.');
-    if (!q.upvoters.includes(actor.id)) fail('CONFLICT', 'You have not upvoted this question.');
+    if (!hasUpvoted(q.upvoters, actor.id)) fail('CONFLICT', 'You have not upvoted this question.');
     return { events: [{ type: 'qa.unvoted', payload: { questionId, participantId: actor.id } }] };
   },
   'qa.moderate': ({ state }, { questionId, status }) => {
