@@ -283,21 +283,44 @@ export function projectSession(state: SessionState, audience: Audience, online: 
       .filter((r) => r.open)
       .map((r) => ({ id: r.id, name: r.name, kind: r.kind })),
     rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience, online)),
-    participants:
-      audience.kind === 'staff'
-        ? activeParticipants(state).map((p) => ({
-            participantId: p.id,
-            displayName: p.displayName,
-            role: p.role,
-            roomId: p.roomId,
-            online: online.has(p.id),
-            canSpeak: p.canSpeak,
-            speakingMs: p.speakingMs,
-            turns: p.turns,
-          }))
-        : null,
+    participants: audience.kind === 'staff' ? activeParticipants(state).map((p) => statsEntry(state, p, online.has(p.id))) : null,
     outcome: outcomeView(state),
   };
+}
+
+// The last roster entry made for each participant of a state. The staff's view lists everyone, and
+// an entry that did not change is handed out again as the same object, so diffing the roster of a
+// plenary of thousands costs a comparison of references for everyone who did not change.
+const statsCache = new WeakMap<SessionState, Map<string, ParticipantStatsView>>();
+
+function statsEntry(state: SessionState, p: Participant, online: boolean): ParticipantStatsView {
+  let byId = statsCache.get(state);
+  if (!byId) statsCache.set(state, (byId = new Map()));
+  const last = byId.get(p.id);
+  if (
+    last &&
+    last.displayName === p.displayName &&
+    last.role === p.role &&
+    last.roomId === p.roomId &&
+    last.online === online &&
+    last.canSpeak === p.canSpeak &&
+    last.speakingMs === p.speakingMs &&
+    last.turns === p.turns
+  ) {
+    return last;
+  }
+  const entry: ParticipantStatsView = {
+    participantId: p.id,
+    displayName: p.displayName,
+    role: p.role,
+    roomId: p.roomId,
+    online,
+    canSpeak: p.canSpeak,
+    speakingMs: p.speakingMs,
+    turns: p.turns,
+  };
+  byId.set(p.id, entry);
+  return entry;
 }
 
 /** Head counts per room: everyone who has not been removed, and how many of them are online. */

@@ -119,6 +119,8 @@ function diffList(prev: Obj[], next: Obj[], key: string): PatchOp | null {
       add.push(item);
       continue;
     }
+    // Projections reuse an unchanged item's object (view.ts), so a roster of thousands is mostly this.
+    if (old === item) continue;
     const sub = diffView(withoutDerived(old), withoutDerived(item));
     if (sub) change[k] = sub;
   }
