@@ -78,6 +78,8 @@ function diffValue(prev: unknown, next: unknown): PatchOp | null {
     return sub ? { obj: sub } : null;
   }
   if (Array.isArray(prev) && Array.isArray(next)) {
+    // The same items in the same order: the usual case for a long roster, settled by references alone.
+    if (prev.length === next.length && prev.every((item, i) => item === next[i])) return null;
     const key = listKey(prev, next);
     if (key) return diffList(prev as Obj[], next as Obj[], key);
   }

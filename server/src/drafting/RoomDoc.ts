@@ -121,6 +121,8 @@ export class RoomDoc {
   private bytes = 0;
   private lastId = 0;
   private outgoing: Uint8Array[] = [];
+  /** Awareness clients that changed in this window: one message says them all. */
+  private awarenessChanged = new Set<number>();
   private outgoingTimer: NodeJS.Timeout | null = null;
   private sinceCompaction = 0;
 
@@ -129,11 +131,8 @@ export class RoomDoc {
     this.awareness.setLocalState(null);
     this.doc.on('update', (update: Uint8Array) => this.queueBroadcast(update));
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange) => {
-      const changed = [...added, ...updated, ...removed];
-      const message = encoding.createEncoder();
-      encoding.writeVarUint(message, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(message, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-      this.broadcast(encoding.toUint8Array(message));
+      for (const id of [...added, ...updated, ...removed]) this.awarenessChanged.add(id);
+      this.schedule();
     });
   }
 
@@ -360,20 +359,40 @@ export class RoomDoc {
 
   /** Stored and applied: to everyone, now or with the others of this window. */
   private queueBroadcast(update: Uint8Array): void {
-    const windowMs = this.opts.broadcastMs ?? 0;
-    if (windowMs === 0) return this.broadcast(encodeUpdate(update));
     this.outgoing.push(update);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const windowMs = this.opts.broadcastMs ?? 0;
+    if (windowMs === 0) return this.flushBroadcast();
     this.outgoingTimer ??= setTimeout(() => this.flushBroadcast(), windowMs);
   }
 
+  /**
+   * One message for the window's document updates, one for its awareness changes.
+   * Merging awareness matters more than it looks: the stock provider sends back every
+   * awareness change it receives, so each message relayed to N peers comes back N times.
+   */
   private flushBroadcast(): void {
     if (this.outgoingTimer) clearTimeout(this.outgoingTimer);
     this.outgoingTimer = null;
-    if (this.outgoing.length === 0) return;
-    const updates = this.outgoing;
-    this.outgoing = [];
-    // Every one of them was integrated by this document, so merging them is merging known content.
-    this.broadcast(encodeUpdate(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)));
+    if (this.outgoing.length) {
+      const updates = this.outgoing;
+      this.outgoing = [];
+      // Every one of them was integrated by this document, so merging them is merging known content.
+      this.broadcast(encodeUpdate(updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)));
+    }
+    if (this.awarenessChanged.size) {
+      // A client forgotten since (its meta timed out) has nothing left to say.
+      const changed = [...this.awarenessChanged].filter((id) => this.awareness.meta.has(id));
+      this.awarenessChanged.clear();
+      if (changed.length === 0) return;
+      const message = encoding.createEncoder();
+      encoding.writeVarUint(message, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(message, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+      this.broadcast(encoding.toUint8Array(message));
+    }
   }
 
   private broadcast(message: Uint8Array): void {
