@@ -766,3 +766,34 @@ describe('whole-document requests are budgeted', () => {
     await survives(a);
   });
 });
+
+describe('awareness relay under load', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    // A wide window, so that a burst certainly falls within one or two of them.
+    server = await startServer({ env: { TOWNHALL_YJS_BROADCAST_MS: '300' } });
+  });
+  afterAll(async () => {
+    for (const c of open.splice(0)) c.destroy();
+    await server.stop();
+  });
+
+  test("a burst of one client's awareness changes reaches the others merged, ending in the latest state", async () => {
+    const a = await arena(server);
+    const raw = await Raw.open(server, a.path);
+    open.push({ destroy: () => raw.end() });
+    const clientId = 800_001;
+    let messages = 0;
+    a.bystander.provider.awareness.on('update', ({ added, updated }: { added: number[]; updated: number[] }) => {
+      if ([...added, ...updated].includes(clientId)) messages += 1;
+    });
+    for (let clock = 1; clock <= 10; clock++) raw.send(awarenessMessage([{ clientId, clock, state: { n: clock } }]));
+    const latest = () => (a.bystander.provider.awareness.getStates().get(clientId) as { n?: number } | undefined)?.n;
+    await awarenessUntil(a.bystander, () => latest() === 10, 'the bystander to see the last state');
+    // Each message relayed to N peers costs N sends, and stock providers echo each one back: ten became one or two.
+    expect(messages).toBeGreaterThanOrEqual(1);
+    expect(messages).toBeLessThanOrEqual(2);
+    expect(raw.ws.readyState).toBe(raw.ws.OPEN);
+    await survives(a);
+  });
+});
