@@ -11,7 +11,8 @@
  * - `qa.upvote` (and any other event with an ack): acked at once with { ok: true, seq }.
  * - `state.sync`: the view again, with the upvote count of the question, then the ack.
  *
- * It prints one JSON line { msg: 'listening', port } like townhall's logger.
+ * It prints one JSON line { msg: 'listening', port, time } like townhall's logger. It keeps
+ * nothing across a restart (the bench's last phase): citizens get a fresh view on reconnect.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -84,6 +85,6 @@ io.on('connection', (socket) => {
 http.listen({ port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1', backlog: 4096 }, () => {
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  console.log(JSON.stringify({ msg: 'listening', port }));
+  console.log(JSON.stringify({ msg: 'listening', port, time: Date.now() }));
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -16,6 +16,8 @@ import {
   type FromGenerator,
   type JoinReply,
   type Request,
+  type RestartArmReply,
+  type RestartReply,
   type StatusReply,
   type Tally,
   type UpvoteReply,
@@ -40,6 +42,21 @@ interface Citizen {
   /** The latest full view, kept only for the citizen that sends state.sync (to read vote counts). */
   lastView: unknown;
   onView: (() => void) | null;
+  /** Watched through the server's restart (the bench's last phase); null before it. */
+  restart: RestartWatch | null;
+}
+
+interface RestartWatch {
+  /** First disconnect after the restart began, epoch ms; 0 if none. */
+  downAt: number;
+  /** Every `session.view` after the restart began: its arrival, and the upvotes of the storm's question in it (-1: not there). */
+  views: number[];
+  attempts: number;
+  /** When the latest reconnection attempt began, epoch ms. */
+  attemptAt: number;
+  /** Per view in `views`: when the attempt that brought its connection began (0: none since the restart began). */
+  viewAttemptAt: number[];
+  lastError: string;
 }
 
 const send = (msg: FromGenerator) => process.send?.(msg);
@@ -72,6 +89,8 @@ function setPhase(next: string): void {
   phase = next;
 }
 let watched: Citizen | null = null;
+/** The upvote storm's question, whose count each citizen's first view after the restart is checked for. */
+let restartQuestion: string | null = null;
 /** Set at the join deadline: nobody connects after it. */
 let joinClosed = false;
 
@@ -147,16 +166,26 @@ async function httpJoin(req: Extract<Request, { type: 'join' }>, c: Citizen): Pr
 
 function connect(req: Extract<Request, { type: 'join' }>, c: Citizen, token: string): void {
   const auth: Record<string, string> = req.mode === 'townhall' ? { sessionId: req.sessionId, token } : { token };
-  const socket = openSocket(req.url, auth, (name, bytes) => {
-    addTo(tally(), name, bytes);
-    if (name === 'session.view' || name === 'session.viewPatch') c.stamps.push(now());
-    return name !== 'session.roster';
-  });
+  const socket = openSocket(
+    req.url,
+    auth,
+    (name, bytes) => {
+      addTo(tally(), name, bytes);
+      if (name === 'session.view' || name === 'session.viewPatch') c.stamps.push(now());
+      return name !== 'session.roster';
+    },
+    // After a restart every citizen comes back on its own: 1 s doubling to 5 s, each delay ±50% at random.
+    { reconnection: true, reconnectionDelay: 1000, reconnectionDelayMax: 5000, randomizationFactor: 0.5 },
+  );
   c.socket = socket;
   socket.on('session.view', (v: { seq?: unknown }) => {
     const at = c.stamps.shift() ?? now();
     onSeq(c, v.seq, at);
     if (c === watched) c.lastView = v;
+    if (c.restart) {
+      c.restart.views.push(at, plenaryUpvotes(v, restartQuestion) ?? -1);
+      c.restart.viewAttemptAt.push(c.restart.attemptAt);
+    }
     if (!c.viewedAt) {
       c.viewedAt = at;
       c.viewBytes = JSON.stringify(v).length;
@@ -170,10 +199,22 @@ function connect(req: Extract<Request, { type: 'join' }>, c: Citizen, token: str
   socket.on('disconnect', (reason) => {
     disconnects += 1;
     bump(disconnectReasons, `${phase}: ${reason}`);
+    // Frames are decoded and delivered in the tick they arrive: nothing stamped is still to come.
+    c.stamps.length = 0;
+    if (c.restart && !c.restart.downAt) c.restart.downAt = now();
   });
   socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
     connectErrors += 1;
-    bump(connectErrorReasons, `${phase}: ${err.data?.code ?? err.message}`);
+    const reason = err.data?.code ?? err.message;
+    bump(connectErrorReasons, `${phase}: ${reason}`);
+    if (c.restart) c.restart.lastError = reason;
+  });
+  // The manager reconnects on its own, with jittered exponential back-off (openSocket's options).
+  socket.io.on('reconnect_attempt', () => {
+    if (c.restart) {
+      c.restart.attempts += 1;
+      c.restart.attemptAt = now();
+    }
   });
 }
 
@@ -192,7 +233,7 @@ async function joinOne(req: Extract<Request, { type: 'join' }>, c: Citizen): Pro
 async function join(req: Extract<Request, { type: 'join' }>): Promise<JoinReply> {
   agent = new Agent({ keepAlive: true, maxSockets: req.concurrency });
   for (let i = 0; i < req.count; i++) {
-    citizens.push({ index: i, socket: null, start: 0, httpMs: 0, viewedAt: 0, viewBytes: 0, maxSeq: -1, changes: [], stamps: [], failed: null, dropped: false, lastView: null, onView: null });
+    citizens.push({ index: i, socket: null, start: 0, httpMs: 0, viewedAt: 0, viewBytes: 0, maxSeq: -1, changes: [], stamps: [], failed: null, dropped: false, lastView: null, onView: null, restart: null });
   }
   const progress = setInterval(() => send({ type: 'progress', ...counts() }), 1000);
   let next = 0;
@@ -319,6 +360,61 @@ async function sync(questionId: string, ackTimeoutMs: number): Promise<{ upvotes
   return { upvotes: q ? q.upvotes : null, ack };
 }
 
+/** The upvotes of a question in a view's plenary room; null if the view has no such question there. */
+function plenaryUpvotes(view: unknown, questionId: string | null): number | null {
+  if (!questionId) return null;
+  const rooms = (view as { rooms?: { kind?: string; questions?: { id: string; upvotes: number }[] }[] } | null)?.rooms;
+  if (!Array.isArray(rooms)) return null;
+  for (const r of rooms) {
+    if (r.kind !== 'plenary') continue;
+    const q = r.questions?.find((x) => x.id === questionId);
+    if (q) return q.upvotes;
+  }
+  return null;
+}
+
+/** Just before the driver stops the server: watch every citizen holding a view from now on. */
+function restartArm(questionId: string | null): RestartArmReply {
+  restartQuestion = questionId;
+  const hold = holding();
+  for (const c of hold) c.restart = { downAt: c.socket?.connected ? 0 : now(), views: [], attempts: 0, attemptAt: 0, viewAttemptAt: [], lastError: '' };
+  return { armed: hold.length, notConnected: hold.filter((c) => !c.socket?.connected).length };
+}
+
+/**
+ * Until every watched citizen holds a view from the new server (one that arrived after
+ * the old process had exited), or the deadline.
+ */
+async function restartWait(exitedAt: number, deadlineAt: number): Promise<RestartReply> {
+  const watchedOnes = citizens.filter((c) => c.restart);
+  const firstView = (c: Citizen) => {
+    const v = c.restart!.views;
+    for (let k = 0; k < v.length; k += 2) if (v[k]! > exitedAt) return k;
+    return -1;
+  };
+  while (!aborted && Date.now() < deadlineAt && watchedOnes.some((c) => firstView(c) < 0)) await sleep(50);
+  const reply: RestartReply = { armed: watchedOnes.length, resyncedAt: [], outageMs: [], attempts: [], lastAttemptMs: [], upvotes: {}, notResynced: {}, connectErrors: {} };
+  for (const c of watchedOnes) {
+    const r = c.restart!;
+    const k = firstView(c);
+    if (k < 0) {
+      const why = !r.downAt ? 'never disconnected' : c.socket?.connected ? 'reconnected, no view' : `not reconnected${r.lastError ? ` (last error: ${r.lastError})` : ''}`;
+      bump(reply.notResynced, why);
+      continue;
+    }
+    const at = r.views[k]!;
+    reply.resyncedAt.push(at);
+    reply.outageMs.push(r.downAt ? at - r.downAt : 0);
+    reply.attempts.push(r.attempts);
+    const attemptAt = r.viewAttemptAt[k / 2]!;
+    if (attemptAt) reply.lastAttemptMs.push(at - attemptAt);
+    const up = r.views[k + 1]!;
+    bump(reply.upvotes, up < 0 ? 'none' : String(up));
+  }
+  for (const [k, v] of Object.entries(connectErrorReasons)) if (k.startsWith('restart: ')) reply.connectErrors[k.slice('restart: '.length)] = v;
+  return reply;
+}
+
 function status(): StatusReply {
   return { connected: citizens.filter((c) => c.socket?.connected).length, holding: holding().length, disconnects, connectErrors };
 }
@@ -341,6 +437,10 @@ async function handle(req: Request): Promise<unknown> {
       return upvote(req.questionId, req.ackTimeoutMs);
     case 'sync':
       return sync(req.questionId, req.ackTimeoutMs);
+    case 'restartArm':
+      return restartArm(req.questionId);
+    case 'restartWait':
+      return restartWait(req.exitedAt, req.deadlineAt);
     case 'tally':
       setPhase(phase);
       return { tallies, lagByPhase, disconnectReasons, connectErrorReasons, ...status() };

@@ -19,7 +19,20 @@
  *     trigger that broadcasts a view-sized payload), each until every citizen has it;
  *     server CPU over that window, then over an idle window as long;
  *  4. upvote storm: one question, every citizen upvotes it at once; then state.sync to
- *     check the count.
+ *     check the count;
+ *  5. restart under load: the driver stops the server (SIGTERM, and waits for it to exit;
+ *     townhall keeps its data directory) and starts it again on the same port with the
+ *     same environment. Every citizen's Socket.IO client reconnects on its own with
+ *     jittered back-off (1 s doubling to 5 s, ±50%) and the same credentials. A citizen
+ *     is resynced when a `session.view` from the new process reaches it (townhall sends
+ *     a whole view on connect; so does the baseline). It reports the time from the new
+ *     server listening (and from the SIGTERM) until all are resynced, per citizen p50/p99
+ *     (from listening, which depends on where each client's back-off stands when the
+ *     server comes up, and from the start of the attempt that succeeded, which does not),
+ *     who was not resynced within BENCH_RESTART_DEADLINE_S (60) of listening and why,
+ *     connect errors by reason, and the server's CPU (shutdown, start-up, resync). For
+ *     townhall it also checks that nobody's state was lost: each resynced view should
+ *     show the upvote storm's count on the question (the baseline keeps no state).
  *
  * Besides the figures it prints the bytes citizens received by phase and message, and
  * where the machine's CPU went in each phase (server, generators, driver, and processes
@@ -31,7 +44,9 @@
  * BENCH_VIEW_BYTES (baseline payload size if townhall gave no view), BENCH_BROADCAST_MS
  * (passed as TOWNHALL_BROADCAST_MS; unset = the server's default), BENCH_ONLY=townhall|
  * baseline, BENCH_MAX_RSS_MB (12 000: past it, server + generators, the server is killed
- * so the machine is not), BENCH_SERVER_PROF=<dir> (CPU profiles of the servers).
+ * so the machine is not), BENCH_SERVER_PROF=<dir> (CPU profiles of the servers; the
+ * restart phase writes one per process), BENCH_RESTART=0 (skip the restart phase),
+ * BENCH_RESTART_DEADLINE_S (60).
  */
 import { execSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,6 +69,8 @@ import {
   type Mode,
   type Progress,
   type Request,
+  type RestartArmReply,
+  type RestartReply,
   type StatusReply,
   type Tally,
   type TallyReply,
@@ -72,6 +89,10 @@ const SETTLE_MS = env('BENCH_SETTLE_MS', 5000);
 const FANOUT_DEADLINE_MS = env('BENCH_FANOUT_DEADLINE_S', 60) * 1000;
 const ACK_TIMEOUT_MS = env('BENCH_ACK_TIMEOUT_S', 120) * 1000;
 const MAX_RSS_MB = env('BENCH_MAX_RSS_MB', 12_000);
+const RESTART = process.env.BENCH_RESTART !== '0';
+const RESTART_DEADLINE_MS = env('BENCH_RESTART_DEADLINE_S', 60) * 1000;
+/** How long a stopped server may take to exit after SIGTERM before it is killed (townhall's own limit is 10 s). */
+const SHUTDOWN_GRACE_MS = 30_000;
 const ACTIONS = 10;
 /** A directory: run the servers with --cpu-prof into it (and stop them with SIGTERM so the profile is written). */
 const SERVER_PROF = process.env.BENCH_SERVER_PROF ?? '';
@@ -134,6 +155,21 @@ function rssKb(pid: number): number | null {
   }
 }
 
+/**
+ * CPU seconds of this process's children that have ended and been reaped (cutime + cstime).
+ * A server stopped during the restart phase can no longer be read in /proc; its whole
+ * CPU time shows up here once Node has reaped it.
+ */
+function reapedChildrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
 /** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
 function machineBusySeconds(): number | null {
   try {
@@ -163,11 +199,12 @@ interface PhaseCpu {
   other: number;
 }
 
-function snapshot(serverPid: number, generatorPids: number[]): CpuSnapshot {
+/** `serverCpu`: CPU seconds of the server under test so far, across its restarts. */
+function snapshot(serverCpu: number, generatorPids: number[]): CpuSnapshot {
   const d = process.cpuUsage();
   return {
     at: now(),
-    server: cpuSeconds(serverPid) ?? 0,
+    server: serverCpu,
     generators: generatorPids.reduce((n, pid) => n + (cpuSeconds(pid) ?? 0), 0),
     driver: (d.user + d.system) / 1e6,
     machine: machineBusySeconds() ?? 0,
@@ -188,10 +225,16 @@ interface ServerProc {
   child: ChildProcess;
   pid: number;
   exited: string | null;
+  /** When the process ended (this clock, `now()`); 0 while it runs. */
+  exitedAt: number;
+  /** When it logged 'listening' (its own timestamp, on this clock). */
+  listeningAt: number;
   logLines: number;
   logByLevel: Record<string, number>;
   problems: string[];
   stop(): Promise<void>;
+  /** SIGTERM, then wait for the exit (SIGKILL after `graceMs`). */
+  terminate(graceMs: number): Promise<void>;
 }
 
 async function startProcess(args: string[], extraEnv: Record<string, string>, onExit: () => void): Promise<ServerProc> {
@@ -203,6 +246,8 @@ async function startProcess(args: string[], extraEnv: Record<string, string>, on
     child,
     pid: child.pid!,
     exited: null,
+    exitedAt: 0,
+    listeningAt: 0,
     logLines: 0,
     logByLevel: {},
     problems: [],
@@ -217,9 +262,20 @@ async function startProcess(args: string[], extraEnv: Record<string, string>, on
       child.kill('SIGKILL');
       await exited;
     },
+    async terminate(graceMs: number) {
+      if (proc.exited) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(graceMs)]);
+      if (!proc.exited) {
+        proc.problems.push(`no exit within ${graceMs / 1000} s of SIGTERM: killed`);
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
   };
   const exited = new Promise<void>((resolve) =>
     child.on('exit', (code, signal) => {
+      proc.exitedAt = now();
       proc.exited = signal ?? `exit code ${code}`;
       children.delete(child);
       resolve();
@@ -235,8 +291,12 @@ async function startProcess(args: string[], extraEnv: Record<string, string>, on
     lines.on('line', (line) => {
       proc.logLines += 1;
       try {
-        const rec = JSON.parse(line) as { msg?: string; port?: number; level?: number; err?: { message?: string } };
-        if (rec.msg === 'listening') resolve(`http://127.0.0.1:${rec.port}`);
+        const rec = JSON.parse(line) as { msg?: string; port?: number; level?: number; time?: number; err?: { message?: string } };
+        if (rec.msg === 'listening') {
+          // The server's own timestamp (Date.now() there), moved onto this process's clock.
+          proc.listeningAt = typeof rec.time === 'number' ? rec.time - (Date.now() - now()) : now();
+          resolve(`http://127.0.0.1:${rec.port}`);
+        }
         const level = String(rec.level ?? 'none');
         proc.logByLevel[level] = (proc.logByLevel[level] ?? 0) + 1;
         if ((rec.level ?? 0) >= 50 && proc.problems.length < 5) proc.problems.push(`${rec.msg}${rec.err?.message ? `: ${rec.err.message}` : ''}`);
@@ -351,6 +411,7 @@ interface Result {
     cpuSeconds: number | null;
     note: string | null;
   };
+  restart: RestartResult | null;
   status: StatusReply | null;
   cpu: PhaseCpu[];
   loadavg: string;
@@ -358,6 +419,50 @@ interface Result {
   generatorLag: Record<string, { p99: number; max: number }>;
   disconnectReasons: Record<string, number>;
   connectErrorReasons: Record<string, number>;
+}
+
+interface RestartResult {
+  /** Citizens holding a view when the server was stopped, watched through the restart. */
+  armed: number;
+  /** Of them, not connected at that moment. */
+  armedNotConnected: number;
+  /** How the stopped server ended (`exit code 0` is a clean shutdown). */
+  oldExit: string | null;
+  /** SIGTERM until the old process exited. */
+  shutdownSeconds: number | null;
+  /** The old process's exit until the new one listened. */
+  startSeconds: number | null;
+  resynced: number;
+  /** From the new server listening until every watched citizen was resynced; null if not all were by the deadline. */
+  allFromListening: number | null;
+  /** From the SIGTERM until every watched citizen was resynced; null if not all were. */
+  allFromKill: number | null;
+  /** The last resync, from the new server listening, whether or not all came. */
+  lastFromListening: number | null;
+  /** Per citizen: new server listening to its first view from it. */
+  fromListening: Pct;
+  /** Per citizen: its own disconnect to its first view from the new server (the outage it saw). */
+  outage: Pct;
+  /** Per citizen: reconnection attempts. */
+  attempts: Pct;
+  /** Per citizen: from the start of the reconnection attempt that succeeded to the view (the server's part, back-off aside). */
+  lastAttempt: Pct;
+  notResynced: Record<string, number>;
+  /** Townhall: the upvote storm's count, which every resynced view should show. */
+  upvotesExpected: number | null;
+  /** Resynced citizens whose first view shows exactly that count. */
+  upvotesShown: number | null;
+  /** Upvote counts in the resynced views, by value. */
+  upvotes: Record<string, number>;
+  connectErrors: Record<string, number>;
+  /** Server CPU: the old process from SIGTERM to exit; the new one until listening; the new one from listening until all resynced (or the deadline). */
+  shutdownCpu: number | null;
+  startCpu: number | null;
+  resyncCpu: number | null;
+  rssAfterKb: number | null;
+  /** The new server still running once the phase was over. */
+  serverUp: boolean | null;
+  note: string | null;
 }
 
 const log = (mode: Mode, text: string) => console.log(`plenary[${mode}]: ${text}`);
@@ -384,6 +489,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     perCitizenKb: null,
     fanout: { citizens: 0, done: 0, errors: [], latency: null, missing: 0, windowSeconds: null, cpuPerActionMs: null, idleCpuPerActionMs: null, idleCorePercent: null },
     upvote: { sent: 0, notConnected: 0, acked: 0, ok: 0, codes: {}, perSecond: null, seconds: null, latency: null, finalCount: null, matches: null, cpuSeconds: null, note: null },
+    restart: null,
     status: null,
     cpu: [],
     generatorLag: {},
@@ -392,16 +498,19 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };
   let server: ServerProc | null = null;
+  /** Every server process of this target, the one stopped by the restart phase included. */
+  const servers: ServerProc[] = [];
   let facilitator: Socket | null = null;
   let watchdog: NodeJS.Timeout | null = null;
   let endPhase = () => undefined as void;
-  try {
-    server =
+  // The restart phase starts the server again with the same environment and data directory, on the port it had.
+  const launch = async (port: number): Promise<ServerProc> => {
+    const p =
       mode === 'townhall'
         ? await startProcess(
             ['--import', 'tsx', 'server/src/main.ts'],
             {
-              PORT: '0',
+              PORT: String(port),
               HOST: '127.0.0.1',
               TOWNHALL_DATA_DIR: dataDir!,
               LOG_LEVEL: 'info',
@@ -414,12 +523,23 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
             },
             () => onServerExit(),
           )
-        : await startProcess(['--import', 'tsx', 'bench/plenary/baseline-server.ts'], { PORT: '0', HOST: '127.0.0.1', BASELINE_VIEW_BYTES: String(viewBytes) }, () => onServerExit());
-    const srv = server;
-    onServerExit = () => {
-      log(mode, `the server process ended (${srv.exited}) during the run`);
-      for (const g of gens) void g.request({ type: 'abort' }).catch(() => undefined);
+        : await startProcess(['--import', 'tsx', 'bench/plenary/baseline-server.ts'], { PORT: String(port), HOST: '127.0.0.1', BASELINE_VIEW_BYTES: String(viewBytes) }, () => onServerExit());
+    servers.push(p);
+    return p;
+  };
+  try {
+    server = await launch(0);
+    let srv = server;
+    /** CPU seconds of the server processes that have ended (the one stopped by the restart). */
+    let endedServersCpu = 0;
+    const serverCpu = () => endedServersCpu + (cpuSeconds(srv.pid) ?? 0);
+    const watchServer = () => {
+      onServerExit = () => {
+        log(mode, `the server process ended (${srv.exited}) during the run`);
+        for (const g of gens) void g.request({ type: 'abort' }).catch(() => undefined);
+      };
     };
+    watchServer();
     log(mode, `server pid ${srv.pid} at ${srv.url}`);
 
     // Session and facilitator (townhall) or nothing to set up (baseline).
@@ -474,16 +594,16 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     const all = <T>(req: Request) => Promise.all(gens.map((g) => g.request<T>(req)));
     const pids = gens.map((g) => g.child.pid!);
     let phaseName = 'setup';
-    let phaseStart = snapshot(srv.pid, pids);
+    let phaseStart = snapshot(serverCpu(), pids);
     const phase = async (name: string, record = false) => {
-      const at = snapshot(srv.pid, pids);
+      const at = snapshot(serverCpu(), pids);
       result.cpu.push(between(phaseName, phaseStart, at));
       phaseName = name;
       phaseStart = at;
       await all({ type: 'phase', phase: name, record });
     };
     endPhase = () => {
-      if (phaseName !== 'setup') result.cpu.push(between(phaseName, phaseStart, snapshot(srv.pid, pids)));
+      if (phaseName !== 'setup') result.cpu.push(between(phaseName, phaseStart, snapshot(serverCpu(), pids)));
       phaseName = 'setup';
     };
 
@@ -631,10 +751,11 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
       | { ok: true; seq: number; result?: { questionId?: string } }
       | { ok: false; error: { code: string; message: string } };
     const u = result.upvote;
+    let questionId: string | null = null;
     if (!asked.ok || !asked.result?.questionId) {
       u.note = `qa.ask failed: ${JSON.stringify(asked)}`;
     } else {
-      const questionId = asked.result.questionId;
+      questionId = asked.result.questionId;
       if (mode === 'townhall') {
         const mod = await command('qa.moderate', { questionId, status: 'approved' });
         if (!mod.ok && mod.error.code !== 'CONFLICT') u.note = `qa.moderate failed: ${mod.error.code} ${mod.error.message}`;
@@ -670,6 +791,118 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
         `errors ${JSON.stringify(u.codes)}; final count = ok acks: ${finalCount(result)}; server CPU ${sec(u.cpuSeconds)}` +
         (u.note ? `; ${u.note}` : ''),
     );
+
+    // 5. Restart under load: stop the server (SIGTERM, wait for the exit), start it again on the same
+    // port with the same environment and data directory; every citizen reconnects on its own.
+    if (RESTART) {
+      if (srv.exited) throw new Error(`the server is gone (${srv.exited})`);
+      await phase('restart');
+      const r: RestartResult = (result.restart = {
+        armed: 0,
+        armedNotConnected: 0,
+        oldExit: null,
+        shutdownSeconds: null,
+        startSeconds: null,
+        resynced: 0,
+        allFromListening: null,
+        allFromKill: null,
+        lastFromListening: null,
+        fromListening: null,
+        outage: null,
+        attempts: null,
+        lastAttempt: null,
+        notResynced: {},
+        upvotesExpected: mode === 'townhall' && questionId ? (u.finalCount ?? u.ok) : null,
+        upvotesShown: null,
+        upvotes: {},
+        connectErrors: {},
+        shutdownCpu: null,
+        startCpu: null,
+        resyncCpu: null,
+        rssAfterKb: null,
+        serverUp: null,
+        note: null,
+      });
+      const armed = await all<RestartArmReply>({ type: 'restartArm', questionId: mode === 'townhall' ? questionId : null });
+      r.armed = armed.reduce((n, a) => n + a.armed, 0);
+      r.armedNotConnected = armed.reduce((n, a) => n + a.notConnected, 0);
+      const old = srv;
+      const port = Number(new URL(old.url).port);
+      onServerExit = () => undefined;
+      const reaped0 = reapedChildrenCpuSeconds();
+      const oldCpu0 = cpuSeconds(old.pid);
+      const killAt = now();
+      await old.terminate(SHUTDOWN_GRACE_MS);
+      r.oldExit = old.exited;
+      r.shutdownSeconds = (old.exitedAt - killAt) / 1000;
+      // The old process is reaped: its whole CPU time is now in this process's cutime.
+      const reaped1 = reapedChildrenCpuSeconds();
+      const oldTotal = reaped0 != null && reaped1 != null ? reaped1 - reaped0 : oldCpu0;
+      endedServersCpu += oldTotal ?? 0;
+      r.shutdownCpu = oldTotal != null && oldCpu0 != null ? oldTotal - oldCpu0 : null;
+      if (old.exited !== 'exit code 0') result.problems.push(`the server stopped for the restart ended with ${old.exited}`);
+      // The same port: the citizens reconnect to the URL they know. Another process may take it in
+      // the meantime (or it may not be free yet); try a few times.
+      let next: ServerProc | null = null;
+      for (let attempt = 0; !next; attempt++) {
+        try {
+          next = await launch(port);
+        } catch (err) {
+          if (attempt >= 9 || !/EADDRINUSE/.test((err as Error).message)) throw new Error(`restarting the server failed: ${(err as Error).message}`);
+          await sleep(500);
+        }
+      }
+      srv = server = next;
+      watchServer();
+      const listeningAt = srv.listeningAt;
+      const cpuListening = cpuSeconds(srv.pid);
+      r.startSeconds = (listeningAt - old.exitedAt) / 1000;
+      r.startCpu = cpuListening;
+      log(
+        mode,
+        `restart: SIGTERM to exit ${sec(r.shutdownSeconds)} (${r.oldExit}), exit to listening ${sec(r.startSeconds)}; new server pid ${srv.pid} at ${srv.url}; ` +
+          `${r.armed} citizens to resync${r.armedNotConnected ? ` (${r.armedNotConnected} were not connected when it began)` : ''}`,
+      );
+      const ticker = setInterval(() => log(mode, `  ${((now() - listeningAt) / 1000).toFixed(0)} s after listening: server RSS ${kb(rssKb(srv.pid))}`), 5000);
+      const waits = await all<RestartReply>({ type: 'restartWait', exitedAt: old.exitedAt, deadlineAt: Date.now() + RESTART_DEADLINE_MS - (now() - listeningAt) }).finally(() =>
+        clearInterval(ticker),
+      );
+      const cpuDone = cpuSeconds(srv.pid);
+      r.resyncCpu = cpuDone != null && cpuListening != null ? cpuDone - cpuListening : null;
+      r.rssAfterKb = rssKb(srv.pid);
+      const resyncedAt = waits.flatMap((w) => w.resyncedAt);
+      r.resynced = resyncedAt.length;
+      const last = resyncedAt.length ? Math.max(...resyncedAt) : null;
+      r.lastFromListening = last != null ? (last - listeningAt) / 1000 : null;
+      if (r.resynced === r.armed && last != null) {
+        r.allFromListening = (last - listeningAt) / 1000;
+        r.allFromKill = (last - killAt) / 1000;
+      }
+      r.fromListening = pct(resyncedAt.map((t) => t - listeningAt));
+      r.outage = pct(waits.flatMap((w) => w.outageMs));
+      r.attempts = pct(waits.flatMap((w) => w.attempts));
+      r.lastAttempt = pct(waits.flatMap((w) => w.lastAttemptMs));
+      for (const w of waits) {
+        for (const [k, v] of Object.entries(w.notResynced)) r.notResynced[k] = (r.notResynced[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(w.upvotes)) r.upvotes[k] = (r.upvotes[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(w.connectErrors)) r.connectErrors[k] = (r.connectErrors[k] ?? 0) + v;
+      }
+      if (r.upvotesExpected != null) r.upvotesShown = r.upvotes[String(r.upvotesExpected)] ?? 0;
+      r.serverUp = !srv.exited;
+      log(
+        mode,
+        `restart under load: ${r.resynced} of ${r.armed} resynced; ` +
+          (r.allFromListening != null
+            ? `all ${sec(r.allFromListening)} after the new server listened (${sec(r.allFromKill)} after SIGTERM)`
+            : `NOT all within ${RESTART_DEADLINE_MS / 1000} s of listening (last at ${sec(r.lastFromListening)}); why: ${JSON.stringify(r.notResynced)}`) +
+          `; per citizen, listening to resync p50 ${ms(r.fromListening?.p50)}, p99 ${ms(r.fromListening?.p99)}, max ${ms(r.fromListening?.max)}; ` +
+          `own outage p50 ${ms(r.outage?.p50)}, p99 ${ms(r.outage?.p99)}; start of the attempt that succeeded to view p50 ${ms(r.lastAttempt?.p50)}, p99 ${ms(r.lastAttempt?.p99)}; reconnection attempts p50 ${int(r.attempts?.p50)}, max ${int(r.attempts?.max)}; ` +
+          `connect errors ${JSON.stringify(r.connectErrors)}; ` +
+          (r.upvotesExpected != null ? `views showing the storm's ${r.upvotesExpected} upvotes: ${r.upvotesShown} of ${r.resynced} (counts seen ${JSON.stringify(r.upvotes)}); ` : '') +
+          `server CPU: shutdown ${sec(r.shutdownCpu)}, start-up ${sec(r.startCpu)}, listening to all resynced ${sec(r.resyncCpu)}; RSS after ${kb(r.rssAfterKb)}; ` +
+          `server ${r.serverUp ? 'up' : `DOWN (${srv.exited})`}`,
+      );
+    }
   } catch (err) {
     log(mode, `stopped early: ${(err as Error).message}`);
     result.problems.push(`stopped early: ${(err as Error).message}`);
@@ -706,10 +939,13 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     (facilitator as Socket | null)?.close();
     if (server) {
       result.serverExited = server.exited;
-      result.logs = Object.entries(server.logByLevel)
-        .map(([level, n]) => `${n} at level ${level}`)
-        .join(', ');
-      result.problems.push(...server.problems);
+      const byLevel: Record<string, number> = {};
+      for (const p of servers) for (const [level, n] of Object.entries(p.logByLevel)) byLevel[level] = (byLevel[level] ?? 0) + n;
+      result.logs =
+        Object.entries(byLevel)
+          .map(([level, n]) => `${n} at level ${level}`)
+          .join(', ') + (servers.length > 1 ? ` (${servers.length} processes)` : '');
+      for (const p of servers) result.problems.push(...p.problems);
       onServerExit = () => undefined;
       await server.stop();
     }
@@ -811,6 +1047,53 @@ function report(th: Result | null, base: Result | null): void {
     finalCount(base),
     '',
   ]);
+  if (RESTART) {
+    const rs = (x: Result | null) => x?.restart ?? null;
+    const allResynced = (x: Result | null, seconds: (r: RestartResult) => number | null) => {
+      if (!x) return 'not run';
+      const r = rs(x);
+      if (!r) return 'n/a';
+      const s = seconds(r);
+      return s != null ? sec(s) : `not all within ${RESTART_DEADLINE_MS / 1000} s`;
+    };
+    rows.push([
+      'Restart: new server listening until every citizen is resynced',
+      allResynced(th, (r) => r.allFromListening),
+      allResynced(base, (r) => r.allFromListening),
+      ratio(rs(th)?.allFromListening, rs(base)?.allFromListening),
+    ]);
+    rows.push([
+      'Restart: SIGTERM until every citizen is resynced',
+      allResynced(th, (r) => r.allFromKill),
+      allResynced(base, (r) => r.allFromKill),
+      ratio(rs(th)?.allFromKill, rs(base)?.allFromKill),
+    ]);
+    add('Restart: SIGTERM to exit of the old server', rs(th)?.shutdownSeconds, rs(base)?.shutdownSeconds, sec);
+    add('Restart: exit to the new server listening', rs(th)?.startSeconds, rs(base)?.startSeconds, sec);
+    add('Restart: per citizen, listening to resync p50', rs(th)?.fromListening?.p50, rs(base)?.fromListening?.p50, ms);
+    add('Restart: per citizen, listening to resync p99', rs(th)?.fromListening?.p99, rs(base)?.fromListening?.p99, ms);
+    add('Restart: per citizen, own disconnect to resync p99', rs(th)?.outage?.p99, rs(base)?.outage?.p99, ms);
+    add('Restart: per citizen, start of the reconnection attempt that succeeded to resync p50', rs(th)?.lastAttempt?.p50, rs(base)?.lastAttempt?.p50, ms);
+    add('Restart: per citizen, start of the reconnection attempt that succeeded to resync p99', rs(th)?.lastAttempt?.p99, rs(base)?.lastAttempt?.p99, ms);
+    const notResynced = (x: Result | null) => (rs(x) ? rs(x)!.armed - rs(x)!.resynced : null);
+    add(`Restart: citizens not resynced within ${RESTART_DEADLINE_MS / 1000} s of listening`, notResynced(th), notResynced(base), int, false);
+    const shown = (x: Result | null) => {
+      if (!x) return 'not run';
+      const r = rs(x);
+      if (!r) return 'n/a';
+      if (r.upvotesExpected == null) return x.mode === 'baseline' ? 'n/a (keeps no state)' : 'n/a (no question)';
+      return `${int(r.upvotesShown)} of ${int(r.resynced)} (count ${int(r.upvotesExpected)})`;
+    };
+    rows.push(["Restart: resynced views showing the upvote storm's count", shown(th), shown(base), '']);
+    add('Restart: server CPU, listening until all resynced', rs(th)?.resyncCpu, rs(base)?.resyncCpu, sec);
+    add('Restart: server CPU, shutdown + start-up', th?.restart ? (th.restart.shutdownCpu ?? 0) + (th.restart.startCpu ?? 0) : null, base?.restart ? (base.restart.shutdownCpu ?? 0) + (base.restart.startCpu ?? 0) : null, sec);
+    rows.push([
+      'Restart: connect errors by reason',
+      th ? JSON.stringify(rs(th)?.connectErrors ?? {}) : 'not run',
+      base ? JSON.stringify(rs(base)?.connectErrors ?? {}) : 'not run',
+      '',
+    ]);
+  }
   add('Plenary view (first `session.view`), bytes', th?.join.viewBytes, base?.join.viewBytes, int);
 
   const date = new Date().toISOString().slice(0, 10);
@@ -835,7 +1118,7 @@ function report(th: Result | null, base: Result | null): void {
   for (const r of [th, base]) {
     for (const c of r?.cpu ?? []) {
       const share = c.wall > 0 ? c.other / (c.wall * cores) : 0;
-      if (['join', 'fanout', 'idle', 'upvote'].includes(c.phase) && share > 0.2) busy.push(`${r!.mode} ${c.phase} ${(share * 100).toFixed(0)}%`);
+      if (['join', 'fanout', 'idle', 'upvote', 'restart'].includes(c.phase) && share > 0.2) busy.push(`${r!.mode} ${c.phase} ${(share * 100).toFixed(0)}%`);
     }
   }
   if (busy.length) {

@@ -113,6 +113,8 @@ export type Request =
   | { type: 'ask'; text: string; ackTimeoutMs: number }
   | { type: 'upvote'; questionId: string; ackTimeoutMs: number }
   | { type: 'sync'; questionId: string; ackTimeoutMs: number }
+  | { type: 'restartArm'; questionId: string | null }
+  | { type: 'restartWait'; exitedAt: number; deadlineAt: number }
   | { type: 'tally' }
   | { type: 'abort' };
 
@@ -155,6 +157,31 @@ export interface UpvoteReply {
   codes: Record<string, number>;
   /** Ack round trips of acknowledged upvotes, ms. */
   latencies: number[];
+}
+
+export interface RestartArmReply {
+  /** Citizens holding a view, watched through the restart. */
+  armed: number;
+  /** Of them, those whose socket was not connected when the restart began. */
+  notConnected: number;
+}
+
+export interface RestartReply {
+  armed: number;
+  /** Per resynced citizen: when its first `session.view` from the new server arrived, epoch ms. */
+  resyncedAt: number[];
+  /** Per resynced citizen: from its socket's disconnect to that view, ms (the outage it saw). */
+  outageMs: number[];
+  /** Per resynced citizen: reconnection attempts its Socket.IO manager made. */
+  attempts: number[];
+  /** Per resynced citizen: from the start of the attempt that succeeded to the view, ms (the server's part, whatever the back-off). */
+  lastAttemptMs: number[];
+  /** Per resynced citizen: the upvotes of the storm's question in that view, by value ('none': no such question in a plenary room). */
+  upvotes: Record<string, number>;
+  /** Citizens not resynced by the deadline, by why. */
+  notResynced: Record<string, number>;
+  /** Connect errors during the phase, by reason. */
+  connectErrors: Record<string, number>;
 }
 
 export interface TallyReply extends StatusReply {
