@@ -53,11 +53,15 @@ interface Stream {
 /**
  * How long an audience's stream waits after a publish that took `costMs`. The window
  * widens with the cost of what it sends, so that however large the room, publishing
- * takes at most about half of the event loop and joins and commands keep moving. Not
- * more than that: at 10 000 citizens one broadcast takes about 0.4 s of socket writes,
- * and a facilitator acting once a second must still reach everyone at once.
+ * leaves the event loop to joins and commands: at most about half of it, and a quarter
+ * while commands pour in (`storm`). Not less than half: at 10 000 citizens one
+ * broadcast takes about 0.4 s of socket writes, and a facilitator acting once a second
+ * must still reach everyone at once.
  */
-export const gapAfter = (costMs: number) => costMs;
+export const gapAfter = (costMs: number, storm: boolean) => (storm ? 3 : 1) * costMs;
+
+/** Events in one window that make it a storm (an upvote storm is thousands a second). */
+const STORM_EVENTS = 20;
 
 /** Head counts go out less often to large sessions: every connect changes them, and each message goes to everyone. */
 export const presenceInterval = (baseMs: number, connected: number) => baseMs * Math.max(1, Math.ceil(connected / 1000));
@@ -91,6 +95,8 @@ export class ViewPublisher {
   private dirtyAllMe = false;
   /** Someone may have changed audience since the last flush: check everyone connected. */
   private rehome = false;
+  /** Events since the last flush: how busy the session is (see `gapAfter`). */
+  private eventsSinceFlush = 0;
   /** Where each connected participant's sockets currently listen. */
   private readonly joined = new Map<string, string>();
   private readonly lastMe = new Map<string, string>();
@@ -110,6 +116,7 @@ export class ViewPublisher {
         else t.forEach((id) => this.dirtyMe.add(id));
         if (REHOMES.has(e.type)) this.rehome = true;
       }
+      this.eventsSinceFlush += events.length;
       this.schedule();
       if (events.some((e) => e.type === 'participant.joined' || e.type === 'participant.removed' || e.type.startsWith('rooms.'))) this.schedulePresence();
     });
@@ -224,6 +231,8 @@ export class ViewPublisher {
     // Only after events that can move people: walking everyone connected on every flush was a cost that grew with the room.
     const movers = this.rehome ? this.followMoves(state) : [];
     this.rehome = false;
+    const storm = this.eventsSinceFlush >= STORM_EVENTS;
+    this.eventsSinceFlush = 0;
 
     let wait = Infinity;
     for (const [room, stream] of this.streams) {
@@ -231,7 +240,7 @@ export class ViewPublisher {
         wait = Math.min(wait, stream.notBefore - serverTime);
         continue;
       }
-      this.publish(room, stream, state, online, serverTime, movers);
+      this.publish(room, stream, state, online, serverTime, movers, storm);
     }
     for (const pid of movers) this.io.to(participantRoom(pid)).emit('session.view', this.fullView(pid));
 
@@ -265,7 +274,7 @@ export class ViewPublisher {
   }
 
   /** Bring one audience's stream up to the state, broadcasting the patch if its content changed. */
-  private publish(room: string, stream: Stream, state: SessionState, online: { has(id: string): boolean }, serverTime: number, movers: string[]): void {
+  private publish(room: string, stream: Stream, state: SessionState, online: { has(id: string): boolean }, serverTime: number, movers: string[], storm = false): void {
     const started = performance.now();
     const next = projectSession(state, stream.audience, online);
     const { rev: _rev, seq: _seq, ...before } = stream.view;
@@ -274,7 +283,7 @@ export class ViewPublisher {
     if (!patch) {
       // Nothing a client sees changed: no message, but newcomers start from the current seq.
       stream.view = { ...stream.view, seq: next.seq };
-      stream.notBefore = serverTime + gapAfter(performance.now() - started);
+      stream.notBefore = serverTime + gapAfter(performance.now() - started, storm);
       return;
     }
     const message: ViewPatchMessage = { baseRev: stream.view.rev, rev: stream.view.rev + 1, seq: next.seq, serverTime, patch };
@@ -282,7 +291,7 @@ export class ViewPublisher {
     const to = this.io.to(room);
     // Movers are sent their new audience's whole view instead.
     (movers.length ? to.except(movers.map(participantRoom)) : to).emit('session.viewPatch', message);
-    stream.notBefore = serverTime + gapAfter(performance.now() - started);
+    stream.notBefore = serverTime + gapAfter(performance.now() - started, storm);
   }
 
   private createStream(room: string, audience: Audience): Stream {
