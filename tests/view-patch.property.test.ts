@@ -118,6 +118,20 @@ describe('view patches', () => {
     expect(JSON.stringify(patch).length).toBeLessThan(JSON.stringify(next).length / 5);
   });
 
+  test('a roster that grew at the end costs its newcomers and its changed entries; a duplicate key falls back to the full diff', () => {
+    const roster: Item[] = Array.from({ length: 2000 }, (_, i) => ({ participantId: `p${i}`, name: `Person ${i}`, online: true, score: 0 }));
+    const grown = [...roster, { participantId: 'p2000', name: 'Newcomer', online: true, score: 0 }];
+    grown[7] = { ...roster[7]!, online: false };
+    const before = { participants: roster };
+    const after = { participants: grown };
+    const patch = diffView(before, after)!;
+    expect(patch).toEqual({ participants: { list: { key: 'participantId', add: [grown[2000]], change: { p7: { online: { set: false } } } } } });
+    expect(applyViewPatch(before, patch)).toEqual(after);
+    // A key seen twice is not a keyed list: the whole list is sent as a value, never a patch that would merge the two.
+    const twice = { participants: [...roster, { ...roster[3]! }] };
+    expect(diffView(before, twice)).toEqual({ participants: { set: twice.participants } });
+  });
+
   test('a client stream applies patches in order and reports every lost or reordered one as a gap', () => {
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 2, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), (mutations, delivered) => {

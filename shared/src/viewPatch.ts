@@ -80,6 +80,8 @@ function diffValue(prev: unknown, next: unknown): PatchOp | null {
   if (Array.isArray(prev) && Array.isArray(next)) {
     // The same items in the same order: the usual case for a long roster, settled by references alone.
     if (prev.length === next.length && prev.every((item, i) => item === next[i])) return null;
+    const grown = diffGrownList(prev, next);
+    if (grown !== undefined) return grown;
     const key = listKey(prev, next);
     if (key) return diffList(prev as Obj[], next as Obj[], key);
   }
@@ -140,6 +142,45 @@ function diffList(prev: Obj[], next: Obj[], key: string): PatchOp | null {
   }
   if (!patch.remove && !patch.add && !patch.change && !patch.order) return null;
   return { list: patch };
+}
+
+/**
+ * The common case of a long keyed list, cheaply: every item keeps its key and its
+ * place, some changed, and new ones came at the end (a roster during a join storm).
+ * Projections hand back unchanged items as the same object (view.ts), so this costs a
+ * pass of reference comparisons and one set of keys, where the general diff builds
+ * several maps of the whole list. Returns undefined when the lists are not of that shape.
+ */
+function diffGrownList(prev: unknown[], next: unknown[]): PatchOp | null | undefined {
+  if (prev.length === 0 || next.length < prev.length || !isObject(prev[0])) return undefined;
+  const key = KEY_FIELDS.find((field) => typeof (prev[0] as Obj)[field] === 'string');
+  if (!key) return undefined;
+  const keys = new Set<string>();
+  const change: Record<string, Patch> = {};
+  for (let i = 0; i < prev.length; i++) {
+    const a = prev[i];
+    const b = next[i];
+    if (!isObject(a) || !isObject(b)) return undefined;
+    const k = a[key];
+    if (typeof k !== 'string' || b[key] !== k || keys.has(k)) return undefined;
+    keys.add(k);
+    if (a === b) continue;
+    const sub = diffView(withoutDerived(a), withoutDerived(b));
+    if (sub) change[k] = sub;
+  }
+  const add: Obj[] = [];
+  for (let i = prev.length; i < next.length; i++) {
+    const item = next[i];
+    if (!isObject(item)) return undefined;
+    const k = item[key];
+    if (typeof k !== 'string' || keys.has(k)) return undefined;
+    keys.add(k);
+    add.push(item);
+  }
+  const patch: ListPatch = { key };
+  if (add.length) patch.add = add;
+  if (Object.keys(change).length) patch.change = change;
+  return patch.add || patch.change ? { list: patch } : null;
 }
 
 function applyListPatch(base: Obj[], patch: ListPatch): Obj[] {

@@ -218,7 +218,7 @@ export class ControlChannel {
     const publisher = this.publishers.get(sessionId)!;
     // The whole view first, then the rooms: a patch made while bringing the view up to date is for the others.
     this.sendFullState(socket, publisher);
-    socket.join([sessionRoom(sessionId), participantRoom(participantId), publisher.audienceFor(participantId)]);
+    socket.join([publisher.sessionRoom, participantRoom(participantId), publisher.audienceFor(participantId)]);
     this.presence.connect(sessionId, participantId);
     this.opts.metrics.connections.inc();
     publisher.connected(participantId);

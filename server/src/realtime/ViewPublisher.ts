@@ -101,6 +101,10 @@ export class ViewPublisher {
   private readonly joined = new Map<string, string>();
   private readonly lastMe = new Map<string, string>();
   private readonly streams = new Map<string, Stream>();
+  /** Each audience's socket.io room name, made once: thousands of sockets then share one string instead of holding a copy each. */
+  private readonly roomNames = new Map<string, string>();
+  /** The room every socket of the session is in (head counts), named once for the same reason. */
+  readonly sessionRoom: string;
   private lastPresence: { text: string; view: PresenceView } | null = null;
 
   constructor(
@@ -109,6 +113,7 @@ export class ViewPublisher {
     private readonly presence: Presence,
     private readonly opts: ViewPublisherOptions,
   ) {
+    this.sessionRoom = sessionRoom(host.id);
     host.onChange((events, state) => {
       for (const e of events) {
         const t = touched(e, state);
@@ -122,10 +127,17 @@ export class ViewPublisher {
     });
   }
 
+  private roomOf(audience: Audience): string {
+    const key = audience.kind === 'staff' ? '' : audience.roomId;
+    let name = this.roomNames.get(key);
+    if (name === undefined) this.roomNames.set(key, (name = audienceRoom(this.host.id, audience)));
+    return name;
+  }
+
   /** A participant's sockets should listen to this audience; returns the socket.io room. */
   audienceFor(participantId: string): string {
     const p = this.host.state.participants[participantId]!;
-    return audienceRoom(this.host.id, audienceOf(p.role, p.roomId));
+    return this.roomOf(audienceOf(p.role, p.roomId));
   }
 
   /** A socket of this participant joined its audience's room (after it was sent `fullView` and `me`). */
@@ -157,7 +169,7 @@ export class ViewPublisher {
   fullView(participantId: string): SessionView & { serverTime: number } {
     const p = this.host.state.participants[participantId]!;
     const audience = audienceOf(p.role, p.roomId);
-    const room = audienceRoom(this.host.id, audience);
+    const room = this.roomOf(audience);
     const stream = this.streams.get(room);
     if (!stream) return { ...this.createStream(room, audience).view, serverTime: Date.now() };
     if (this.pending) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
@@ -260,7 +272,7 @@ export class ViewPublisher {
       const p = state.participants[pid];
       if (!p || p.removed) continue;
       const audience = audienceOf(p.role, p.roomId);
-      const want = audienceRoom(state.sessionId, audience);
+      const want = this.roomOf(audience);
       audiences.set(want, audience);
       if (want === room) continue;
       this.io.in(participantRoom(pid)).socketsLeave(room);
@@ -310,7 +322,7 @@ export class ViewPublisher {
         const text = presenceText(view);
         if (text === this.lastPresence?.text) return;
         this.lastPresence = { text, view };
-        this.io.to(sessionRoom(this.host.id)).emit('session.presence', view);
+        this.io.to(this.sessionRoom).emit('session.presence', view);
       } catch (err) {
         this.opts.onError(err);
       }

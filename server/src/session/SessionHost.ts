@@ -23,6 +23,7 @@ import {
 import { AppendConflictError, type EventStore } from '../store/EventStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
+import { copyPlain } from './copyPlain.js';
 import { decide, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
 
 /** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
@@ -83,7 +84,8 @@ interface Proposal {
  * Both states are private, mutable copies that events are folded into in place
  * (`reduceInPlace`): copy-on-write would copy the participant map on every join, which
  * made a join storm grow with the square of the room. Each state is only ever changed
- * here, and each gets its own copy of every event, so the two never share an object.
+ * here, and each gets its own copy of every event, so the two never share an object (they do share
+ * strings, which never change: see copyPlain).
  * `state` is therefore live: read it synchronously, or take a `snapshot()`.
  */
 export class SessionHost {
@@ -108,7 +110,7 @@ export class SessionHost {
     initial: SessionState,
     private readonly opts: SessionHostOptions,
   ) {
-    this.current = structuredClone(initial);
+    this.current = copyPlain(initial);
     this.head = this.resetHead();
     this.now = opts.now ?? Date.now;
     for (const p of Object.values(this.current.participants)) if (!p.removed) this.credentials.set(p.credentialHash, p.id);
@@ -126,7 +128,7 @@ export class SessionHost {
 
   /** A copy of the durable state that nothing will change. */
   snapshot(): SessionState {
-    return structuredClone(this.current);
+    return copyPlain(this.current);
   }
 
   get id(): string {
@@ -265,10 +267,10 @@ export class SessionHost {
   private propose(actor: Actor, drafts: readonly EventDraft[], at: number = this.now()): Promise<number> {
     if (drafts.length === 0) return this.settledHead();
     // A decision may quote the state it was made on; the events must not share its objects.
-    const events = seal(this.id, this.head, structuredClone(drafts), actor, at);
+    const events = seal(this.id, this.head, copyPlain(drafts), actor, at);
     const expectedSeq = this.head.seq;
     for (const e of events) {
-      reduceInPlace(this.head, structuredClone(e));
+      reduceInPlace(this.head, copyPlain(e));
       if (e.type === 'participant.joined') this.activeOnHead += 1;
       if (e.type === 'participant.removed') this.activeOnHead -= 1;
     }
@@ -305,7 +307,7 @@ export class SessionHost {
       }
       if (p.settled!.ok) {
         if (p.events.length) {
-          for (const e of p.events) reduceInPlace(this.current, structuredClone(e));
+          for (const e of p.events) reduceInPlace(this.current, copyPlain(e));
           this.afterApply(p.events);
         }
         p.resolve(this.current.seq);
@@ -336,14 +338,14 @@ export class SessionHost {
     await this.settledHead().catch(() => undefined);
     const events = await this.opts.store.readEvents(this.id, this.current.seq);
     if (events.length === 0) return;
-    for (const e of events) reduceInPlace(this.current, structuredClone(e));
+    for (const e of events) reduceInPlace(this.current, copyPlain(e));
     this.head = this.resetHead();
     this.afterApply(events);
   }
 
   /** The head becomes a copy of the durable state: nothing is in flight, or all of it failed. */
   private resetHead(): SessionState {
-    this.head = structuredClone(this.current);
+    this.head = copyPlain(this.current);
     this.activeOnHead = 0;
     for (const p of Object.values(this.head.participants)) if (!p.removed) this.activeOnHead += 1;
     return this.head;
