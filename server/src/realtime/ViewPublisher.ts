@@ -53,12 +53,12 @@ interface Stream {
 /**
  * How long an audience's stream waits after a publish that took `costMs`. The window
  * widens with the cost of what it sends, so that however large the room, publishing
- * leaves the event loop to joins and commands: at most about half of it, and a quarter
+ * leaves the event loop to joins and commands: at most about half of it, and a sixth
  * while commands pour in (`storm`). Not less than half: at 10 000 citizens one
  * broadcast takes about 0.4 s of socket writes, and a facilitator acting once a second
  * must still reach everyone at once.
  */
-export const gapAfter = (costMs: number, storm: boolean) => (storm ? 3 : 1) * costMs;
+export const gapAfter = (costMs: number, storm: boolean) => (storm ? 5 : 1) * costMs;
 
 /** Events in one window that make it a storm (an upvote storm is thousands a second). */
 const STORM_EVENTS = 20;
