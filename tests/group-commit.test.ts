@@ -11,6 +11,7 @@ import type { ControlClient } from '../client/src/ControlClient.js';
 import { api, connect, createSession, join } from './helpers/clients.js';
 import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
+import { draftClient, synced, until, type DraftClient } from './helpers/drafting.js';
 import { metrics } from './helpers/metrics.js';
 import { removeDir, spawnServer, tempDataDir, type ServerProcess } from './helpers/server.js';
 
@@ -84,5 +85,37 @@ describe('group commit', () => {
     }
     second.child.kill('SIGTERM');
     await second.exited;
+  });
+
+  test('drafting updates from many editors of one document share commits, and every one reaches everyone', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const server = await spawnServer(dataDir);
+    procs.push(server);
+    const session = await createSession(server.url);
+    const fac = await join(server.url, session, 'facilitator', assembly.facilitators[0]!);
+    const facClient = await connect(server.url, fac);
+    // Drafting is open in the plenary from the start.
+    expect(facClient.room('plenary')!.drafting.open).toBe(true);
+    const editors = await Promise.all(Array.from({ length: 12 }, (_, i) => join(server.url, session, 'citizen', `Editor ${i}`)));
+    const clients: DraftClient[] = editors.map((e) => draftClient(server.url, session.sessionId, 'plenary', e.token));
+    const bystander = draftClient(server.url, session.sessionId, 'plenary', fac.token);
+    try {
+      await Promise.all([...clients, bystander].map((c) => synced(c)));
+      const before = await metrics(server.url);
+      // Each keystroke is its own update, sent at once by the stock provider: twelve editors typing together.
+      for (let k = 0; k < 20; k++) clients.forEach((c, i) => c.doc.getText(`line ${i}`).insert(k, String.fromCharCode(97 + (k % 26))));
+      const complete = (d: { getText(name: string): { length: number } }) => clients.every((_, i) => d.getText(`line ${i}`).length === 20);
+      await until(bystander.doc, complete, 30_000, 'the bystander to hold every keystroke');
+      for (const c of clients) await until(c.doc, complete, 30_000, 'every editor to hold every keystroke');
+      const after = await metrics(server.url);
+      const delta = (name: string) => after.get(name)! - before.get(name)!;
+      expect(delta('townhall_store_writes_total')).toBeGreaterThanOrEqual(12 * 20);
+      // Updates that arrived while a commit was in flight waited for the next one together, not for one each.
+      expect(delta('townhall_store_commits_total')).toBeLessThan(delta('townhall_store_writes_total'));
+      facClient.close();
+    } finally {
+      for (const c of [...clients, bystander]) c.provider.destroy();
+    }
   });
 });

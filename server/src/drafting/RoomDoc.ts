@@ -91,11 +91,28 @@ export interface RoomDocOptions {
   broadcastMs?: number;
 }
 
+/** A change decided and sent to the store, not yet known to be durable. */
+interface Staged {
+  update: Uint8Array;
+  origin: unknown;
+  claims: readonly ClientClaim[];
+  /** The twin's epoch it was decided in: a failure before it voids it (see rollBack). */
+  epoch: number;
+  appended: Promise<number>;
+}
+
 /**
  * One drafting document in memory: the Y.Doc, its awareness, and the peers
  * connected to it. Every change, from a client or from the server, takes the same
  * path in order: checked, stored, then applied and broadcast. There is no
  * debounce window in which an acknowledged edit lives only in memory.
+ *
+ * Changes are decided one at a time on the twin, which runs ahead of the document:
+ * it holds what is durable plus what has been sent to the store. The next change does
+ * not wait for the previous one's fsync, so the changes of many editors share the
+ * store's next commit (group commit); the document, and so every peer, gets each one
+ * only once it is durable, in order. If a write fails, what was decided after it is
+ * void as well, and the twin falls back to the document.
  */
 export class RoomDoc {
   readonly doc = new Y.Doc();
@@ -116,9 +133,17 @@ export class RoomDoc {
    * id names one writer's sequence of changes, and someone else extending it would
    * race that writer for the same ids (see idClaims.ts for why that is never harmless).
    */
-  private readonly writers = new Map<number, string>();
+  private writers = new Map<number, string>();
+  /** The writers of what is durable; `writers` also has the claims of changes in flight. */
+  private readonly durableWriters = new Map<number, string>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** Sent to the store, oldest first. */
+  private inFlight: Staged[] = [];
+  /** Settles the staged changes in order. */
+  private durable: Promise<unknown> = Promise.resolve();
+  private epoch = 0;
   private bytes = 0;
+  private bytesInFlight = 0;
   private lastId = 0;
   private outgoing: Uint8Array[] = [];
   /** Awareness clients that changed in this window: one message says them all. */
@@ -155,7 +180,10 @@ export class RoomDoc {
   static async load(opts: RoomDocOptions): Promise<RoomDoc> {
     const room = new RoomDoc(opts);
     const { updates, lastId, writers } = await opts.store.loadDoc(opts.name);
-    for (const [client, writer] of writers) room.writers.set(client, writer);
+    for (const [client, writer] of writers) {
+      room.writers.set(client, writer);
+      room.durableWriters.set(client, writer);
+    }
     room.doc.transact(() => {
       for (const u of updates) Y.applyUpdate(room.doc, u, 'store');
     }, 'store');
@@ -177,56 +205,61 @@ export class RoomDoc {
    * acceptable; an unacceptable result is corrected in the same stored update.
    */
   receive(update: Uint8Array, origin: unknown, policy: WritePolicy): Promise<Refusal | null> {
-    return this.serial(async () => {
-      // Decoding the whole update first rejects a truncated or crafted one before anything is applied.
-      const decoded = Y.decodeUpdate(update);
-      if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return null;
-      if (this.bytes + update.length > this.opts.maxDocBytes) return { kind: 'too-large' };
-      const denied = policy.authorize();
-      if (denied) return denied;
-      const conflict = heldIdConflict(this.doc, decoded);
-      if (conflict) return { kind: 'conflict', reason: `update rewrites changes the server holds (${conflict})` };
-      const claims: ClientClaim[] = [];
-      for (const client of clientsExtended(this.doc, decoded)) {
-        const owner = this.writers.get(client);
-        if (owner !== undefined && owner !== policy.writer) return { kind: 'conflict', reason: `update writes under client ${client}, which another participant writes under` };
-        if (owner !== undefined) continue;
-        // A stock client announces its id in awareness before it writes: nobody else may take it first.
-        const speaker = this.awarenessOwners.get(client)?.writer;
-        if (speaker !== undefined && speaker !== policy.writer) return { kind: 'conflict', reason: `update writes under client ${client}, which another participant speaks for` };
-        // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
-        claims.push({ client, writer: policy.writer });
-      }
-      let integrated = this.onTwin(() => Y.applyUpdate(this.twin, update));
-      if (dropPending(this.twin)) {
-        this.resetTwin();
-        return { kind: 'incomplete' };
-      }
-      const correction = policy.verify?.(this.twin) ?? null;
-      const serverClient = this.twin.clientID;
-      if (correction) {
-        // The document itself is untouched until commit: its state vector is the twin's before the update.
-        const before = Y.encodeStateVector(this.doc);
-        // A transaction of its own: Yjs 13.6 drops a type's cached index positions (its
-        // search markers) only when a remote transaction ends, so index-based edits inside
-        // the transaction that integrated the update can land on the wrong characters.
-        this.onTwin(() => this.twin.transact(() => correction.correct(this.twin), 'server'));
-        // Encoded from the twin, which has garbage-collected what the correction deleted:
-        // the refused words are stored and sent only as tombstones.
-        integrated = [Y.encodeStateAsUpdate(this.twin, before)];
-      }
-      if (correction && !this.writers.has(serverClient)) claims.push({ client: serverClient, writer: SERVER_WRITER });
-      if (policy.guards?.() && this.newcomerWouldSeeBroken(policy)) {
-        // Unreachable while the document holds nothing pending; kept so that a Yjs change cannot reopen the hole silently.
-        this.resetTwin();
-        this.opts.logger.error({ doc: this.name }, 'a newcomer would see a locked text changed; update refused');
-        return { kind: 'read-only', reason: 'This change would alter an agreed text.' };
-      }
-      // Only what the twin integrated is stored and sent: never the raw update, whose
-      // already-held parts other code (mergeUpdates) would trust blindly.
-      if (integrated.length > 0) await this.commit(integrated.length === 1 ? integrated[0]! : Y.mergeUpdates(integrated), origin, claims);
-      return correction ? { kind: 'corrected', reason: correction.reason } : null;
-    });
+    // Decided in arrival order; durable (and answered) in the same order, outside the queue.
+    return this.serial(async () => this.decide(update, origin, policy)).then(({ durable, result }) => durable.then(() => result));
+  }
+
+  /** The checks and the twin's part of `receive`; the store's part is staged, not awaited. */
+  private decide(update: Uint8Array, origin: unknown, policy: WritePolicy): { durable: Promise<void>; result: Refusal | null } {
+    const done = (result: Refusal | null) => ({ durable: Promise.resolve(), result });
+    // Decoding the whole update first rejects a truncated or crafted one before anything is applied.
+    const decoded = Y.decodeUpdate(update);
+    if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return done(null);
+    if (this.bytes + this.bytesInFlight + update.length > this.opts.maxDocBytes) return done({ kind: 'too-large' });
+    const denied = policy.authorize();
+    if (denied) return done(denied);
+    // Checked against the twin: what the server holds, or has decided to hold.
+    const conflict = heldIdConflict(this.twin, decoded);
+    if (conflict) return done({ kind: 'conflict', reason: `update rewrites changes the server holds (${conflict})` });
+    const claims: ClientClaim[] = [];
+    for (const client of clientsExtended(this.twin, decoded)) {
+      const owner = this.writers.get(client);
+      if (owner !== undefined && owner !== policy.writer) return done({ kind: 'conflict', reason: `update writes under client ${client}, which another participant writes under` });
+      if (owner !== undefined) continue;
+      // A stock client announces its id in awareness before it writes: nobody else may take it first.
+      const speaker = this.awarenessOwners.get(client)?.writer;
+      if (speaker !== undefined && speaker !== policy.writer) return done({ kind: 'conflict', reason: `update writes under client ${client}, which another participant speaks for` });
+      // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
+      claims.push({ client, writer: policy.writer });
+    }
+    const before = Y.encodeStateVector(this.twin);
+    let integrated = this.onTwin(() => Y.applyUpdate(this.twin, update));
+    if (dropPending(this.twin)) {
+      this.resetTwin();
+      return done({ kind: 'incomplete' });
+    }
+    const correction = policy.verify?.(this.twin) ?? null;
+    const serverClient = this.twin.clientID;
+    if (correction) {
+      // A transaction of its own: Yjs 13.6 drops a type's cached index positions (its
+      // search markers) only when a remote transaction ends, so index-based edits inside
+      // the transaction that integrated the update can land on the wrong characters.
+      this.onTwin(() => this.twin.transact(() => correction.correct(this.twin), 'server'));
+      // Encoded from the twin, which has garbage-collected what the correction deleted:
+      // the refused words are stored and sent only as tombstones.
+      integrated = [Y.encodeStateAsUpdate(this.twin, before)];
+    }
+    if (correction && !this.writers.has(serverClient)) claims.push({ client: serverClient, writer: SERVER_WRITER });
+    if (policy.guards?.() && this.newcomerWouldSeeBroken(policy)) {
+      // Unreachable while the document holds nothing pending; kept so that a Yjs change cannot reopen the hole silently.
+      this.resetTwin();
+      this.opts.logger.error({ doc: this.name }, 'a newcomer would see a locked text changed; update refused');
+      return done({ kind: 'read-only', reason: 'This change would alter an agreed text.' });
+    }
+    // Only what the twin integrated is stored and sent: never the raw update, whose
+    // already-held parts other code (mergeUpdates) would trust blindly.
+    const durable = integrated.length > 0 ? this.stage(integrated.length === 1 ? integrated[0]! : Y.mergeUpdates(integrated), origin, claims) : Promise.resolve();
+    return { durable, result: correction ? { kind: 'corrected', reason: correction.reason } : null };
   }
 
   /** A change made by the server itself (an accepted amendment, a lock restored), stored and broadcast like any other. */
@@ -235,8 +268,8 @@ export class RoomDoc {
       const client = this.twin.clientID;
       const integrated = this.onTwin(() => this.twin.transact(() => mutate(this.twin), 'server'));
       const claims = this.writers.has(client) ? [] : [{ client, writer: SERVER_WRITER }];
-      if (integrated.length > 0) await this.commit(integrated.length === 1 ? integrated[0]! : Y.mergeUpdates(integrated), 'server', claims);
-    });
+      return { durable: integrated.length > 0 ? this.stage(integrated.length === 1 ? integrated[0]! : Y.mergeUpdates(integrated), 'server', claims) : Promise.resolve() };
+    }).then(({ durable }) => durable);
   }
 
   snapshot(roomId: string): DraftSnapshot {
@@ -268,6 +301,8 @@ export class RoomDoc {
   /** Merge the stored updates into one, so loading stays fast. */
   compact(): Promise<void> {
     return this.serial(async () => {
+      // What is in flight must land first: the rewrite replaces everything stored up to lastId.
+      await this.settledAll();
       if (this.sinceCompaction <= 1 || this.lastId === 0) return;
       await this.rewrite();
     });
@@ -276,6 +311,11 @@ export class RoomDoc {
   /** Resolves when every change accepted so far has been stored. */
   async drain(): Promise<void> {
     await this.tail.catch(() => undefined);
+    await this.settledAll();
+  }
+
+  private async settledAll(): Promise<void> {
+    while (this.inFlight.length) await this.durable;
   }
 
   destroy(): void {
@@ -304,29 +344,64 @@ export class RoomDoc {
     this.sinceCompaction = 1;
   }
 
-  /** Store, then apply to the document (and so broadcast). The twin already holds the update. */
-  private async commit(update: Uint8Array, origin: unknown, claims: readonly ClientClaim[]): Promise<void> {
+  /**
+   * Send a change the twin already holds to the store, and return when it is durable and
+   * applied to the document (and so broadcast). Changes settle strictly in the order
+   * they were staged.
+   */
+  private stage(update: Uint8Array, origin: unknown, claims: readonly ClientClaim[]): Promise<void> {
+    const staged: Staged = { update, origin, claims, epoch: this.epoch, appended: this.opts.store.appendUpdate(this.opts.name, update, claims) };
+    // Settled below, in order; without this a failed write would count as unhandled until its turn.
+    staged.appended.catch(() => undefined);
+    for (const c of claims) this.writers.set(c.client, c.writer);
+    this.bytesInFlight += update.length;
+    this.inFlight.push(staged);
+    const settled = this.durable.then(() => this.settle(staged));
+    this.durable = settled.catch(() => undefined);
+    return settled;
+  }
+
+  private async settle(staged: Staged): Promise<void> {
     let id: number;
     try {
-      id = await this.opts.store.appendUpdate(this.opts.name, update, claims);
+      id = await staged.appended;
     } catch (err) {
-      this.resetTwin();
+      this.landed(staged);
+      if (staged.epoch === this.epoch) this.rollBack();
       throw new StoreUnavailableError(err);
     }
+    this.landed(staged);
+    if (staged.epoch !== this.epoch) {
+      // Decided on a change that failed: stored, but it must not stay.
+      await this.opts.store.deleteUpdate(this.opts.name, id).catch((err: unknown) => this.opts.logger.error({ err, doc: this.name }, 'could not remove a voided update'));
+      throw new StoreUnavailableError(new Error('an earlier change could not be stored'));
+    }
     try {
-      Y.applyUpdate(this.doc, update, origin);
+      Y.applyUpdate(this.doc, staged.update, staged.origin);
     } catch (err) {
-      this.resetTwin();
+      this.rollBack();
       await this.opts.store.deleteUpdate(this.opts.name, id);
       throw err;
     }
-    for (const c of claims) this.writers.set(c.client, c.writer);
+    for (const c of staged.claims) this.durableWriters.set(c.client, c.writer);
     this.lastId = id;
-    this.bytes += update.length;
+    this.bytes += staged.update.length;
     this.sinceCompaction += 1;
     if (this.sinceCompaction >= this.opts.compactEvery) {
       void this.compact().catch((err: unknown) => this.opts.logger.warn({ err, doc: this.opts.name }, 'compaction failed'));
     }
+  }
+
+  private landed(staged: Staged): void {
+    this.inFlight.shift();
+    this.bytesInFlight -= staged.update.length;
+  }
+
+  /** A write failed: everything decided on it is void, and the twin and the writers fall back to what is durable. */
+  private rollBack(): void {
+    this.epoch += 1;
+    this.writers = new Map(this.durableWriters);
+    this.resetTwin();
   }
 
   /**
@@ -350,11 +425,12 @@ export class RoomDoc {
     return integrated;
   }
 
-  /** Make the twin a fresh copy of the document again, after a change failed part-way on it. */
+  /** Make the twin the document plus what is in flight again, after a change failed part-way on it. */
   private resetTwin(): void {
     this.twin.destroy();
     this.twin = new Y.Doc();
     Y.applyUpdate(this.twin, Y.encodeStateAsUpdate(this.doc));
+    for (const staged of this.inFlight) if (staged.epoch === this.epoch) Y.applyUpdate(this.twin, staged.update);
   }
 
   /** Stored and applied: to everyone, now or with the others of this window. */
