@@ -96,6 +96,8 @@ export class ControlClient {
       });
     }
     this.socket.on('session.me', (me) => {
+      // An ack may have brought a newer one already.
+      if (this.me && me.seq < this.me.seq) return;
       this.me = me;
       this.notify();
     });
@@ -116,7 +118,14 @@ export class ControlClient {
   /** Send a command and resolve with the server's ack (errors are acks too, never throws for them). */
   send<N extends CommandName>(name: N, payload: CommandInput<N>, requestId: string = newRequestId()): Promise<Ack> {
     const body = { ...(payload as object), requestId };
-    return (this.socket.timeout(this.ackTimeoutMs) as unknown as Socket).emitWithAck(name, body) as Promise<Ack>;
+    return ((this.socket.timeout(this.ackTimeoutMs) as unknown as Socket).emitWithAck(name, body) as Promise<Ack>).then((ack) => {
+      // The private view a command changed comes with its ack (docs/PROTOCOL.md §6); a newer one may already be here.
+      if (ack.ok && ack.me && (!this.me || ack.me.seq >= this.me.seq)) {
+        this.me = ack.me;
+        this.notify();
+      }
+      return ack;
+    });
   }
 
   /** Resolve once `predicate` holds for the current view and private view. */

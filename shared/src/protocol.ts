@@ -4,7 +4,12 @@ import type { ErrorBody } from './errors.js';
 import type { MeView, PresenceView, SessionView } from './view.js';
 import type { ViewPatchMessage } from './viewStream.js';
 
-export type Ack<R = unknown> = { ok: true; seq: number; result?: R } | { ok: false; error: ErrorBody };
+/**
+ * A command's answer. `me`: the sender's private view as the command left it, when it
+ * differs from the last one sent: carried here rather than sent after, so it is current
+ * as the ack arrives and costs no second message.
+ */
+export type Ack<R = unknown> = { ok: true; seq: number; result?: R; me?: MeView } | { ok: false; error: ErrorBody };
 
 /** What the client sends in the Socket.IO handshake (`io(url, { auth })`). */
 export interface HandshakeAuth {

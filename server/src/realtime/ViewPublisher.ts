@@ -10,6 +10,7 @@ import {
   type SessionState,
   type PresenceView,
   type SessionView,
+  type MeView,
   type ViewPatchMessage,
 } from '../../../shared/src/index.js';
 import type { SessionHost } from '../session/SessionHost.js';
@@ -180,6 +181,20 @@ export class ViewPublisher {
   me(participantId: string) {
     const me = projectMe(this.host.state, participantId);
     if (me) this.lastMe.set(participantId, JSON.stringify(me));
+    return me;
+  }
+
+  /**
+   * The sender's private view for a command's ack, if the command changed it; remembered
+   * as sent, so the next flush does not send it again. Its other sockets get it now.
+   */
+  meForAck(participantId: string, senderSocketId: string, otherSockets: boolean): MeView | undefined {
+    const me = projectMe(this.host.state, participantId);
+    if (!me) return undefined;
+    const text = JSON.stringify(me);
+    if (this.lastMe.get(participantId) === text) return undefined;
+    this.lastMe.set(participantId, text);
+    if (otherSockets) this.io.to(participantRoom(participantId)).except(senderSocketId).emit('session.me', me);
     return me;
   }
 

@@ -70,7 +70,7 @@ export class SessionConnection {
       const view = this.client.view;
       if (view && view !== this.snapshot.view) this.set({ view, offsetMs: this.estimateOffset(patch.serverTime - Date.now()) });
     });
-    socket.on('session.me', (me) => this.set({ me }));
+    socket.on('session.me', () => this.set({ me: this.client.me }));
     socket.on('session.presence', (presence) => this.set({ presence }));
     socket.on('session.notice', (notice) => {
       if (notice.kind === 'removed') this.set({ removed: true });
@@ -133,7 +133,10 @@ export class SessionConnection {
     for (let attempt = 0; attempt < MAX_ATTEMPTS && !this.disposed; attempt++) {
       if (!(await this.connected())) break;
       try {
-        return await this.client.send(name, payload, requestId);
+        const ack = await this.client.send(name, payload, requestId);
+        // ControlClient took the private view the ack carried, if any.
+        if (this.client.me && this.client.me !== this.snapshot.me) this.set({ me: this.client.me });
+        return ack;
       } catch {
         // Disconnected before the ack, or no ack in time: the outcome is unknown, so ask again under the same requestId.
       }
