@@ -51,6 +51,8 @@ export class ControlClient {
   presence: PresenceView | null = null;
   /** The log position everything this client was sent reflects, as the last `state.sync` confirmed. */
   private syncedSeq = 0;
+  /** The highest seq of a `session.me` received: sent after the same flush's patches, it vouches for the view. */
+  private flushedSeq = 0;
   /** Full views re-requested after a lost or out-of-order patch (for tests and diagnostics). */
   resyncs = 0;
   readonly notices: Notice[] = [];
@@ -96,6 +98,8 @@ export class ControlClient {
       });
     }
     this.socket.on('session.me', (me) => {
+      // The server sends it after the view patches of the same flush, so its seq vouches for the view too.
+      this.flushedSeq = Math.max(this.flushedSeq, me.seq);
       // An ack may have brought a newer one already.
       if (this.me && me.seq < this.me.seq) return;
       this.me = me;
@@ -156,7 +160,8 @@ export class ControlClient {
 
   /** The log position this client's view and private view are known to reflect. */
   get seq(): number {
-    return Math.max(this.view?.seq ?? 0, this.me?.seq ?? 0, this.syncedSeq);
+    // Not the seq of a private view that came with an ack: it runs ahead of the view's patches.
+    return Math.max(this.view?.seq ?? 0, this.flushedSeq, this.syncedSeq);
   }
 
   /**
