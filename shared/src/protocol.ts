@@ -5,9 +5,9 @@ import type { MeView, PresenceView, SessionView } from './view.js';
 import type { ViewPatchMessage } from './viewStream.js';
 
 /**
- * A command's answer. `me`: the sender's private view as the command left it, when it
- * differs from the last one sent: carried here rather than sent after, so it is current
- * as the ack arrives and costs no second message.
+ * A command's answer. `me`: the sender's private view as the command left it, carried
+ * here rather than sent after, so it is current as the ack arrives and costs no second
+ * message.
  */
 export type Ack<R = unknown> = { ok: true; seq: number; result?: R; me?: MeView } | { ok: false; error: ErrorBody };
 

@@ -180,21 +180,22 @@ export class ViewPublisher {
   /** The current private view of a participant, remembered as sent. */
   me(participantId: string) {
     const me = projectMe(this.host.state, participantId);
-    if (me) this.lastMe.set(participantId, JSON.stringify(me));
+    if (me) this.lastMe.set(participantId, meContent(me));
     return me;
   }
 
   /**
-   * The sender's private view for a command's ack, if the command changed it; remembered
-   * as sent, so the next flush does not send it again. Its other sockets get it now.
+   * The sender's private view for a command's ack, remembered as sent so the next flush
+   * does not send it again. If the command changed it, its other sockets get it now.
    */
   meForAck(participantId: string, senderSocketId: string, otherSockets: boolean): MeView | undefined {
     const me = projectMe(this.host.state, participantId);
     if (!me) return undefined;
-    const text = JSON.stringify(me);
-    if (this.lastMe.get(participantId) === text) return undefined;
-    this.lastMe.set(participantId, text);
-    if (otherSockets) this.io.to(participantRoom(participantId)).except(senderSocketId).emit('session.me', me);
+    const text = meContent(me);
+    if (this.lastMe.get(participantId) !== text) {
+      this.lastMe.set(participantId, text);
+      if (otherSockets) this.io.to(participantRoom(participantId)).except(senderSocketId).emit('session.me', me);
+    }
     return me;
   }
 
@@ -347,11 +348,20 @@ export class ViewPublisher {
   private sendMe(state: SessionState, pid: string): void {
     const me = projectMe(state, pid);
     if (!me) return;
-    const text = JSON.stringify(me);
+    const text = meContent(me);
     if (this.lastMe.get(pid) === text) return;
     this.lastMe.set(pid, text);
     this.io.to(participantRoom(pid)).emit('session.me', me);
   }
+}
+
+/**
+ * A private view without its seq: what decides whether it changed. Every event moves the
+ * seq, so comparing it too re-sent every voter's private view on each flush of a storm.
+ */
+function meContent(me: MeView): string {
+  const { seq: _seq, ...content } = me;
+  return JSON.stringify(content);
 }
 
 /** Presence without its seq: what decides whether it changed. */
