@@ -80,10 +80,14 @@ describe('browser client: a plenary of 300', () => {
     const asked = await Promise.all(crowd.slice(120, 160).map((c, i) => c.client.send('qa.ask', { text: `Question ${i} from the crowd about the bus lanes`, anonymous: i % 2 === 0 })));
     asked.forEach(ok);
     await facControl.caughtUp(Math.max(...asked.map(ok), ...raised.map(ok)));
+    // The citizen's page has all of it (a storm of commands widens the publishing window, so this can lag the staff's).
+    await waitForText(citPage, 'main', /Question 39 from the crowd/, 20_000);
+    const framesBefore = citTap.received.length;
     // A point of order goes ahead of everyone: the citizen's place changes, and the change arrives.
     ok(await crowd[200]!.client.send('queue.raise', { kind: 'point-of-order' }));
     await waitForText(citPage, '.my-position', 'You are number 2 in the queue', 20_000);
     const patches = citTap.received.filter((f) => f.includes('"session.viewPatch"'));
+    const patchesAfter = citTap.received.slice(framesBefore).filter((f) => f.includes('"session.viewPatch"'));
     const wholeViews = citTap.received.filter((f) => f.includes('"session.view"'));
     expect(patches.length).toBeGreaterThan(0);
     // One whole view on connecting; everything after came as patches (no lost one forced a resync).
@@ -92,8 +96,8 @@ describe('browser client: a plenary of 300', () => {
     const view = (await citPage.evaluate('document.body.innerText')) as string;
     expect(view).toContain('Question 39 from the crowd');
     const queueNow = JSON.stringify(facControl.room('plenary')!.queue);
-    const lastPatch = patches.at(-1)!;
-    expect(lastPatch.length).toBeLessThan(queueNow.length / 10);
+    expect(patchesAfter.length).toBeGreaterThan(0);
+    for (const patch of patchesAfter) expect(patch.length).toBeLessThan(queueNow.length / 10);
   });
 
   test('accessibility and screenshots at 1280 wide and on a phone, with the crowd in place', async () => {

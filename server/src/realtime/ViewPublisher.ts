@@ -49,6 +49,10 @@ interface Stream {
   view: SessionView;
   /** Not published again before this time: see `gapAfter`. */
   notBefore: number;
+  /** What the last publish took. */
+  costMs: number;
+  /** In a storm since the last quiet flush. */
+  storming: boolean;
 }
 
 /**
@@ -264,6 +268,12 @@ export class ViewPublisher {
 
     let wait = Infinity;
     for (const [room, stream] of this.streams) {
+      if (storm && !stream.storming) {
+        // A storm has begun: its first broadcast waits as the later ones do, or a storm of a
+        // few seconds pays for two broadcasts to everyone (one as it starts, one as it ends).
+        stream.storming = true;
+        stream.notBefore = Math.max(stream.notBefore, serverTime + gapAfter(stream.costMs, true));
+      } else if (!storm) stream.storming = false;
       if (stream.notBefore > serverTime) {
         wait = Math.min(wait, stream.notBefore - serverTime);
         continue;
@@ -311,7 +321,8 @@ export class ViewPublisher {
     if (!patch) {
       // Nothing a client sees changed: no message, but newcomers start from the current seq.
       stream.view = { ...stream.view, seq: next.seq };
-      stream.notBefore = serverTime + gapAfter(performance.now() - started, storm);
+      stream.costMs = performance.now() - started;
+      stream.notBefore = serverTime + gapAfter(stream.costMs, storm);
       return;
     }
     const message: ViewPatchMessage = { baseRev: stream.view.rev, rev: stream.view.rev + 1, seq: next.seq, serverTime, patch };
@@ -319,12 +330,13 @@ export class ViewPublisher {
     const to = this.io.to(room);
     // Movers are sent their new audience's whole view instead.
     (movers.length ? to.except(movers.map(participantRoom)) : to).emit('session.viewPatch', message);
-    stream.notBefore = serverTime + gapAfter(performance.now() - started, storm);
+    stream.costMs = performance.now() - started;
+    stream.notBefore = serverTime + gapAfter(stream.costMs, storm);
   }
 
   private createStream(room: string, audience: Audience): Stream {
     const view = projectSession(this.host.state, audience, this.presence.online(this.host.id));
-    const stream = { audience, view: { ...view, rev: 1 }, notBefore: 0 };
+    const stream = { audience, view: { ...view, rev: 1 }, notBefore: 0, costMs: 0, storming: false };
     this.streams.set(room, stream);
     return stream;
   }
