@@ -37,7 +37,7 @@ export interface SessionHostOptions {
   logger: Logger;
   /**
    * Take a snapshot after this many events, so a restart replays at most that many; in
-   * large sessions after 4 events per participant, since a snapshot costs the size of the state.
+   * large sessions after one event per participant, since a snapshot costs the size of the state.
    */
   snapshotEvery: number;
   now?: () => number;
@@ -84,9 +84,9 @@ interface Proposal {
  * Both states are private, mutable copies that events are folded into in place
  * (`reduceInPlace`): copy-on-write would copy the participant map on every join, which
  * made a join storm grow with the square of the room. Each state is only ever changed
- * here, and each gets its own copy of every event, so the two never share an object (they do share
- * strings, which never change: see copyPlain).
- * `state` is therefore live: read it synchronously, or take a `snapshot()`.
+ * here, and each gets its own copy of every event, so the two never share an object
+ * (they do share strings, which never change: see copyPlain). `state` is therefore
+ * live: read it synchronously, or take a `snapshot()`.
  */
 export class SessionHost {
   private tail: Promise<unknown> = Promise.resolve();
