@@ -164,7 +164,8 @@ export async function storedCredentials(page: Page, sessionId: string): Promise<
 
 /** Opens an invite link (rewritten to `serverUrl`), fills in the name and joins; waits for the "who" line. */
 export async function joinByInvite(page: Page, opts: { inviteUrl: string; serverUrl: string; name: string; role: string }): Promise<void> {
-  await page.goto(opts.inviteUrl.replace(/^https?:\/\/[^/]+/, opts.serverUrl));
+  // A generous bound, not a speed check: on a CI machine busy with parallel suites the first load can be slow.
+  await page.goto(opts.inviteUrl.replace(/^https?:\/\/[^/]+/, opts.serverUrl), { timeout: 30_000 });
   await page.getByLabel('Your display name').fill(opts.name);
   await page.getByRole('button', { name: 'Join the town hall' }).click();
   await waitForText(page, '[data-testid="who"]', `You take part as ${opts.name} (${opts.role})`);

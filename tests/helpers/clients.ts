@@ -7,8 +7,23 @@ export interface CreatedSession {
   invites: Record<Role, { invite: string; url: string }>;
 }
 
+/**
+ * A GET that finds its pooled keep-alive connection closed by the server at that very
+ * moment fails with ECONNRESET (a known race of HTTP/1.1 keep-alive, which browsers
+ * answer by retrying idempotent requests once). Only GETs are retried, and only that.
+ */
+async function fetchOnce(input: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(input, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (init.method !== 'GET' || code !== 'ECONNRESET') throw err;
+    return fetch(input, init);
+  }
+}
+
 export async function api<T = unknown>(url: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
-  const res = await fetch(`${url}${path}`, {
+  const res = await fetchOnce(`${url}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: {
       ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
