@@ -7,15 +7,13 @@ import { connect, createSession, join } from './helpers/clients.js';
 import { draftClient, eventually, synced, until, type DraftClient } from './helpers/drafting.js';
 import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
-import { removeDir, spawnServer, startServer, tempDataDir, type ServerProcess } from './helpers/server.js';
+import { startServer, TestServers } from './helpers/server.js';
 
-const dirs: string[] = [];
-const procs: ServerProcess[] = [];
+const servers = new TestServers();
 const clients: DraftClient[] = [];
 afterEach(() => {
   clients.splice(0).forEach((c) => c.destroy());
-  for (const p of procs.splice(0)) p.child.kill('SIGKILL');
-  for (const d of dirs.splice(0)) removeDir(d);
+  servers.cleanUp();
 });
 
 const rows = (dataDir: string, doc: string) => {
@@ -27,10 +25,8 @@ const rows = (dataDir: string, doc: string) => {
 
 describe('drafting durability', () => {
   test('kill -9: every edit any client saw echoed survives, and the restarted server serves it', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
-    const first = await spawnServer(dataDir);
-    procs.push(first);
+    const dataDir = servers.dataDir();
+    const first = await servers.spawn(dataDir);
     const session = await createSession(first.url);
     const [w1, w2, reader] = await Promise.all(assembly.citizens.slice(0, 3).map((n) => join(first.url, session, 'citizen', n)));
     const c = (who: { token: string }, url: string) => {
@@ -65,8 +61,7 @@ describe('drafting durability', () => {
     stopA();
     stopB();
 
-    const second = await spawnServer(dataDir);
-    procs.push(second);
+    const second = await servers.spawn(dataDir);
     const fresh = c(reader!, second.url);
     await synced(fresh);
     const after = readRecommendations(fresh.doc)[0]!.body;
@@ -76,8 +71,7 @@ describe('drafting durability', () => {
   });
 
   test('a document leaves memory when its last connection closes, is compacted, and comes back the same', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
+    const dataDir = servers.dataDir();
     const env = { TOWNHALL_YJS_COMPACT_EVERY: '10' };
     const server = await startServer({ dataDir, env });
     const session = await createSession(server.url);
@@ -114,8 +108,7 @@ describe('drafting durability', () => {
   });
 
   test('a citizen moved to a breakout room loses the plenary document at once, and opens the new one', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
+    const dataDir = servers.dataDir();
     const server = await startServer({ dataDir });
     const session = await createSession(server.url);
     const fac = await join(server.url, session, 'facilitator', assembly.facilitators[0]!);
@@ -139,8 +132,7 @@ describe('drafting durability', () => {
   });
 
   test('a document that missed the change an event implies (a crash in between) is brought in line when it loads', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
+    const dataDir = servers.dataDir();
     const a = await startServer({ dataDir });
     const session = await createSession(a.url);
     const fac = await join(a.url, session, 'facilitator', assembly.facilitators[0]!);

@@ -6,13 +6,11 @@ import { replay, type Ack, type SessionEvent } from '../shared/src/index.js';
 import { api, connect, createSession, join } from './helpers/clients.js';
 import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
-import { removeDir, spawnServer, startServer, tempDataDir, type ServerProcess } from './helpers/server.js';
+import { startServer, TestServers } from './helpers/server.js';
 
-const dirs: string[] = [];
-const procs: ServerProcess[] = [];
+const servers = new TestServers();
 afterEach(() => {
-  for (const p of procs.splice(0)) p.child.kill('SIGKILL');
-  for (const d of dirs.splice(0)) removeDir(d);
+  servers.cleanUp();
 });
 
 async function fetchLog(url: string, sessionId: string, token: string): Promise<SessionEvent[]> {
@@ -23,10 +21,8 @@ async function fetchLog(url: string, sessionId: string, token: string): Promise<
 
 describe('durability', () => {
   test('kill -9 mid-session loses no acknowledged event, and the chain verifies after restart', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
-    const first = await spawnServer(dataDir);
-    procs.push(first);
+    const dataDir = servers.dataDir();
+    const first = await servers.spawn(dataDir);
     const session = await createSession(first.url);
     const fac = await join(first.url, session, 'facilitator', assembly.facilitators[0]!);
     const citizens = await Promise.all(assembly.citizens.slice(0, 4).map((n) => join(first.url, session, 'citizen', n)));
@@ -59,8 +55,7 @@ describe('durability', () => {
     facClient.close();
     expect(acked.length).toBeGreaterThanOrEqual(40);
 
-    const second = await spawnServer(dataDir);
-    procs.push(second);
+    const second = await servers.spawn(dataDir);
     const log = await fetchLog(second.url, session.sessionId, fac.token);
     const check = verifyChain(log);
     expect(check.ok).toBe(true);
@@ -80,10 +75,8 @@ describe('durability', () => {
   });
 
   test('SIGTERM finishes in-flight writes, closes cleanly, and the log is intact', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
-    const proc = await spawnServer(dataDir);
-    procs.push(proc);
+    const dataDir = servers.dataDir();
+    const proc = await servers.spawn(dataDir);
     const session = await createSession(proc.url);
     const fac = await join(proc.url, session, 'facilitator', 'Mariam Haddad');
     const cit = await join(proc.url, session, 'citizen', 'Kwame Mensah');
@@ -94,8 +87,7 @@ describe('durability', () => {
     expect(await proc.exited).toBe(0);
     client.close();
 
-    const next = await spawnServer(dataDir);
-    procs.push(next);
+    const next = await servers.spawn(dataDir);
     const log = await fetchLog(next.url, session.sessionId, fac.token);
     expect(verifyChain(log).ok).toBe(true);
     const stored = new Set(log.filter((e) => e.type === 'qa.asked').map((e) => e.payload.questionId));
@@ -107,8 +99,7 @@ describe('durability', () => {
   });
 
   test('snapshots: a restart loads the latest snapshot plus the tail, and gets the same state as a full replay', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
+    const dataDir = servers.dataDir();
     const env = { TOWNHALL_SNAPSHOT_EVERY: '7' };
     const a = await startServer({ dataDir, env });
     const session = await createSession(a.url);
@@ -144,8 +135,7 @@ describe('durability', () => {
   });
 
   test('a log altered behind the server’s back is refused at start, and the other sessions are still served', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
+    const dataDir = servers.dataDir();
     const a = await startServer({ dataDir });
     const good = await createSession(a.url);
     const bad = await createSession(a.url);

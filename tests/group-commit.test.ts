@@ -13,21 +13,17 @@ import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { draftClient, synced, until, type DraftClient } from './helpers/drafting.js';
 import { metrics } from './helpers/metrics.js';
-import { removeDir, spawnServer, tempDataDir, type ServerProcess } from './helpers/server.js';
+import { TestServers } from './helpers/server.js';
 
-const dirs: string[] = [];
-const procs: ServerProcess[] = [];
+const servers = new TestServers();
 afterEach(() => {
-  for (const p of procs.splice(0)) p.child.kill('SIGKILL');
-  for (const d of dirs.splice(0)) removeDir(d);
+  servers.cleanUp();
 });
 
 describe('group commit', () => {
   test('a storm of concurrent commands shares commits; after kill -9 every acknowledged one is in the log once, in order', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
-    const first = await spawnServer(dataDir);
-    procs.push(first);
+    const dataDir = servers.dataDir();
+    const first = await servers.spawn(dataDir);
     const session = await createSession(first.url);
     const fac = await join(first.url, session, 'facilitator', assembly.facilitators[0]!);
     const facClient = await connect(first.url, fac);
@@ -64,8 +60,7 @@ describe('group commit', () => {
     clients.forEach((c) => c.close());
     facClient.close();
 
-    const second = await spawnServer(dataDir);
-    procs.push(second);
+    const second = await servers.spawn(dataDir);
     const res = await api<string>(second.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
     expect(res.status).toBe(200);
     const log = String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
@@ -88,10 +83,8 @@ describe('group commit', () => {
   });
 
   test('drafting updates from many editors of one document share commits, and every one reaches everyone', async () => {
-    const dataDir = tempDataDir();
-    dirs.push(dataDir);
-    const server = await spawnServer(dataDir);
-    procs.push(server);
+    const dataDir = servers.dataDir();
+    const server = await servers.spawn(dataDir);
     const session = await createSession(server.url);
     const fac = await join(server.url, session, 'facilitator', assembly.facilitators[0]!);
     const facClient = await connect(server.url, fac);

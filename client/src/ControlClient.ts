@@ -100,10 +100,7 @@ export class ControlClient {
     this.socket.on('session.me', (me) => {
       // The server sends it after the view patches of the same flush, so its seq vouches for the view too.
       this.flushedSeq = Math.max(this.flushedSeq, me.seq);
-      // An ack may have brought a newer one already.
-      if (this.me && me.seq < this.me.seq) return;
-      this.me = me;
-      this.notify();
+      this.adoptMe(me);
     });
     this.socket.on('session.notice', (n) => {
       this.notices.push(n);
@@ -123,13 +120,17 @@ export class ControlClient {
   send<N extends CommandName>(name: N, payload: CommandInput<N>, requestId: string = newRequestId()): Promise<Ack> {
     const body = { ...(payload as object), requestId };
     return ((this.socket.timeout(this.ackTimeoutMs) as unknown as Socket).emitWithAck(name, body) as Promise<Ack>).then((ack) => {
-      // The private view a command changed comes with its ack (docs/PROTOCOL.md §6); a newer one may already be here.
-      if (ack.ok && ack.me && (!this.me || ack.me.seq >= this.me.seq)) {
-        this.me = ack.me;
-        this.notify();
-      }
+      // The private view comes with the ack (docs/PROTOCOL.md §6).
+      if (ack.ok && ack.me) this.adoptMe(ack.me);
       return ack;
     });
+  }
+
+  /** Take a private view unless a newer one is already here (acks and pushes can cross). */
+  private adoptMe(me: MeView): void {
+    if (this.me && me.seq < this.me.seq) return;
+    this.me = me;
+    this.notify();
   }
 
   /** Resolve once `predicate` holds for the current view and private view. */

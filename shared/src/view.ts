@@ -343,28 +343,31 @@ export function projectPresence(state: SessionState, online: OnlineSet): Presenc
 
 // Per-state indexes, computed once per log position and shared by every projection of it.
 // Keyed by seq too: a live host changes its state in place (SessionHost), so the same object moves on.
-const activeCache = new WeakMap<SessionState, { seq: number; active: Participant[] }>();
-const byRoomCache = new WeakMap<SessionState, { seq: number; byRoom: Map<string, Participant[]> }>();
+function perSeq<T>(cache: WeakMap<SessionState, { seq: number; value: T }>, state: SessionState, build: () => T): T {
+  const hit = cache.get(state);
+  if (hit?.seq === state.seq) return hit.value;
+  const value = build();
+  cache.set(state, { seq: state.seq, value });
+  return value;
+}
+
+const activeCache = new WeakMap<SessionState, { seq: number; value: Participant[] }>();
+const byRoomCache = new WeakMap<SessionState, { seq: number; value: Map<string, Participant[]> }>();
 
 function activeParticipants(state: SessionState): Participant[] {
-  const hit = activeCache.get(state);
-  if (hit?.seq === state.seq) return hit.active;
-  const active = Object.values(state.participants).filter((p) => !p.removed);
-  activeCache.set(state, { seq: state.seq, active });
-  return active;
+  return perSeq(activeCache, state, () => Object.values(state.participants).filter((p) => !p.removed));
 }
 
 function smallRoomMembers(state: SessionState, roomId: string, online: OnlineSet): MemberView[] | null {
-  let byRoom = byRoomCache.get(state)?.seq === state.seq ? byRoomCache.get(state)!.byRoom : null;
-  if (!byRoom) {
-    byRoom = new Map();
+  const byRoom = perSeq(byRoomCache, state, () => {
+    const rooms = new Map<string, Participant[]>();
     for (const p of activeParticipants(state)) {
-      const list = byRoom.get(p.roomId);
+      const list = rooms.get(p.roomId);
       if (list) list.push(p);
-      else byRoom.set(p.roomId, [p]);
+      else rooms.set(p.roomId, [p]);
     }
-    byRoomCache.set(state, { seq: state.seq, byRoom });
-  }
+    return rooms;
+  });
   const members = byRoom.get(roomId) ?? [];
   if (members.length > ROOM_MEMBERS_SHOWN_UP_TO) return null;
   return members.map((p) => ({ participantId: p.id, displayName: p.displayName, online: online.has(p.id) }));

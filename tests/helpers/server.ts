@@ -97,6 +97,29 @@ export async function spawnServer(dataDir: string, env: Record<string, string> =
   return { url, child, exited };
 }
 
+/** The data dirs and server processes a test file makes; `cleanUp()` (in afterEach) kills and removes them all. */
+export class TestServers {
+  private readonly dirs: string[] = [];
+  private readonly procs: ServerProcess[] = [];
+
+  dataDir(): string {
+    const dir = tempDataDir();
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  async spawn(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+    const proc = await spawnServer(dataDir, env);
+    this.procs.push(proc);
+    return proc;
+  }
+
+  cleanUp(): void {
+    for (const p of this.procs.splice(0)) p.child.kill('SIGKILL');
+    for (const d of this.dirs.splice(0)) removeDir(d);
+  }
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -463,11 +463,7 @@ export class RoomDoc {
       // A client forgotten since (its meta timed out) has nothing left to say.
       const changed = [...this.awarenessChanged].filter((id) => this.awareness.meta.has(id));
       this.awarenessChanged.clear();
-      if (changed.length === 0) return;
-      const message = encoding.createEncoder();
-      encoding.writeVarUint(message, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(message, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-      this.broadcast(encoding.toUint8Array(message));
+      if (changed.length) this.broadcast(this.awarenessMessage(changed));
     }
   }
 

@@ -184,7 +184,7 @@ export class ViewPublisher {
   /** The current private view of a participant, remembered as sent. */
   me(participantId: string) {
     const me = projectMe(this.host.state, participantId);
-    if (me) this.lastMe.set(participantId, meContent(me));
+    if (me) this.remember(participantId, me);
     return me;
   }
 
@@ -194,20 +194,15 @@ export class ViewPublisher {
    */
   meForAck(participantId: string, senderSocketId: string, otherSockets: boolean): MeView | undefined {
     const me = projectMe(this.host.state, participantId);
-    if (!me) return undefined;
-    const text = meContent(me);
-    if (this.lastMe.get(participantId) !== text) {
-      this.lastMe.set(participantId, text);
-      if (otherSockets) this.io.to(participantRoom(participantId)).except(senderSocketId).emit('session.me', me);
-    }
-    return me;
+    if (me && this.remember(participantId, me) && otherSockets) this.io.to(participantRoom(participantId)).except(senderSocketId).emit('session.me', me);
+    return me ?? undefined;
   }
 
   /** The head counts as last sent, for a new socket (computed if none were). */
   currentPresence(): PresenceView {
     if (!this.lastPresence) {
       const view = projectPresence(this.host.state, this.presence.online(this.host.id));
-      this.lastPresence = { text: presenceText(view), view };
+      this.lastPresence = { text: withoutSeq(view), view };
     }
     return this.lastPresence.view;
   }
@@ -318,18 +313,16 @@ export class ViewPublisher {
     const { rev: _rev, seq: _seq, ...before } = stream.view;
     const { rev: _r, seq: _s, ...after } = next;
     const patch = diffView(before, after);
-    if (!patch) {
+    if (patch) {
+      const message: ViewPatchMessage = { baseRev: stream.view.rev, rev: stream.view.rev + 1, seq: next.seq, serverTime, patch };
+      stream.view = { ...next, rev: message.rev };
+      const to = this.io.to(room);
+      // Movers are sent their new audience's whole view instead.
+      (movers.length ? to.except(movers.map(participantRoom)) : to).emit('session.viewPatch', message);
+    } else {
       // Nothing a client sees changed: no message, but newcomers start from the current seq.
       stream.view = { ...stream.view, seq: next.seq };
-      stream.costMs = performance.now() - started;
-      stream.notBefore = serverTime + gapAfter(stream.costMs, storm);
-      return;
     }
-    const message: ViewPatchMessage = { baseRev: stream.view.rev, rev: stream.view.rev + 1, seq: next.seq, serverTime, patch };
-    stream.view = { ...next, rev: message.rev };
-    const to = this.io.to(room);
-    // Movers are sent their new audience's whole view instead.
-    (movers.length ? to.except(movers.map(participantRoom)) : to).emit('session.viewPatch', message);
     stream.costMs = performance.now() - started;
     stream.notBefore = serverTime + gapAfter(stream.costMs, storm);
   }
@@ -347,7 +340,7 @@ export class ViewPublisher {
       this.presenceTimer = null;
       try {
         const view = projectPresence(this.host.state, this.presence.online(this.host.id));
-        const text = presenceText(view);
+        const text = withoutSeq(view);
         if (text === this.lastPresence?.text) return;
         this.lastPresence = { text, view };
         this.io.to(this.sessionRoom).emit('session.presence', view);
@@ -359,25 +352,24 @@ export class ViewPublisher {
 
   private sendMe(state: SessionState, pid: string): void {
     const me = projectMe(state, pid);
-    if (!me) return;
-    const text = meContent(me);
-    if (this.lastMe.get(pid) === text) return;
+    if (me && this.remember(pid, me)) this.io.to(participantRoom(pid)).emit('session.me', me);
+  }
+
+  /** Record a private view as sent; whether it differs from the last one (its seq aside). */
+  private remember(pid: string, me: MeView): boolean {
+    const text = withoutSeq(me);
+    if (this.lastMe.get(pid) === text) return false;
     this.lastMe.set(pid, text);
-    this.io.to(participantRoom(pid)).emit('session.me', me);
+    return true;
   }
 }
 
 /**
- * A private view without its seq: what decides whether it changed. Every event moves the
- * seq, so comparing it too re-sent every voter's private view on each flush of a storm.
+ * A private view or head counts without their seq: what decides whether they changed.
+ * Every event moves the seq; comparing it too re-sent every voter's private view on
+ * each flush of a storm.
  */
-function meContent(me: MeView): string {
-  const { seq: _seq, ...content } = me;
+function withoutSeq(view: { seq: number }): string {
+  const { seq: _seq, ...content } = view;
   return JSON.stringify(content);
-}
-
-/** Presence without its seq: what decides whether it changed. */
-function presenceText(view: PresenceView): string {
-  const { seq: _seq, ...counts } = view;
-  return JSON.stringify(counts);
 }
