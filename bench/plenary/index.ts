@@ -18,8 +18,8 @@
  *  3. agenda.start, then fan-out: 10 × agenda.extend one second apart (baseline: an HTTP
  *     trigger that broadcasts a view-sized payload), each until every citizen has it;
  *     server CPU over that window, then over an idle window as long;
- *  4. upvote storm: one question, every citizen upvotes it at once; then state.sync to
- *     check the count;
+ *  4. upvote storm: one question, every citizen upvotes it at once (townhall: once its
+ *     approval has reached them); then state.sync to check the count;
  *  5. restart under load: the driver stops the server (SIGTERM, and waits for it to exit;
  *     townhall keeps its data directory) and starts it again on the same port with the
  *     same environment. Every citizen's Socket.IO client reconnects on its own with
@@ -600,6 +600,8 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
       result.cpu.push(between(phaseName, phaseStart, at));
       phaseName = name;
       phaseStart = at;
+      // The server's profile is on the same monotonic clock (microseconds): this cuts it by phase (bench/drafting/profile.ts).
+      if (SERVER_PROF) log(mode, `phase ${name} starts at ${(Number(process.hrtime.bigint() / 1000n) / 1000).toFixed(0)} ms on the monotonic clock`);
       await all({ type: 'phase', phase: name, record });
     };
     endPhase = () => {
@@ -759,6 +761,9 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
       if (mode === 'townhall') {
         const mod = await command('qa.moderate', { questionId, status: 'approved' });
         if (!mod.ok && mod.error.code !== 'CONFLICT') u.note = `qa.moderate failed: ${mod.error.code} ${mod.error.message}`;
+        // Citizens upvote a question they can see: the storm starts once the approval has reached them,
+        // not while its broadcast is still going out (the baseline has no such broadcast to wait for).
+        else if (mod.ok) await all<WaitSeqReply>({ type: 'waitSeq', seq: mod.seq, deadlineAt: Date.now() + FANOUT_DEADLINE_MS });
       }
       const cpuUp0 = cpuSeconds(srv.pid);
       const votes = await all<UpvoteReply>({ type: 'upvote', questionId, ackTimeoutMs: ACK_TIMEOUT_MS });

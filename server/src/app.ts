@@ -105,6 +105,7 @@ export async function createTownhall(
     metrics,
     broadcastMs: config.broadcastMs,
     presenceMs: config.presenceMs,
+    holdFromSockets: config.holdFromSockets,
     maxMessageBytes: config.maxMessageBytes,
     commandsPerSecond: config.commandsPerSecond,
     commandBurst: config.commandBurst,

@@ -33,6 +33,8 @@ export interface ControlChannelOptions {
   broadcastMs: number;
   /** Head counts go out at most this often. */
   presenceMs: number;
+  /** Audiences of at least this many sockets have their changes held while events pour in. */
+  holdFromSockets: number;
   maxMessageBytes: number;
   commandsPerSecond: number;
   commandBurst: number;
@@ -171,6 +173,7 @@ export class ControlChannel {
     const publisher = new ViewPublisher(this.io, host, this.presence, {
       intervalMs: this.opts.broadcastMs,
       presenceMs: this.opts.presenceMs,
+      holdFromSockets: this.opts.holdFromSockets,
       onError: (err) => this.opts.logger.error({ err, sessionId: host.id }, 'publishing views failed'),
     });
     this.publishers.set(host.id, publisher);

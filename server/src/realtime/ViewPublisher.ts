@@ -51,22 +51,25 @@ interface Stream {
   notBefore: number;
   /** What the last publish took. */
   costMs: number;
-  /** In a storm since the last quiet flush. */
-  storming: boolean;
+  /** Since when a change is held back because events are still pouring in (see `holdFromSockets`); null when not held. */
+  heldSince: number | null;
 }
 
 /**
  * How long an audience's stream waits after a publish that took `costMs`. The window
  * widens with the cost of what it sends, so that however large the room, publishing
- * leaves the event loop to joins and commands: at most about half of it, and a sixth
- * while commands pour in (`storm`). Not less than half: at 10 000 citizens one
- * broadcast takes about 0.4 s of socket writes, and a facilitator acting once a second
- * must still reach everyone at once.
+ * leaves at least half of the event loop to joins and commands. Not more than half: at
+ * 10 000 citizens one broadcast takes about 0.4 s of socket writes, and a facilitator
+ * acting once a second must still reach everyone at once.
  */
-export const gapAfter = (costMs: number, storm: boolean) => (storm ? 5 : 1) * costMs;
+export const gapAfter = (costMs: number) => costMs;
 
-/** Events in one window that make it a storm (an upvote storm is thousands a second). */
-const STORM_EVENTS = 20;
+/**
+ * The longest a change is held while events pour in (see `holdFromSockets`): a busy
+ * session still sees changes every second, or every five broadcasts' time if one
+ * broadcast takes longer than a fifth of a second.
+ */
+export const maxHold = (costMs: number) => Math.max(1000, 5 * costMs);
 
 /** Head counts go out less often to large sessions: every connect changes them, and each message goes to everyone. */
 export const presenceInterval = (baseMs: number, connected: number) => baseMs * Math.max(1, Math.ceil(connected / 1000));
@@ -79,6 +82,14 @@ export interface ViewPublisherOptions {
   intervalMs: number;
   /** Head counts go out at most this often. */
   presenceMs: number;
+  /**
+   * An audience with at least this many sockets has its changes held while events are
+   * still arriving: until a window passes with none, for at most `maxHold`. An upvote
+   * storm of 10 000 votes in two seconds is then one broadcast of the final count at its
+   * end, rather than one at its start, one at its end, and the event loop taken from the
+   * acks in between. Smaller audiences see every change at once.
+   */
+  holdFromSockets: number;
   onError: (err: unknown) => void;
 }
 
@@ -100,8 +111,9 @@ export class ViewPublisher {
   private dirtyAllMe = false;
   /** Someone may have changed audience since the last flush: check everyone connected. */
   private rehome = false;
-  /** Events since the last flush: how busy the session is (see `gapAfter`). */
-  private eventsSinceFlush = 0;
+  /** Batches of events that arrived since the last flush, and whether the first of them opened its window: how busy the session is (see `holdFromSockets`). */
+  private batchesSinceFlush = 0;
+  private openedByEvents = false;
   /** Where each connected participant's sockets currently listen. */
   private readonly joined = new Map<string, string>();
   private readonly lastMe = new Map<string, string>();
@@ -126,7 +138,8 @@ export class ViewPublisher {
         else t.forEach((id) => this.dirtyMe.add(id));
         if (REHOMES.has(e.type)) this.rehome = true;
       }
-      this.eventsSinceFlush += events.length;
+      if (!this.pending) this.openedByEvents = true;
+      this.batchesSinceFlush += 1;
       this.schedule();
       if (events.some((e) => e.type === 'participant.joined' || e.type === 'participant.removed' || e.type.startsWith('rooms.'))) this.schedulePresence();
     });
@@ -177,7 +190,8 @@ export class ViewPublisher {
     const room = this.roomOf(audience);
     const stream = this.streams.get(room);
     if (!stream) return { ...this.createStream(room, audience).view, serverTime: Date.now() };
-    if (this.pending) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
+    // A large audience is not broadcast to for one newcomer: it starts from the stream's view and gets the pending patch with the others.
+    if (this.pending && !this.isLarge(room)) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
     return { ...stream.view, serverTime: Date.now() };
   }
 
@@ -194,6 +208,8 @@ export class ViewPublisher {
    */
   meForAck(participantId: string, senderSocketId: string, otherSockets: boolean): MeView | undefined {
     const me = projectMe(this.host.state, participantId);
+    // Computed from the durable state, which holds every event that dirtied it so far: the next flush need not compute it again.
+    this.dirtyMe.delete(participantId);
     if (me && this.remember(participantId, me) && otherSockets) this.io.to(participantRoom(participantId)).except(senderSocketId).emit('session.me', me);
     return me ?? undefined;
   }
@@ -258,22 +274,25 @@ export class ViewPublisher {
     // Only after events that can move people: walking everyone connected on every flush was a cost that grew with the room.
     const movers = this.rehome ? this.followMoves(state) : [];
     this.rehome = false;
-    const storm = this.eventsSinceFlush >= STORM_EVENTS;
-    this.eventsSinceFlush = 0;
+    // Busy: events came after the ones that opened this window (a window a timer opened has none of its own).
+    const busy = this.batchesSinceFlush > (this.openedByEvents ? 1 : 0);
+    this.batchesSinceFlush = 0;
+    this.openedByEvents = false;
 
     let wait = Infinity;
     for (const [room, stream] of this.streams) {
-      if (storm && !stream.storming) {
-        // A storm has begun: its first broadcast waits as the later ones do, or a storm of a
-        // few seconds pays for two broadcasts to everyone (one as it starts, one as it ends).
-        stream.storming = true;
-        stream.notBefore = Math.max(stream.notBefore, serverTime + gapAfter(stream.costMs, true));
-      } else if (!storm) stream.storming = false;
       if (stream.notBefore > serverTime) {
         wait = Math.min(wait, stream.notBefore - serverTime);
         continue;
       }
-      this.publish(room, stream, state, online, serverTime, movers, storm);
+      if (busy && this.isLarge(room)) {
+        stream.heldSince ??= serverTime;
+        if (serverTime - stream.heldSince < maxHold(stream.costMs)) {
+          wait = Math.min(wait, this.opts.intervalMs);
+          continue;
+        }
+      }
+      this.publish(room, stream, state, online, serverTime, movers);
     }
     for (const pid of movers) this.io.to(participantRoom(pid)).emit('session.view', this.fullView(pid));
 
@@ -307,7 +326,7 @@ export class ViewPublisher {
   }
 
   /** Bring one audience's stream up to the state, broadcasting the patch if its content changed. */
-  private publish(room: string, stream: Stream, state: SessionState, online: { has(id: string): boolean }, serverTime: number, movers: string[], storm = false): void {
+  private publish(room: string, stream: Stream, state: SessionState, online: { has(id: string): boolean }, serverTime: number, movers: string[]): void {
     const started = performance.now();
     const next = projectSession(state, stream.audience, online);
     const { rev: _rev, seq: _seq, ...before } = stream.view;
@@ -324,12 +343,18 @@ export class ViewPublisher {
       stream.view = { ...stream.view, seq: next.seq };
     }
     stream.costMs = performance.now() - started;
-    stream.notBefore = serverTime + gapAfter(stream.costMs, storm);
+    stream.notBefore = serverTime + gapAfter(stream.costMs);
+    stream.heldSince = null;
+  }
+
+  /** Whether an audience is large enough to hold its changes while events pour in. */
+  private isLarge(room: string): boolean {
+    return (this.io.sockets.adapter.rooms.get(room)?.size ?? 0) >= this.opts.holdFromSockets;
   }
 
   private createStream(room: string, audience: Audience): Stream {
     const view = projectSession(this.host.state, audience, this.presence.online(this.host.id));
-    const stream = { audience, view: { ...view, rev: 1 }, notBefore: 0, costMs: 0, storming: false };
+    const stream = { audience, view: { ...view, rev: 1 }, notBefore: 0, costMs: 0, heldSince: null };
     this.streams.set(room, stream);
     return stream;
   }

@@ -38,8 +38,8 @@ export class SqliteStore implements EventStore, DocStore {
     this.writer = new GroupCommitWriter(path);
   }
 
-  /** Commits made and writes they carried: how well group commit is batching. */
-  get writeStats(): { batches: number; ops: number } {
+  /** Commits made, writes they carried, and the most batches out at once: how well group commit is batching. */
+  get writeStats(): { batches: number; ops: number; mostInFlight: number } {
     return { ...this.writer.stats };
   }
 
