@@ -49,7 +49,7 @@
  * BENCH_RESTART_DEADLINE_S (60).
  */
 import { execSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -143,6 +143,54 @@ function cpuSeconds(pid: number): number | null {
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   } catch {
     return null;
+  }
+}
+
+/** CPU seconds of each of a process's threads by thread name (the main thread, V8's GC and compiler helpers, libuv's pool, worker threads). */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const key = tid === String(pid) ? 'main' : name;
+        byName.set(key, (byName.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+        // The main thread's time in the kernel (socket writes, mostly) apart.
+        if (key === 'main') byName.set('main in kernel', Number(fields[12]) / CLK_TCK);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  } catch {
+    // The process is gone.
+  }
+  return byName;
+}
+
+/** What each kind of thread spent between two `threadCpu` readings, largest first. */
+function threadCpuBetween(before: Map<string, number>, after: Map<string, number>, per: number): string {
+  return [...after]
+    .map(([name, t]) => [name, (t - (before.get(name) ?? 0)) / per] as const)
+    .filter(([, t]) => t > 0)
+    .sort((x, y) => y[1] - x[1])
+    .map(([name, t]) => `${name} ${(t * 1000).toFixed(0)} ms`)
+    .join(', ');
+}
+
+/** Where townhall's RSS goes: V8's heap (used of committed, by space) and memory outside it, from its /metrics. */
+async function heapBreakdown(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+    const space = (kind: string, s: string) => Number(new RegExp(`^nodejs_heap_space_size_${kind}_bytes\\{space="${s}"\\} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+    const spaces = ['new', 'old', 'code', 'large_object']
+      .map((s) => `${s} ${space('used', s).toFixed(0)}/${space('total', s).toFixed(0)}`)
+      .join(', ');
+    return `heap used ${metric('nodejs_heap_size_used_bytes').toFixed(0)} MB of ${metric('nodejs_heap_size_total_bytes').toFixed(0)} MB committed (${spaces}); external ${metric('nodejs_external_memory_bytes').toFixed(0)} MB`;
+  } catch (err) {
+    return `unavailable (${(err as Error).message})`;
   }
 }
 
@@ -508,7 +556,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     const p =
       mode === 'townhall'
         ? await startProcess(
-            ['--import', 'tsx', 'server/src/main.ts'],
+            [...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'server/src/main.ts'],
             {
               PORT: String(port),
               HOST: '127.0.0.1',
@@ -675,6 +723,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     result.rssAfterKb = rssKb(srv.pid);
     if (result.rssBeforeKb != null && result.rssAfterKb != null) result.perCitizenKb = (result.rssAfterKb - result.rssBeforeKb) / N;
     log(mode, `server RSS after ${j.viewed} citizens connected and ${SETTLE_MS / 1000} s idle: ${kb(result.rssAfterKb)}; per citizen ${kb(result.perCitizenKb)}`);
+    if (mode === 'townhall') log(mode, `server memory by kind (its /metrics): ${await heapBreakdown(srv.url)}`);
     if (srv.exited) throw new Error(`the server is gone (${srv.exited})`);
 
     // 3. Fan-out.
@@ -696,6 +745,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     const t0s: number[] = [];
     const seqs: number[] = [];
     const cpuFan0 = cpuSeconds(srv.pid);
+    const threadsFan0 = threadCpu(srv.pid);
     const fanStart = now();
     for (let k = 0; k < ACTIONS; k++) {
       await sleep(fanStart + k * 1000 - now());
@@ -711,6 +761,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     if (seqs.length) await all<WaitSeqReply>({ type: 'waitSeq', seq: Math.max(...seqs), deadlineAt: Date.now() + FANOUT_DEADLINE_MS });
     const fanEnd = now();
     const cpuFan1 = cpuSeconds(srv.pid);
+    const threadsFan1 = threadCpu(srv.pid);
     await phase('idle');
     const arrivals = await all<ArrivalsReply>({ type: 'arrivals', seqs });
     const samples: number[] = [];
@@ -732,9 +783,11 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     if (cpuFan0 != null && cpuFan1 != null && seqs.length) f.cpuPerActionMs = ((cpuFan1 - cpuFan0) * 1000) / seqs.length;
     // An idle window as long as the fan-out's.
     const cpuIdle0 = cpuSeconds(srv.pid);
+    const threadsIdle0 = threadCpu(srv.pid);
     const idleStart = now();
     await sleep(fanEnd - fanStart);
     const cpuIdle1 = cpuSeconds(srv.pid);
+    log(mode, `server CPU per action by thread: ${threadCpuBetween(threadsFan0, threadsFan1, Math.max(1, seqs.length))}; idle, per action's second: ${threadCpuBetween(threadsIdle0, threadCpu(srv.pid), ACTIONS)}`);
     if (cpuIdle0 != null && cpuIdle1 != null) {
       f.idleCpuPerActionMs = ((cpuIdle1 - cpuIdle0) * 1000) / ACTIONS;
       f.idleCorePercent = ((cpuIdle1 - cpuIdle0) / ((now() - idleStart) / 1000)) * 100;

@@ -236,8 +236,8 @@ export class ViewPublisher {
     const room = this.audienceFor(participantId);
     const stream = this.streams.get(room);
     if (!stream) return 0;
-    // The asker's audience goes out even inside its window: the answer promises every patch before it.
-    if (stream.notBefore > Date.now()) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
+    // The asker's audience goes out even inside its window or held in a storm: the answer promises every patch before it.
+    if (stream.notBefore > Date.now() || stream.heldSince !== null) this.publish(room, stream, this.host.state, this.presence.online(this.host.id), Date.now(), []);
     return stream.view.rev;
   }
 
