@@ -45,8 +45,10 @@
  * (passed as TOWNHALL_BROADCAST_MS; unset = the server's default), BENCH_ONLY=townhall|
  * baseline, BENCH_MAX_RSS_MB (12 000: past it, server + generators, the server is killed
  * so the machine is not), BENCH_SERVER_PROF=<dir> (CPU profiles of the servers; the
- * restart phase writes one per process), BENCH_RESTART=0 (skip the restart phase),
- * BENCH_RESTART_DEADLINE_S (60).
+ * restart phase writes one per process; each phase's start is logged on the profiles'
+ * clock), BENCH_RESTART=0 (skip the restart phase), BENCH_RESTART_DEADLINE_S (60),
+ * BENCH_SERVER_NODE_FLAGS (extra Node flags for the townhall server, e.g. the memory
+ * settings in docs/DEPLOYMENT.md).
  */
 import { execSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
