@@ -147,6 +147,8 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'round.open': () => ({ roomId: 'room-2', recommendationIds: ['rec-r2'] }),
   'round.rate': (w) => ({ roundId: w.A.roundPlenary, recommendationId: 'rec-1', level: 'block', reason: 'Rated by someone who may not rate.' }),
   'round.close': (w) => ({ roundId: w.A.roundPlenary }),
+  'round.withdraw': (w) => ({ roundId: w.A.roundPlenary, recommendationId: 'rec-2' }),
+  'round.cancel': (w) => ({ roundId: w.A.roundPlenary }),
   'amendment.decide': () => ({ roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' }),
   'response.give': () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'accepted', dueDate: '2027-06-30' }),
   'response.progress': () => ({ roomId: PLENARY, recommendationId: 'rec-1', text: 'Budget approved.' }),
@@ -291,6 +293,14 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
     ],
   }),
   'round.close': (w) => ({ sender: 'facilitator', payloads: [{ roundId: w.A.roundPlenary }, { roundId: w.A.roundRoom }] }),
+  'round.withdraw': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { roundId: w.A.roundPlenary, recommendationId: 'rec-2' },
+      { roundId: w.A.roundRoom, recommendationId: 'rec-r1' },
+    ],
+  }),
+  'round.cancel': (w) => ({ sender: 'facilitator', payloads: [{ roundId: w.A.roundPlenary }, { roundId: w.A.roundRoom }] }),
   'amendment.decide': () => ({
     sender: 'facilitator',
     payloads: [

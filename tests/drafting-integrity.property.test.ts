@@ -29,7 +29,7 @@ import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { canonicalDoc, charId, craftUpdate, type CraftedStruct } from './helpers/rawDraft.js';
 
 const LOCKED: RecommendationText = { id: 'rec-1', title: 'Agreed title', body: 'The agreed body, word for word.', rationale: 'Because we agreed.' };
-const lock: Lock = { recommendationId: LOCKED.id, text: LOCKED, textHash: textHash(LOCKED) };
+const lock: Lock = { recommendationId: LOCKED.id, text: LOCKED, textHash: textHash(LOCKED), why: 'agreed' };
 /** Yjs client ids far apart in every bit, so that no single bit flip turns one peer into another. */
 const PEER_IDS = [0x2a5a5a5, 0x15a5a5a, 0x3c3c3c3];
 const NOBODY = 0x7777777;

@@ -162,7 +162,14 @@ describe('drafting over the stock y-websocket provider', () => {
     expect(k1.room()!.rounds.find((r) => r.id === roundId)!.results).toBeNull();
     expect(Object.keys(k1.me!.myRatings[roundId]!).sort()).toEqual(['rec-1', 'rec-2', 'rec-3']);
 
-    // rec-3 is edited after the round opened: it cannot be carried over.
+    // A text under vote is frozen: an edit is refused and corrected, and never stored.
+    edit(a, 'rec-3', (t) => t.insert(t.length, ' FROZEN?'));
+    await eventually(() => a.denied.some((d) => /rec-3 is under vote and frozen/.test(d)), 'frozen refusal');
+    await eventually(() => text(a, 'rec-3') === round.items[2]!.text.body, 'sender corrected');
+    expect(readRecommendations(storedDoc().doc).find((r) => r.id === 'rec-3')!.body).toBe(round.items[2]!.text.body);
+    // Withdrawn, rec-3 is drafted again, and no longer rated.
+    ok(await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-3' }));
+    refused(await k1.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'block' }), 'CONFLICT');
     edit(a, 'rec-3', (t) => t.insert(t.length, ' Including the bridge.'));
     await eventually(() => readRecommendations(storedDoc().doc).find((r) => r.id === 'rec-3')!.body.endsWith('bridge.'), 'stored edit');
 
@@ -174,8 +181,7 @@ describe('drafting over the stock y-websocket provider', () => {
     // rec-1: all three at the two top levels and no block: the session's default rule (75%, top two, no block) holds.
     expect(byId['rec-1']).toMatchObject({ agreed: true, textChanged: false, tally: { total: 3, supportShare: 1, blocks: 0 } });
     expect(byId['rec-2']).toMatchObject({ agreed: false, textChanged: false, minorityNotes: [{ level: 'block', reason: 'Costs are not covered.' }] });
-    expect(byId['rec-3']).toMatchObject({ agreed: false, textChanged: true });
-    expect(byId['rec-3']!.tally.agreed).toBe(true);
+    expect(byId['rec-3']).toBeUndefined();
     refused(await k3.send('round.rate', { roundId, recommendationId: 'rec-1', level: 'block' }), 'CONFLICT');
 
     // The agreed text is locked with the hash it was voted on.
@@ -205,7 +211,7 @@ describe('drafting over the stock y-websocket provider', () => {
     await until(b.doc, (d) => text({ doc: d } as DraftClient, 'rec-2')!.startsWith('Revised: '), 10_000, 'later edit arrives');
     expect(text(b, 'rec-1')).not.toContain('SNEAKY');
     expect(readRecommendations(storedDoc().doc).find((r) => r.id === 'rec-1')!.body).toBe(round.items[0]!.text.body);
-    // rec-3 needs a new round on its new text; locked rec-1 is not put to the vote again.
+    // rec-3 goes to a new round with its new text; locked rec-1 is not put to the vote again.
     const again = await facControl.send('round.open', { roomId: 'plenary' });
     await facControl.caughtUp(ok(again));
     const second = facControl.room('plenary')!.rounds.at(-1)!;
@@ -281,9 +287,13 @@ describe('drafting over the stock y-websocket provider', () => {
     const opened = await facControl.send('round.open', { roomId: 'room-1', recommendationIds: ['rec-1'] });
     const roundId = (opened as { result: { roundId: string } }).result.roundId;
     expect(ok(opened)).toBeGreaterThan(0);
+    // Frozen under vote in room-1, whatever the plenary's rec-1 is; drafted again once the round closes unagreed.
+    edit(r, 'rec-1', (t) => t.insert(0, 'Pilot: '));
+    await eventually(() => r.denied.some((d) => /rec-1 is under vote/.test(d)), 'room-1 frozen refusal');
+    ok(await facControl.send('round.close', { roundId }));
+    await eventually(() => text(r, 'rec-1') === 'Run night buses on Fridays and Saturdays.', 'room-1 edit corrected');
     edit(r, 'rec-1', (t) => t.insert(0, 'Pilot: '));
     await eventually(() => readRecommendations(storedDoc('room-1').doc)[0]!.body.startsWith('Pilot: '), 'room-1 edit stored');
-    ok(await facControl.send('round.close', { roundId }));
     // The plenary's lock is untouched, and a rule change must give the whole rule.
     await facControl.caughtUp(ok(await facControl.send('state.sync', {})));
     expect(facControl.room('plenary')!.locks.map((l) => l.recommendationId)).toEqual(['rec-1', 'rec-2']);

@@ -409,7 +409,7 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   'round.open': {
     sender: 'facilitator',
     // room-1: the plenary already has an open round, which would make absent recommendations a CONFLICT, not NOT_FOUND.
-    valid: () => ({ roomId: 'room-1', recommendationIds: ['rec-r1'] }),
+    valid: () => ({ roomId: 'room-1', recommendationIds: ['rec-r1'], closesInMinutes: 30 }),
     required: ['roomId'],
     ids: [['roomId'], ['recommendationIds', 0]],
     bad: () => [
@@ -424,6 +424,12 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       ['an id nested in an array', { roomId: 'room-1', recommendationIds: [['rec-r1']] }],
       ['an id as an object', { roomId: 'room-1', recommendationIds: [{ id: 'rec-r1' }] }],
       ['recommendationIds null', { roomId: 'room-1', recommendationIds: null }],
+      ['closesInMinutes zero', { roomId: 'room-1', closesInMinutes: 0 }],
+      ['closesInMinutes negative', { roomId: 'room-1', closesInMinutes: -5 }],
+      ['closesInMinutes a fraction', { roomId: 'room-1', closesInMinutes: 1.5 }],
+      ['closesInMinutes over a day', { roomId: 'room-1', closesInMinutes: 24 * 60 + 1 }],
+      ['closesInMinutes as a string', { roomId: 'room-1', closesInMinutes: '10' }],
+      ['closesAt chosen by the client', { roomId: 'room-1', closesAt: 0 }],
     ],
   },
   'round.rate': {
@@ -462,6 +468,27 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
     bad: (w) => [
       ['roundId and a roomId', { roundId: w.roundId, roomId: PLENARY }],
       ['a list of roundIds', { roundId: [w.roundId, w.roundId] }],
+    ],
+  },
+  'round.withdraw': {
+    sender: 'facilitator',
+    valid: (w) => ({ roundId: w.roundId, recommendationId: 'rec-2' }),
+    required: ['roundId', 'recommendationId'],
+    ids: [['roundId'], ['recommendationId']],
+    bad: (w) => [
+      ['a list of recommendationIds', { roundId: w.roundId, recommendationId: ['rec-1', 'rec-2'] }],
+      ['recommendationIds instead', { roundId: w.roundId, recommendationIds: ['rec-2'] }],
+      ['a reason the schema does not have', { roundId: w.roundId, recommendationId: 'rec-2', reason: 'x'.repeat(5000) }],
+    ],
+  },
+  'round.cancel': {
+    sender: 'facilitator',
+    valid: (w) => ({ roundId: w.roundId }),
+    required: ['roundId'],
+    ids: [['roundId']],
+    bad: (w) => [
+      ['roundId as a number', { roundId: 7 }],
+      ['roundId and a recommendationId', { roundId: w.roundId, recommendationId: 'rec-1' }],
     ],
   },
   'amendment.decide': {

@@ -1,5 +1,5 @@
 import { AGREEMENT_LEVELS, tally } from './drafting.js';
-import type { Round, RoundResult } from './state.js';
+import type { Round, RoundResult, SessionState } from './state.js';
 
 /**
  * The outcome of a round, from its ratings and the texts in the document at
@@ -7,7 +7,7 @@ import type { Round, RoundResult } from './state.js';
  * agreed: the vote was on other words, and the new words need a new round.
  */
 export function roundResults(round: Round, currentHashes: Readonly<Record<string, string | null>>): RoundResult[] {
-  return round.items.map((item) => {
+  return activeItems(round).map((item) => {
     const ratings = Object.values(round.ratings[item.recommendationId] ?? {});
     const t = tally(
       ratings.map((r) => r.level),
@@ -25,6 +25,20 @@ export function roundResults(round: Round, currentHashes: Readonly<Record<string
         .map((r) => ({ level: r.level, reason: r.reason! })),
     };
   });
+}
+
+/** The texts a round judges: those put to the vote and not withdrawn. */
+export function activeItems(round: Pick<Round, 'items' | 'withdrawn'>): Round['items'] {
+  return round.withdrawn.length ? round.items.filter((i) => !round.withdrawn.includes(i.recommendationId)) : round.items;
+}
+
+/** Texts frozen in a room right now: those of its open round that were not withdrawn (see lockGuard on the server). */
+export function frozenItems(state: Pick<SessionState, 'rounds' | 'roundOrder'>, roomId: string): Round['items'] {
+  for (let i = state.roundOrder.length - 1; i >= 0; i--) {
+    const round = state.rounds[state.roundOrder[i]!]!;
+    if (round.roomId === roomId && round.closedAt === null) return activeItems(round);
+  }
+  return [];
 }
 
 /** Live results while a round is open: as if it closed now with the texts unchanged. */

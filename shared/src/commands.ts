@@ -106,6 +106,8 @@ export const COMMANDS = {
       roomId,
       /** Omitted: every recommendation in the room's document that is not locked yet. */
       recommendationIds: z.array(idSchema).min(1).max(200).optional(),
+      /** The server closes the round by itself this many minutes after it opens; omitted: the facilitator closes it. */
+      closesInMinutes: z.number().int().min(1).max(24 * 60).optional(),
     }),
   },
   'round.rate': {
@@ -118,6 +120,8 @@ export const COMMANDS = {
     }),
   },
   'round.close': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema }) },
+  'round.withdraw': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema, recommendationId: idSchema }) },
+  'round.cancel': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema }) },
   'amendment.decide': {
     roles: ['facilitator'],
     schema: z.strictObject({ roomId, amendmentId: idSchema, decision: z.enum(['accepted', 'rejected']) }),

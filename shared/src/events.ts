@@ -82,8 +82,14 @@ export type EventBody =
         roomId: string;
         rule: AgreementRule;
         items: { recommendationId: string; text: RecommendationText; textHash: string }[];
+        /** When the server closes the round by itself (absent in logs from before deadlines: none). */
+        closesAt?: number | null;
       };
     }
+  /** A text taken out of an open round: it goes back to drafting, its ratings judge nothing. */
+  | { type: 'round.withdrawn'; payload: { roundId: string; recommendationId: string } }
+  /** An open round called off: it decides nothing, and all its texts go back to drafting. */
+  | { type: 'round.cancelled'; payload: { roundId: string } }
   | {
       type: 'round.rated';
       payload: { roundId: string; recommendationId: string; participantId: string; level: AgreementLevel; reason: string | null };

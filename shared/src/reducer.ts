@@ -10,7 +10,7 @@ import type { Room, Round, SessionState } from './state.js';
  * Bump when the meaning of an event changes, so stored snapshots made by an older
  * reducer are ignored and the log is replayed instead.
  */
-export const REDUCER_VERSION = 4;
+export const REDUCER_VERSION = 5;
 
 type S = Draft<SessionState>;
 
@@ -298,13 +298,39 @@ function apply(s: S, e: SessionEvent): void {
     }
     case 'round.opened': {
       const p = e.payload;
-      s.rounds[p.roundId] = { id: p.roundId, roomId: p.roomId, rule: p.rule, openedAt: e.at, closedAt: null, items: p.items, ratings: {}, results: null };
+      s.rounds[p.roundId] = {
+        id: p.roundId,
+        roomId: p.roomId,
+        rule: p.rule,
+        openedAt: e.at,
+        closesAt: p.closesAt ?? null,
+        closedAt: null,
+        cancelled: false,
+        items: p.items,
+        withdrawn: [],
+        ratings: {},
+        results: null,
+      };
       s.roundOrder.push(p.roundId);
+      return;
+    }
+    case 'round.withdrawn': {
+      const round = s.rounds[e.payload.roundId];
+      if (!round || round.closedAt !== null || round.withdrawn.includes(e.payload.recommendationId)) return;
+      round.withdrawn.push(e.payload.recommendationId);
+      return;
+    }
+    case 'round.cancelled': {
+      const round = s.rounds[e.payload.roundId];
+      if (!round || round.closedAt !== null) return;
+      round.closedAt = e.at;
+      round.cancelled = true;
+      round.results = [];
       return;
     }
     case 'round.rated': {
       const round = s.rounds[e.payload.roundId];
-      if (!round || round.closedAt !== null) return;
+      if (!round || round.closedAt !== null || round.withdrawn.includes(e.payload.recommendationId)) return;
       const byRec = (round.ratings[e.payload.recommendationId] ??= {});
       byRec[e.payload.participantId] = { level: e.payload.level, reason: e.payload.reason, at: e.at };
       return;

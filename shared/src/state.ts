@@ -79,8 +79,16 @@ export interface Round {
   roomId: string;
   rule: AgreementRule;
   openedAt: number;
+  /** When the server closes it by itself; null: the facilitator closes it. */
+  closesAt: number | null;
+  /** Set when it ended, by closing or by cancelling. */
   closedAt: number | null;
+  /** Cancelled: it decided nothing, and its texts went back to drafting. */
+  cancelled: boolean;
+  /** Every text put to the vote when it opened, withdrawn or not: the record of what was asked. */
   items: RoundItem[];
+  /** Texts the facilitator took out of the round while it was open, in order; they went back to drafting and are not judged. */
+  withdrawn: string[];
   /** recommendationId → participantId → rating; one per citizen per recommendation. */
   ratings: Record<string, Record<string, Rating>>;
   results: RoundResult[] | null;

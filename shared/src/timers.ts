@@ -1,5 +1,5 @@
 import type { EventDraft } from './events.js';
-import type { SessionState } from './state.js';
+import type { Round, SessionState } from './state.js';
 
 /**
  * The clock's effect on a session: which timer events are due at `now`, and when the
@@ -34,7 +34,17 @@ export function dueTimerEvents(state: SessionState, now: number): EventDraft[] {
   return out;
 }
 
-/** The earliest future moment at which dueTimerEvents would return something, or null. */
+/**
+ * Open rounds whose closing time has come. Closing one reads the room's document (a
+ * text that changed anyway is never agreed), so the server's clock closes them with
+ * the same decision as the facilitator's button, not here.
+ */
+export function roundsDue(state: SessionState, now: number): Round[] {
+  if (state.closedAt !== null) return [];
+  return state.roundOrder.map((id) => state.rounds[id]!).filter((r) => r.closedAt === null && r.closesAt !== null && r.closesAt <= now);
+}
+
+/** The earliest future moment at which dueTimerEvents or roundsDue would return something, or null. */
 export function nextTimerAt(state: SessionState): number | null {
   if (state.closedAt !== null) return null;
   const times: number[] = [];
@@ -46,5 +56,9 @@ export function nextTimerAt(state: SessionState): number | null {
   }
   const item = state.agenda.find((i) => i.status === 'active');
   if (item && !item.overran && item.deadline !== null) times.push(item.deadline);
+  for (const id of state.roundOrder) {
+    const round = state.rounds[id]!;
+    if (round.closedAt === null && round.closesAt !== null) times.push(round.closesAt);
+  }
   return times.length ? Math.min(...times) : null;
 }

@@ -91,10 +91,16 @@ export interface RoomView {
 export interface RoundView {
   id: string;
   openedAt: number;
+  /** When the server closes it by itself; null: when the facilitator does. */
+  closesAt: number | null;
   closedAt: number | null;
+  /** Called off: it decided nothing. */
+  cancelled: boolean;
   rule: AgreementRule;
-  /** The exact texts put to the vote. */
+  /** The exact texts put to the vote, withdrawn ones included. */
   items: { recommendationId: string; text: RecommendationText; textHash: string }[];
+  /** Texts taken out of the round while it was open: back in drafting, not judged. */
+  withdrawn: string[];
   /** How many citizens have rated each recommendation so far. */
   ratingCounts: Record<string, number>;
   /** Facilitators: always (live while open). Others: once closed, or live if the session says so. */
@@ -228,9 +234,12 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
       .map((r) => ({
         id: r.id,
         openedAt: r.openedAt,
+        closesAt: r.closesAt,
         closedAt: r.closedAt,
+        cancelled: r.cancelled,
         rule: structuredClone(r.rule),
         items: structuredClone(r.items),
+        withdrawn: [...r.withdrawn],
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
         results: r.results ? structuredClone(r.results) : (staff || state.settings.resultsLive ? provisionalResults(r) : null),
       })),

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import { frozenItems, idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { originAllowed } from '../http/origin.js';
 import type { DraftSnapshot } from '../session/decide.js';
 import type { DraftReader, SessionHost } from '../session/SessionHost.js';
@@ -12,7 +12,7 @@ import type { DocStore } from '../store/DocStore.js';
 import { CLOSE } from './closeCodes.js';
 import { DocConnection } from './DocConnection.js';
 import { applyDecision, restoreLocked } from './documentEdits.js';
-import { lockGuard } from './lockGuard.js';
+import { lockGuard, type Lock } from './lockGuard.js';
 import { RoomDoc, textHash, type WritePolicy } from './RoomDoc.js';
 
 export interface DraftingOptions {
@@ -48,6 +48,16 @@ function mayOpen(state: SessionState, p: Participant | null, roomId: string): bo
   if (p.role === 'facilitator') return true;
   if (p.role === 'citizen') return p.roomId === roomId;
   return roomId === 'plenary';
+}
+
+/** What no write may change in a room's document: agreed texts, and the texts of its open round. */
+function locksIn(state: SessionState, roomId: string): Lock[] {
+  return [
+    ...Object.values(state.locks)
+      .filter((l) => l.roomId === roomId)
+      .map(({ recommendationId, textHash, text }) => ({ recommendationId, textHash, text, why: 'agreed' as const })),
+    ...frozenItems(state, roomId).map(({ recommendationId, textHash, text }) => ({ recommendationId, textHash, text, why: 'under-vote' as const })),
+  ];
 }
 
 /**
@@ -204,7 +214,7 @@ export class DraftingServer implements DraftReader {
 
   /** The per-update decision; re-read from the session state every time, because it changes mid-connection. */
   private policy(host: SessionHost, participantId: string, roomId: string): WritePolicy {
-    const lockedHere = () => Object.values(host.state.locks).filter((l) => l.roomId === roomId);
+    const lockedHere = () => locksIn(host.state, roomId);
     return {
       writer: participantId,
       authorize: () => {
@@ -234,6 +244,7 @@ export class DraftingServer implements DraftReader {
     }
     for (const e of events) {
       if (e.type === 'recommendation.locked') void this.enforceLock(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'lock not enforced'));
+      if (e.type === 'round.opened') void this.enforceFrozen(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'frozen texts not enforced'));
       if (e.type === 'amendment.decided') void this.applyAmendment(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'amendment not applied'));
     }
   }
@@ -246,19 +257,30 @@ export class DraftingServer implements DraftReader {
     await this.withDoc(sessionId, e.payload.roomId, (room) => room.change((doc) => restoreLocked(doc, e.payload.recommendationId, e.payload.text)));
   }
 
+  /**
+   * The texts put to the vote are what the log says they were. An edit that slipped in
+   * between reading the document for the round and the round's opening is undone, so
+   * nobody votes on words the document no longer shows.
+   */
+  private async enforceFrozen(sessionId: string, e: Extract<SessionEvent, { type: 'round.opened' }>): Promise<void> {
+    await this.withDoc(sessionId, e.payload.roomId, (room) =>
+      room.change((doc) => e.payload.items.forEach((item) => restoreLocked(doc, item.recommendationId, item.text))),
+    );
+  }
+
   private async applyAmendment(sessionId: string, e: Extract<SessionEvent, { type: 'amendment.decided' }>): Promise<void> {
     await this.withDoc(sessionId, e.payload.roomId, (room) => room.change((doc) => applyDecision(doc, e.payload)));
   }
 
   /**
    * Bring a freshly loaded document in line with the log: a crash between an event
-   * (a lock, an accepted amendment) and the document change it implies would
+   * (a lock, a round's opening, an accepted amendment) and the document change it implies would
    * otherwise leave them apart for good.
    */
   private async reconcile(sessionId: string, roomId: string, room: RoomDoc): Promise<void> {
     const state = this.registry?.get(sessionId)?.state;
     if (!state) return;
-    const locks = Object.values(state.locks).filter((l) => l.roomId === roomId);
+    const locks = locksIn(state, roomId);
     const decisions = Object.values(state.amendments).filter((a) => a.roomId === roomId);
     if (locks.length === 0 && decisions.length === 0) return;
     const current = new Map(readRecommendations(room.doc).map((r) => [r.id, textHash(r)]));

@@ -7,12 +7,14 @@ export interface Lock {
   recommendationId: string;
   textHash: string;
   text: RecommendationText;
+  /** Agreed and locked for good, or frozen while an open round votes on it. */
+  why: 'agreed' | 'under-vote';
 }
 
 /**
- * The check every write to a room's document passes: each locked recommendation
- * must still read exactly its locked text (its hash). If one does not, the answer
- * says which, and how to put them back.
+ * The check every write to a room's document passes: each locked recommendation (agreed,
+ * or under vote in an open round) must still read exactly its locked text (its hash).
+ * If one does not, the answer says which and why, and how to put them back.
  */
 export function lockGuard(locks: readonly Lock[]): (after: Y.Doc) => Correction | null {
   return (after) => {
@@ -20,8 +22,13 @@ export function lockGuard(locks: readonly Lock[]): (after: Y.Doc) => Correction 
     const now = new Map(readRecommendations(after).map((r) => [r.id, textHash(r)]));
     const broken = locks.filter((l) => now.get(l.recommendationId) !== l.textHash);
     if (broken.length === 0) return null;
+    const ids = (why: Lock['why']) => broken.filter((l) => l.why === why).map((l) => l.recommendationId);
+    const reasons = [
+      ids('under-vote').length ? `Recommendation ${ids('under-vote').join(', ')} is under vote and frozen until the round ends.` : '',
+      ids('agreed').length ? `Recommendation ${ids('agreed').join(', ')} is agreed and locked.` : '',
+    ];
     return {
-      reason: `Recommendation ${broken.map((l) => l.recommendationId).join(', ')} is agreed and locked.`,
+      reason: reasons.filter(Boolean).join(' '),
       correct: (d) => broken.forEach((l) => restoreLocked(d, l.recommendationId, l.text)),
     };
   };

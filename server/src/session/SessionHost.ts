@@ -6,8 +6,10 @@ import {
   PLENARY,
   REDUCER_VERSION,
   ROLES,
+  activeItems,
   dueTimerEvents,
   nextTimerAt,
+  roundsDue,
   reduce,
   reduceInPlace,
   replay,
@@ -17,6 +19,7 @@ import {
   type EventDraft,
   type Participant,
   type Role,
+  type Round,
   type SessionEvent,
   type SessionState,
 } from '../../../shared/src/index.js';
@@ -24,7 +27,7 @@ import { AppendConflictError, type EventStore } from '../store/EventStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
 import { copyPlain } from './copyPlain.js';
-import { decide, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import { closeRound, decide, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
 
 /** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
 export interface DraftReader {
@@ -49,6 +52,14 @@ export interface Outcome {
 }
 
 export type ChangeListener = (events: readonly SessionEvent[], state: SessionState) => void;
+
+/** How soon the clock tries again to close a round whose document could not be read. */
+const ROUND_CLOSE_RETRY_MS = 5_000;
+
+/** Without a drafting adapter (a host with no documents), a round's texts are as they were put to the vote. */
+function unchangedDraft(round: Round): DraftSnapshot {
+  return { roomId: round.roomId, recommendations: activeItems(round).map((i) => ({ ...i.text, textHash: i.textHash })), amendments: [] };
+}
 
 function shuffle<T>(items: readonly T[]): T[] {
   const out = [...items];
@@ -224,11 +235,21 @@ export class SessionHost {
     });
   }
 
-  /** Fire whatever the clock has made due: turn warnings and expiries, agenda overruns. */
+  /** Fire whatever the clock has made due: turn warnings and expiries, agenda overruns, rounds at their closing time. */
   tick(): Promise<number> {
     return this.decideThenWait(async () => {
       const now = this.now();
       const due = dueTimerEvents(this.head, now);
+      for (const round of roundsDue(this.head, now)) {
+        try {
+          const draft = this.opts.drafts ? await this.opts.drafts.snapshot(this.id, round.roomId) : unchangedDraft(round);
+          due.push(...closeRound(round, draft).events);
+        } catch (err) {
+          // The document could not be read: the round stays open, and the clock tries again shortly.
+          this.opts.logger.error({ err, sessionId: this.id, roundId: round.id }, 'a round due to close could not read its document');
+          this.retryTickIn(ROUND_CLOSE_RETRY_MS);
+        }
+      }
       if (!due.length) this.schedule();
       return { durable: this.propose({ kind: 'system' }, due, now), finish: (seq) => seq };
     });
@@ -380,6 +401,13 @@ export class SessionHost {
         this.opts.logger.error({ err, sessionId: this.id }, 'change listener failed');
       }
     }
+  }
+
+  private retryTickIn(ms: number): void {
+    if (this.disposed) return;
+    setTimeout(() => {
+      if (!this.disposed) this.tick().catch((err: unknown) => this.opts.logger.error({ err, sessionId: this.id }, 'timer tick failed'));
+    }, ms).unref();
   }
 
   private schedule(): void {

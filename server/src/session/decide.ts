@@ -2,6 +2,7 @@ import {
   CommandError,
   roomScoped,
   roundResults,
+  activeItems,
   type AmendmentData,
   type CreateSessionInput,
   type Role,
@@ -14,6 +15,7 @@ import {
   type EventDraft,
   type Participant,
   type Room,
+  type Round,
   type SessionState,
   hasUpvoted,
 } from '../../../shared/src/index.js';
@@ -350,8 +352,8 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     if (room.draftLocked === locked) fail('CONFLICT', locked ? 'The document is already locked.' : 'The document is not locked.');
     return { events: [{ type: locked ? 'drafting.locked' : 'drafting.unlocked', payload: { roomId } }] };
   },
-  'round.open': (ctx, { roomId, recommendationIds }) => {
-    const { state, newId } = ctx;
+  'round.open': (ctx, { roomId, recommendationIds, closesInMinutes }) => {
+    const { state, newId, now } = ctx;
     const room = roomOf(state, roomId);
     if (!room.open) fail('CONFLICT', 'This room has been closed.');
     if (state.roundOrder.some((id) => state.rounds[id]!.roomId === roomId && state.rounds[id]!.closedAt === null)) {
@@ -371,7 +373,12 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const roundId = newId('round');
     const items = recs.map(({ textHash, ...text }) => ({ recommendationId: text.id, text, textHash }));
     return {
-      events: [{ type: 'round.opened', payload: { roundId, roomId, rule: state.settings.agreementRule, items } }],
+      events: [
+        {
+          type: 'round.opened',
+          payload: { roundId, roomId, rule: state.settings.agreementRule, items, closesAt: closesInMinutes === undefined ? null : now + closesInMinutes * 60_000 },
+        },
+      ],
       result: { roundId, textHashes: Object.fromEntries(items.map((i) => [i.recommendationId, i.textHash])) },
     };
   },
@@ -381,6 +388,7 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     if (round.roomId !== actor.roomId) fail('NOT_FOUND', 'There is no such agreement round.');
     if (round.closedAt !== null) fail('CONFLICT', 'This round is closed; ratings can no longer change.');
     if (!round.items.some((i) => i.recommendationId === recommendationId)) fail('NOT_FOUND', 'That recommendation is not part of this round.');
+    if (round.withdrawn.includes(recommendationId)) fail('CONFLICT', 'That recommendation was withdrawn from this round; it is being drafted again.');
     const previous = round.ratings[recommendationId]?.[actor.id];
     const why = reason ?? null;
     if (previous && previous.level === level && previous.reason === why) fail('CONFLICT', 'You have already given this rating.');
@@ -388,23 +396,21 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
   },
   'round.close': (ctx, { roundId }) => {
     const round = roundOf(ctx.state, roundId);
-    if (round.closedAt !== null) fail('CONFLICT', 'This round is already closed.');
-    const current = new Map(draftOf(ctx, round.roomId).recommendations.map((r) => [r.id, r.textHash]));
-    const currentHashes = Object.fromEntries(round.items.map((i) => [i.recommendationId, current.get(i.recommendationId) ?? null]));
-    const results = roundResults(round, currentHashes);
-    const locks: EventDraft[] = results
-      .filter((r) => r.agreed)
-      .map((r) => {
-        const item = round.items.find((i) => i.recommendationId === r.recommendationId)!;
-        return {
-          type: 'recommendation.locked' as const,
-          payload: { roomId: round.roomId, recommendationId: item.recommendationId, roundId, textHash: item.textHash, text: item.text },
-        };
-      });
-    return {
-      events: [{ type: 'round.closed', payload: { roundId, currentHashes } }, ...locks],
-      result: { agreed: results.filter((r) => r.agreed).map((r) => r.recommendationId) },
-    };
+    if (round.closedAt !== null) fail('CONFLICT', round.cancelled ? 'This round was cancelled.' : 'This round is already closed.');
+    return closeRound(round, draftOf(ctx, round.roomId));
+  },
+  'round.withdraw': ({ state }, { roundId, recommendationId }) => {
+    const round = roundOf(state, roundId);
+    if (round.closedAt !== null) fail('CONFLICT', 'This round has ended; nothing can be withdrawn from it.');
+    if (!round.items.some((i) => i.recommendationId === recommendationId)) fail('NOT_FOUND', 'That recommendation is not part of this round.');
+    if (round.withdrawn.includes(recommendationId)) fail('CONFLICT', 'That recommendation was already withdrawn.');
+    if (activeItems(round).length === 1) fail('CONFLICT', 'This is the last text in the round; cancel the round instead.');
+    return { events: [{ type: 'round.withdrawn', payload: { roundId, recommendationId } }] };
+  },
+  'round.cancel': ({ state }, { roundId }) => {
+    const round = roundOf(state, roundId);
+    if (round.closedAt !== null) fail('CONFLICT', round.cancelled ? 'This round was already cancelled.' : 'This round has already closed.');
+    return { events: [{ type: 'round.cancelled', payload: { roundId } }] };
   },
   'amendment.decide': (ctx, { roomId, amendmentId, decision }) => {
     const { state } = ctx;
@@ -479,6 +485,30 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     return { events };
   },
 };
+
+/**
+ * Close a round on the document as it is now: the ratings decide, a text that changed
+ * anyway is never agreed, and each agreed text is locked. The facilitator's close and
+ * the deadline's (SessionHost's clock) are the same decision.
+ */
+export function closeRound(round: Round, draft: DraftSnapshot): Decision {
+  const current = new Map(draft.recommendations.map((r) => [r.id, r.textHash]));
+  const currentHashes = Object.fromEntries(activeItems(round).map((i) => [i.recommendationId, current.get(i.recommendationId) ?? null]));
+  const results = roundResults(round, currentHashes);
+  const locks: EventDraft[] = results
+    .filter((r) => r.agreed)
+    .map((r) => {
+      const item = round.items.find((i) => i.recommendationId === r.recommendationId)!;
+      return {
+        type: 'recommendation.locked' as const,
+        payload: { roomId: round.roomId, recommendationId: item.recommendationId, roundId: round.id, textHash: item.textHash, text: item.text },
+      };
+    });
+  return {
+    events: [{ type: 'round.closed', payload: { roundId: round.id, currentHashes } }, ...locks],
+    result: { agreed: results.filter((r) => r.agreed).map((r) => r.recommendationId) },
+  };
+}
 
 /** Which room's document a command needs to read, if any. */
 export function draftRoomFor(name: CommandName, payload: unknown, state: SessionState): string | null {
