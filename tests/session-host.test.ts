@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { pino } from 'pino';
-import { SessionHost } from '../server/src/session/SessionHost.js';
+import * as Y from 'yjs';
+import { textHash } from '../server/src/drafting/RoomDoc.js';
+import { SessionHost, type DraftReader } from '../server/src/session/SessionHost.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
-import { createSessionSchema, type SessionEvent } from '../shared/src/index.js';
+import { addRecommendation, createSessionSchema, readRecommendations, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
 
@@ -132,5 +134,87 @@ describe('session host timers and restarts', () => {
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
     host.dispose();
     other.dispose();
+  });
+
+  /**
+   * The drafting port read from a Y.Doc held here: the real document model and hash,
+   * without a socket server (the drafting suites cover that adapter end to end).
+   */
+  function draftsOf(doc: Y.Doc): DraftReader {
+    return {
+      snapshot: async (_sessionId, roomId) => ({
+        roomId,
+        recommendations: readRecommendations(doc).map((r) => ({ ...r, textHash: textHash(r) })),
+        amendments: [],
+      }),
+    };
+  }
+
+  async function withRound(settings: Record<string, unknown> = {}) {
+    const env = setup({ agreementRule: { minShare: 0.75, topLevels: 2, maxBlocks: 0, minRatings: 1 }, ...settings });
+    const doc = new Y.Doc();
+    addRecommendation(doc, { id: 'rec-1', title: 'Car-free Saturdays', body: 'Close the centre to cars on Saturdays.', rationale: '' });
+    addRecommendation(doc, { id: 'rec-2', title: 'Night buses', body: 'Run night buses on Fridays.', rationale: '' });
+    const opts = { ...env.opts, drafts: draftsOf(doc) };
+    const { host, invites } = await SessionHost.create(env.input, opts);
+    const fac = (await host.join(invites.facilitator, 'Mariam Haddad')).participant.id;
+    const cit = (await host.join(invites.citizen, 'Øystein Berg')).participant.id;
+    const opened = await host.execute(fac, 'round.open', { roomId: 'plenary', closesInMinutes: 5 });
+    const roundId = (opened.result as { roundId: string }).roundId;
+    return { ...env, opts, host, fac, cit, roundId };
+  }
+
+  test('a round closes itself at its deadline, as the facilitator would close it, and refuses ratings from then on', async () => {
+    const { host, clock, cit, roundId, store } = await withRound();
+    const closesAt = host.state.rounds[roundId]!.closesAt!;
+    expect(closesAt).toBe(clock.now + 5 * 60_000);
+    await host.execute(cit, 'round.rate', { roundId, recommendationId: 'rec-1', level: 'full-support' });
+    await host.execute(cit, 'round.rate', { roundId, recommendationId: 'rec-2', level: 'block', reason: 'Too late at night.' });
+    clock.now = closesAt - 1;
+    await host.tick();
+    expect(host.state.rounds[roundId]!.closedAt).toBeNull();
+    // Between the deadline and the clock's tick, a rating no longer counts.
+    clock.now = closesAt;
+    await expect(host.execute(cit, 'round.rate', { roundId, recommendationId: 'rec-2', level: 'full-support' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await host.tick();
+    await host.tick();
+    const round = host.state.rounds[roundId]!;
+    expect(round.closedAt).toBe(closesAt);
+    expect(round.results!.map((r) => [r.recommendationId, r.agreed])).toEqual([
+      ['rec-1', true],
+      ['rec-2', false],
+    ]);
+    expect(Object.values(host.state.locks).map((l) => l.recommendationId)).toEqual(['rec-1']);
+    const events = await store.readEvents(host.id);
+    const closing = events.filter((e) => e.type === 'round.closed' || e.type === 'recommendation.locked');
+    expect(closing.map((e) => [e.type, e.actor.kind])).toEqual([
+      ['round.closed', 'system'],
+      ['recommendation.locked', 'system'],
+    ]);
+    host.dispose();
+  });
+
+  test('a round whose deadline passed while the server was down is closed when it starts again', async () => {
+    const { host, clock, cit, roundId, opts } = await withRound();
+    await host.execute(cit, 'round.rate', { roundId, recommendationId: 'rec-1', level: 'full-support' });
+    host.dispose();
+    clock.now += 60 * 60_000;
+    const restarted = await SessionHost.load(host.id, opts);
+    await restarted.tick();
+    expect(restarted.state.rounds[roundId]).toMatchObject({ closedAt: clock.now, cancelled: false });
+    expect(Object.keys(restarted.state.locks)).toHaveLength(1);
+    restarted.dispose();
+  });
+
+  test('a withdrawn or cancelled round is not closed by its deadline', async () => {
+    const { host, clock, fac, roundId, store } = await withRound();
+    await host.execute(fac, 'round.withdraw', { roundId, recommendationId: 'rec-2' });
+    await host.execute(fac, 'round.cancel', { roundId });
+    clock.now += 10 * 60_000;
+    await host.tick();
+    const types = (await store.readEvents(host.id)).map((e) => e.type);
+    expect(types.filter((t) => t.startsWith('round.'))).toEqual(['round.opened', 'round.withdrawn', 'round.cancelled']);
+    expect(host.state.rounds[roundId]).toMatchObject({ cancelled: true, withdrawn: ['rec-2'], results: [] });
+    host.dispose();
   });
 });

@@ -382,11 +382,13 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
       result: { roundId, textHashes: Object.fromEntries(items.map((i) => [i.recommendationId, i.textHash])) },
     };
   },
-  'round.rate': ({ state, actor }, { roundId, recommendationId, level, reason }) => {
+  'round.rate': ({ state, actor, now }, { roundId, recommendationId, level, reason }) => {
     const round = roundOf(state, roundId);
     // A citizen rates in their own room only; another room's round is as good as absent.
     if (round.roomId !== actor.roomId) fail('NOT_FOUND', 'There is no such agreement round.');
     if (round.closedAt !== null) fail('CONFLICT', 'This round is closed; ratings can no longer change.');
+    // The clock closes it a moment later; a rating in between would count after the deadline everyone saw.
+    if (round.closesAt !== null && now >= round.closesAt) fail('CONFLICT', 'This round’s time is up; ratings can no longer change.');
     if (!round.items.some((i) => i.recommendationId === recommendationId)) fail('NOT_FOUND', 'That recommendation is not part of this round.');
     if (round.withdrawn.includes(recommendationId)) fail('CONFLICT', 'That recommendation was withdrawn from this round; it is being drafted again.');
     const previous = round.ratings[recommendationId]?.[actor.id];

@@ -1,0 +1,177 @@
+/**
+ * Votes on a frozen text (issue 11). While a round is open, the texts in it read exactly
+ * as they were put to the vote, for every writer; the facilitator can withdraw one (back
+ * to drafting) or cancel the round; other texts in the same document are drafted on.
+ * Real server, stock y-websocket providers, the SQLite file read back.
+ */
+import Database from 'better-sqlite3';
+import { join as joinPath } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
+import type { ControlClient } from '../client/src/ControlClient.js';
+import { addRecommendation, findRecommendation, readRecommendations, type SessionEvent } from '../shared/src/index.js';
+import { api, connect, createSession, join, type CreatedSession, type Joined } from './helpers/clients.js';
+import { draftClient, eventually, synced, until, type DraftClient } from './helpers/drafting.js';
+import { ok, refused } from './helpers/expect.js';
+import { assembly } from './helpers/fixtures.js';
+import { startServer, type RunningServer } from './helpers/server.js';
+
+const body = (c: DraftClient, id: string) => (findRecommendation(c.doc, id)?.get('body') as Y.Text | undefined)?.toString();
+const edit = (c: DraftClient, id: string, f: (t: Y.Text) => void) => f(findRecommendation(c.doc, id)!.get('body') as Y.Text);
+
+describe('votes on a frozen text', () => {
+  let server: RunningServer;
+  let session: CreatedSession;
+  let fac: Joined, c1: Joined, c2: Joined;
+  let facControl: ControlClient, k1: ControlClient, k2: ControlClient;
+  const open: DraftClient[] = [];
+  const client = (who: Joined) => {
+    const c = draftClient(server.url, session.sessionId, 'plenary', who.token);
+    open.push(c);
+    return c;
+  };
+  /** Every stored update of the plenary document, raw, and the document they make. */
+  const stored = () => {
+    const db = new Database(joinPath(server.dataDir, 'townhall.sqlite'), { readonly: true });
+    const rows = db.prepare('SELECT data FROM doc_updates WHERE doc = ? ORDER BY id').all(`${session.sessionId}:plenary`) as { data: Buffer }[];
+    db.close();
+    const doc = new Y.Doc();
+    for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
+    return { raw: Buffer.concat(rows.map((r) => r.data)), recs: readRecommendations(doc) };
+  };
+  const log = async () => {
+    const res = await api<string>(server.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
+    return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
+  };
+  const roundView = (c: ControlClient, roundId: string) => c.room('plenary')!.rounds.find((r) => r.id === roundId)!;
+  const openRound = async (recommendationIds: string[]) => {
+    const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds });
+    await Promise.all([k1.caughtUp(ok(opened)), facControl.caughtUp(ok(opened))]);
+    return (opened as { result: { roundId: string } }).result.roundId;
+  };
+
+  beforeAll(async () => {
+    server = await startServer();
+    session = await createSession(server.url);
+    fac = await join(server.url, session, 'facilitator', assembly.facilitators[0]!);
+    c1 = await join(server.url, session, 'citizen', assembly.citizens[0]!);
+    c2 = await join(server.url, session, 'citizen', assembly.citizens[1]!);
+    [facControl, k1, k2] = await Promise.all([connect(server.url, fac), connect(server.url, c1), connect(server.url, c2)]);
+    const a = client(c1);
+    await synced(a);
+    assembly.recommendations.forEach((r, i) => addRecommendation(a.doc, { id: `rec-${i + 1}`, ...r }));
+    await eventually(() => stored().recs.length === 3, 'the three texts stored');
+  });
+  afterAll(async () => {
+    open.forEach((c) => c.destroy());
+    [facControl, k1, k2].forEach((c) => c.close());
+    await server.stop();
+  });
+
+  test('edits to a text under vote, by a citizen and by the facilitator, are corrected for every peer and never stored; other texts are drafted on', async () => {
+    const [a, b, f] = [client(c1), client(c2), client(fac)];
+    await Promise.all([synced(a), synced(b), synced(f)]);
+    const roundId = await openRound(['rec-1', 'rec-2']);
+    const frozen = roundView(k1, roundId).items.map((i) => i.text.body);
+    const seenByB: string[] = [];
+    b.doc.on('update', () => seenByB.push(`${body(b, 'rec-1')}|${body(b, 'rec-2')}`));
+
+    edit(a, 'rec-1', (t) => t.insert(t.length, ' CITIZEN-SNEAK'));
+    edit(f, 'rec-2', (t) => t.delete(0, 5));
+    edit(a, 'rec-3', (t) => t.insert(0, 'Still drafting: '));
+    await eventually(() => a.denied.some((d) => /rec-1 is under vote and frozen/.test(d)), 'the citizen is told why');
+    await eventually(() => f.denied.some((d) => /rec-2 is under vote and frozen/.test(d)), 'the facilitator is told why');
+    await eventually(() => body(a, 'rec-1') === frozen[0] && body(f, 'rec-2') === frozen[1], 'both writers corrected');
+    await until(b.doc, (d) => readRecommendations(d)[2]!.body.startsWith('Still drafting: '), 10_000, 'the other text goes on');
+    expect(seenByB.every((s) => s === `${frozen[0]}|${frozen[1]}`)).toBe(true);
+    const disk = stored();
+    expect(disk.raw.includes('CITIZEN-SNEAK')).toBe(false);
+    expect(disk.recs.slice(0, 2).map((r) => r.body)).toEqual(frozen);
+    expect(disk.recs[2]!.body.startsWith('Still drafting: ')).toBe(true);
+
+    // A writer that reconnects mid-round is still held to the frozen text.
+    a.provider.disconnect();
+    a.provider.connect();
+    await synced(a);
+    edit(a, 'rec-1', (t) => t.insert(0, 'AFTER-RECONNECT '));
+    await eventually(() => a.denied.filter((d) => /rec-1 is under vote/.test(d)).length >= 2, 'refused after reconnecting');
+    await eventually(() => body(a, 'rec-1') === frozen[0], 'corrected after reconnecting');
+    expect(stored().raw.includes('AFTER-RECONNECT')).toBe(false);
+
+    ok(await k1.send('round.rate', { roundId, recommendationId: 'rec-1', level: 'full-support' }));
+    ok(await k2.send('round.rate', { roundId, recommendationId: 'rec-1', level: 'full-support' }));
+    const closed = await facControl.send('round.close', { roundId });
+    await k1.caughtUp(ok(closed));
+    // Frozen, the text could not change: what was rated is what is judged.
+    expect(roundView(k1, roundId).results!.every((r) => !r.textChanged)).toBe(true);
+    // rec-2 was not agreed: drafted again.
+    edit(a, 'rec-2', (t) => t.insert(0, 'Reworked: '));
+    await eventually(() => stored().recs[1]!.body.startsWith('Reworked: '), 'rec-2 editable after the round');
+  });
+
+  test('a withdrawn text goes back to drafting and is not judged; a repeat is answered the same, a second withdrawal is refused', async () => {
+    const a = client(c1);
+    await synced(a);
+    const roundId = await openRound(['rec-2', 'rec-3']);
+    ok(await k1.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'block', reason: 'Not like this.' }));
+
+    refused(await k1.send('round.withdraw', { roundId, recommendationId: 'rec-3' }), 'FORBIDDEN');
+    const first = await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-3' }, 'withdraw-rec-3');
+    const repeat = await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-3' }, 'withdraw-rec-3');
+    expect(repeat).toEqual(first);
+    refused(await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-3' }), 'CONFLICT');
+    refused(await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-1' }), 'NOT_FOUND');
+    // The last text cannot be withdrawn: that is cancelling.
+    refused(await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-2' }), 'CONFLICT');
+    refused(await k2.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'full-support' }), 'CONFLICT');
+    await k1.caughtUp(ok(first));
+    expect(roundView(k1, roundId).withdrawn).toEqual(['rec-3']);
+
+    edit(a, 'rec-3', (t) => t.insert(0, 'Redrafted: '));
+    await eventually(() => stored().recs[2]!.body.startsWith('Redrafted: '), 'the withdrawn text is drafted again');
+    edit(a, 'rec-2', (t) => t.insert(0, 'STILL-FROZEN '));
+    await eventually(() => a.denied.some((d) => /rec-2 is under vote/.test(d)), 'the rest of the round stays frozen');
+
+    const closed = await facControl.send('round.close', { roundId });
+    await facControl.caughtUp(ok(closed));
+    expect(roundView(facControl, roundId).results!.map((r) => r.recommendationId)).toEqual(['rec-2']);
+    const events = await log();
+    expect(events.filter((e) => e.type === 'round.withdrawn').map((e) => e.payload)).toEqual([{ roundId, recommendationId: 'rec-3' }]);
+  });
+
+  test('a cancelled round decides nothing and frees its texts; it cannot be closed, rated or cancelled again', async () => {
+    const a = client(c2);
+    await synced(a);
+    const roundId = await openRound(['rec-2', 'rec-3']);
+    ok(await k1.send('round.rate', { roundId, recommendationId: 'rec-2', level: 'full-support' }));
+    ok(await k2.send('round.rate', { roundId, recommendationId: 'rec-2', level: 'full-support' }));
+    refused(await k2.send('round.cancel', { roundId }), 'FORBIDDEN');
+    const cancelled = await facControl.send('round.cancel', { roundId });
+    await k1.caughtUp(ok(cancelled));
+    expect(roundView(k1, roundId)).toMatchObject({ cancelled: true, results: [] });
+    expect(k1.room('plenary')!.locks.map((l) => l.recommendationId)).not.toContain('rec-2');
+    refused(await facControl.send('round.cancel', { roundId }), 'CONFLICT');
+    refused(await facControl.send('round.close', { roundId }), 'CONFLICT');
+    refused(await k1.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'block' }), 'CONFLICT');
+    refused(await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-3' }), 'CONFLICT');
+
+    edit(a, 'rec-2', (t) => t.insert(0, 'After cancelling: '));
+    await eventually(() => stored().recs[1]!.body.startsWith('After cancelling: '), 'texts drafted again');
+    // A new round can open in the room at once.
+    const next = await openRound(['rec-2']);
+    expect(roundView(k1, next).items[0]!.text.body.startsWith('After cancelling: ')).toBe(true);
+    ok(await facControl.send('round.cancel', { roundId: next }));
+  });
+
+  test('a round with a deadline shows it to everyone', async () => {
+    const before = Date.now();
+    const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-3'], closesInMinutes: 10 });
+    await k1.caughtUp(ok(opened));
+    const roundId = (opened as { result: { roundId: string } }).result.roundId;
+    const closesAt = roundView(k1, roundId).closesAt!;
+    expect(closesAt).toBeGreaterThanOrEqual(before + 10 * 60_000);
+    expect(closesAt).toBeLessThanOrEqual(Date.now() + 10 * 60_000);
+    refused(await facControl.send('round.open', { roomId: 'plenary', closesInMinutes: 0 } as never), 'VALIDATION_FAILED');
+    ok(await facControl.send('round.cancel', { roundId }));
+  });
+});
