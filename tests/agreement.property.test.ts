@@ -25,8 +25,8 @@ import { GENESIS_HASH, seal, verifyChain } from '../server/src/session/chain.js'
 import { decide, draftRoomFor, type DecidableCommand, type DraftSnapshot } from '../server/src/session/decide.js';
 
 /*
- * Agreement rounds as a model: random openings, ratings, edits of the drafting text
- * and closings, through the same decide → seal → reduce path as the server, with the
+ * Agreement rounds as a model: random openings, ratings, edits of the drafting text,
+ * withdrawals, cancellations and closings, through the same decide → seal → reduce path as the server, with the
  * drafting document stood in for by a map of texts. After every step: one rating per
  * citizen per recommendation, closed rounds never change, every lock is an agreed,
  * unchanged text with the hash it was voted on, and replay gives the same state.
@@ -39,6 +39,8 @@ type Step =
   | { k: 'open'; ids: number[] | null }
   | { k: 'rate'; c: number; rec: number; level: AgreementLevel; reason: boolean }
   | { k: 'edit'; rec: number }
+  | { k: 'withdraw'; rec: number }
+  | { k: 'cancel' }
   | { k: 'close' }
   | { k: 'rule'; minShare: number; topLevels: number; maxBlocks: number }
   | { k: 'answer'; rec: number; status: ResponseStatus; reason: boolean }
@@ -59,6 +61,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('edit' as const), rec: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('close' as const) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('withdraw' as const), rec: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('cancel' as const) }) },
   {
     weight: 1,
     arbitrary: fc.record({ k: fc.constant('rule' as const), minShare: fc.constantFrom(0.5, 0.75, 1), topLevels: fc.integer({ min: 1, max: 3 }), maxBlocks: fc.nat(1) }),
@@ -135,6 +139,9 @@ class Model {
     }
   }
 
+  /** Edits the model's document refused because their text was under vote. */
+  frozenEditsRefused = 0;
+
   openRound(): Round | undefined {
     return Object.values(this.state.rounds).find((r) => r.closedAt === null);
   }
@@ -150,10 +157,18 @@ class Model {
         return;
       case 'edit': {
         const t = this.texts.get(RECS[s.rec]!)!;
-        // The document refuses edits to locked texts; the model does the same.
-        if (!Object.hasOwn(this.state.locks, roomScoped('plenary', t.id))) t.body += ' more';
+        // The document refuses edits to locked texts and to texts under vote (not withdrawn); the model does the same.
+        const underVote = open !== undefined && open.items.some((i) => i.recommendationId === t.id) && !open.withdrawn.includes(t.id);
+        if (underVote) this.frozenEditsRefused += 1;
+        if (!Object.hasOwn(this.state.locks, roomScoped('plenary', t.id)) && !underVote) t.body += ' more';
         return;
       }
+      case 'withdraw':
+        if (open) this.command(this.fac, 'round.withdraw', { roundId: open.id, recommendationId: RECS[s.rec] });
+        return;
+      case 'cancel':
+        if (open) this.command(this.fac, 'round.cancel', { roundId: open.id });
+        return;
       case 'close':
         if (open) this.command(this.fac, 'round.close', { roundId: open.id });
         return;
@@ -202,7 +217,16 @@ class Model {
         expect(round.items.some((i) => i.recommendationId === recId)).toBe(true);
         for (const pid of Object.keys(byP)) expect(s.participants[pid]!.role).toBe('citizen');
       }
+      // A withdrawn text is not rated after its withdrawal, and never judged.
+      for (const recId of round.withdrawn) {
+        const at = this.log.find((e) => e.type === 'round.withdrawn' && e.payload.roundId === round.id && e.payload.recommendationId === recId)!.seq;
+        expect(this.log.some((e) => e.seq > at && e.type === 'round.rated' && e.payload.roundId === round.id && e.payload.recommendationId === recId)).toBe(false);
+        expect((round.results ?? []).some((r) => r.recommendationId === recId)).toBe(false);
+      }
+      if (round.cancelled) expect(round.results).toEqual([]);
       if (round.closedAt !== null) {
+        // Texts are frozen while voted on: every text judged is the text put to the vote.
+        for (const r of round.results!) expect(r.textChanged).toBe(false);
         const frozen = JSON.stringify(round);
         const before = this.closedSnapshots.get(round.id);
         if (before) expect(frozen).toBe(before);
@@ -230,9 +254,11 @@ class Model {
   }
 }
 
-test('agreement rounds keep their invariants under any sequence of openings, ratings, edits and closings', () => {
+test('agreement rounds keep their invariants under any sequence of openings, ratings, edits, withdrawals, cancellations and closings', () => {
   let agreedSomewhere = false;
-  let changedSomewhere = false;
+  let frozenEditSomewhere = false;
+  let withdrawnSomewhere = false;
+  let cancelledSomewhere = false;
   fc.assert(
     fc.property(fc.array(step, { minLength: 5, maxLength: 60 }), (steps) => {
       const m = new Model();
@@ -243,13 +269,17 @@ test('agreement rounds keep their invariants under any sequence of openings, rat
       expect(replay(m.log)).toEqual(m.state);
       expect(verifyChain(m.log).ok).toBe(true);
       agreedSomewhere ||= Object.keys(m.state.locks).length > 0;
-      changedSomewhere ||= Object.values(m.state.rounds).some((r) => r.results?.some((x) => x.textChanged));
+      frozenEditSomewhere ||= m.frozenEditsRefused > 0;
+      withdrawnSomewhere ||= Object.values(m.state.rounds).some((r) => r.withdrawn.length > 0 && r.results !== null && !r.cancelled);
+      cancelledSomewhere ||= Object.values(m.state.rounds).some((r) => r.cancelled);
     }),
     { numRuns: 200 },
   );
   // The generator must actually reach the interesting cases.
   expect(agreedSomewhere).toBe(true);
-  expect(changedSomewhere).toBe(true);
+  expect(frozenEditSomewhere).toBe(true);
+  expect(withdrawnSomewhere).toBe(true);
+  expect(cancelledSomewhere).toBe(true);
 });
 
 test('the response loop and the outcome keep their invariants after texts are agreed', () => {

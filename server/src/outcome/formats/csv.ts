@@ -1,4 +1,4 @@
-import { AGREEMENT_LEVELS, pseudonyms, type AgreementLevel, type OutcomeDocument, type SessionState } from '../../../../shared/src/index.js';
+import { AGREEMENT_LEVELS, activeItems, pseudonyms, type AgreementLevel, type OutcomeDocument, type SessionState } from '../../../../shared/src/index.js';
 import { displayText } from './displayText.js';
 
 /**
@@ -127,12 +127,17 @@ export function recommendationsCsv(doc: OutcomeDocument): string {
   return table(RECOMMENDATION_COLUMNS, rows, doc.log.sessionId);
 }
 
-/** Every rating in every round, pseudonymised. Built from the state because the export carries only tallies. */
+/**
+ * Every rating that counted, pseudonymised: those of cancelled rounds and of withdrawn
+ * texts decided nothing and are left out. Built from the state because the export
+ * carries only tallies.
+ */
 export function ratingsCsv(state: SessionState): string {
   const who = pseudonyms(state);
   const rows: RatingRow[] = state.roundOrder.flatMap((roundId) => {
     const round = state.rounds[roundId]!;
-    return round.items.flatMap((item) =>
+    if (round.cancelled) return [];
+    return activeItems(round).flatMap((item) =>
       Object.entries(round.ratings[item.recommendationId] ?? {}).map(([participantId, rating]) => ({
         roundId,
         roomId: round.roomId,
@@ -166,6 +171,10 @@ export function openDataReadme(): string {
     '  so that spreadsheets do not run it as a formula. To recompute `text_sha256`, use the texts in the JSON export.',
     '',
     section('recommendations.csv', 'One row per recommendation that was put to an agreement round.', RECOMMENDATION_COLUMNS),
-    section('ratings.csv', 'One row per citizen per recommendation per round: the rating as it stood when the round closed.', RATING_COLUMNS),
+    section(
+      'ratings.csv',
+      'One row per citizen per recommendation per round: the rating as it stood when the round closed. Ratings of cancelled rounds and of texts withdrawn from a round decided nothing and are not listed.',
+      RATING_COLUMNS,
+    ),
   ].join('\n');
 }
