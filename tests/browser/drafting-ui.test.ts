@@ -63,10 +63,56 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     await screenshot(c1.page, 'drafting-view');
   });
 
+  test('texts under vote are frozen with the reason shown; the facilitator withdraws one and cancels the round', async () => {
+    // A second text, so that one can be withdrawn.
+    await c2.page.getByRole('button', { name: 'Add recommendation' }).click();
+    await c2.page.keyboard.type('Second idea');
+    await waitForText(fac.page, '[data-testid="drafting"]', 'Second idea');
+    await fac.page.getByLabel('Close the round').selectOption({ label: 'after 10 minutes' });
+    await fac.page.getByRole('button', { name: 'Put to the vote' }).click();
+    await waitForText(c1.page, '[data-testid="round-status"]', 'A round is open: 2 recommendations are put to the vote.');
+    await waitForText(c1.page, '[data-testid="round-countdown"]', /Closes in (10:00|9:\d\d)/);
+
+    // Frozen, with the reason, before anyone types.
+    await waitForText(c1.page, '[data-testid="under-vote-badge"]', 'Under vote');
+    expect(await textOf(c1.page, '[data-testid="frozen-hint"]')).toContain('Frozen while the round is open');
+    expect(await field(c1.page, 'body').getAttribute('aria-readonly')).toBe('true');
+    expect(await field(c1.page, 'body').getAttribute('aria-describedby')).toMatch(/-frozen$/);
+    // The rating form carries the exact words being rated.
+    const rated = await textOf(c1.page, '[data-testid="rating-form"] [data-testid="rated-text"]');
+    expect(rated).toContain('Protected cycle lanes');
+    expect(rated).toContain('Build protected cycle lanes on the three radial roads.');
+    expect(rated).toContain('Most injuries happen there.');
+    await expectNoAxeViolations(c1.page);
+    await screenshot(c1.page, 'round-frozen');
+    await c1.page.setViewportSize({ width: 390, height: 844 });
+    await c1.page.locator('[data-testid="rating-form"]').first().scrollIntoViewIfNeeded();
+    await expectNoAxeViolations(c1.page);
+    await screenshot(c1.page, 'round-frozen-phone');
+    await c1.page.setViewportSize({ width: 1280, height: 900 });
+
+    await fac.page.getByRole('button', { name: 'Withdraw Second idea' }).click();
+    await waitForText(fac.page, '[data-testid="withdrawn-badge"]', 'Withdrawn: back in drafting');
+    await waitForText(c1.page, '[data-testid="round-status"]', 'A round is open: 1 recommendation is put to the vote.');
+    // The last text cannot be withdrawn: that is what cancelling is for.
+    expect(await fac.page.getByRole('button', { name: 'Withdraw Protected cycle lanes' }).isDisabled()).toBe(true);
+    await expect.poll(() => c1.page.locator('[data-testid="recommendation"]').nth(1).locator('[data-testid$="-title"]').getAttribute('aria-readonly')).toBe('false');
+    await expectNoAxeViolations(fac.page);
+    await screenshot(fac.page, 'round-controls');
+
+    await fac.page.getByRole('button', { name: 'Cancel round…' }).click();
+    await waitForText(fac.page, '[data-testid="round-cancel-confirm"]', 'Its ratings will decide nothing');
+    await fac.page.getByRole('button', { name: 'Yes, cancel the round' }).click();
+    await waitForText(c1.page, '[data-testid="round-status"]', 'The last round was cancelled: it decided nothing.');
+    await expect.poll(() => field(c1.page, 'body').getAttribute('aria-readonly')).toBe('false');
+    expect(await c1.page.locator('[data-testid="under-vote-badge"]').count()).toBe(0);
+  });
+
   test('a round: the facilitator puts it to the vote, citizens rate, results and the agreed text is locked', async () => {
+    await fac.page.getByLabel('Close the round').selectOption({ label: 'when I close it' });
     await fac.page.getByRole('button', { name: 'Put to the vote' }).click();
     for (const c of [c1, c2]) {
-      await waitForText(c.page, '[data-testid="round-status"]', 'A round is open: 1 recommendation is put to the vote.');
+      await waitForText(c.page, '[data-testid="round-status"]', 'A round is open: 2 recommendations are put to the vote.');
       const form = c.page.locator('[data-testid="rating-form"]').first();
       await form.getByLabel('I fully support this.').check();
       if (c === c2) await form.getByLabel('Reason (optional)').fill('Long overdue.');

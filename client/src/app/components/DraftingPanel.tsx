@@ -169,10 +169,14 @@ function Recommendations({ conn, room, readOnlyWhy }: { conn: DraftConnection; r
 function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecEntry; index: number; conn: DraftConnection; room: RoomView; readOnlyWhy: string | null }) {
   const { t } = useTranslation();
   const lock = room.locks.find((l) => l.recommendationId === entry.id);
-  const readOnly = readOnlyWhy !== null || lock !== undefined;
+  const openRound = room.rounds.find((r) => r.closedAt === null);
+  // The server refuses edits to a text under vote; the editor says so before anyone tries.
+  const frozen = !lock && openRound !== undefined && openRound.items.some((i) => i.recommendationId === entry.id) && !openRound.withdrawn.includes(entry.id);
+  const readOnly = readOnlyWhy !== null || lock !== undefined || frozen;
   const base = `rec-${entry.id}`;
+  const hintId = lock ? `${base}-locked` : frozen ? `${base}-frozen` : undefined;
   return (
-    <li className={`recommendation${lock ? ' locked' : ''}`} data-rec={entry.id} data-testid="recommendation">
+    <li className={`recommendation${lock ? ' locked' : frozen ? ' frozen' : ''}`} data-rec={entry.id} data-testid="recommendation">
       <h3 id={`${base}-heading`}>
         {t('drafting.number', { n: index })}
         {lock && (
@@ -181,10 +185,21 @@ function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecE
             {t('drafting.agreed', { hash: lock.textHash.slice(0, 12) })}
           </span>
         )}
+        {frozen && (
+          <span className="badge under-vote" data-testid="under-vote-badge">
+            {' '}
+            {t('drafting.underVote')}
+          </span>
+        )}
       </h3>
       {lock && (
         <p className="hint" id={`${base}-locked`}>
           {t('drafting.lockedHint')}
+        </p>
+      )}
+      {frozen && (
+        <p className="hint" id={`${base}-frozen`} data-testid="frozen-hint">
+          {t('drafting.frozenHint')}
         </p>
       )}
       {TEXT_FIELDS.map((f: TextField) => (
@@ -196,7 +211,7 @@ function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecE
             text={entry.map.get(f) as Y.Text}
             awareness={conn.provider.awareness}
             labelId={`${base}-${f}-label ${base}-heading`}
-            describedBy={lock ? `${base}-locked` : undefined}
+            describedBy={hintId}
             readOnly={readOnly}
             testId={`${base}-${f}`}
           />

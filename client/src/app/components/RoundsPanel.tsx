@@ -2,39 +2,144 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AGREEMENT_LEVELS, type AgreementLevel } from '../../../../shared/src/drafting.js';
 import type { RoomView, RoundView } from '../../../../shared/src/index.js';
-import { useAction, useSession } from '../session/context';
+import { formatDateTime, formatRemaining } from '../format';
+import { useAction, useServerNow, useSession } from '../session/context';
 
-/** Agreement rounds of a room: open/close (facilitator), rating (citizens), results. */
+/** Closing times a facilitator can give a round, in minutes; 0: they close it. */
+const DEADLINES = [0, 5, 10, 15, 30, 60] as const;
+
+/** The texts a round still judges: those not withdrawn. */
+const activeItems = (round: RoundView) => round.items.filter((i) => !round.withdrawn.includes(i.recommendationId));
+
+/** Agreement rounds of a room: open, withdraw, cancel, close (facilitator), rating (citizens), results. */
 export function RoundsPanel({ room }: { room: RoomView }) {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const me = snapshot.me!;
-  const { act, disabled } = useAction();
   const open = room.rounds.find((r) => r.closedAt === null);
   const lastClosed = [...room.rounds].reverse().find((r) => r.closedAt !== null);
   return (
     <section className="panel rounds" aria-labelledby="rounds-heading" data-testid="rounds">
       <h2 id="rounds-heading">{t('rounds.heading')}</h2>
       <p role="status" data-testid="round-status">
-        {open ? t('rounds.openNow', { count: open.items.length }) : lastClosed ? t('rounds.closedLast') : t('rounds.none')}
+        {open
+          ? t('rounds.openNow', { count: activeItems(open).length })
+          : lastClosed?.cancelled
+            ? t('rounds.cancelled')
+            : lastClosed
+              ? t('rounds.closedLast')
+              : t('rounds.none')}
       </p>
-      {me.role === 'facilitator' && (
-        <div className="controls">
-          {open ? (
-            <button type="button" className="primary" disabled={disabled} onClick={() => void act('round.close', { roundId: open.id })}>
-              {t('rounds.close')}
-            </button>
-          ) : (
-            <button type="button" className="primary" disabled={disabled} onClick={() => void act('round.open', { roomId: room.id })}>
-              {t('rounds.open')}
-            </button>
-          )}
-        </div>
-      )}
+      {open?.closesAt != null && <Countdown closesAt={open.closesAt} />}
+      {me.role === 'facilitator' && (open ? <OpenRoundControls round={open} /> : <OpenRoundForm room={room} />)}
       {open && me.role === 'citizen' && <RatingForms round={open} />}
       {open && open.results && <Results round={open} provisional />}
-      {lastClosed && lastClosed.results && <Results round={lastClosed} provisional={false} />}
+      {lastClosed && lastClosed.results && !lastClosed.cancelled && <Results round={lastClosed} provisional={false} />}
     </section>
+  );
+}
+
+/** The time left, for everyone. A timer, not a live region: it would be read out every second. */
+function Countdown({ closesAt }: { closesAt: number }) {
+  const { t, i18n } = useTranslation();
+  const now = useServerNow(1000);
+  return (
+    <p className="countdown" data-testid="round-countdown">
+      <span role="timer">{t('rounds.closesIn', { time: formatRemaining(closesAt - now) })}</span>{' '}
+      <span className="muted">{t('rounds.closesAt', { time: formatDateTime(closesAt, i18n.language) })}</span>
+    </p>
+  );
+}
+
+function OpenRoundForm({ room }: { room: RoomView }) {
+  const { t } = useTranslation();
+  const { act, disabled } = useAction();
+  const [minutes, setMinutes] = useState<(typeof DEADLINES)[number]>(0);
+  return (
+    <div className="controls">
+      <label>
+        {t('rounds.closesBy')}{' '}
+        <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value) as (typeof DEADLINES)[number])} data-testid="round-deadline">
+          {DEADLINES.map((m) => (
+            <option key={m} value={m}>
+              {m === 0 ? t('rounds.closesByHand') : t('rounds.closesInMinutes', { count: m })}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button
+        type="button"
+        className="primary"
+        disabled={disabled}
+        onClick={() => void act('round.open', { roomId: room.id, ...(minutes ? { closesInMinutes: minutes } : {}) })}
+      >
+        {t('rounds.open')}
+      </button>
+    </div>
+  );
+}
+
+/** What a facilitator can do with an open round: take a text out, call the round off, or close it. */
+function OpenRoundControls({ round }: { round: RoundView }) {
+  const { t } = useTranslation();
+  const { act, disabled } = useAction();
+  const [confirming, setConfirming] = useState(false);
+  const remaining = activeItems(round).length;
+  return (
+    <>
+      <ul className="round-items" aria-label={t('rounds.itemsLabel')} data-testid="round-items">
+        {round.items.map((item, i) => {
+          const title = item.text.title.trim() || t('drafting.number', { n: i + 1 });
+          const withdrawn = round.withdrawn.includes(item.recommendationId);
+          return (
+            <li key={item.recommendationId} data-testid="round-item">
+              <span>{title}</span>{' '}
+              {withdrawn ? (
+                <span className="badge" data-testid="withdrawn-badge">
+                  {t('rounds.withdrawn')}
+                </span>
+              ) : (
+                <button
+                  type="button"
+                  disabled={disabled || remaining <= 1}
+                  title={remaining <= 1 ? t('rounds.lastItem') : undefined}
+                  onClick={() => void act('round.withdraw', { roundId: round.id, recommendationId: item.recommendationId })}
+                >
+                  {t('rounds.withdraw', { title })}
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <div className="controls">
+        <button type="button" className="primary" disabled={disabled} onClick={() => void act('round.close', { roundId: round.id })}>
+          {t('rounds.close')}
+        </button>
+        {!confirming && (
+          <button type="button" disabled={disabled} onClick={() => setConfirming(true)}>
+            {t('rounds.cancel')}
+          </button>
+        )}
+      </div>
+      {confirming && (
+        <div className="callout warn" role="group" aria-labelledby="round-cancel-question" data-testid="round-cancel-confirm">
+          <p id="round-cancel-question">{t('rounds.cancelConfirm')}</p>
+          <div className="controls">
+            <button
+              type="button"
+              disabled={disabled}
+              onClick={() => void act('round.cancel', { roundId: round.id }).then(() => setConfirming(false))}
+            >
+              {t('rounds.cancelYes')}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              {t('rounds.cancelNo')}
+            </button>
+          </div>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -43,14 +148,15 @@ function RatingForms({ round }: { round: RoundView }) {
   return (
     <div className="rating-forms" data-testid="rating-forms">
       <p>{t('rounds.rateIntro')}</p>
-      {round.items.map((item, i) => (
-        <RatingForm key={item.recommendationId} round={round} index={i + 1} recommendationId={item.recommendationId} title={item.text.title} />
+      {activeItems(round).map((item, i) => (
+        <RatingForm key={item.recommendationId} round={round} index={i + 1} item={item} />
       ))}
     </div>
   );
 }
 
-function RatingForm({ round, index, recommendationId, title }: { round: RoundView; index: number; recommendationId: string; title: string }) {
+function RatingForm({ round, index, item }: { round: RoundView; index: number; item: RoundView['items'][number] }) {
+  const { recommendationId, text } = item;
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const { act, disabled } = useAction();
@@ -63,11 +169,19 @@ function RatingForm({ round, index, recommendationId, title }: { round: RoundVie
     if (!level) return;
     void act('round.rate', { roundId: round.id, recommendationId, level, ...(reason.trim() ? { reason: reason.trim() } : {}) });
   };
-  const name = title.trim() || t('drafting.number', { n: index });
+  const name = text.title.trim() || t('drafting.number', { n: index });
   return (
     <form className="rating" onSubmit={submit} data-testid="rating-form">
       <fieldset>
         <legend>{t('rounds.rateLegend', { title: name })}</legend>
+        {/* The exact words being rated, beside the scale: on a phone nobody rates one text while reading another. */}
+        <div className="rated-text" role="group" aria-label={t('rounds.textBeingRated')} data-testid="rated-text">
+          <p className="rated-title">
+            <strong>{text.title}</strong>
+          </p>
+          <p className="rated-body">{text.body}</p>
+          {text.rationale && <p className="rated-rationale muted">{text.rationale}</p>}
+        </div>
         <p className="current-rating" role="status" data-testid="my-rating">
           {mine ? t('rounds.yourRating', { level: t(`levels.${mine.level}`) }) : t('rounds.notRated')}
         </p>

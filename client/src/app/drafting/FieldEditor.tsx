@@ -15,6 +15,8 @@ export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const editable = useRef(new Compartment());
+  // Why a field is read-only (agreed, under vote) changes while the editor lives, so its description is reconfigured in place too.
+  const described = useRef(new Compartment());
 
   useEffect(() => {
     const v = new EditorView({
@@ -26,9 +28,9 @@ export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId
           EditorView.lineWrapping,
           yCollab(props.text, props.awareness),
           editable.current.of(editableExt(props.readOnly)),
+          described.current.of(describedExt(props.describedBy)),
           EditorView.contentAttributes.of({
             'aria-labelledby': props.labelId,
-            ...(props.describedBy ? { 'aria-describedby': props.describedBy } : {}),
             'aria-multiline': 'true',
             'data-testid': props.testId,
           }),
@@ -47,7 +49,15 @@ export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId
     view.current?.dispatch({ effects: editable.current.reconfigure(editableExt(props.readOnly)) });
   }, [props.readOnly]);
 
+  useEffect(() => {
+    view.current?.dispatch({ effects: described.current.reconfigure(describedExt(props.describedBy)) });
+  }, [props.describedBy]);
+
   return <div className={`field-editor${props.readOnly ? ' read-only' : ''}`} ref={host} />;
+}
+
+function describedExt(describedBy: string | undefined) {
+  return describedBy ? EditorView.contentAttributes.of({ 'aria-describedby': describedBy }) : [];
 }
 
 function editableExt(readOnly: boolean) {
