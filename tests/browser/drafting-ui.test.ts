@@ -68,8 +68,19 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     await c2.page.getByRole('button', { name: 'Add recommendation' }).click();
     await c2.page.keyboard.type('Second idea');
     await waitForText(fac.page, '[data-testid="drafting"]', 'Second idea');
+    // The picker: the complete text starts picked, the half-written one is flagged and does not.
+    const picker = fac.page.locator('[data-testid="round-picker"]');
+    await waitForText(fac.page, '[data-testid="round-picker"]', /Second idea\s*Title or recommendation empty/);
+    expect(await picker.getByLabel('Protected cycle lanes').isChecked()).toBe(true);
+    expect(await picker.getByLabel('Second idea').isChecked()).toBe(false);
+    await picker.getByLabel('Second idea').check();
     await fac.page.getByLabel('Close the round').selectOption({ label: 'after 10 minutes' });
     await fac.page.getByRole('button', { name: 'Put to the vote' }).click();
+    // Picking a half-written text asks first.
+    await waitForText(fac.page, '[data-testid="round-open-confirm"]', '1 text you picked is not finished (Second idea)');
+    await expectNoAxeViolations(fac.page);
+    await screenshot(fac.page, 'round-picker');
+    await fac.page.getByRole('button', { name: 'Yes, put them to the vote' }).click();
     await waitForText(c1.page, '[data-testid="round-status"]', 'A round is open: 2 recommendations are put to the vote.');
     await waitForText(c1.page, '[data-testid="round-countdown"]', /Closes in (10:00|9:\d\d)/);
 
@@ -109,10 +120,11 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
   });
 
   test('a round: the facilitator puts it to the vote, citizens rate, results and the agreed text is locked', async () => {
+    // By default only the complete text is picked, and no confirmation is needed.
     await fac.page.getByLabel('Close the round').selectOption({ label: 'when I close it' });
     await fac.page.getByRole('button', { name: 'Put to the vote' }).click();
     for (const c of [c1, c2]) {
-      await waitForText(c.page, '[data-testid="round-status"]', 'A round is open: 2 recommendations are put to the vote.');
+      await waitForText(c.page, '[data-testid="round-status"]', 'A round is open: 1 recommendation is put to the vote.');
       const form = c.page.locator('[data-testid="rating-form"]').first();
       await form.getByLabel('I fully support this.').check();
       if (c === c2) await form.getByLabel('Reason (optional)').fill('Long overdue.');

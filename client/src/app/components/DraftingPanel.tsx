@@ -61,7 +61,7 @@ export function DraftingPanel() {
           <Recommendations conn={conn} room={room} readOnlyWhy={readOnlyWhy} />
         )}
       </section>
-      <RoundsPanel room={room} />
+      <RoundsPanel room={room} doc={conn?.synced ? conn.doc : null} />
     </>
   );
 }

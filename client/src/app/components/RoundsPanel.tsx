@@ -1,6 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import { useCallback, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AGREEMENT_LEVELS, type AgreementLevel } from '../../../../shared/src/drafting.js';
+import type * as Y from 'yjs';
+import { AGREEMENT_LEVELS, readRecommendations, type AgreementLevel, type RecommendationText } from '../../../../shared/src/drafting.js';
 import type { RoomView, RoundView } from '../../../../shared/src/index.js';
 import { formatDateTime, formatRemaining } from '../format';
 import { useAction, useServerNow, useSession } from '../session/context';
@@ -12,7 +13,7 @@ const DEADLINES = [0, 5, 10, 15, 30, 60] as const;
 const activeItems = (round: RoundView) => round.items.filter((i) => !round.withdrawn.includes(i.recommendationId));
 
 /** Agreement rounds of a room: open, withdraw, cancel, close (facilitator), rating (citizens), results. */
-export function RoundsPanel({ room }: { room: RoomView }) {
+export function RoundsPanel({ room, doc }: { room: RoomView; doc: Y.Doc | null }) {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const me = snapshot.me!;
@@ -31,7 +32,7 @@ export function RoundsPanel({ room }: { room: RoomView }) {
               : t('rounds.none')}
       </p>
       {open?.closesAt != null && <Countdown closesAt={open.closesAt} />}
-      {me.role === 'facilitator' && (open ? <OpenRoundControls round={open} /> : <OpenRoundForm room={room} />)}
+      {me.role === 'facilitator' && (open ? <OpenRoundControls round={open} /> : doc && <OpenRoundForm room={room} doc={doc} />)}
       {open && me.role === 'citizen' && <RatingForms round={open} />}
       {open && open.results && <Results round={open} provisional />}
       {lastClosed && lastClosed.results && !lastClosed.cancelled && <Results round={lastClosed} provisional={false} />}
@@ -51,30 +52,110 @@ function Countdown({ closesAt }: { closesAt: number }) {
   );
 }
 
-function OpenRoundForm({ room }: { room: RoomView }) {
+/** How complete a text is: a vote on an empty title or body is almost always a mistake. */
+type Completeness = 'complete' | 'no-rationale' | 'incomplete';
+const completeness = (r: RecommendationText): Completeness =>
+  !r.title.trim() || !r.body.trim() ? 'incomplete' : !r.rationale.trim() ? 'no-rationale' : 'complete';
+
+/** The room's recommendations as they read now, re-read on every change to the document. */
+function useRecommendationTexts(doc: Y.Doc): RecommendationText[] {
+  const cache = useRef<{ key: string; value: RecommendationText[] }>({ key: '', value: [] });
+  const subscribe = useCallback(
+    (cb: () => void) => {
+      doc.on('update', cb);
+      return () => doc.off('update', cb);
+    },
+    [doc],
+  );
+  const read = useCallback(() => {
+    const value = readRecommendations(doc);
+    const key = JSON.stringify(value);
+    if (key !== cache.current.key) cache.current = { key, value };
+    return cache.current.value;
+  }, [doc]);
+  return useSyncExternalStore(subscribe, read);
+}
+
+/**
+ * The facilitator picks what goes to the vote: every text in the room with how complete
+ * it is. Complete texts start picked; empty or half-written ones are flagged, start
+ * unpicked, and picking one asks for confirmation before the round opens.
+ */
+function OpenRoundForm({ room, doc }: { room: RoomView; doc: Y.Doc }) {
   const { t } = useTranslation();
   const { act, disabled } = useAction();
   const [minutes, setMinutes] = useState<(typeof DEADLINES)[number]>(0);
+  const texts = useRecommendationTexts(doc);
+  const locked = new Set(room.locks.map((l) => l.recommendationId));
+  const candidates = texts.filter((r) => !locked.has(r.id));
+  // Only what the facilitator changed is kept; everything else follows its completeness.
+  const [choice, setChoice] = useState<Record<string, boolean>>({});
+  const [confirming, setConfirming] = useState(false);
+  const picked = candidates.filter((r) => choice[r.id] ?? completeness(r) !== 'incomplete');
+  const flagged = picked.filter((r) => completeness(r) === 'incomplete');
+  const titleOf = (r: RecommendationText, i: number) => r.title.trim() || t('drafting.number', { n: i + 1 });
+  const openRound = () =>
+    void act('round.open', { roomId: room.id, recommendationIds: picked.map((r) => r.id), ...(minutes ? { closesInMinutes: minutes } : {}) }).then((ack) => {
+      if (ack?.ok) {
+        setChoice({});
+        setConfirming(false);
+      }
+    });
+  if (candidates.length === 0) return <p className="muted">{t('rounds.nothingToVote')}</p>;
   return (
-    <div className="controls">
-      <label>
-        {t('rounds.closesBy')}{' '}
-        <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value) as (typeof DEADLINES)[number])} data-testid="round-deadline">
-          {DEADLINES.map((m) => (
-            <option key={m} value={m}>
-              {m === 0 ? t('rounds.closesByHand') : t('rounds.closesInMinutes', { count: m })}
-            </option>
-          ))}
-        </select>
-      </label>
-      <button
-        type="button"
-        className="primary"
-        disabled={disabled}
-        onClick={() => void act('round.open', { roomId: room.id, ...(minutes ? { closesInMinutes: minutes } : {}) })}
-      >
-        {t('rounds.open')}
-      </button>
+    <div className="round-picker" data-testid="round-picker">
+      <fieldset>
+        <legend>{t('rounds.pickLegend')}</legend>
+        <ul className="round-items">
+          {candidates.map((r, i) => {
+            const state = completeness(r);
+            return (
+              <li key={r.id} data-testid="pick-item">
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={picked.includes(r)}
+                    onChange={(e) => {
+                      setConfirming(false);
+                      setChoice({ ...choice, [r.id]: e.target.checked });
+                    }}
+                  />{' '}
+                  {titleOf(r, texts.indexOf(r))}
+                </label>{' '}
+                <span className={`badge ${state === 'incomplete' ? 'not-agreed' : state === 'complete' ? 'agreed' : 'under-vote'}`}>{t(`rounds.completeness.${state}`)}</span>
+              </li>
+            );
+          })}
+        </ul>
+      </fieldset>
+      <div className="controls">
+        <label>
+          {t('rounds.closesBy')}{' '}
+          <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value) as (typeof DEADLINES)[number])} data-testid="round-deadline">
+            {DEADLINES.map((m) => (
+              <option key={m} value={m}>
+                {m === 0 ? t('rounds.closesByHand') : t('rounds.closesInMinutes', { count: m })}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="primary" disabled={disabled || picked.length === 0} onClick={() => (flagged.length ? setConfirming(true) : openRound())}>
+          {t('rounds.open')}
+        </button>
+      </div>
+      {confirming && (
+        <div className="callout warn" role="group" aria-labelledby="round-open-question" data-testid="round-open-confirm">
+          <p id="round-open-question">{t('rounds.incompleteConfirm', { count: flagged.length, titles: flagged.map((r) => titleOf(r, texts.indexOf(r))).join(', ') })}</p>
+          <div className="controls">
+            <button type="button" disabled={disabled} onClick={openRound}>
+              {t('rounds.openAnyway')}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              {t('rounds.backToPicking')}
+            </button>
+          </div>
+        </div>
+      )}
     </div>
   );
 }
