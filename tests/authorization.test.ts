@@ -149,6 +149,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'round.close': (w) => ({ roundId: w.A.roundPlenary }),
   'round.withdraw': (w) => ({ roundId: w.A.roundPlenary, recommendationId: 'rec-2' }),
   'round.cancel': (w) => ({ roundId: w.A.roundPlenary }),
+  'round.setStatement': (w) => ({ roundId: w.A.roundPlenary, text: 'Said by someone who may not say it.' }),
   'amendment.decide': () => ({ roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' }),
   'response.give': () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'accepted', dueDate: '2027-06-30' }),
   'response.progress': () => ({ roomId: PLENARY, recommendationId: 'rec-1', text: 'Budget approved.' }),
@@ -301,6 +302,13 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
     ],
   }),
   'round.cancel': (w) => ({ sender: 'facilitator', payloads: [{ roundId: w.A.roundPlenary }, { roundId: w.A.roundRoom }] }),
+  'round.setStatement': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { roundId: w.A.roundPlenary, text: 'From another session.' },
+      { roundId: w.A.roundRoom, text: 'From another session.' },
+    ],
+  }),
   'amendment.decide': () => ({
     sender: 'facilitator',
     payloads: [

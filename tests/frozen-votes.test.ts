@@ -160,6 +160,15 @@ describe('votes on a frozen text', () => {
     // A new round can open in the room at once.
     const next = await openRound(['rec-2']);
     expect(roundView(k1, next).items[0]!.text.body.startsWith('After cancelling: ')).toBe(true);
+
+    // The facilitator says what the room decided once a round has ended, not while it is open; the latest statement counts.
+    refused(await facControl.send('round.setStatement', { roundId: next, text: 'Too early.' }), 'CONFLICT');
+    refused(await k1.send('round.setStatement', { roundId, text: 'A citizen’s own summary.' }), 'FORBIDDEN');
+    ok(await facControl.send('round.setStatement', { roundId, text: 'Cancelled: the texts were not ready.' }));
+    refused(await facControl.send('round.setStatement', { roundId, text: 'Cancelled: the texts were not ready.' }), 'CONFLICT');
+    const revised = await facControl.send('round.setStatement', { roundId, text: 'Cancelled so that rec-2 could be reworked first.' });
+    await k1.caughtUp(ok(revised));
+    expect(roundView(k1, roundId).statement).toMatchObject({ text: 'Cancelled so that rec-2 could be reworked first.' });
     ok(await facControl.send('round.cancel', { roundId: next }));
   });
 

@@ -481,6 +481,21 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       ['a reason the schema does not have', { roundId: w.roundId, recommendationId: 'rec-2', reason: 'x'.repeat(5000) }],
     ],
   },
+  'round.setStatement': {
+    sender: 'facilitator',
+    valid: (w) => ({ roundId: w.roundId, text: 'The room agreed on car-free Saturdays and wants more on deliveries.' }),
+    required: ['roundId', 'text'],
+    ids: [['roundId']],
+    bad: (w) => [
+      ['text empty', { roundId: w.roundId, text: '' }],
+      ['text only whitespace', { roundId: w.roundId, text: ' \n\t ' }],
+      ['text one over the limit', { roundId: w.roundId, text: 'x'.repeat(2001) }],
+      ['text far over the limit', { roundId: w.roundId, text: 'x'.repeat(50_000) }],
+      ['text only bidi and control characters', { roundId: w.roundId, text: '\u202E\u2066\u0000\u0007\uFEFF' }],
+      ['text as an array of lines', { roundId: w.roundId, text: ['one', 'two'] }],
+      ['text as an object', { roundId: w.roundId, text: { en: 'Agreed.' } }],
+    ],
+  },
   'round.cancel': {
     sender: 'facilitator',
     valid: (w) => ({ roundId: w.roundId }),

@@ -139,6 +139,21 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
       { id: 'room-b', name: `Breakout ${RTL}`, kind: 'breakout', turns: 8, speakingSeconds: 600, questionsAsked: 2, agreed: ['r2'], notAgreed: [] },
       { id: 'room-c', name: `${ZALGO} ${CJK}`, kind: 'breakout', turns: 6, speakingSeconds: 500, questionsAsked: 1, agreed: [], notAgreed: ['r3'] },
     ],
+    rounds: [
+      {
+        id: 'round-1',
+        roomId: 'plenary',
+        roomName: 'Plenary',
+        openedAt: T(100),
+        closedAt: T(110),
+        cancelled: false,
+        agreed: ['r1'],
+        notAgreed: [],
+        withdrawn: ['r9'],
+        statement: { text: `The plenary backs car-free Saturdays; deliveries get a morning window. ${RTL} ${SCRIPT}`, at: T(112) },
+      },
+      { id: 'round-2', roomId: 'room-c', roomName: `${ZALGO} ${CJK}`, openedAt: T(120), closedAt: T(121), cancelled: true, agreed: [], notAgreed: [], withdrawn: [], statement: null },
+    ],
     publications: [{ number: 1, at: T(140), headSeq: 400, headHash: hex('d') }],
   };
   outcome.summary = summarise(outcome);
@@ -202,6 +217,12 @@ describe('renderPdf', () => {
     expect(flat).toContain(squash(LONG_WORD));
     for (const piece of LONG_WORD.split('_')) expect(flat).toContain(piece);
     expect(flat).toContain('Textchangedafterthevoteopened');
+    // The rounds, with the facilitator's statement (hostile text inert) and the cancelled one.
+    expect(flat).toContain('Roundsandwhattheroomsdecided');
+    expect(flat).toContain('Theplenarybackscar-freeSaturdays;deliveriesgetamorningwindow.');
+    expect(flat).toContain('withdrawnwhileopen:r9');
+    expect(flat).toContain('Cancelled:itdecidednothing.');
+    expect(flat).toContain('Statementbythefacilitator');
     expect(flat).toContain(`TextSHA-256:${'a'.repeat(64)}`);
     expect(flat).toContain('npxtownhallverify<export.json>--log<log.jsonl>');
     expect(flat).toContain('/.well-known/townhall-signing-key');

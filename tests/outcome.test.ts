@@ -22,7 +22,7 @@ import { sha256Hex } from '../server/src/session/chain.js';
 import { api, joinAndConnect } from './helpers/clients.js';
 import { artifactsDir } from './helpers/browser.js';
 import { must, refused } from './helpers/expect.js';
-import { PLANTED, runScriptedSession, type ScriptedSession } from './helpers/outcome.js';
+import { PLANTED, STATEMENT, runScriptedSession, type ScriptedSession } from './helpers/outcome.js';
 import { startServer, tempDataDir, type RunningServer } from './helpers/server.js';
 
 const run = promisify(execFile);
@@ -77,6 +77,12 @@ describe('the outcome of a scripted session', () => {
     expect(contested.support).toMatchObject({ total: 3, blocks: 1, counts: { block: 1, 'serious-concerns': 1, 'full-support': 1 } });
     expect(contested.minorityNotes.map((n) => n.reason).sort()).toEqual([PLANTED.formula, PLANTED.sql].sort());
     expect(o.recommendations.agreed[0]!.support.supportShare).toBe(1);
+    // The round, and the facilitator's statement of what the room decided (the latest one), under the signature.
+    expect(o.rounds).toEqual([
+      expect.objectContaining({ id: s.roundId, roomId: 'plenary', cancelled: false, withdrawn: [], statement: expect.objectContaining({ text: STATEMENT.final }) }),
+    ]);
+    expect(o.rounds[0]!.agreed).toHaveLength(2);
+    expect(o.rounds[0]!.notAgreed).toEqual(['rec-shuttle']);
 
     const p = o.participation;
     expect([p.citizens, p.turns, p.spokeAtLeastOnce]).toEqual([3, 2, 2]);
@@ -163,6 +169,9 @@ describe('the outcome of a scripted session', () => {
     expect(md).toContain('\\[U\\+202E\\]');
     expect(md).not.toContain('\u202E');
     expect(md).toContain(PLANTED.longWord.replace(/_/g, '\\_'));
+    // The statement of what the room decided, as a quote under its round, its script tag inert.
+    expect(md).toContain('## Rounds and what the rooms decided');
+    expect(md).toContain('> The room backs a car\\-free square and cycle lanes; the shuttle needs another look\\. &lt;script&gt;');
 
     const recs = (await download('/outcome/recommendations.csv?publication=1', official.token)).bytes.toString('utf8');
     const ratings = (await download('/outcome/ratings.csv?publication=1', official.token)).bytes.toString('utf8');

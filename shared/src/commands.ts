@@ -122,6 +122,7 @@ export const COMMANDS = {
   'round.close': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema }) },
   'round.withdraw': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema, recommendationId: idSchema }) },
   'round.cancel': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema }) },
+  'round.setStatement': { roles: ['facilitator'], schema: z.strictObject({ roundId: idSchema, text: paragraph(2000) }) },
   'amendment.decide': {
     roles: ['facilitator'],
     schema: z.strictObject({ roomId, amendmentId: idSchema, decision: z.enum(['accepted', 'rejected']) }),

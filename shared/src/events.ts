@@ -90,6 +90,8 @@ export type EventBody =
   | { type: 'round.withdrawn'; payload: { roundId: string; recommendationId: string } }
   /** An open round called off: it decides nothing, and all its texts go back to drafting. */
   | { type: 'round.cancelled'; payload: { roundId: string } }
+  /** What the room decided, in the facilitator's words, after the round ended; replaces an earlier statement. */
+  | { type: 'round.statement-set'; payload: { roundId: string; text: string } }
   | {
       type: 'round.rated';
       payload: { roundId: string; recommendationId: string; participantId: string; level: AgreementLevel; reason: string | null };

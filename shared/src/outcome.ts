@@ -113,6 +113,21 @@ export const outcomeSchema = z.strictObject({
       notAgreed: z.array(z.string()),
     }),
   ),
+  /** Every round that has ended, in the order they opened: what each decided, what was withdrawn or cancelled, and the facilitator's statement. */
+  rounds: z.array(
+    z.strictObject({
+      id: z.string(),
+      roomId: z.string(),
+      roomName: z.string(),
+      openedAt: iso,
+      closedAt: iso,
+      cancelled: z.boolean(),
+      agreed: z.array(z.string()),
+      notAgreed: z.array(z.string()),
+      withdrawn: z.array(z.string()),
+      statement: z.strictObject({ text: z.string(), at: iso }).nullable(),
+    }),
+  ),
   publications: z.array(z.strictObject({ number: z.number().int().min(1), at: iso, headSeq: z.number().int().min(1), headHash: hash })),
 });
 export type Outcome = z.infer<typeof outcomeSchema>;
@@ -294,6 +309,21 @@ export function buildOutcome(state: SessionState): Outcome {
     participation,
     questions,
     rooms,
+    rounds: state.roundOrder
+      .map((id) => state.rounds[id]!)
+      .filter((r) => r.closedAt !== null)
+      .map((r) => ({
+        id: r.id,
+        roomId: r.roomId,
+        roomName: roomName(r.roomId),
+        openedAt: isoOf(r.openedAt),
+        closedAt: isoOf(r.closedAt!),
+        cancelled: r.cancelled,
+        agreed: (r.results ?? []).filter((x) => x.agreed).map((x) => x.recommendationId),
+        notAgreed: (r.results ?? []).filter((x) => !x.agreed).map((x) => x.recommendationId),
+        withdrawn: [...r.withdrawn],
+        statement: r.statement ? { text: r.statement.text, at: isoOf(r.statement.at) } : null,
+      })),
     publications: state.publications.map((p) => ({ number: p.number, at: isoOf(p.at), headSeq: p.headSeq, headHash: p.headHash })),
   };
   outcome.summary = summarise(outcome);

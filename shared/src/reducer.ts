@@ -308,6 +308,7 @@ function apply(s: S, e: SessionEvent): void {
         cancelled: false,
         items: p.items,
         withdrawn: [],
+        statement: null,
         ratings: {},
         results: null,
       };
@@ -318,6 +319,12 @@ function apply(s: S, e: SessionEvent): void {
       const round = s.rounds[e.payload.roundId];
       if (!round || round.closedAt !== null || round.withdrawn.includes(e.payload.recommendationId)) return;
       round.withdrawn.push(e.payload.recommendationId);
+      return;
+    }
+    case 'round.statement-set': {
+      const round = s.rounds[e.payload.roundId];
+      if (!round || round.closedAt === null) return;
+      round.statement = { text: e.payload.text, at: e.at };
       return;
     }
     case 'round.cancelled': {

@@ -89,6 +89,8 @@ export interface Round {
   items: RoundItem[];
   /** Texts the facilitator took out of the round while it was open, in order; they went back to drafting and are not judged. */
   withdrawn: string[];
+  /** The facilitator's short statement of what the room decided, once the round has ended; the latest one counts. */
+  statement: { text: string; at: number } | null;
   /** recommendationId → participantId → rating; one per citizen per recommendation. */
   ratings: Record<string, Record<string, Rating>>;
   results: RoundResult[] | null;

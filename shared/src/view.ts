@@ -101,6 +101,8 @@ export interface RoundView {
   items: { recommendationId: string; text: RecommendationText; textHash: string }[];
   /** Texts taken out of the round while it was open: back in drafting, not judged. */
   withdrawn: string[];
+  /** What the room decided, in the facilitator's words (after the round ended). */
+  statement: { text: string; at: number } | null;
   /** How many citizens have rated each recommendation so far. */
   ratingCounts: Record<string, number>;
   /** Facilitators: always (live while open). Others: once closed, or live if the session says so. */
@@ -240,6 +242,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         rule: structuredClone(r.rule),
         items: structuredClone(r.items),
         withdrawn: [...r.withdrawn],
+        statement: r.statement ? { ...r.statement } : null,
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
         results: r.results ? structuredClone(r.results) : (staff || state.settings.resultsLive ? provisionalResults(r) : null),
       })),

@@ -152,6 +152,12 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
       return copy.textContent;
     });
     expect(bodyText).toBe('Build protected cycle lanes on the three radial roads.');
+
+    // The facilitator sums up what the room decided; everyone sees it with the results.
+    await fac.page.getByLabel(/Sum up what the room decided/).fill('The room backs protected cycle lanes on the radial roads.');
+    await fac.page.getByRole('button', { name: 'Publish the statement' }).click();
+    await waitForText(c1.page, '[data-testid="round-statement"]', 'The room backs protected cycle lanes on the radial roads.');
+    expect(await c1.page.getByLabel(/Sum up what the room decided/).count()).toBe(0);
     await expectNoAxeViolations(c1.page);
     await screenshot(c1.page, 'drafting-agreed');
   });

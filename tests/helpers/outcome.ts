@@ -23,6 +23,12 @@ export const PLANTED = {
   zalgo: hostile('Zalgo'),
 };
 
+/** The facilitator's statement of what the room decided, revised once: the export carries the second. */
+export const STATEMENT = {
+  first: 'The room agreed on two texts.',
+  final: `The room backs a car-free square and cycle lanes; the shuttle needs another look. ${hostile('<script>')}`,
+};
+
 export interface ScriptedSession {
   session: CreatedSession;
   fac: Joined & { client: ControlClient };
@@ -98,6 +104,8 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
   await must(c2.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'serious-concerns', reason: PLANTED.formula }), 'rate');
   await must(c3.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'full-support' }), 'rate');
   await must(fac.client.send('round.close', { roundId }), 'round.close');
+  await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.first }), 'round.setStatement');
+  await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.final }), 'round.setStatement');
   await must(fac.client.send('session.close', {}), 'session.close');
 
   return {

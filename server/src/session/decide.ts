@@ -409,6 +409,12 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     if (activeItems(round).length === 1) fail('CONFLICT', 'This is the last text in the round; cancel the round instead.');
     return { events: [{ type: 'round.withdrawn', payload: { roundId, recommendationId } }] };
   },
+  'round.setStatement': ({ state }, { roundId, text }) => {
+    const round = roundOf(state, roundId);
+    if (round.closedAt === null) fail('CONFLICT', 'This round is still open; say what the room decided once it has ended.');
+    if (round.statement?.text === text) fail('CONFLICT', 'This is already the statement of this round.');
+    return { events: [{ type: 'round.statement-set', payload: { roundId, text } }] };
+  },
   'round.cancel': ({ state }, { roundId }) => {
     const round = roundOf(state, roundId);
     if (round.closedAt !== null) fail('CONFLICT', round.cancelled ? 'This round was already cancelled.' : 'This round has already closed.');

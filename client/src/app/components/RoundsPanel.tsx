@@ -36,6 +36,7 @@ export function RoundsPanel({ room, doc }: { room: RoomView; doc: Y.Doc | null }
       {open && me.role === 'citizen' && <RatingForms round={open} />}
       {open && open.results && <Results round={open} provisional />}
       {lastClosed && lastClosed.results && !lastClosed.cancelled && <Results round={lastClosed} provisional={false} />}
+      {lastClosed && <RoundStatement round={lastClosed} />}
     </section>
   );
 }
@@ -283,6 +284,40 @@ function RatingForm({ round, index, item }: { round: RoundView; index: number; i
         </div>
       </fieldset>
     </form>
+  );
+}
+
+/** What the room decided, in the facilitator's words: shown with the results, signed with the outcome. */
+function RoundStatement({ round }: { round: RoundView }) {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  const { act, disabled } = useAction();
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? round.statement?.text ?? '';
+  const id = `statement-${round.id}`;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    void act('round.setStatement', { roundId: round.id, text: text.trim() }).then((ack) => {
+      if (ack?.ok) setDraft(null);
+    });
+  };
+  return (
+    <div className="statement" data-testid="round-statement">
+      <h3>{t('rounds.statementHeading')}</h3>
+      {round.statement ? <p className="statement-text">{round.statement.text}</p> : <p className="muted">{t('rounds.noStatement')}</p>}
+      {snapshot.me!.role === 'facilitator' && (
+        <form onSubmit={submit}>
+          <label htmlFor={id}>{t('rounds.statementLabel')}</label>
+          <textarea id={id} rows={3} maxLength={2000} value={text} onChange={(e) => setDraft(e.target.value)} />
+          <div className="controls">
+            <button type="submit" className="primary" disabled={disabled || !text.trim() || text.trim() === round.statement?.text}>
+              {round.statement ? t('rounds.statementRevise') : t('rounds.statementSave')}
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
   );
 }
 

@@ -107,6 +107,30 @@ export function renderMarkdown(doc: OutcomeDocument): string {
     recommendation(`N${i + 1}`, r, `round closed ${r.closedAt}${r.textChanged ? ' · the text changed after the vote opened' : ''}`);
   });
 
+  p('## Rounds and what the rooms decided');
+  p();
+  if (o.rounds.length === 0) p('No round has ended.');
+  const label = (kind: 'agreed' | 'notAgreed', roomId: string, id: string) => {
+    const i = o.recommendations[kind].findIndex((r) => r.roomId === roomId && r.id === id);
+    return i < 0 ? md(id) : `${kind === 'agreed' ? 'A' : 'N'}${i + 1}`;
+  };
+  o.rounds.forEach((r, i) => {
+    const what = r.cancelled
+      ? 'Cancelled: it decided nothing'
+      : `Agreed: ${r.agreed.map((id) => label('agreed', r.roomId, id)).join(', ') || 'none'}; not agreed: ${r.notAgreed.map((id) => label('notAgreed', r.roomId, id)).join(', ') || 'none'}`;
+    const withdrawn = r.withdrawn.length ? `; withdrawn while open: ${r.withdrawn.map(md).join(', ')}` : '';
+    p(`### Round ${i + 1} · ${md(r.roomName)} · ${r.closedAt}`);
+    p();
+    p(`${what}${withdrawn}.`);
+    p();
+    if (r.statement) {
+      p(`> ${md(r.statement.text).split('\n').join('\n> ')}`);
+      p();
+      p(`*Statement by the facilitator, ${r.statement.at}.*`);
+      p();
+    }
+  });
+
   p('## Agenda as it ran');
   p();
   p('| Item | Planned (min) | Extended (min) | Actual (min) | Overran | Status |');

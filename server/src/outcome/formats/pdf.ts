@@ -814,6 +814,34 @@ class Brief {
     }
   }
 
+  /** Each round that ended, what it decided, and the facilitator's statement of what the room decided. */
+  roundsSection(): void {
+    const o = this.d.outcome;
+    this.section(
+      'Rounds and what the rooms decided',
+      'rounds',
+      o.rounds.length === 0 ? 'No round has ended.' : 'Every agreement round that ended, with what was withdrawn or cancelled and the facilitator’s statement.',
+    );
+    const label = (kind: 'agreed' | 'notAgreed', roomId: string, id: string) => {
+      const i = o.recommendations[kind].findIndex((r) => r.roomId === roomId && r.id === id);
+      return i < 0 ? id : `${kind === 'agreed' ? 'A' : 'N'}${i + 1}`;
+    };
+    o.rounds.forEach((r, i) => {
+      const what = r.cancelled
+        ? 'Cancelled: it decided nothing.'
+        : `Agreed: ${r.agreed.map((id) => label('agreed', r.roomId, id)).join(', ') || 'none'} · not agreed: ${r.notAgreed.map((id) => label('notAgreed', r.roomId, id)).join(', ') || 'none'}` +
+          (r.withdrawn.length ? ` · withdrawn while open: ${r.withdrawn.join(', ')}` : '');
+      this.ensure(60);
+      this.text(`Round ${i + 1} · ${r.roomName} · closed ${dateTime(r.closedAt)}`, S.strong);
+      this.text(what, S.body);
+      if (r.statement) {
+        this.text(r.statement.text, S.body, { x: this.left + 12, width: this.width - 12 });
+        this.text(`Statement by the facilitator, ${dateTime(r.statement.at)}`, S.small);
+      }
+      this.gap(6);
+    });
+  }
+
   questionsSection(): void {
     const q = this.d.outcome.questions;
     this.section('Questions', 'questions', `${plural(q.asked, 'question was', 'questions were')} asked; ${q.answered} answered.`);
@@ -921,6 +949,7 @@ class Brief {
     this.sessionSection();
     this.agreedSection();
     this.notAgreedSection();
+    this.roundsSection();
     this.agendaSection();
     this.participationSection();
     this.questionsSection();
