@@ -466,7 +466,9 @@ describe('hostile frames, default limits', () => {
     const watcher = stock(server, a.session.sessionId, 'plenary', a.fac.token);
     await synced(watcher);
     const victimState = () => watcher.provider.awareness.getStates().get(victim.clientID) as { user?: { name?: string } } | undefined;
-    await awarenessUntil(watcher, () => victimState()?.user?.name === 'Alice', "the watcher to see Alice's cursor");
+    // What the others see: the victim's own state, under the name the roster gives it (see the next test).
+    const asSeen = () => ({ ...victim.getLocalState(), user: { name: assembly.facilitators[0]!, color: '#0a0' } });
+    await awarenessUntil(watcher, () => victimState()?.user?.name === assembly.facilitators[0]!, "the watcher to see Alice's cursor");
     const clock = (victim.meta.get(victim.clientID)?.clock ?? 0) + 10;
     const forged = { user: { name: 'Mallory pretending to be Alice' } };
 
@@ -488,11 +490,26 @@ describe('hostile frames, default limits', () => {
     const late = stock(server, a.session.sessionId, 'plenary', a.fac.token);
     await synced(late);
     await awarenessUntil(late, () => late.provider.awareness.getStates().has(victim.clientID), "the new client to see Alice's cursor");
-    expect(late.provider.awareness.getStates().get(victim.clientID)).toEqual(victim.getLocalState());
-    expect(victimState()).toEqual(victim.getLocalState());
+    expect(late.provider.awareness.getStates().get(victim.clientID)).toEqual(asSeen());
+    expect(victimState()).toEqual(asSeen());
     await survives(a);
-    expect(victimState()).toEqual(victim.getLocalState());
+    expect(victimState()).toEqual(asSeen());
     expect(watcher.closes).toEqual([]);
+  });
+
+  test('the name on a cursor is the roster’s, whatever a client claims; the rest of its state is its own', async () => {
+    const a = await arena(server);
+    const citizenClient = stock(server, a.session.sessionId, 'plenary', a.citizen.token);
+    await synced(citizenClient);
+    citizenClient.provider.awareness.setLocalStateField('user', { name: 'The Mayor (official)', color: '#123456' });
+    const seen = () => a.bystander.provider.awareness.getStates().get(citizenClient.doc.clientID) as { user?: { name?: string; color?: string } } | undefined;
+    await awarenessUntil(a.bystander, () => seen()?.user?.color === '#123456', "the bystander to see the citizen's cursor");
+    expect(seen()!.user!.name).toBe(assembly.citizens[0]!);
+    // A state whose user is not an object, or that has none, still gets the roster's name.
+    citizenClient.provider.awareness.setLocalState({ user: 'The Mayor', cursor: null });
+    await awarenessUntil(a.bystander, () => seen()?.user !== undefined && typeof seen()!.user === 'object' && !('color' in seen()!.user!), 'the replaced state');
+    expect(seen()).toEqual({ user: { name: assembly.citizens[0]! }, cursor: null });
+    await survives(a);
   });
 
   test('stock clients re-sending each other\'s awareness (as y-websocket does) are not closed; one connection may not claim 17 clients', async () => {
@@ -602,9 +619,9 @@ describe('hostile frames, small limits', () => {
     const talker = stock(server, a.session.sessionId, 'plenary', a.fac.token);
     await synced(talker);
     // Four changes: within the talker's own burst of 5; the bystander re-sends each one.
-    for (let i = 1; i <= 4; i++) talker.provider.awareness.setLocalStateField('user', { name: `talker ${i}` });
-    const seen = () => (a.bystander.provider.awareness.getStates().get(talker.doc.clientID) as { user?: { name?: string } } | undefined)?.user?.name;
-    await awarenessUntil(a.bystander, () => seen() === 'talker 4', "the bystander to see the talker's last change");
+    for (let i = 1; i <= 4; i++) talker.provider.awareness.setLocalStateField('user', { name: 'talker', color: `#00000${i}` });
+    const seen = () => (a.bystander.provider.awareness.getStates().get(talker.doc.clientID) as { user?: { color?: string } } | undefined)?.user?.color;
+    await awarenessUntil(a.bystander, () => seen() === '#000004', "the bystander to see the talker's last change");
     a.bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' });
     await awarenessUntil(talker, () => talker.provider.awareness.getStates().get(a.bystander.doc.clientID)?.user !== undefined, "the talker to see the bystander's name");
     await survives(a);

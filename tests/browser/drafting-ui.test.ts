@@ -56,8 +56,16 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     await c1.page.keyboard.type('Most injuries happen there.');
     await waitForText(c2.page, '[data-testid="recommendation"] [data-testid$="-rationale"]', 'Most injuries happen there.');
     await waitForText(fac.page, '[data-testid="recommendation"] [data-testid$="-rationale"]', 'Most injuries happen there.');
-    // Remote cursors carry the other person's display name.
-    await waitForText(c1.page, '.cm-ySelectionInfo', names.c2);
+    // Remote cursors carry the other person's display name, beside the text: a screen reader reads the field's words only.
+    await waitForText(c1.page, '.cm-remoteCaretLabel', names.c2);
+    expect(await c1.page.locator('.cm-remoteCarets').first().getAttribute('aria-hidden')).toBe('true');
+    expect(await field(c1.page, 'rationale').textContent()).toBe('Most injuries happen there.');
+    // Wherever the name is drawn in the recommendation, it is hidden from assistive technology.
+    const exposed = await firstRec(c1.page).evaluate((li, name) => {
+      const leaves = [...li.querySelectorAll('*')].filter((el) => el.children.length === 0 && (el.textContent ?? '').includes(name));
+      return leaves.filter((el) => !el.closest('[aria-hidden="true"]')).length;
+    }, names.c2);
+    expect(exposed).toBe(0);
     expect(await field(c1.page, 'title').getAttribute('aria-readonly')).toBe('false');
     await expectNoAxeViolations(c1.page);
     await screenshot(c1.page, 'drafting-view');
@@ -144,14 +152,9 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     // Typing into the agreed text does nothing.
     await field(c1.page, 'body').click();
     await c1.page.keyboard.type('XYZ');
-    // The editor's own text, without the other people's cursor widgets (which carry their names).
-    type Node = { cloneNode(deep: boolean): Node; querySelectorAll(s: string): { forEach(f: (n: { remove(): void }) => void): void }; textContent: string | null };
-    const bodyText = await field(c1.page, 'body').evaluate((el: Node) => {
-      const copy = el.cloneNode(true);
-      copy.querySelectorAll('.cm-ySelectionCaret').forEach((w) => w.remove());
-      return copy.textContent;
-    });
-    expect(bodyText).toBe('Build protected cycle lanes on the three radial roads.');
+    // The editor's text is exactly the agreed text (no cursor or name inside it), and no cursor is drawn on a locked text.
+    expect(await field(c1.page, 'body').textContent()).toBe('Build protected cycle lanes on the three radial roads.');
+    expect(await firstRec(c1.page).locator('.cm-remoteCaret').count()).toBe(0);
 
     // The facilitator sums up what the room decided; everyone sees it with the results.
     await fac.page.getByLabel(/Sum up what the room decided/).fill('The room backs protected cycle lanes on the radial roads.');

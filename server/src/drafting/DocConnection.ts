@@ -27,6 +27,8 @@ export interface DocConnectionOptions {
   ws: WebSocket;
   sessionId: string;
   participantId: string;
+  /** The name others see on this participant's cursor: the session roster's, whatever the client claims. */
+  displayName: string;
   roomId: string;
   logger: Logger;
   awarenessPerSecond: number;
@@ -185,6 +187,18 @@ export class DocConnection implements DocPeer {
    * of clients it timed out locally; those change nothing here and are dropped. Only a
    * newer state for a client another connection speaks for is refused.
    */
+  /**
+   * An awareness state with the roster's name on it: a client may set its cursor's colour,
+   * but not pass itself off as someone else. Anything not an object is left as it is.
+   */
+  private withRosterName(state: string): string {
+    const parsed: unknown = JSON.parse(state);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return state;
+    const s = parsed as { user?: unknown };
+    const user = s.user !== null && typeof s.user === 'object' && !Array.isArray(s.user) ? s.user : {};
+    return JSON.stringify({ ...s, user: { ...user, name: this.opts.displayName } });
+  }
+
   private ownAwareness(room: RoomDoc, update: Uint8Array): Uint8Array | null {
     const decoder = decoding.createDecoder(update);
     const kept: [clientId: number, clock: number, state: string][] = [];
@@ -204,7 +218,7 @@ export class DocConnection implements DocPeer {
         room.awarenessOwners.set(clientId, this);
         this.clientIds.add(clientId);
       }
-      kept.push([clientId, clock, state]);
+      kept.push([clientId, clock, removal ? state : this.withRosterName(state)]);
     }
     if (kept.length === 0) return null;
     const out = encoding.createEncoder();

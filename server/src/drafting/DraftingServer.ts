@@ -174,6 +174,7 @@ export class DraftingServer implements DraftReader {
       ws,
       sessionId,
       participantId: participant.id,
+      displayName: participant.displayName,
       roomId,
       logger: this.opts.logger,
       awarenessPerSecond: this.opts.awarenessPerSecond,

@@ -5,10 +5,12 @@ import { useEffect, useRef } from 'react';
 import { yCollab } from 'y-codemirror.next';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { remoteCursors } from './remoteCursors';
 
 /**
  * One Y.Text field in CodeMirror, bound with y-codemirror.next: edits go straight into
- * the shared document, and other people's cursors show with their names. Read-only is
+ * the shared document, and other people's cursors show with their names beside the
+ * text (remoteCursors.ts), never in a field that cannot be edited. Read-only is
  * switched in place (no remount), so the text and scroll position stay put.
  */
 export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId: string; describedBy?: string; readOnly: boolean; testId: string }) {
@@ -26,8 +28,9 @@ export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId
         extensions: [
           minimalSetup,
           EditorView.lineWrapping,
-          yCollab(props.text, props.awareness),
-          editable.current.of(editableExt(props.readOnly)),
+          // No awareness here: y-codemirror.next would draw names inside the text; remoteCursors draws them beside it.
+          yCollab(props.text, null),
+          editable.current.of(editableExt(props.readOnly, props.text, props.awareness)),
           described.current.of(describedExt(props.describedBy)),
           EditorView.contentAttributes.of({
             'aria-labelledby': props.labelId,
@@ -46,7 +49,8 @@ export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId
   }, [props.text, props.awareness]);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: editable.current.reconfigure(editableExt(props.readOnly)) });
+    view.current?.dispatch({ effects: editable.current.reconfigure(editableExt(props.readOnly, props.text, props.awareness)) });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.readOnly]);
 
   useEffect(() => {
@@ -60,10 +64,12 @@ function describedExt(describedBy: string | undefined) {
   return describedBy ? EditorView.contentAttributes.of({ 'aria-describedby': describedBy }) : [];
 }
 
-function editableExt(readOnly: boolean) {
+/** Editable or not, and with it whether cursors are shown and this person's is published: a frozen or agreed text has none. */
+function editableExt(readOnly: boolean, text: Y.Text, awareness: Awareness) {
   return [
     EditorState.readOnly.of(readOnly),
     EditorView.editable.of(!readOnly),
     EditorView.contentAttributes.of({ 'aria-readonly': String(readOnly) }),
+    readOnly ? [] : remoteCursors(text, awareness),
   ];
 }
