@@ -144,6 +144,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   // Each of these would change session A if it were let through (see the setup test).
   'drafting.setOpen': () => ({ roomId: PLENARY, open: false }),
   'drafting.setLocked': () => ({ roomId: PLENARY, locked: true }),
+  'drafting.bringBack': () => ({ roomId: 'room-1' }),
   'round.open': () => ({ roomId: 'room-2', recommendationIds: ['rec-r2'] }),
   'round.rate': (w) => ({ roundId: w.A.roundPlenary, recommendationId: 'rec-1', level: 'block', reason: 'Rated by someone who may not rate.' }),
   'round.close': (w) => ({ roundId: w.A.roundPlenary }),
@@ -265,6 +266,11 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
       { roomId: 'room-1', open: false },
       { roomId: 'room-2', open: false },
     ],
+  }),
+  'drafting.bringBack': () => ({
+    sender: 'facilitator',
+    // Rooms B lacks; and B's own room-1 does not exist either, so nothing of A's is copied.
+    payloads: [{ roomId: 'room-1' }, { roomId: 'room-2' }],
   }),
   'drafting.setLocked': () => ({
     sender: 'facilitator',

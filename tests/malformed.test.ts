@@ -406,6 +406,17 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       ['open instead of locked', { roomId: PLENARY, open: true }],
     ],
   },
+  'drafting.bringBack': {
+    sender: 'facilitator',
+    valid: () => ({ roomId: 'room-1' }),
+    required: ['roomId'],
+    ids: [['roomId']],
+    bad: () => [
+      ['a list of rooms', { roomId: ['room-1', 'room-2'] }],
+      ['a target room chosen by the client', { roomId: 'room-1', toRoomId: PLENARY }],
+      ['recommendationIds the schema does not have', { roomId: 'room-1', recommendationIds: ['rec-r1'] }],
+    ],
+  },
   'round.open': {
     sender: 'facilitator',
     // room-1: the plenary already has an open round, which would make absent recommendations a CONFLICT, not NOT_FOUND.

@@ -139,6 +139,9 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
       { id: 'room-b', name: `Breakout ${RTL}`, kind: 'breakout', turns: 8, speakingSeconds: 600, questionsAsked: 2, agreed: ['r2'], notAgreed: [] },
       { id: 'room-c', name: `${ZALGO} ${CJK}`, kind: 'breakout', turns: 6, speakingSeconds: 500, questionsAsked: 1, agreed: [], notAgreed: ['r3'] },
     ],
+    broughtBack: [
+      { recommendationId: 'r2', roomId: 'plenary', fromRoomId: 'room-b', fromRoomName: `Breakout ${RTL}`, sourceId: 'rec-b1', sourceHash: hex('e'), textHash: hex('b'), at: T(90) },
+    ],
     rounds: [
       {
         id: 'round-1',

@@ -100,6 +100,7 @@ export const COMMANDS = {
 
   'drafting.setOpen': { roles: ['facilitator'], schema: z.strictObject({ roomId, open: z.boolean() }) },
   'drafting.setLocked': { roles: ['facilitator'], schema: z.strictObject({ roomId, locked: z.boolean() }) },
+  'drafting.bringBack': { roles: ['facilitator'], schema: z.strictObject({ roomId }) },
   'round.open': {
     roles: ['facilitator'],
     schema: z.strictObject({

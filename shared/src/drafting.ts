@@ -27,6 +27,8 @@ export const DOC = {
   recommendations: 'recommendations',
   comments: 'comments',
   amendments: 'amendments',
+  /** Written by the server only: recommendation id → where a copy brought from a breakout room came from. */
+  provenance: 'provenance',
 } as const;
 
 export const TEXT_FIELDS = ['title', 'body', 'rationale'] as const;

@@ -90,6 +90,16 @@ export type EventBody =
   | { type: 'round.withdrawn'; payload: { roundId: string; recommendationId: string } }
   /** An open round called off: it decides nothing, and all its texts go back to drafting. */
   | { type: 'round.cancelled'; payload: { roundId: string } }
+  /** A breakout room's recommendations copied into another room's document (the plenary), each under a new id, with its origin. */
+  | {
+      type: 'drafting.brought-back';
+      payload: {
+        fromRoomId: string;
+        toRoomId: string;
+        /** sourceHash: the text's hash in the breakout room (its id there); textHash: the copy's, under its new id. */
+        items: { sourceId: string; sourceHash: string; recommendationId: string; text: RecommendationText; textHash: string }[];
+      };
+    }
   /** What the room decided, in the facilitator's words, after the round ended; replaces an earlier statement. */
   | { type: 'round.statement-set'; payload: { roundId: string; text: string } }
   | {

@@ -113,6 +113,19 @@ export const outcomeSchema = z.strictObject({
       notAgreed: z.array(z.string()),
     }),
   ),
+  /** Recommendations copied from breakout rooms into another room (the plenary): the copy, its origin, and both texts' hashes. */
+  broughtBack: z.array(
+    z.strictObject({
+      recommendationId: z.string(),
+      roomId: z.string(),
+      fromRoomId: z.string(),
+      fromRoomName: z.string(),
+      sourceId: z.string(),
+      sourceHash: hash,
+      textHash: hash,
+      at: iso,
+    }),
+  ),
   /** Every round that has ended, in the order they opened: what each decided, what was withdrawn or cancelled, and the facilitator's statement. */
   rounds: z.array(
     z.strictObject({
@@ -309,6 +322,16 @@ export function buildOutcome(state: SessionState): Outcome {
     participation,
     questions,
     rooms,
+    broughtBack: Object.values(state.broughtBack).map((b) => ({
+      recommendationId: b.recommendationId,
+      roomId: b.roomId,
+      fromRoomId: b.fromRoomId,
+      fromRoomName: roomName(b.fromRoomId),
+      sourceId: b.sourceId,
+      sourceHash: b.sourceHash,
+      textHash: b.textHash,
+      at: isoOf(b.at),
+    })),
     rounds: state.roundOrder
       .map((id) => state.rounds[id]!)
       .filter((r) => r.closedAt !== null)

@@ -83,6 +83,7 @@ function initial(e: Extract<SessionEvent, { type: 'session.created' }>): Session
     roundOrder: [],
     locks: {},
     amendments: {},
+    broughtBack: {},
     responses: {},
     publications: [],
   };
@@ -319,6 +320,22 @@ function apply(s: S, e: SessionEvent): void {
       const round = s.rounds[e.payload.roundId];
       if (!round || round.closedAt !== null || round.withdrawn.includes(e.payload.recommendationId)) return;
       round.withdrawn.push(e.payload.recommendationId);
+      return;
+    }
+    case 'drafting.brought-back': {
+      const { fromRoomId, toRoomId, items } = e.payload;
+      for (const item of items) {
+        s.broughtBack[roomScoped(toRoomId, item.recommendationId)] = {
+          recommendationId: item.recommendationId,
+          roomId: toRoomId,
+          fromRoomId,
+          sourceId: item.sourceId,
+          sourceHash: item.sourceHash,
+          textHash: item.textHash,
+          text: item.text,
+          at: e.at,
+        };
+      }
       return;
     }
     case 'round.statement-set': {

@@ -96,6 +96,20 @@ export interface Round {
   results: RoundResult[] | null;
 }
 
+/** Where a recommendation in a room's document came from: the breakout room, its id there, and the exact text copied. */
+export interface BroughtBack {
+  recommendationId: string;
+  roomId: string;
+  fromRoomId: string;
+  sourceId: string;
+  /** The text's hash in the breakout room, under its id there. */
+  sourceHash: string;
+  /** The copy's hash, under its new id: what a round on it will start from. */
+  textHash: string;
+  text: RecommendationText;
+  at: number;
+}
+
 export interface RecommendationLock {
   recommendationId: string;
   roomId: string;
@@ -198,6 +212,8 @@ export interface SessionState {
   roundOrder: string[];
   locks: Record<string, RecommendationLock>;
   amendments: Record<string, AmendmentDecision>;
+  /** Recommendations copied from a breakout room into another room's document, keyed by roomScoped(roomId, recommendationId) of the copy. */
+  broughtBack: Record<string, BroughtBack>;
   /** Keyed like locks: roomScoped(roomId, recommendationId). */
   responses: Record<string, OfficialResponse>;
   publications: Publication[];

@@ -86,6 +86,8 @@ export interface RoomView {
   /** Decided amendments, from the log: the authority on their status (the document only mirrors it). */
   amendments: { amendmentId: string; recommendationId: string; field: string; decision: 'accepted' | 'rejected'; decidedAt: number }[];
   rounds: RoundView[];
+  /** Recommendations in this room's document copied from a breakout room: where each came from. */
+  origins: { recommendationId: string; fromRoomId: string; fromRoomName: string; sourceId: string; at: number }[];
 }
 
 export interface RoundView {
@@ -230,6 +232,9 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
     amendments: Object.values(state.amendments)
       .filter((a) => a.roomId === roomId)
       .map(({ amendmentId, recommendationId, field, decision, decidedAt }) => ({ amendmentId, recommendationId, field, decision, decidedAt })),
+    origins: Object.values(state.broughtBack)
+      .filter((b) => b.roomId === roomId)
+      .map((b) => ({ recommendationId: b.recommendationId, fromRoomId: b.fromRoomId, fromRoomName: state.rooms[b.fromRoomId]?.name ?? b.fromRoomId, sourceId: b.sourceId, at: b.at })),
     rounds: state.roundOrder
       .map((id) => state.rounds[id]!)
       .filter((r) => r.roomId === roomId)

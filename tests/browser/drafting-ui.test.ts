@@ -185,6 +185,12 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     await fac.page.locator('[data-testid="drafting-room"]').selectOption({ label: rooms[0]! });
     await waitForText(fac.page, '[data-testid="recommendation"] [data-testid$="-title"]', 'Breakout idea');
     await screenshot(c1.page, 'drafting-breakout');
+    // One click brings the room's text into the plenary document, marked with its origin.
+    await fac.page.getByRole('button', { name: `Bring the recommendations of ${rooms[0]} to the plenary` }).click();
+    await fac.page.locator('[data-testid="drafting-room"]').selectOption({ label: 'Plenary' });
+    await waitForText(fac.page, '[data-testid="origin-badge"]', `From ${rooms[0]}`);
+    await waitForText(fac.page, '[data-testid="drafting"]', 'Breakout idea');
+    await expectNoAxeViolations(fac.page);
 
     await fac.page.getByRole('button', { name: 'Recall everyone to the plenary' }).click();
     for (const c of [c1, c2]) {

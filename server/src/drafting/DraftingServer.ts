@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { frozenItems, idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import { DOC, frozenItems, idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { originAllowed } from '../http/origin.js';
 import type { DraftSnapshot } from '../session/decide.js';
 import type { DraftReader, SessionHost } from '../session/SessionHost.js';
@@ -11,7 +11,7 @@ import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { DocStore } from '../store/DocStore.js';
 import { CLOSE } from './closeCodes.js';
 import { DocConnection } from './DocConnection.js';
-import { applyDecision, restoreLocked } from './documentEdits.js';
+import { addCopies, applyDecision, restoreLocked } from './documentEdits.js';
 import { lockGuard, type Lock } from './lockGuard.js';
 import { RoomDoc, textHash, type WritePolicy } from './RoomDoc.js';
 
@@ -246,6 +246,12 @@ export class DraftingServer implements DraftReader {
     for (const e of events) {
       if (e.type === 'recommendation.locked') void this.enforceLock(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'lock not enforced'));
       if (e.type === 'round.opened') void this.enforceFrozen(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'frozen texts not enforced'));
+      if (e.type === 'drafting.brought-back') {
+        const { fromRoomId, toRoomId, items } = e.payload;
+        void this.withDoc(host.id, toRoomId, (room) => room.change((doc) => addCopies(doc, fromRoomId, items))).catch((err: unknown) =>
+          this.opts.logger.error({ err }, 'copies from a breakout room not made'),
+        );
+      }
       if (e.type === 'amendment.decided') void this.applyAmendment(host.id, e).catch((err: unknown) => this.opts.logger.error({ err }, 'amendment not applied'));
     }
   }
@@ -283,7 +289,9 @@ export class DraftingServer implements DraftReader {
     if (!state) return;
     const locks = locksIn(state, roomId);
     const decisions = Object.values(state.amendments).filter((a) => a.roomId === roomId);
-    if (locks.length === 0 && decisions.length === 0) return;
+    const provenance = room.doc.getMap<unknown>(DOC.provenance);
+    const copies = Object.values(state.broughtBack).filter((b) => b.roomId === roomId && !provenance.has(b.recommendationId));
+    if (locks.length === 0 && decisions.length === 0 && copies.length === 0) return;
     const current = new Map(readRecommendations(room.doc).map((r) => [r.id, textHash(r)]));
     const status = new Map(readAmendments(room.doc).map((a) => [a.id, a.status]));
     const stale = locks.filter((l) => current.get(l.recommendationId) !== l.textHash);
@@ -293,10 +301,11 @@ export class DraftingServer implements DraftReader {
     const unapplied = decisions.filter(
       (d) => status.get(d.amendmentId) === 'open' && (d.decision === 'rejected' || fields.get(d.recommendationId)?.[d.field] === d.previousText),
     );
-    if (stale.length === 0 && unapplied.length === 0) return;
-    this.opts.logger.warn({ doc: room.name, locks: stale.length, amendments: unapplied.length }, 'document behind the log; reconciling');
+    if (stale.length === 0 && unapplied.length === 0 && copies.length === 0) return;
+    this.opts.logger.warn({ doc: room.name, locks: stale.length, amendments: unapplied.length, copies: copies.length }, 'document behind the log; reconciling');
     await room.change((doc) => {
       unapplied.forEach((d) => applyDecision(doc, d));
+      for (const c of copies) addCopies(doc, c.fromRoomId, [c]);
       stale.forEach((l) => restoreLocked(doc, l.recommendationId, l.text));
     });
   }

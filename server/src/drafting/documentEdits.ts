@@ -46,3 +46,16 @@ export function restoreLocked(doc: Y.Doc, id: string, locked: RecommendationText
   }
 }
 
+/**
+ * Copies brought from a breakout room, each added under its new id and marked in the
+ * document's provenance map. The mark is how a document loaded after a crash tells a copy
+ * that was never made (made now) from one people deleted since (left deleted).
+ */
+export function addCopies(doc: Y.Doc, fromRoomId: string, items: readonly { sourceId: string; recommendationId: string; text: RecommendationText }[]): void {
+  const provenance = doc.getMap<unknown>(DOC.provenance);
+  for (const item of items) {
+    if (provenance.has(item.recommendationId)) continue;
+    if (!findRecommendation(doc, item.recommendationId)) restoreLocked(doc, item.recommendationId, item.text);
+    provenance.set(item.recommendationId, { fromRoomId, sourceId: item.sourceId });
+  }
+}

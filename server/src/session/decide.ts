@@ -1,5 +1,8 @@
+import { sha256Hex } from './chain.js';
 import {
   CommandError,
+  PLENARY,
+  canonicalRecommendation,
   roomScoped,
   roundResults,
   activeItems,
@@ -352,6 +355,25 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     if (room.draftLocked === locked) fail('CONFLICT', locked ? 'The document is already locked.' : 'The document is not locked.');
     return { events: [{ type: locked ? 'drafting.locked' : 'drafting.unlocked', payload: { roomId } }] };
   },
+  'drafting.bringBack': (ctx, { roomId }) => {
+    const { state, newId } = ctx;
+    const room = roomOf(state, roomId);
+    if (room.kind !== 'breakout') fail('CONFLICT', 'Only a breakout room’s recommendations can be brought to the plenary.');
+    // A text already brought back as it reads now is not copied twice; one edited since is copied again.
+    const already = new Set(Object.values(state.broughtBack).filter((b) => b.fromRoomId === roomId).map((b) => `${b.sourceId}\n${b.sourceHash}`));
+    const items = draftOf(ctx, roomId)
+      .recommendations.filter((r) => !already.has(`${r.id}\n${r.textHash}`))
+      .map(({ textHash: sourceHash, ...source }) => {
+        const recommendationId = newId('rec');
+        const text = { ...source, id: recommendationId };
+        return { sourceId: source.id, sourceHash, recommendationId, text, textHash: sha256Hex(canonicalRecommendation(text)) };
+      });
+    if (items.length === 0) fail('CONFLICT', 'Nothing new to bring back: every recommendation of this room is in the plenary already, as it reads now.');
+    return {
+      events: [{ type: 'drafting.brought-back', payload: { fromRoomId: roomId, toRoomId: PLENARY, items } }],
+      result: { recommendationIds: items.map((i) => i.recommendationId) },
+    };
+  },
   'round.open': (ctx, { roomId, recommendationIds, closesInMinutes }) => {
     const { state, newId, now } = ctx;
     const room = roomOf(state, roomId);
@@ -521,7 +543,7 @@ export function closeRound(round: Round, draft: DraftSnapshot): Decision {
 /** Which room's document a command needs to read, if any. */
 export function draftRoomFor(name: CommandName, payload: unknown, state: SessionState): string | null {
   const p = payload as { roomId?: string; roundId?: string };
-  if (name === 'round.open' || name === 'amendment.decide') return p.roomId ?? null;
+  if (name === 'round.open' || name === 'amendment.decide' || name === 'drafting.bringBack') return p.roomId ?? null;
   if (name === 'round.close') return (p.roundId && Object.hasOwn(state.rounds, p.roundId) && state.rounds[p.roundId]!.roomId) || null;
   return null;
 }

@@ -89,6 +89,11 @@ function FacilitatorDraftingControls({ room, pick }: { room: RoomView; pick: (id
       <button type="button" disabled={disabled} onClick={() => void run('drafting.setLocked', { roomId: room.id, locked: !room.drafting.locked })}>
         {room.drafting.locked ? t('drafting.unlock') : t('drafting.lock')}
       </button>
+      {room.kind === 'breakout' && (
+        <button type="button" disabled={disabled} onClick={() => void run('drafting.bringBack', { roomId: room.id })}>
+          {t('drafting.bringBack', { room: room.name })}
+        </button>
+      )}
     </div>
   );
 }
@@ -169,6 +174,7 @@ function Recommendations({ conn, room, readOnlyWhy }: { conn: DraftConnection; r
 function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecEntry; index: number; conn: DraftConnection; room: RoomView; readOnlyWhy: string | null }) {
   const { t } = useTranslation();
   const lock = room.locks.find((l) => l.recommendationId === entry.id);
+  const origin = room.origins.find((o) => o.recommendationId === entry.id);
   const openRound = room.rounds.find((r) => r.closedAt === null);
   // The server refuses edits to a text under vote; the editor says so before anyone tries.
   const frozen = !lock && openRound !== undefined && openRound.items.some((i) => i.recommendationId === entry.id) && !openRound.withdrawn.includes(entry.id);
@@ -183,6 +189,12 @@ function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecE
           <span className="badge agreed" data-testid="agreed-badge">
             {' '}
             {t('drafting.agreed', { hash: lock.textHash.slice(0, 12) })}
+          </span>
+        )}
+        {origin && (
+          <span className="badge" data-testid="origin-badge">
+            {' '}
+            {t('drafting.from', { room: origin.fromRoomName })}
           </span>
         )}
         {frozen && (

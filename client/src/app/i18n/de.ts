@@ -451,6 +451,8 @@ export const de: Messages = {
     agreed: 'Angenommen · {{hash}}',
     lockedHint: 'Angenommen und gesperrt: Dieser Text kann nicht mehr geändert werden.',
     underVote: 'In Abstimmung',
+    bringBack: 'Empfehlungen aus {{room}} ins Plenum übernehmen',
+    from: 'Aus {{room}}',
     frozenHint: 'Eingefroren, solange die Runde läuft: Alle bewerten genau diesen Text. Die Moderation kann ihn zurückziehen, damit er wieder bearbeitet werden kann.',
     fields: {
       title: 'Titel',

@@ -452,6 +452,8 @@ export const en = {
     agreed: 'Agreed · {{hash}}',
     lockedHint: 'Agreed and locked: this text can no longer be changed.',
     underVote: 'Under vote',
+    bringBack: 'Bring the recommendations of {{room}} to the plenary',
+    from: 'From {{room}}',
     frozenHint: 'Frozen while the round is open: everyone rates exactly this text. The facilitator can withdraw it to edit it again.',
     fields: {
       title: 'Title',

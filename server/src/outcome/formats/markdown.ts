@@ -175,6 +175,18 @@ export function renderMarkdown(doc: OutcomeDocument): string {
   }
   p();
 
+  if (o.broughtBack.length) {
+    p('### Brought from breakout rooms');
+    p();
+    for (const b of o.broughtBack) {
+      const agreedAt = o.recommendations.agreed.findIndex((r) => r.roomId === b.roomId && r.id === b.recommendationId);
+      const notAt = o.recommendations.notAgreed.findIndex((r) => r.roomId === b.roomId && r.id === b.recommendationId);
+      const label = agreedAt >= 0 ? `A${agreedAt + 1}` : notAt >= 0 ? `N${notAt + 1}` : md(b.recommendationId);
+      p(`- ${label}: from ${md(b.fromRoomName)} (${md(b.sourceId)} there, text SHA-256 \`${b.sourceHash}\`), ${b.at}`);
+    }
+    p();
+  }
+
   p('## Integrity');
   p();
   p(`- Session log: \`${doc.log.sessionId}\`, event ${doc.log.seq}, head hash \`${doc.log.head}\``);

@@ -887,6 +887,18 @@ class Brief {
       })),
     );
   }
+  /** Where copies brought from breakout rooms came from: traceable back to the room and the exact text there. */
+  broughtBackSection(): void {
+    const list = this.d.outcome.broughtBack;
+    if (list.length === 0) return;
+    this.gap(8);
+    this.text('Brought from breakout rooms', S.strong);
+    for (const b of list) {
+      this.text(`${b.recommendationId} in ${b.roomId}: from ${b.fromRoomName} (${b.sourceId} there), ${dateTime(b.at)}`, S.body);
+      this.text(`Text there, SHA-256: ${b.sourceHash}`, S.small);
+    }
+  }
+
 
   integritySection(): void {
     const d = this.d;
@@ -954,6 +966,7 @@ class Brief {
     this.participationSection();
     this.questionsSection();
     this.roomsSection();
+    this.broughtBackSection();
     this.integritySection();
     this.footers();
   }
