@@ -37,7 +37,7 @@ describe('votes on a frozen text', () => {
     db.close();
     const doc = new Y.Doc();
     for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
-    return { raw: Buffer.concat(rows.map((r) => r.data)), recs: readRecommendations(doc) };
+    return { raw: Buffer.concat(rows.map((r) => r.data)), recs: readRecommendations(doc), amendments: doc.getMap('amendments').size, doc };
   };
   const log = async () => {
     const res = await api<string>(server.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
@@ -97,6 +97,20 @@ describe('votes on a frozen text', () => {
     await eventually(() => a.denied.filter((d) => /rec-1 is under vote/.test(d)).length >= 2, 'refused after reconnecting');
     await eventually(() => body(a, 'rec-1') === frozen[0], 'corrected after reconnecting');
     expect(stored().raw.includes('AFTER-RECONNECT')).toBe(false);
+
+    // A proposed change to a text under vote waits: accepting it is refused until the round ends; rejecting is not.
+    for (const id of ['amend-frozen-1', 'amend-frozen-2']) {
+      a.doc.transact(() => {
+        const m = new Y.Map<unknown>();
+        for (const [k, v] of Object.entries({ id, recommendationId: 'rec-1', field: 'body', text: 'A rewrite mid-vote.', rationale: '', authorId: c1.participantId, createdAt: 1, status: 'open' })) m.set(k, v);
+        a.doc.getMap('amendments').set(id, m);
+      });
+    }
+    await eventually(() => f.doc.getMap('amendments').size >= 2, 'the proposals reach the facilitator');
+    await eventually(() => stored().amendments >= 2, 'the proposals stored');
+    refused(await facControl.send('amendment.decide', { roomId: 'plenary', amendmentId: 'amend-frozen-1', decision: 'accepted' }), 'CONFLICT');
+    ok(await facControl.send('amendment.decide', { roomId: 'plenary', amendmentId: 'amend-frozen-2', decision: 'rejected' }));
+    expect(stored().recs[0]!.body).toBe(frozen[0]);
 
     ok(await k1.send('round.rate', { roundId, recommendationId: 'rec-1', level: 'full-support' }));
     ok(await k2.send('round.rate', { roundId, recommendationId: 'rec-1', level: 'full-support' }));

@@ -200,6 +200,50 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     }
   });
 
+  test('a comment on selected words stays on them as the text changes; a proposed change shows as a difference and the facilitator accepts it', async () => {
+    const rec = (page: Page) => page.locator('[data-testid="recommendation"]', { hasText: 'Breakout idea' }).last();
+    const title = (page: Page) => rec(page).locator('[data-testid$="-title"]');
+    await waitForText(c1.page, '[data-testid="drafting"]', 'Breakout idea');
+    // Select "idea" by keyboard, then comment on it.
+    await title(c1.page).click();
+    await c1.page.keyboard.press('End');
+    for (let i = 0; i < 4; i++) await c1.page.keyboard.press('Shift+ArrowLeft');
+    await rec(c1.page).getByRole('button', { name: 'Comment on the selected words' }).click();
+    await waitForText(c1.page, '[data-testid="comment-quote"]', 'idea');
+    await rec(c1.page).getByLabel('Comment', { exact: true }).fill('Which idea exactly?');
+    await rec(c1.page).getByRole('button', { name: 'Add comment' }).click();
+    await expect.poll(() => rec(c1.page).locator('[data-testid="notes-status"]').textContent()).toContain('Your comment was added.');
+    await expect.poll(async () => (await rec(c2.page).locator('[data-testid="comment"]').allTextContents()).join('|')).toMatch(/“?idea”?\s*Which idea exactly\?/);
+
+    // Another citizen writes before the commented words: the comment stays on "idea".
+    await title(c2.page).click();
+    await c2.page.keyboard.press('Home');
+    await c2.page.keyboard.type('Our ');
+    await expect.poll(() => title(c1.page).textContent()).toBe('Our Breakout idea');
+    expect(await rec(c1.page).locator('[data-testid="comment"] q').textContent()).toBe('idea');
+
+    // A proposed new text for the recommendation, shown to the others as a difference.
+    await rec(c2.page).getByRole('button', { name: 'Propose a change to “Our Breakout idea”' }).click();
+    expect(await rec(c2.page).getByLabel('Part to change').inputValue()).toBe('body');
+    await rec(c2.page).getByLabel('Proposed Recommendation').fill('Run a pilot in one district.');
+    await rec(c2.page).getByLabel('Why (optional)').fill('Start small.');
+    await rec(c2.page).getByRole('button', { name: 'Propose this change' }).click();
+    await expect.poll(() => rec(c1.page).locator('[data-testid="amendment-diff"] ins').allTextContents()).toEqual(['added: Run a pilot in one district.']);
+    await expectNoAxeViolations(c1.page);
+    await screenshot(c1.page, 'drafting-notes');
+    await c1.page.setViewportSize({ width: 390, height: 844 });
+    await rec(c1.page).locator('[data-testid="amendments"]').scrollIntoViewIfNeeded();
+    await expectNoAxeViolations(c1.page);
+    await screenshot(c1.page, 'drafting-notes-phone');
+    await c1.page.setViewportSize({ width: 1280, height: 900 });
+
+    // The facilitator accepts it; the server applies it for everyone.
+    await rec(fac.page).getByRole('button', { name: 'Accept the new Recommendation' }).click();
+    await expect.poll(() => rec(c1.page).locator('[data-testid$="-body"]').textContent()).toBe('Run a pilot in one district.');
+    await expect.poll(() => rec(c1.page).locator('[data-testid="amendment"]').count()).toBe(0);
+    await expectNoAxeViolations(fac.page);
+  });
+
   test('no page errors and no CSP violations in any browser', () => {
     for (const p of [fac, c1, c2]) expect(p.errors, p.name).toEqual([]);
   });

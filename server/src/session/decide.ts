@@ -6,6 +6,7 @@ import {
   roomScoped,
   roundResults,
   activeItems,
+  frozenItems,
   type AmendmentData,
   type CreateSessionInput,
   type Role,
@@ -452,6 +453,9 @@ const handlers: { [N in DecidableCommand]: Handler<N> } = {
     const rec = ctx.draft!.recommendations.find((r) => r.id === amendment.recommendationId);
     if (!rec) fail('CONFLICT', 'The recommendation this amendment changes is gone.');
     if (decision === 'accepted' && (Object.hasOwn(state.locks, roomScoped(roomId, rec.id)) || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
+    if (decision === 'accepted' && frozenItems(state, roomId).some((i) => i.recommendationId === rec.id)) {
+      fail('CONFLICT', 'That text is under vote; withdraw it from the round or wait until the round ends.');
+    }
     return {
       events: [
         {

@@ -5,6 +5,7 @@ import { addRecommendation, DOC, TEXT_FIELDS, type TextField } from '../../../..
 import type { RoomView } from '../../../../shared/src/index.js';
 import { colorFor, useDraftDoc, type DraftConnection } from '../drafting/useDraftDoc';
 import { FieldEditor } from '../drafting/FieldEditor';
+import { RecommendationNotes, type FieldSelection } from '../drafting/RecommendationNotes';
 import { useSession } from '../session/context';
 import { loadCredential } from '../storage';
 import { RoundsPanel } from './RoundsPanel';
@@ -173,6 +174,7 @@ function Recommendations({ conn, room, readOnlyWhy }: { conn: DraftConnection; r
 
 function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecEntry; index: number; conn: DraftConnection; room: RoomView; readOnlyWhy: string | null }) {
   const { t } = useTranslation();
+  const [selection, setSelection] = useState<FieldSelection | null>(null);
   const lock = room.locks.find((l) => l.recommendationId === entry.id);
   const origin = room.origins.find((o) => o.recommendationId === entry.id);
   const openRound = room.rounds.find((r) => r.closedAt === null);
@@ -226,9 +228,20 @@ function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecE
             describedBy={hintId}
             readOnly={readOnly}
             testId={`${base}-${f}`}
+            onSelect={(from, to) => setSelection({ field: f, from, to })}
           />
         </div>
       ))}
+      <RecommendationNotes
+        doc={conn.doc}
+        rec={entry.map}
+        recommendationId={entry.id}
+        title={String(entry.map.get('title') ?? '').trim() || t('drafting.number', { n: index })}
+        room={room}
+        selection={selection}
+        readOnlyWhy={readOnlyWhy}
+        textFixed={lock !== undefined || frozen}
+      />
     </li>
   );
 }

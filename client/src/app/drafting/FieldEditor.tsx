@@ -13,7 +13,18 @@ import { remoteCursors } from './remoteCursors';
  * text (remoteCursors.ts), never in a field that cannot be edited. Read-only is
  * switched in place (no remount), so the text and scroll position stay put.
  */
-export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId: string; describedBy?: string; readOnly: boolean; testId: string }) {
+export function FieldEditor(props: {
+  text: Y.Text;
+  awareness: Awareness;
+  labelId: string;
+  describedBy?: string;
+  readOnly: boolean;
+  testId: string;
+  /** The selection when it changes (to comment on the selected words); read-only fields report theirs too. */
+  onSelect?: (from: number, to: number) => void;
+}) {
+  const onSelect = useRef(props.onSelect);
+  onSelect.current = props.onSelect;
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const editable = useRef(new Compartment());
@@ -32,6 +43,9 @@ export function FieldEditor(props: { text: Y.Text; awareness: Awareness; labelId
           yCollab(props.text, null),
           editable.current.of(editableExt(props.readOnly, props.text, props.awareness)),
           described.current.of(describedExt(props.describedBy)),
+          EditorView.updateListener.of((u) => {
+            if (u.selectionSet) onSelect.current?.(u.state.selection.main.from, u.state.selection.main.to);
+          }),
           EditorView.contentAttributes.of({
             'aria-labelledby': props.labelId,
             'aria-multiline': 'true',
