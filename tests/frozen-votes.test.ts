@@ -186,9 +186,26 @@ describe('votes on a frozen text', () => {
     ok(await facControl.send('round.cancel', { roundId: next }));
   });
 
+  test('the deadline closes the round on the server, by itself, as an event in the log', async () => {
+    const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-3'], closesInMinutes: 1 });
+    const roundId = (opened as { result: { roundId: string } }).result.roundId;
+    ok(await k1.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'full-support' }));
+    ok(await k2.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'support-with-reservations' }));
+    await k1.caughtUp(ok(opened));
+    const closesAt = roundView(k1, roundId).closesAt!;
+    // Nobody closes it: the server's clock does, and every client sees the results.
+    await k1.waitFor((c) => roundView(c, roundId).closedAt !== null, 90_000, 'the round closed by its deadline');
+    const round = roundView(k1, roundId);
+    expect(round.closedAt).toBeGreaterThanOrEqual(closesAt);
+    expect(round.results!.map((r) => [r.recommendationId, r.agreed])).toEqual([['rec-3', true]]);
+    const closing = (await log()).find((e) => e.type === 'round.closed' && e.payload.roundId === roundId)!;
+    expect(closing.actor).toEqual({ kind: 'system' });
+    refused(await k2.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'block' }), 'CONFLICT');
+  }, 120_000);
+
   test('a round with a deadline shows it to everyone', async () => {
     const before = Date.now();
-    const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-3'], closesInMinutes: 10 });
+    const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-2'], closesInMinutes: 10 });
     await k1.caughtUp(ok(opened));
     const roundId = (opened as { result: { roundId: string } }).result.roundId;
     const closesAt = roundView(k1, roundId).closesAt!;
