@@ -9,9 +9,9 @@ import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
-import { addRecommendation, findRecommendation, readRecommendations, type OutcomeDocument, type SessionEvent } from '../shared/src/index.js';
-import { api, connect, createSession, join, type CreatedSession, type Joined } from './helpers/clients.js';
-import { draftClient, eventually, synced, type DraftClient } from './helpers/drafting.js';
+import { addRecommendation, findRecommendation, readRecommendations, type OutcomeDocument } from '../shared/src/index.js';
+import { connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
+import { draftClient, eventually, storedDoc, synced, type DraftClient } from './helpers/drafting.js';
 import { ok, refused } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -27,18 +27,8 @@ describe('breakout content back to the plenary', () => {
     open.push(c);
     return c;
   };
-  const stored = (roomId: string) => {
-    const db = new Database(joinPath(server.dataDir, 'townhall.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT data FROM doc_updates WHERE doc = ? ORDER BY id').all(`${session.sessionId}:${roomId}`) as { data: Buffer }[];
-    db.close();
-    const doc = new Y.Doc();
-    for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
-    return doc;
-  };
-  const log = async () => {
-    const res = await api<string>(server.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
-    return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
-  };
+  const stored = (roomId: string) => storedDoc(server.dataDir, session.sessionId, roomId).doc;
+  const log = () => sessionLog(server.url, session.sessionId, fac.token);
 
   beforeAll(async () => {
     server = await startServer();

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { addRecommendation, findRecommendation, readRecommendations, type SessionEvent } from '../shared/src/index.js';
-import { api, connect, createSession, join, type CreatedSession, type Joined } from './helpers/clients.js';
-import { draftClient, eventually, synced, until, type DraftClient } from './helpers/drafting.js';
+import { api, connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
+import { draftClient, eventually, storedDoc as storedDocOf, synced, until, type DraftClient } from './helpers/drafting.js';
 import { ok, refused } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -32,18 +32,8 @@ describe('drafting over the stock y-websocket provider', () => {
     controls.push(c);
     return c;
   };
-  const storedDoc = (roomId = 'plenary') => {
-    const db = new Database(joinPath(server.dataDir, 'townhall.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT data FROM doc_updates WHERE doc = ? ORDER BY id').all(`${session.sessionId}:${roomId}`) as { data: Buffer }[];
-    db.close();
-    const doc = new Y.Doc();
-    for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
-    return { doc, rows: rows.length };
-  };
-  const log = async () => {
-    const res = await api<string>(server.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
-    return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
-  };
+  const storedDoc = (roomId = 'plenary') => storedDocOf(server.dataDir, session.sessionId, roomId);
+  const log = () => sessionLog(server.url, session.sessionId, fac.token);
 
   beforeAll(async () => {
     server = await startServer();

@@ -4,14 +4,12 @@
  * to drafting) or cancel the round; other texts in the same document are drafted on.
  * Real server, stock y-websocket providers, the SQLite file read back.
  */
-import Database from 'better-sqlite3';
-import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
-import { addRecommendation, findRecommendation, readRecommendations, type SessionEvent } from '../shared/src/index.js';
-import { api, connect, createSession, join, type CreatedSession, type Joined } from './helpers/clients.js';
-import { draftClient, eventually, synced, until, type DraftClient } from './helpers/drafting.js';
+import { addRecommendation, findRecommendation, readRecommendations } from '../shared/src/index.js';
+import { connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
+import { draftClient, eventually, storedDoc, synced, until, type DraftClient } from './helpers/drafting.js';
 import { ok, refused } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
@@ -32,17 +30,10 @@ describe('votes on a frozen text', () => {
   };
   /** Every stored update of the plenary document, raw, and the document they make. */
   const stored = () => {
-    const db = new Database(joinPath(server.dataDir, 'townhall.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT data FROM doc_updates WHERE doc = ? ORDER BY id').all(`${session.sessionId}:plenary`) as { data: Buffer }[];
-    db.close();
-    const doc = new Y.Doc();
-    for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
-    return { raw: Buffer.concat(rows.map((r) => r.data)), recs: readRecommendations(doc), amendments: doc.getMap('amendments').size, doc };
+    const { doc, raw } = storedDoc(server.dataDir, session.sessionId, 'plenary');
+    return { raw, recs: readRecommendations(doc), amendments: doc.getMap('amendments').size };
   };
-  const log = async () => {
-    const res = await api<string>(server.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
-    return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
-  };
+  const log = () => sessionLog(server.url, session.sessionId, fac.token);
   const roundView = (c: ControlClient, roundId: string) => c.room('plenary')!.rounds.find((r) => r.id === roundId)!;
   const openRound = async (recommendationIds: string[]) => {
     const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds });

@@ -1,5 +1,5 @@
 import { ControlClient } from '../../client/src/ControlClient.js';
-import type { Role } from '../../shared/src/index.js';
+import type { Role, SessionEvent } from '../../shared/src/index.js';
 import { sessionInput } from './fixtures.js';
 
 export interface CreatedSession {
@@ -78,4 +78,10 @@ export async function joinAndConnect(url: string, session: CreatedSession, role:
   const joined = await join(url, session, role, name);
   const client = await connect(url, joined);
   return { ...joined, client };
+}
+
+/** A session's log as a facilitator downloads it. */
+export async function sessionLog(url: string, sessionId: string, token: string): Promise<SessionEvent[]> {
+  const res = await api<string>(url, `/api/sessions/${sessionId}/log`, { token });
+  return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
 }

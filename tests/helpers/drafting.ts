@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import * as decoding from 'lib0/decoding';
+import { join as joinPath } from 'node:path';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -80,4 +82,14 @@ export async function eventually(predicate: () => boolean, what: string, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A room's document as the server stored it, read back from the SQLite file: the updates, raw and applied. */
+export function storedDoc(dataDir: string, sessionId: string, roomId: string): { doc: Y.Doc; rows: number; raw: Buffer } {
+  const db = new Database(joinPath(dataDir, 'townhall.sqlite'), { readonly: true });
+  const rows = db.prepare('SELECT data FROM doc_updates WHERE doc = ? ORDER BY id').all(`${sessionId}:${roomId}`) as { data: Buffer }[];
+  db.close();
+  const doc = new Y.Doc();
+  for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
+  return { doc, rows: rows.length, raw: Buffer.concat(rows.map((r) => r.data)) };
 }

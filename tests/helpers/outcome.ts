@@ -1,6 +1,6 @@
 import type { ControlClient } from '../../client/src/ControlClient.js';
 import { PLENARY, addRecommendation, type SessionEvent } from '../../shared/src/index.js';
-import { api, createSession, joinAndConnect, type CreatedSession, type Joined } from './clients.js';
+import { createSession, joinAndConnect, sessionLog, type CreatedSession, type Joined } from './clients.js';
 import { draftClient, eventually, synced } from './drafting.js';
 import { must } from './expect.js';
 import { assembly, hostileStrings } from './fixtures.js';
@@ -115,10 +115,7 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
     agreedTitles: [recs[0]!.title, recs[1]!.title],
     notAgreedTitle: recs[2]!.title,
     roundId,
-    async log() {
-      const res = await api<string>(url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
-      return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
-    },
+    log: () => sessionLog(url, session.sessionId, fac.token),
     close() {
       for (const c of closers) c();
     },

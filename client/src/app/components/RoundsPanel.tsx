@@ -1,8 +1,9 @@
-import { useCallback, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type * as Y from 'yjs';
 import { AGREEMENT_LEVELS, readRecommendations, type AgreementLevel, type RecommendationText } from '../../../../shared/src/drafting.js';
 import type { RoomView, RoundView } from '../../../../shared/src/index.js';
+import { useDocValue } from '../drafting/useDocValue';
 import { formatDateTime, formatRemaining } from '../format';
 import { useAction, useServerNow, useSession } from '../session/context';
 
@@ -58,23 +59,9 @@ type Completeness = 'complete' | 'no-rationale' | 'incomplete';
 const completeness = (r: RecommendationText): Completeness =>
   !r.title.trim() || !r.body.trim() ? 'incomplete' : !r.rationale.trim() ? 'no-rationale' : 'complete';
 
-/** The room's recommendations as they read now, re-read on every change to the document. */
+/** The room's recommendations as they read now. */
 function useRecommendationTexts(doc: Y.Doc): RecommendationText[] {
-  const cache = useRef<{ key: string; value: RecommendationText[] }>({ key: '', value: [] });
-  const subscribe = useCallback(
-    (cb: () => void) => {
-      doc.on('update', cb);
-      return () => doc.off('update', cb);
-    },
-    [doc],
-  );
-  const read = useCallback(() => {
-    const value = readRecommendations(doc);
-    const key = JSON.stringify(value);
-    if (key !== cache.current.key) cache.current = { key, value };
-    return cache.current.value;
-  }, [doc]);
-  return useSyncExternalStore(subscribe, read);
+  return useDocValue(doc, useCallback(() => readRecommendations(doc), [doc]));
 }
 
 /**

@@ -1,10 +1,11 @@
 import { diffWords } from 'diff';
-import { useCallback, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import * as Y from 'yjs';
 import { DOC, TEXT_FIELDS, type TextField } from '../../../../shared/src/drafting.js';
 import type { RoomView } from '../../../../shared/src/index.js';
 import { useSession } from '../session/context';
+import { useDocValue } from './useDocValue';
 
 /** A selection in one field of a recommendation, in the field's own character offsets. */
 export interface FieldSelection {
@@ -87,23 +88,9 @@ function readNotes(doc: Y.Doc, rec: Y.Map<unknown>, recommendationId: string): N
   return { comments: comments.sort(byTime), amendments: amendments.sort(byTime) };
 }
 
-/** The comments and open amendments of one recommendation, re-read whenever the document changes. */
+/** The comments and open amendments of one recommendation, as the document reads now. */
 function useNotes(doc: Y.Doc, rec: Y.Map<unknown>, recommendationId: string): Notes {
-  const cache = useRef<{ key: string; value: Notes }>({ key: '', value: { comments: [], amendments: [] } });
-  const subscribe = useCallback(
-    (cb: () => void) => {
-      doc.on('update', cb);
-      return () => doc.off('update', cb);
-    },
-    [doc],
-  );
-  const read = useCallback(() => {
-    const value = readNotes(doc, rec, recommendationId);
-    const key = JSON.stringify(value);
-    if (key !== cache.current.key) cache.current = { key, value };
-    return cache.current.value;
-  }, [doc, rec, recommendationId]);
-  return useSyncExternalStore(subscribe, read);
+  return useDocValue(doc, useCallback(() => readNotes(doc, rec, recommendationId), [doc, rec, recommendationId]));
 }
 
 const noteId = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 18)}`;
