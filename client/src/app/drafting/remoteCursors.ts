@@ -21,6 +21,30 @@ export const STALE_CURSOR_MS = 60_000;
 
 const refresh = StateEffect.define<null>();
 
+/**
+ * When each remote cursor last moved. A cursor is fresh while it moves now and then; one
+ * that has stood still for STALE_CURSOR_MS belongs to someone who stopped editing.
+ */
+export class CursorMoves {
+  private readonly moved = new Map<number, { key: string; at: number }>();
+
+  /** Record the cursor a client shows at `now`; whether it is fresh. */
+  fresh(clientId: number, cursor: unknown, now: number): boolean {
+    const key = JSON.stringify(cursor);
+    const last = this.moved.get(clientId);
+    if (!last || last.key !== key) {
+      this.moved.set(clientId, { key, at: now });
+      return true;
+    }
+    return now - last.at <= STALE_CURSOR_MS;
+  }
+
+  /** Forget clients that left. */
+  keepOnly(present: { has(clientId: number): boolean }): void {
+    for (const id of this.moved.keys()) if (!present.has(id)) this.moved.delete(id);
+  }
+}
+
 interface Remote {
   clientId: number;
   name: string;
@@ -71,8 +95,7 @@ function layerOrigin(view: EditorView): { left: number; top: number } {
 
 export function remoteCursors(ytext: Y.Text, awareness: Awareness): Extension {
   const doc = ytext.doc!;
-  /** When each remote client's cursor last moved, by a key of its position. */
-  const moved = new Map<number, { key: string; at: number }>();
+  const moves = new CursorMoves();
 
   const remotes = (view: EditorView): Remote[] => {
     const out: Remote[] = [];
@@ -80,11 +103,7 @@ export function remoteCursors(ytext: Y.Text, awareness: Awareness): Extension {
     awareness.getStates().forEach((state, clientId) => {
       if (clientId === awareness.clientID) return;
       const cursor = (state as { cursor?: { anchor?: unknown; head?: unknown } | null }).cursor;
-      if (!cursor?.head) return;
-      const key = JSON.stringify(cursor);
-      const last = moved.get(clientId);
-      if (!last || last.key !== key) moved.set(clientId, { key, at: now });
-      else if (now - last.at > STALE_CURSOR_MS) return;
+      if (!cursor?.head || !moves.fresh(clientId, cursor, now)) return;
       const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), doc);
       if (!head || head.type !== ytext) return;
       const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
@@ -95,7 +114,7 @@ export function remoteCursors(ytext: Y.Text, awareness: Awareness): Extension {
         pos: Math.min(head.index, view.state.doc.length),
       });
     });
-    for (const id of moved.keys()) if (!awareness.getStates().has(id)) moved.delete(id);
+    moves.keepOnly(awareness.getStates());
     return out;
   };
 
