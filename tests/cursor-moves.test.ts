@@ -1,10 +1,10 @@
 /**
  * Stale cursors: the browser draws a collaborator's cursor only while it moves now and
- * then (client/src/app/drafting/remoteCursors.ts). Tested on the class that decides it,
+ * then (client/src/app/drafting/cursorMoves.ts). Tested on the class that decides it,
  * with a clock the test sets, rather than by waiting a minute in a browser.
  */
 import { describe, expect, test } from 'vitest';
-import { CursorMoves, STALE_CURSOR_MS } from '../client/src/app/drafting/remoteCursors.js';
+import { CursorMoves, STALE_CURSOR_MS } from '../client/src/app/drafting/cursorMoves.js';
 
 describe('which collaborators’ cursors are drawn', () => {
   const at = (index: number) => ({ anchor: { index }, head: { index } });
