@@ -2,16 +2,19 @@
  * The storage ports' contract (server/src/store: EventStore, DocStore), one suite run
  * against every adapter: what the session core and the drafting server rely on, and
  * nothing about how an adapter does it. The embedded SQLite adapter runs it today; the
- * cluster adapter (issue 12) joins the ADAPTERS list and must pass the same cases.
+ * Redis adapter (for the cluster of issue 12) runs the same cases against a redis-server
+ * this file starts on a free port.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { GENESIS_HASH, seal } from '../server/src/session/chain.js';
 import { sessionCreated } from '../server/src/session/decide.js';
 import { AppendConflictError, type EventStore } from '../server/src/store/EventStore.js';
 import type { DocStore } from '../server/src/store/DocStore.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
+import { RedisStore } from '../server/src/store/redis/RedisStore.js';
 import { createSessionSchema, reduce, type EventDraft, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
+import { startRedis, type RedisProcess } from './helpers/redis.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
 
 type Store = EventStore & DocStore;
@@ -22,12 +25,30 @@ interface Adapter {
   open(): { store: Store; reopen(): Store; dispose(): void };
 }
 
+/** One redis-server for the Redis adapter's cases, started by this file on a free port. */
+let redis: RedisProcess | null = null;
+let redisCases = 0;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
 const ADAPTERS: Adapter[] = [
   {
     name: 'SQLite',
     open() {
       const dir = tempDataDir();
       return { store: new SqliteStore(dir), reopen: () => new SqliteStore(dir), dispose: () => removeDir(dir) };
+    },
+  },
+  {
+    name: 'Redis',
+    open() {
+      // Each case in a key space of its own on the one server: fresh storage without restarting Redis.
+      const prefix = `contract-${++redisCases}`;
+      return { store: new RedisStore(redis!.url, { prefix }), reopen: () => new RedisStore(redis!.url, { prefix }), dispose: () => undefined };
     },
   },
 ];

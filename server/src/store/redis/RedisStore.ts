@@ -1,0 +1,140 @@
+import { createClient, RESP_TYPES } from 'redis';
+import type { SessionEvent } from '../../../../shared/src/index.js';
+import { GENESIS_HASH } from '../../session/chain.js';
+import type { ClientClaim, DocStore } from '../DocStore.js';
+import { AppendConflictError, type EventStore, type Snapshot } from '../EventStore.js';
+import { APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC } from './scripts.js';
+
+/**
+ * The storage ports on Redis, for a cluster (issue 12). Durability is Redis's own:
+ * run it with `appendonly yes` and `appendfsync always`, so a reply means the write is
+ * in the fsynced append-only file. Every append is one Lua script, which Redis runs
+ * atomically: the seq and head checks and the writes cannot interleave with another
+ * node's.
+ */
+export class RedisStore implements EventStore, DocStore {
+  private readonly client;
+  /** The same connection, answering bulk strings as Buffers: document updates are binary. */
+  private readonly binary;
+  private connecting: Promise<unknown> | null = null;
+
+  private readonly keys: ReturnType<typeof keySpace>;
+
+  /** `prefix` starts every key: several deployments (or test cases) can share one Redis. */
+  constructor(url: string, opts: { prefix?: string } = {}) {
+    this.keys = keySpace(opts.prefix ?? 'th');
+    this.client = createClient({ url });
+    // A dropped connection is reconnected by the client; errors surface on the commands that failed.
+    this.client.on('error', () => undefined);
+    this.binary = this.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  }
+
+  private async ready(): Promise<void> {
+    if (this.client.isReady) return;
+    this.connecting ??= this.client.connect();
+    await this.connecting;
+  }
+
+  async append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.ready();
+    const k = this.keys.session(sessionId);
+    const args = [sessionId, String(expectedSeq), events[0]!.prevHash, GENESIS_HASH, events.at(-1)!.hash];
+    for (const e of events) args.push(String(e.seq), JSON.stringify(e));
+    const reply = await this.client.eval(APPEND_EVENTS, { keys: [k.log, k.seq, k.head, this.keys.sessions], arguments: args });
+    if (reply !== 'OK') throw new AppendConflictError(sessionId, expectedSeq);
+  }
+
+  async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
+    await this.ready();
+    const entries = await this.client.xRange(this.keys.session(sessionId).log, `(0-${afterSeq}`, '+');
+    return entries.map((entry) => JSON.parse(String(entry.message.e)) as SessionEvent);
+  }
+
+  async listSessionIds(): Promise<string[]> {
+    await this.ready();
+    return this.client.sMembers(this.keys.sessions);
+  }
+
+  async saveSnapshot(s: Snapshot): Promise<void> {
+    // Serialized before the first await: the caller's state is live.
+    const body = JSON.stringify({ seq: s.seq, state: s.state });
+    await this.ready();
+    await this.client.set(this.keys.session(s.sessionId).snapshot(s.reducerVersion), body);
+  }
+
+  async loadSnapshot(sessionId: string, reducerVersion: number): Promise<Snapshot | null> {
+    await this.ready();
+    const body = await this.client.get(this.keys.session(sessionId).snapshot(reducerVersion));
+    if (body === null) return null;
+    const { seq, state } = JSON.parse(body) as Pick<Snapshot, 'seq' | 'state'>;
+    return { sessionId, seq, reducerVersion, state };
+  }
+
+  async loadDoc(name: string): Promise<{ updates: Uint8Array[]; lastId: number; writers: Map<number, string> }> {
+    await this.ready();
+    const k = this.keys.doc(name);
+    const ids = await this.client.zRange(k.order, 0, -1);
+    const data = ids.length ? await this.binary.hmGet(k.data, ids) : [];
+    const writers = await this.client.hGetAll(k.writers);
+    return {
+      updates: data.map((d) => new Uint8Array(d as unknown as Buffer)),
+      lastId: ids.length ? Number(ids.at(-1)) : 0,
+      writers: new Map(Object.entries(writers).map(([client, writer]) => [Number(client), writer])),
+    };
+  }
+
+  async appendUpdate(name: string, update: Uint8Array, claims: readonly ClientClaim[] = []): Promise<number> {
+    await this.ready();
+    const k = this.keys.doc(name);
+    const args: (string | Buffer)[] = [Buffer.from(update.buffer, update.byteOffset, update.byteLength)];
+    for (const c of claims) args.push(String(c.client), c.writer);
+    return Number(await this.client.eval(APPEND_UPDATE, { keys: [k.nextId, k.order, k.data, k.writers], arguments: args as string[] }));
+  }
+
+  async compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void> {
+    await this.ready();
+    const k = this.keys.doc(name);
+    await this.client.eval(COMPACT_DOC, { keys: [k.order, k.data], arguments: [String(uptoId), Buffer.from(merged) as unknown as string] });
+  }
+
+  async deleteUpdate(name: string, id: number): Promise<void> {
+    await this.ready();
+    const k = this.keys.doc(name);
+    await this.client.multi().zRem(k.order, String(id)).hDel(k.data, String(id)).exec();
+  }
+
+  async ping(): Promise<void> {
+    await this.ready();
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.close();
+  }
+}
+
+/**
+ * Every key the adapter uses. A session's keys carry it in a hash tag, `{sessionId}`, so
+ * that they live on one shard of a Redis Cluster; a document's carry its session's.
+ */
+function keySpace(prefix: string) {
+  return {
+    sessions: `${prefix}:sessions`,
+    session(sessionId: string) {
+      const tag = `${prefix}:{${sessionId}}`;
+      return {
+        log: `${tag}:log`,
+        seq: `${tag}:seq`,
+        head: `${tag}:head`,
+        snapshot: (reducerVersion: number) => `${tag}:snapshot:${reducerVersion}`,
+      };
+    },
+    /** The name is `sessionId:roomId`. */
+    doc(name: string) {
+      const session = name.slice(0, Math.max(0, name.indexOf(':')));
+      const tag = `${prefix}:{${session}}:doc:${name.slice(session.length + 1)}`;
+      return { nextId: `${tag}:next`, order: `${tag}:order`, data: `${tag}:data`, writers: `${tag}:writers` };
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The Lua scripts the Redis adapter runs. Redis runs a script atomically, so each is
+ * one step that no other client's commands can interleave with.
+ */
+
+/**
+ * Append events to a session's log if, and only if, it is at the expected seq and head.
+ * KEYS: log stream, seq, head, set of sessions.
+ * ARGV: sessionId, expectedSeq, expectedHead (the first event's prevHash), the genesis
+ * hash, the last event's hash, then (seq, event JSON) per event.
+ * Stream ids are `0-<seq>`, so the log reads back in seq order and from any seq.
+ */
+export const APPEND_EVENTS = `
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+if current ~= tonumber(ARGV[2]) then return 'CONFLICT' end
+local head = redis.call('GET', KEYS[3]) or ARGV[4]
+if head ~= ARGV[3] then return 'CONFLICT' end
+local last = current
+for i = 6, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], '0-' .. ARGV[i], 'e', ARGV[i + 1])
+  last = tonumber(ARGV[i])
+end
+redis.call('SET', KEYS[2], last)
+redis.call('SET', KEYS[3], ARGV[5])
+redis.call('SADD', KEYS[4], ARGV[1])
+return 'OK'
+`;
+
+/**
+ * Store one document update under the next id, with the client ids it is the first to write under.
+ * KEYS: next id, order (sorted set of ids), data (hash id → bytes), writers (hash client → writer).
+ * ARGV: the update, then (client, writer) pairs. Returns the id.
+ */
+export const APPEND_UPDATE = `
+local id = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], id, id)
+redis.call('HSET', KEYS[3], id, ARGV[1])
+for i = 2, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1])
+end
+return id
+`;
+
+/**
+ * Replace every update up to an id with one merged update, stored under that id.
+ * KEYS: order, data. ARGV: uptoId, the merged update.
+ */
+export const COMPACT_DOC = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 'OK'
+`;

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createClient } from 'redis';
+import { removeDir, tempDataDir } from './server.js';
+
+/** A free TCP port on 127.0.0.1, found by binding port 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RedisProcess {
+  url: string;
+  child: ChildProcess;
+  /** Stop it and remove its data. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real redis-server of its own, on a free port (never 6379), durable as townhall
+ * needs it (`appendonly yes`, `appendfsync always`), in a temporary directory. Tests
+ * can signal `child` (SIGSTOP, SIGCONT, SIGKILL) for fault cases.
+ */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  const dir = tempDataDir();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no'],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = createClient({ url, socket: { reconnectStrategy: false } });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      await probe.close();
+      break;
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      removeDir(dir);
+    },
+  };
+}
