@@ -17,7 +17,10 @@ export function freePort(): Promise<number> {
 
 export interface RedisProcess {
   url: string;
+  /** The running server (replaced by `restart`): signal it for fault cases. */
   child: ChildProcess;
+  /** Start it again on the same port and data directory (after a kill, say). */
+  restart(): Promise<void>;
   /** Stop it and remove its data. */
   stop(): Promise<void>;
 }
@@ -30,36 +33,45 @@ export interface RedisProcess {
 export async function startRedis(): Promise<RedisProcess> {
   const port = await freePort();
   const dir = tempDataDir();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no'],
-    { stdio: 'ignore' },
-  );
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = createClient({ url, socket: { reconnectStrategy: false } });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      await probe.close();
-      break;
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
-      await new Promise((r) => setTimeout(r, 50));
+  const launch = async () => {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = createClient({ url, socket: { reconnectStrategy: false } });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        await probe.ping();
+        await probe.close();
+        return child;
+      } catch {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
-  }
-  return {
+  };
+  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
+  const redis: RedisProcess = {
     url,
-    child,
+    child: await launch(),
+    async restart() {
+      await exited(redis.child);
+      redis.child = await launch();
+    },
     async stop() {
-      if (child.exitCode === null) {
+      const child = redis.child;
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGCONT');
         child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+        await exited(child);
       }
       removeDir(dir);
     },
   };
+  return redis;
 }
