@@ -78,7 +78,7 @@ export class RedisStore implements EventStore, DocStore {
     const data = ids.length ? await this.binary.hmGet(k.data, ids) : [];
     const writers = await this.client.hGetAll(k.writers);
     return {
-      updates: data.map((d) => new Uint8Array(d as unknown as Buffer)),
+      updates: data.map((d) => new Uint8Array(d as Buffer)),
       lastId: ids.length ? Number(ids.at(-1)) : 0,
       writers: new Map(Object.entries(writers).map(([client, writer]) => [Number(client), writer])),
     };
@@ -89,13 +89,13 @@ export class RedisStore implements EventStore, DocStore {
     const k = this.keys.doc(name);
     const args: (string | Buffer)[] = [Buffer.from(update.buffer, update.byteOffset, update.byteLength)];
     for (const c of claims) args.push(String(c.client), c.writer);
-    return Number(await this.client.eval(APPEND_UPDATE, { keys: [k.nextId, k.order, k.data, k.writers], arguments: args as string[] }));
+    return Number(await this.client.eval(APPEND_UPDATE, { keys: [k.nextId, k.order, k.data, k.writers], arguments: args }));
   }
 
   async compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void> {
     await this.ready();
     const k = this.keys.doc(name);
-    await this.client.eval(COMPACT_DOC, { keys: [k.order, k.data], arguments: [String(uptoId), Buffer.from(merged) as unknown as string] });
+    await this.client.eval(COMPACT_DOC, { keys: [k.order, k.data], arguments: [String(uptoId), Buffer.from(merged)] });
   }
 
   async deleteUpdate(name: string, id: number): Promise<void> {
