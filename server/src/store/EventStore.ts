@@ -24,7 +24,12 @@ export class AppendConflictError extends Error {
  * nodes can never interleave writes to one log.
  */
 export interface EventStore {
-  append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[]): Promise<void>;
+  /**
+   * `fence`: the writer's lease epoch, in a cluster (see LeaseStore): the append is
+   * refused with FencedError if the session has a newer owner. Without it (one node)
+   * only the seq and head are checked.
+   */
+  append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[], fence?: { epoch: number }): Promise<void>;
   readEvents(sessionId: string, afterSeq?: number): Promise<SessionEvent[]>;
   listSessionIds(): Promise<string[]>;
   /** Takes the state as it is at the call (the host's state is live): serialize it before the first await. */

@@ -3,7 +3,8 @@ import type { SessionEvent } from '../../../../shared/src/index.js';
 import { GENESIS_HASH } from '../../session/chain.js';
 import type { ClientClaim, DocStore } from '../DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from '../EventStore.js';
-import { APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC } from './scripts.js';
+import { FencedError, type Lease, type LeaseStore } from '../LeaseStore.js';
+import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
 
 /**
  * The storage ports on Redis, for a cluster (issue 12). Durability is Redis's own:
@@ -12,7 +13,7 @@ import { APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC } from './scripts.js';
  * atomically: the seq and head checks and the writes cannot interleave with another
  * node's.
  */
-export class RedisStore implements EventStore, DocStore {
+export class RedisStore implements EventStore, DocStore, LeaseStore {
   private readonly client;
   /** The same connection, answering bulk strings as Buffers: document updates are binary. */
   private readonly binary;
@@ -35,14 +36,33 @@ export class RedisStore implements EventStore, DocStore {
     await this.connecting;
   }
 
-  async append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[]): Promise<void> {
+  async append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[], fence?: { epoch: number }): Promise<void> {
     if (events.length === 0) return;
     await this.ready();
     const k = this.keys.session(sessionId);
-    const args = [sessionId, String(expectedSeq), events[0]!.prevHash, GENESIS_HASH, events.at(-1)!.hash];
+    const args = [sessionId, String(expectedSeq), events[0]!.prevHash, GENESIS_HASH, events.at(-1)!.hash, fence ? String(fence.epoch) : ''];
     for (const e of events) args.push(String(e.seq), JSON.stringify(e));
-    const reply = await this.client.eval(APPEND_EVENTS, { keys: [k.log, k.seq, k.head, this.keys.sessions], arguments: args });
+    const reply = await this.client.eval(APPEND_EVENTS, { keys: [k.log, k.seq, k.head, this.keys.sessions, k.epoch], arguments: args });
+    if (reply === 'FENCED') throw new FencedError(sessionId, fence!.epoch);
     if (reply !== 'OK') throw new AppendConflictError(sessionId, expectedSeq);
+  }
+
+  async acquire(sessionId: string, owner: string, ttlMs: number): Promise<Lease | null> {
+    await this.ready();
+    const k = this.keys.session(sessionId);
+    const epoch = await this.client.eval(ACQUIRE_LEASE, { keys: [k.lease, k.epoch], arguments: [owner, String(ttlMs)] });
+    return epoch === null ? null : { sessionId, owner, epoch: Number(epoch) };
+  }
+
+  async renew(lease: Lease, ttlMs: number): Promise<Lease | null> {
+    await this.ready();
+    const held = await this.client.eval(RENEW_LEASE, { keys: [this.keys.session(lease.sessionId).lease], arguments: [`${lease.owner}/${lease.epoch}`, String(ttlMs)] });
+    return held === 1 ? lease : null;
+  }
+
+  async release(lease: Lease): Promise<void> {
+    await this.ready();
+    await this.client.eval(RELEASE_LEASE, { keys: [this.keys.session(lease.sessionId).lease], arguments: [`${lease.owner}/${lease.epoch}`] });
   }
 
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
@@ -127,6 +147,8 @@ function keySpace(prefix: string) {
         log: `${tag}:log`,
         seq: `${tag}:seq`,
         head: `${tag}:head`,
+        lease: `${tag}:lease`,
+        epoch: `${tag}:epoch`,
         snapshot: (reducerVersion: number) => `${tag}:snapshot:${reducerVersion}`,
       };
     },

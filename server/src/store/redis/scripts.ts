@@ -5,18 +5,20 @@
 
 /**
  * Append events to a session's log if, and only if, it is at the expected seq and head.
- * KEYS: log stream, seq, head, set of sessions.
+ * KEYS: log stream, seq, head, set of sessions, the session's current epoch.
  * ARGV: sessionId, expectedSeq, expectedHead (the first event's prevHash), the genesis
- * hash, the last event's hash, then (seq, event JSON) per event.
+ * hash, the last event's hash, the writer's epoch ('' when not fenced: one node), then
+ * (seq, event JSON) per event. The epoch is checked first: a fenced writer changes nothing.
  * Stream ids are `0-<seq>`, so the log reads back in seq order and from any seq.
  */
 export const APPEND_EVENTS = `
+if ARGV[6] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[6] then return 'FENCED' end
 local current = tonumber(redis.call('GET', KEYS[2]) or '0')
 if current ~= tonumber(ARGV[2]) then return 'CONFLICT' end
 local head = redis.call('GET', KEYS[3]) or ARGV[4]
 if head ~= ARGV[3] then return 'CONFLICT' end
 local last = current
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   redis.call('XADD', KEYS[1], '0-' .. ARGV[i], 'e', ARGV[i + 1])
   last = tonumber(ARGV[i])
 end
@@ -54,4 +56,31 @@ end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 'OK'
+`;
+
+/**
+ * Take a session's lease if nobody holds it: the next epoch, or nil.
+ * KEYS: lease, epoch. ARGV: owner, ttl in ms.
+ */
+export const ACQUIRE_LEASE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return nil end
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '/' .. epoch, 'PX', ARGV[2])
+return epoch
+`;
+
+/**
+ * Extend a lease if it is still this owner's at this epoch; 1 if so, else 0.
+ * KEYS: lease. ARGV: owner/epoch, ttl in ms.
+ */
+export const RENEW_LEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** Drop a lease if it is still this owner's at this epoch. KEYS: lease. ARGV: owner/epoch. */
+export const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
 `;
