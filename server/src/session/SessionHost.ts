@@ -24,6 +24,7 @@ import {
   type SessionState,
 } from '../../../shared/src/index.js';
 import { AppendConflictError, type EventStore } from '../store/EventStore.js';
+import { FencedError } from '../store/LeaseStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
 import { copyPlain } from './copyPlain.js';
@@ -44,6 +45,14 @@ export interface SessionHostOptions {
    */
   snapshotEvery: number;
   now?: () => number;
+  /**
+   * In a cluster, the epoch of the lease under which this node owns the session: every
+   * append carries it, and the store refuses it once a newer owner took over. Absent on
+   * a single node.
+   */
+  fence?: () => { epoch: number };
+  /** Told once, when the store has refused an append because another node owns the session now. */
+  onFenced?: () => void;
 }
 
 export interface Outcome {
@@ -52,6 +61,9 @@ export interface Outcome {
 }
 
 export type ChangeListener = (events: readonly SessionEvent[], state: SessionState) => void;
+
+/** What a command on a fenced host is answered: the session runs on another node now. */
+const FENCED = () => new CommandError('UNAVAILABLE', 'This session is now run by another server; reconnect to reach it.');
 
 /** How soon the clock tries again to close a round whose document could not be read. */
 const ROUND_CLOSE_RETRY_MS = 5_000;
@@ -113,6 +125,8 @@ export class SessionHost {
   /** Everyone who ever joined, removed or not: how large the state is (see `snapshotEvery`). */
   private participantCount = 0;
   private disposed = false;
+  /** A newer owner took the session over (see SessionHostOptions.fence): nothing more is decided here. */
+  private fenced = false;
   private readonly now: () => number;
 
   private current: SessionState;
@@ -142,6 +156,11 @@ export class SessionHost {
     return copyPlain(this.current);
   }
 
+  /** Another node owns the session now; this host decides nothing more. */
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
   get id(): string {
     return this.current.sessionId;
   }
@@ -151,7 +170,7 @@ export class SessionHost {
     const invites = Object.fromEntries(ROLES.map((r) => [r, newSecret('inv')])) as Record<Role, string>;
     const inviteHashes = Object.fromEntries(ROLES.map((r) => [r, hashSecret(invites[r])])) as Record<Role, string>;
     const events = seal(sessionId, { seq: 0, head: GENESIS_HASH }, [sessionCreated(input, inviteHashes)], { kind: 'operator' }, (opts.now ?? Date.now)());
-    await opts.store.append(sessionId, 0, events);
+    await opts.store.append(sessionId, 0, events, opts.fence?.());
     const host = new SessionHost(reduce(null, events[0]!), opts);
     host.schedule();
     return { host, invites };
@@ -276,6 +295,7 @@ export class SessionHost {
 
   /** Decide in arrival order (the queue), then wait for durability outside it, so the next command need not. */
   private async decideThenWait<T>(decideStep: () => Promise<{ durable: Promise<number>; finish: (seq: number) => T }>): Promise<T> {
+    if (this.fenced) throw FENCED();
     const { durable, finish } = await this.serial(decideStep);
     return finish(await durable);
   }
@@ -298,7 +318,7 @@ export class SessionHost {
     return new Promise<number>((resolve, reject) => {
       const proposal: Proposal = { events, settled: null, doomed: undefined, resolve, reject };
       this.proposals.push(proposal);
-      this.opts.store.append(this.id, expectedSeq, events).then(
+      this.opts.store.append(this.id, expectedSeq, events, this.opts.fence?.()).then(
         () => this.settle(proposal, { ok: true }),
         (err: unknown) => this.settle(proposal, { ok: false, err }),
       );
@@ -344,6 +364,17 @@ export class SessionHost {
   }
 
   private failure(err: unknown, first: boolean): CommandError {
+    if (err instanceof FencedError) {
+      // Another node owns the session now: this host's state is no longer the head of the log. It stops deciding.
+      if (!this.fenced) {
+        this.fenced = true;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
+        this.opts.logger.warn({ sessionId: this.id }, 'fenced off by a newer owner; this node stops writing the session');
+        this.opts.onFenced?.();
+      }
+      return FENCED();
+    }
     if (err instanceof AppendConflictError) {
       if (!first) return new CommandError('CONFLICT', 'The session changed at the same time; please try again.');
       // Another writer, or a write of ours that failed before this one: catch up so the next command decides on fresh state.
@@ -413,7 +444,7 @@ export class SessionHost {
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.disposed) return;
+    if (this.disposed || this.fenced) return;
     const at = nextTimerAt(this.head);
     if (at === null) return;
     // setTimeout overflows past ~24.8 days; re-check at least daily.

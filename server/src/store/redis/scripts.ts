@@ -9,6 +9,8 @@
  * ARGV: sessionId, expectedSeq, expectedHead (the first event's prevHash), the genesis
  * hash, the last event's hash, the writer's epoch ('' when not fenced: one node), then
  * (seq, event JSON) per event. The epoch is checked first: a fenced writer changes nothing.
+ * A session nobody has owned yet is at epoch 0 (how the node that creates it appends its
+ * first event, before it can take a lease on the new id).
  * Stream ids are `0-<seq>`, so the log reads back in seq order and from any seq.
  */
 export const APPEND_EVENTS = `
