@@ -288,7 +288,8 @@ export class ViewPublisher {
       if (busy && this.isLarge(room)) {
         stream.heldSince ??= serverTime;
         if (serverTime - stream.heldSince < maxHold(stream.costMs)) {
-          wait = Math.min(wait, this.opts.intervalMs);
+          // Looked at again after a window; never in a tight loop, even with a window of 0 ms.
+          wait = Math.min(wait, Math.max(this.opts.intervalMs, 20));
           continue;
         }
       }
