@@ -71,6 +71,46 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
     return entries.map((entry) => JSON.parse(String(entry.message.e)) as SessionEvent);
   }
 
+  /**
+   * Follow a session's log: `onEvents` gets every event after `afterSeq`, in order, in
+   * batches, as they are appended by whichever node owns the session, until `stop`.
+   * A connection of its own blocks on XREAD; when Redis goes away it reconnects and
+   * resumes after the last seq it delivered, so nothing is skipped or given twice.
+   */
+  follow(sessionId: string, afterSeq: number, onEvents: (events: SessionEvent[]) => void): { stop(): Promise<void> } {
+    const reader = this.client.duplicate();
+    reader.on('error', () => undefined);
+    const key = this.keys.session(sessionId).log;
+    let last = afterSeq;
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        try {
+          if (!reader.isOpen) await reader.connect();
+          const reply = (await reader.sendCommand(['XREAD', 'BLOCK', String(FOLLOW_BLOCK_MS), 'STREAMS', key, `0-${last}`])) as
+            | [string, [string, string[]][]][]
+            | null;
+          const entries = reply?.[0]?.[1] ?? [];
+          if (entries.length === 0) continue;
+          const events = entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!) as SessionEvent);
+          last = events.at(-1)!.seq;
+          onEvents(events);
+        } catch {
+          // Redis unreachable, paused or restarting: try again shortly, from the same seq.
+          if (!stopped) await new Promise((r) => setTimeout(r, FOLLOW_RETRY_MS));
+        }
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        // Unblocks a pending XREAD; the loop then ends.
+        reader.destroy();
+        await loop;
+      },
+    };
+  }
+
   async listSessionIds(): Promise<string[]> {
     await this.ready();
     return this.client.sMembers(this.keys.sessions);
@@ -133,6 +173,10 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
     if (this.client.isOpen) await this.client.close();
   }
 }
+
+/** How long one XREAD waits for new events before asking again (so a stop is seen promptly). */
+const FOLLOW_BLOCK_MS = 1000;
+const FOLLOW_RETRY_MS = 200;
 
 /**
  * Every key the adapter uses. A session's keys carry it in a hash tag, `{sessionId}`, so

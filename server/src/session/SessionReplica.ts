@@ -1,0 +1,102 @@
+import { reduceInPlace, replay, REDUCER_VERSION, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import type { EventStore } from '../store/EventStore.js';
+import { verifyChain } from './chain.js';
+import { copyPlain } from './copyPlain.js';
+
+/** How often a replica reads the log even when its feed brought nothing (a feed may lose the last news). */
+const CATCH_UP_EVERY_MS = 2_000;
+
+/** A feed of a session's new events, as a store delivers them to a node that follows the log. */
+export interface LogFeed {
+  follow(sessionId: string, afterSeq: number, onEvents: (events: SessionEvent[]) => void): { stop(): Promise<void> };
+}
+
+export type ReplicaListener = (events: readonly SessionEvent[], state: SessionState) => void;
+
+/**
+ * A session as a node that does not own it sees it: the state folded from the log, kept
+ * current by following the log. It never writes.
+ *
+ * The feed is only a hint of what is new. A batch that does not continue the state
+ * exactly (a gap in seq, or a chain that does not link to the state's head) is dropped,
+ * and the replica reads the log from its own seq instead; and now and then it reads the
+ * log anyway, in case the feed lost the last news there was. Correctness never depends
+ * on how the news arrived.
+ */
+export class SessionReplica {
+  private readonly listeners = new Set<ReplicaListener>();
+  private applying: Promise<void> = Promise.resolve();
+  private following: { stop(): Promise<void> } | null = null;
+  private readonly poll: NodeJS.Timeout;
+  /** Batches the feed delivered that did not continue the state, answered by reading the log. */
+  gapsRepaired = 0;
+
+  private constructor(
+    private readonly store: EventStore,
+    private current: SessionState,
+    catchUpEveryMs: number,
+  ) {
+    this.poll = setInterval(() => this.receive([]), catchUpEveryMs);
+    this.poll.unref();
+  }
+
+  /** `catchUpEveryMs`: how often the log is read even when the feed brought nothing. */
+  static async open(store: EventStore, feed: LogFeed, sessionId: string, opts: { catchUpEveryMs?: number } = {}): Promise<SessionReplica> {
+    const snapshot = await store.loadSnapshot(sessionId, REDUCER_VERSION);
+    const events = await store.readEvents(sessionId, snapshot?.seq ?? 0);
+    const check = verifyChain(events, snapshot ? { seq: snapshot.seq, head: snapshot.state.head } : undefined);
+    if (!check.ok) throw new Error(`session ${sessionId}: log fails verification at seq ${check.seq}: ${check.reason}`);
+    const state = replay(events, snapshot?.state ?? null);
+    if (!state) throw new Error(`session ${sessionId} has no events`);
+    const replica = new SessionReplica(store, copyPlain(state), opts.catchUpEveryMs ?? CATCH_UP_EVERY_MS);
+    replica.following = feed.follow(sessionId, replica.current.seq, (batch) => replica.receive(batch));
+    return replica;
+  }
+
+  /** The state as far as the log has been followed. Live: read it synchronously. */
+  get state(): SessionState {
+    return this.current;
+  }
+
+  onChange(listener: ReplicaListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once everything received so far is applied. */
+  settled(): Promise<void> {
+    return this.applying;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poll);
+    await this.following?.stop();
+    this.following = null;
+    this.listeners.clear();
+    await this.applying;
+  }
+
+  private receive(batch: SessionEvent[]): void {
+    this.applying = this.applying.then(() => this.apply(batch)).catch(() => undefined);
+  }
+
+  /** Apply a batch from the feed; an empty one is the periodic look at the log. */
+  private async apply(batch: readonly SessionEvent[]): Promise<void> {
+    const from = { seq: this.current.seq, head: this.current.head };
+    let fresh = batch.filter((e) => e.seq > from.seq);
+    if (batch.length === 0) {
+      fresh = await this.store.readEvents(this.current.sessionId, from.seq);
+      if (fresh.length === 0 || !verifyChain(fresh, from).ok) return;
+      this.gapsRepaired += 1;
+    } else if (fresh.length === 0) {
+      return;
+    } else if (fresh[0]!.seq !== from.seq + 1 || !verifyChain(fresh, from).ok) {
+      this.gapsRepaired += 1;
+      fresh = await this.store.readEvents(this.current.sessionId, from.seq);
+      // The log itself must link to what this replica holds; if it does not, nothing is applied.
+      if (fresh.length === 0 || !verifyChain(fresh, from).ok) return;
+    }
+    for (const e of fresh) reduceInPlace(this.current, copyPlain(e));
+    for (const listener of this.listeners) listener(fresh, this.current);
+  }
+}
