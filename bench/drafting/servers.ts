@@ -3,12 +3,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../tests/helpers/ports.js';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -194,20 +194,10 @@ export function referenceBin(): { path: string; version: string } {
   return { path: join(dirname(pkgPath), pkg.bin['y-websocket-server']!), version: pkg.version };
 }
 
-/** A port nobody listens on right now (the reference bin prints the port it was given, not the one it got). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startReference(opts: { profile: boolean }): Promise<ServerUnderTest> {
   const bin = referenceBin();
+  // A port chosen here: the reference bin prints the port it was given, not the one it got.
   const port = await freePort();
   const prof = profileArgs(opts.profile, 'reference');
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port) };
