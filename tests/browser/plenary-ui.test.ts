@@ -3,6 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ControlClient } from '../../client/src/ControlClient.js';
 import { connect, createSession, join, type CreatedSession, type Joined } from '../helpers/clients.js';
+import { addRecommendation } from '../../shared/src/index.js';
+import { draftClient, synced } from '../helpers/drafting.js';
 import { ok } from '../helpers/expect.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
@@ -26,6 +28,7 @@ describe('browser client: a plenary of 300', () => {
   let citTap: ControlChannelTap;
   const crowd: { joined: Joined; client: ControlClient }[] = [];
   let facControl: ControlClient;
+  let facJoined: Joined;
   const errors: string[][] = [];
 
   beforeAll(async () => {
@@ -39,7 +42,7 @@ describe('browser client: a plenary of 300', () => {
     facPage = fac.page;
     citPage = cit.page;
     citTap = await tapControlChannel(cit.context);
-    const facJoined = await join(server.url, session, 'facilitator', 'Co-facilitator');
+    facJoined = await join(server.url, session, 'facilitator', 'Co-facilitator');
     facControl = await connect(server.url, facJoined);
     ok(await facControl.send('settings.update', { patch: { qaPremoderation: false } }));
     for (let i = 0; i < CROWD; i += 50) {
@@ -111,6 +114,36 @@ describe('browser client: a plenary of 300', () => {
     await expectNoAxeViolations(citPage);
     await citPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-citizen-phone.png'), timeout: 60_000 });
     await facPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-facilitator-phone.png'), timeout: 60_000 });
+    expect(errors.flat()).toEqual([]);
+  });
+
+  test('a round in front of the crowd: picker, frozen text, countdown and rating form pass axe on a phone and at 1280', async () => {
+    // Two texts written over the drafting endpoint: one complete, one half-written.
+    const draft = draftClient(server.url, session.sessionId, 'plenary', facJoined.token);
+    await synced(draft);
+    const [r1] = assembly.recommendations;
+    addRecommendation(draft.doc, { id: 'rec-crowd-1', ...r1! });
+    addRecommendation(draft.doc, { id: 'rec-crowd-2', title: 'Half an idea', body: '', rationale: '' });
+    await waitForText(facPage, '[data-testid="round-picker"]', /Half an idea\s*Title or recommendation empty/);
+    await expectNoAxeViolations(facPage);
+    await facPage.locator('[data-testid="rounds"]').screenshot({ path: joinPath(artifactsDir, 'plenary-300-round-picker-phone.png'), timeout: 60_000 });
+
+    const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-crowd-1'], closesInMinutes: 10 });
+    const roundId = (opened as { result: { roundId: string } }).result.roundId;
+    await Promise.all(crowd.slice(0, 100).map((c, i) => c.client.send('round.rate', { roundId, recommendationId: 'rec-crowd-1', level: i % 7 === 0 ? 'serious-concerns' : 'full-support' })));
+    await waitForText(citPage, '[data-testid="round-countdown"]', /Closes in (10:00|9:\d\d)/);
+    await waitForText(citPage, '[data-testid="under-vote-badge"]', 'Under vote');
+    expect(await citPage.locator('[data-testid="rating-form"] [data-testid="rated-text"]').first().textContent()).toContain(r1!.body);
+    await citPage.locator('[data-testid="rating-form"]').first().scrollIntoViewIfNeeded();
+    await expectNoAxeViolations(citPage);
+    await citPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-round-citizen-phone.png'), timeout: 60_000 });
+    await citPage.setViewportSize({ width: 1280, height: 900 });
+    await facPage.setViewportSize({ width: 1280, height: 900 });
+    await expectNoAxeViolations(citPage);
+    await expectNoAxeViolations(facPage);
+    await facPage.locator('[data-testid="rounds"]').screenshot({ path: joinPath(artifactsDir, 'plenary-300-round-facilitator-1280.png'), timeout: 60_000 });
+    ok(await facControl.send('round.cancel', { roundId }));
+    draft.destroy();
     expect(errors.flat()).toEqual([]);
   });
 });
