@@ -191,8 +191,7 @@ export class DocConnection implements DocPeer {
    * An awareness state with the roster's name on it: a client may set its cursor's colour,
    * but not pass itself off as someone else. Anything not an object is left as it is.
    */
-  private withRosterName(state: string): string {
-    const parsed: unknown = JSON.parse(state);
+  private withRosterName(state: string, parsed: unknown): string {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return state;
     const s = parsed as { user?: unknown };
     const user = s.user !== null && typeof s.user === 'object' && !Array.isArray(s.user) ? s.user : {};
@@ -207,7 +206,8 @@ export class DocConnection implements DocPeer {
       const clientId = decoding.readVarUint(decoder);
       const clock = decoding.readVarUint(decoder);
       const state = decoding.readVarString(decoder);
-      const removal = JSON.parse(state) === null;
+      const parsed: unknown = JSON.parse(state);
+      const removal = parsed === null;
       const owner = room.awarenessOwners.get(clientId);
       if (owner !== this) {
         if (removal || clock <= (room.awareness.meta.get(clientId)?.clock ?? 0)) continue;
@@ -218,7 +218,7 @@ export class DocConnection implements DocPeer {
         room.awarenessOwners.set(clientId, this);
         this.clientIds.add(clientId);
       }
-      kept.push([clientId, clock, removal ? state : this.withRosterName(state)]);
+      kept.push([clientId, clock, this.withRosterName(state, parsed)]);
     }
     if (kept.length === 0) return null;
     const out = encoding.createEncoder();

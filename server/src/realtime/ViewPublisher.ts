@@ -47,22 +47,13 @@ function touched(e: SessionEvent, state: SessionState): Set<string> | 'all' {
 interface Stream {
   audience: Audience;
   view: SessionView;
-  /** Not published again before this time: see `gapAfter`. */
+  /** Not published again before this time: as long after the last publish as that one took (see `publish`). */
   notBefore: number;
   /** What the last publish took. */
   costMs: number;
   /** Since when a change is held back because events are still pouring in (see `holdFromSockets`); null when not held. */
   heldSince: number | null;
 }
-
-/**
- * How long an audience's stream waits after a publish that took `costMs`. The window
- * widens with the cost of what it sends, so that however large the room, publishing
- * leaves at least half of the event loop to joins and commands. Not more than half: at
- * 10 000 citizens one broadcast takes about 0.4 s of socket writes, and a facilitator
- * acting once a second must still reach everyone at once.
- */
-export const gapAfter = (costMs: number) => costMs;
 
 /**
  * The longest a change is held while events pour in (see `holdFromSockets`): a busy
@@ -344,7 +335,11 @@ export class ViewPublisher {
       stream.view = { ...stream.view, seq: next.seq };
     }
     stream.costMs = performance.now() - started;
-    stream.notBefore = serverTime + gapAfter(stream.costMs);
+    // The next publish waits as long as this one took: however large the room, publishing leaves at
+    // least half of the event loop to joins and commands, and no more than half of it is kept waiting
+    // (at 10 000 citizens a broadcast is about 0.4 s of socket writes, and a facilitator acting once a
+    // second must still reach everyone at once).
+    stream.notBefore = serverTime + stream.costMs;
     stream.heldSince = null;
   }
 

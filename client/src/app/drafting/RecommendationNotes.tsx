@@ -95,6 +95,15 @@ function useNotes(doc: Y.Doc, rec: Y.Map<unknown>, recommendationId: string): No
 
 const noteId = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 18)}`;
 
+/** A comment or amendment as the document layout has it: a Y.Map under its id, which it also carries, in one transaction. */
+function addNote(doc: Y.Doc, map: string, id: string, fields: Record<string, unknown>): void {
+  doc.transact(() => {
+    const note = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries({ id, ...fields })) note.set(k, v);
+    doc.getMap(map).set(id, note);
+  });
+}
+
 /**
  * Comments anchored to words, and proposed changes shown as a difference, for one
  * recommendation (the document layout in shared/src/drafting.ts). Writing them is an
@@ -135,23 +144,16 @@ export function RecommendationNotes(props: {
     const text = comment.trim();
     const field = at ? (props.rec.get(at.field) as Y.Text | undefined) : undefined;
     if (!at || !text || !(field instanceof Y.Text)) return;
-    props.doc.transact(() => {
-      const m = new Y.Map<unknown>();
-      const id = noteId('comment');
-      const entries: [string, unknown][] = [
-        ['id', id],
-        ['recommendationId', props.recommendationId],
-        ['field', at.field],
-        // Anchored to the characters, not offsets: the comment stays on its words as the text around them changes.
-        ['start', Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(field, at.from))],
-        ['end', Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(field, at.to, -1))],
-        ['text', text],
-        ['authorId', me.participantId],
-        ['createdAt', Date.now()],
-        ['resolved', false],
-      ];
-      for (const [k, v] of entries) m.set(k, v);
-      props.doc.getMap(DOC.comments).set(id, m);
+    addNote(props.doc, DOC.comments, noteId('comment'), {
+      recommendationId: props.recommendationId,
+      field: at.field,
+      // Anchored to the characters, not offsets: the comment stays on its words as the text around them changes.
+      start: Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(field, at.from)),
+      end: Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(field, at.to, -1)),
+      text,
+      authorId: me.participantId,
+      createdAt: Date.now(),
+      resolved: false,
     });
     setCommenting(null);
     setComment('');
@@ -161,21 +163,14 @@ export function RecommendationNotes(props: {
   const propose = (e: FormEvent) => {
     e.preventDefault();
     if (!proposing || !proposal.text.trim()) return;
-    props.doc.transact(() => {
-      const m = new Y.Map<unknown>();
-      const id = noteId('amend');
-      const entries: [string, unknown][] = [
-        ['id', id],
-        ['recommendationId', props.recommendationId],
-        ['field', proposing],
-        ['text', proposal.text],
-        ['rationale', proposal.rationale.trim()],
-        ['authorId', me.participantId],
-        ['createdAt', Date.now()],
-        ['status', 'open'],
-      ];
-      for (const [k, v] of entries) m.set(k, v);
-      props.doc.getMap(DOC.amendments).set(id, m);
+    addNote(props.doc, DOC.amendments, noteId('amend'), {
+      recommendationId: props.recommendationId,
+      field: proposing,
+      text: proposal.text,
+      rationale: proposal.rationale.trim(),
+      authorId: me.participantId,
+      createdAt: Date.now(),
+      status: 'open',
     });
     setProposing(null);
     setSaid(t('notes.amendmentAdded'));
