@@ -14,11 +14,13 @@ import { createMetrics } from './metrics.js';
 import { OutcomeService } from './outcome/OutcomeService.js';
 import { SigningKey } from './outcome/SigningKey.js';
 import { ControlChannel } from './realtime/ControlChannel.js';
-import { SessionRegistry } from './session/SessionRegistry.js';
+import { localSessions, SessionRegistry } from './session/SessionRegistry.js';
 import type { DocStore } from './store/DocStore.js';
 import type { EventStore } from './store/EventStore.js';
 import type { OutboxStore } from './store/OutboxStore.js';
 import { SqliteStore } from './store/SqliteStore.js';
+import { RedisStore } from './store/redis/RedisStore.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
 
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
 export const LISTEN_BACKLOG = 4096;
@@ -48,6 +50,8 @@ export interface Townhall {
   http: HttpServer;
   registry: SessionRegistry;
   store: Store;
+  /** null on a single node. */
+  cluster: ClusterNode | null;
   outcomes: OutcomeService;
   signingKey: SigningKey;
   /** null when audio is off. */
@@ -60,11 +64,8 @@ export interface Townhall {
 }
 
 /** Wires the adapters around the session core. `main.ts` runs it; tests start as many as they like. */
-export async function createTownhall(
-  config: Config,
-  logger: Logger,
-  store: Store = new SqliteStore(config.dataDir),
-): Promise<Townhall> {
+export async function createTownhall(config: Config, logger: Logger, given?: Store): Promise<Townhall> {
+  const store: Store = given ?? (config.cluster ? new RedisStore(config.cluster.redisUrl, { prefix: config.cluster.prefix }) : new SqliteStore(config.dataDir));
   const metrics = createMetrics(store);
   const drafting = new DraftingServer({
     store,
@@ -73,12 +74,27 @@ export async function createTownhall(
     ...config.yjs,
     onSlowReader: () => metrics.slowReadersCut.inc({ channel: 'drafting' }),
   });
-  const registry = new SessionRegistry({ store, logger, snapshotEvery: config.snapshotEvery, drafts: drafting });
+  const hostOptions = { logger, snapshotEvery: config.snapshotEvery, drafts: drafting };
+  const cluster =
+    config.cluster && store instanceof RedisStore
+      ? new ClusterNode({
+          ...config.cluster,
+          store,
+          host: hostOptions,
+          commands: { perSecond: config.commandsPerSecond, burst: config.commandBurst },
+          logger,
+        })
+      : null;
+  const registry = new SessionRegistry(cluster ?? localSessions({ store, ...hostOptions }), logger);
   const { loaded, failed } = await registry.loadAll();
-  logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
+  await cluster?.start(registry);
+  if (cluster) logger.info({ sessions: loaded, failed: failed.length, nodeId: cluster.nodeId, owns: cluster.owned().length }, 'cluster mode: following every session in Redis');
+  else logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
   const signingKey = SigningKey.loadOrCreate(config.signingKeyFile);
   logger.info({ keyId: signingKey.info.keyId }, 'exports are signed with this key');
-  const audio = await startAudioIfEnabled(config, registry, logger);
+  // Audio signalling is not forwarded to a session's owner yet (docs/CLUSTER.md): in a cluster, audio is off rather than split across nodes.
+  const audio = cluster ? null : await startAudioIfEnabled(config, registry, logger);
+  if (cluster && config.audio) logger.warn('audio is off in cluster mode for now (docs/CLUSTER.md); everything else works');
   const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks: config.webhooks });
   outcomes.start();
 
@@ -91,7 +107,7 @@ export async function createTownhall(
   // TLS belongs to the reverse proxy (docs/DEPLOYMENT.md), which sets HSTS there.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(express.json({ limit: '256kb' }));
-  app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining }));
+  app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining, cluster }));
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
   app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
@@ -127,6 +143,7 @@ export async function createTownhall(
     http,
     registry,
     store,
+    cluster,
     outcomes,
     signingKey,
     audio,
@@ -148,6 +165,8 @@ export async function createTownhall(
       draining = true;
       channel.startDraining();
       await registry.drain();
+      // Leases handed back, so the other nodes take this node's sessions over at once.
+      await cluster?.close();
       registry.dispose();
       await outcomes.close();
       audio?.service.close();

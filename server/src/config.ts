@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -56,6 +57,12 @@ const envSchema = z.object({
   TOWNHALL_AUDIO_RTC_MAX_PORT: int(49999, 1024, 65535),
   // mediasoup's guidance is about 500 consumers per worker; a router per worker stays below it.
   TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER: int(400, 1, 100_000),
+  // Cluster mode (docs/CLUSTER.md): set the URL and the node shares its sessions with every node on the same Redis.
+  TOWNHALL_REDIS_URL: z.string().url().optional(),
+  TOWNHALL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('th'),
+  TOWNHALL_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  TOWNHALL_LEASE_TTL_MS: int(5_000, 500, 600_000),
+  TOWNHALL_FORWARD_TIMEOUT_MS: int(5_000, 100, 120_000),
   TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -118,6 +125,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
             announcedIp: e.TOWNHALL_AUDIO_ANNOUNCED_IP ?? null,
             consumersPerRouter: e.TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER,
           },
+    cluster: e.TOWNHALL_REDIS_URL
+      ? {
+          redisUrl: e.TOWNHALL_REDIS_URL,
+          prefix: e.TOWNHALL_REDIS_PREFIX,
+          // Unique per process: a restarted node must not be mistaken for the one whose leases it would inherit.
+          nodeId: e.TOWNHALL_NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+          leaseTtlMs: e.TOWNHALL_LEASE_TTL_MS,
+          forwardTimeoutMs: e.TOWNHALL_FORWARD_TIMEOUT_MS,
+        }
+      : null,
     trustProxy: e.TOWNHALL_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };

@@ -11,7 +11,7 @@ import {
   type TransportOptions,
 } from '../../../shared/src/index.js';
 import type { MediaPeer, MediaSignalling } from '../realtime/MediaSignalling.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { AudioRoom, type RouterSlot } from './AudioRoom.js';
 import { mayProduce } from './floorPolicy.js';
@@ -118,7 +118,7 @@ export class AudioService implements MediaSignalling {
     return set;
   }
 
-  private may(host: SessionHost, participantId: string): boolean {
+  private may(host: LiveSession, participantId: string): boolean {
     return mayProduce(host.state, participantId, this.mutedIn(host.id));
   }
 
@@ -321,7 +321,7 @@ export class AudioService implements MediaSignalling {
    * producer, whoever moved room loses their audio (and joins the new room's), and
    * everyone learns whether they may speak now.
    */
-  private enforce(host: SessionHost, events: readonly SessionEvent[], state: SessionState, reason?: ClosedReason): void {
+  private enforce(host: LiveSession, events: readonly SessionEvent[], state: SessionState, reason?: ClosedReason): void {
     const muted = this.mutedIn(host.id);
     for (const e of events) if (e.type === 'floor.granted') muted.delete(e.payload.participantId);
     const touched = new Set<AudioRoom>();

@@ -6,7 +6,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { DOC, frozenItems, idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { originAllowed } from '../http/origin.js';
 import type { DraftSnapshot } from '../session/decide.js';
-import type { DraftReader, SessionHost } from '../session/SessionHost.js';
+import type { DraftReader } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { DocStore } from '../store/DocStore.js';
 import { CLOSE } from './closeCodes.js';
@@ -214,7 +215,7 @@ export class DraftingServer implements DraftReader {
   }
 
   /** The per-update decision; re-read from the session state every time, because it changes mid-connection. */
-  private policy(host: SessionHost, participantId: string, roomId: string): WritePolicy {
+  private policy(host: LiveSession, participantId: string, roomId: string): WritePolicy {
     const lockedHere = () => locksIn(host.state, roomId);
     return {
       writer: participantId,
@@ -234,7 +235,7 @@ export class DraftingServer implements DraftReader {
     };
   }
 
-  private onSessionChange(host: SessionHost, events: readonly SessionEvent[], state: SessionState): void {
+  private onSessionChange(host: LiveSession, events: readonly SessionEvent[], state: SessionState): void {
     // Access follows the session: a citizen moved to another room, or removed, loses this document at once.
     if (events.some((e) => e.type === 'rooms.assigned' || e.type === 'rooms.recalled' || e.type === 'participant.removed')) {
       for (const conn of this.connections) {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { CommandError, idSchema, type Participant, type Role } from '../../../shared/src/index.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 
 export function bearer(req: Request): string | null {
@@ -8,16 +8,18 @@ export function bearer(req: Request): string | null {
   return m ? m[1]! : null;
 }
 
-export function hostOf(registry: SessionRegistry, id: unknown): SessionHost {
+/** The session, also one another node of a cluster created a moment ago. */
+export async function hostOf(registry: SessionRegistry, id: unknown): Promise<LiveSession> {
   const parsed = idSchema.safeParse(id);
-  const host = parsed.success ? registry.get(parsed.data) : undefined;
+  const host = parsed.success ? await registry.find(parsed.data) : undefined;
   if (!host) throw new CommandError('NOT_FOUND', 'There is no such session.');
   return host;
 }
 
-export function participantOf(req: Request, host: SessionHost): Participant {
+export async function participantOf(req: Request, host: LiveSession): Promise<Participant> {
   const token = bearer(req);
-  const p = token ? host.authenticate(token) : null;
+  if (!token) throw new CommandError('UNAUTHENTICATED', 'A valid participant token is required.');
+  const p = await host.authenticateFresh(token);
   if (!p) throw new CommandError('UNAUTHENTICATED', 'A valid participant token is required.');
   return p;
 }

@@ -6,6 +6,8 @@ export interface HealthOptions {
   store: EventStore;
   metrics: Registry;
   isReady: () => boolean;
+  /** In cluster mode: this node's id and the sessions it owns now (for operators and load balancers' checks). */
+  cluster?: { nodeId: string; owned(): string[] } | null;
 }
 
 /** Liveness says the process answers; readiness says it can take traffic (store reachable, not shutting down). */
@@ -18,7 +20,7 @@ export function healthRoutes(opts: HealthOptions): Router {
     if (!opts.isReady()) return void res.status(503).json({ status: 'not-ready' });
     try {
       await opts.store.ping();
-      res.json({ status: 'ready' });
+      res.json({ status: 'ready', ...(opts.cluster ? { node: opts.cluster.nodeId, owns: opts.cluster.owned() } : {}) });
     } catch {
       res.status(503).json({ status: 'store-unavailable' });
     }

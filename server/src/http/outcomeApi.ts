@@ -71,8 +71,8 @@ export function outcomeApi(opts: OutcomeApiOptions): Router {
   };
 
   const serve = async (req: Request, res: Response, name: string) => {
-    const host = hostOf(opts.registry, req.params.id);
-    const p = participantOf(req, host);
+    const host = await hostOf(opts.registry, req.params.id);
+    const p = await participantOf(req, host);
     const format = FORMATS[name]!;
     const { doc, state } = await opts.outcomes.exportOf(host, which(req, p.role));
     const body = await format.render(doc, state);
@@ -88,26 +88,26 @@ export function outcomeApi(opts: OutcomeApiOptions): Router {
     router.get(path, (req, res) => serve(req, res, name));
   }
 
-  router.get('/api/sessions/:id/outcome/README.md', (req, res) => {
-    participantOf(req, hostOf(opts.registry, req.params.id));
+  router.get('/api/sessions/:id/outcome/README.md', async (req, res) => {
+    await participantOf(req, await hostOf(opts.registry, req.params.id));
     res.type('text/markdown; charset=utf-8').send(openDataReadme());
   });
 
-  const facilitator = (req: Request) => {
-    const host = hostOf(opts.registry, req.params.id);
-    requireRole(participantOf(req, host), ['facilitator'], 'manage the delivery of the outcome');
+  const facilitator = async (req: Request) => {
+    const host = await hostOf(opts.registry, req.params.id);
+    requireRole(await participantOf(req, host), ['facilitator'], 'manage the delivery of the outcome');
     return host;
   };
 
   router.get('/api/sessions/:id/webhooks', async (req, res) => {
-    const host = facilitator(req);
+    const host = await facilitator(req);
     const hooks = await opts.outbox.listWebhooks(host.id);
     // The secret was shown once, when the webhook was added.
     res.json({ webhooks: hooks.map(({ secret: _secret, ...w }) => w) });
   });
 
   router.post('/api/sessions/:id/webhooks', async (req, res) => {
-    const host = facilitator(req);
+    const host = await facilitator(req);
     const { url } = webhookInputSchema.parse(req.body);
     const active = (await opts.outbox.listWebhooks(host.id)).filter((w) => w.removedAt === null);
     if (active.some((w) => w.url === url)) throw new CommandError('CONFLICT', 'This URL already receives the outcome.');
@@ -118,19 +118,19 @@ export function outcomeApi(opts: OutcomeApiOptions): Router {
   });
 
   router.delete('/api/sessions/:id/webhooks/:webhookId', async (req, res) => {
-    const host = facilitator(req);
+    const host = await facilitator(req);
     const id = idSchema.safeParse(req.params.webhookId);
     if (!id.success || !(await opts.outbox.removeWebhook(host.id, id.data, Date.now()))) throw new CommandError('NOT_FOUND', 'There is no such webhook.');
     res.status(204).end();
   });
 
   router.get('/api/sessions/:id/deliveries', async (req, res) => {
-    const host = facilitator(req);
+    const host = await facilitator(req);
     res.json({ deliveries: await opts.outbox.listDeliveries(host.id) });
   });
 
   router.post('/api/sessions/:id/deliveries/:deliveryId/retry', async (req, res) => {
-    const host = facilitator(req);
+    const host = await facilitator(req);
     const id = z.coerce.number().int().min(1).safeParse(req.params.deliveryId);
     if (!id.success || !(await opts.outbox.retry(host.id, id.data, Date.now()))) {
       throw new CommandError('NOT_FOUND', 'There is no failed delivery with this number.');

@@ -44,8 +44,8 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
   });
 
   // The invite travels in the body, not the URL, so it stays out of access logs.
-  router.post('/sessions/:id/invite', (req, res) => {
-    const host = hostOf(opts.registry, req.params.id);
+  router.post('/sessions/:id/invite', async (req, res) => {
+    const host = await hostOf(opts.registry, req.params.id);
     const { invite } = z.strictObject({ invite: joinSessionSchema.shape.invite }).parse(req.body);
     const role = host.roleForInvite(invite);
     if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
@@ -59,7 +59,7 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
       res.setHeader('retry-after', '1');
       throw new CommandError('RATE_LIMITED', 'Too many people are joining from this address; try again in a moment.');
     }
-    const host = hostOf(opts.registry, req.params.id);
+    const host = await hostOf(opts.registry, req.params.id);
     const { invite, displayName } = joinSessionSchema.parse(req.body);
     const { participant, token } = await host.join(invite, displayName);
     res.status(201).json({
@@ -71,16 +71,16 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     });
   });
 
-  router.get('/sessions/:id/me', (req, res) => {
-    const host = hostOf(opts.registry, req.params.id);
-    const p = participantOf(req, host);
+  router.get('/sessions/:id/me', async (req, res) => {
+    const host = await hostOf(opts.registry, req.params.id);
+    const p = await participantOf(req, host);
     res.json({ sessionId: host.id, participantId: p.id, role: p.role, displayName: p.displayName, roomId: p.roomId });
   });
 
   // The audit trail: every event with its hash link, one JSON object per line.
   router.get('/sessions/:id/log', async (req, res) => {
-    const host = hostOf(opts.registry, req.params.id);
-    if (participantOf(req, host).role !== 'facilitator') throw new CommandError('FORBIDDEN', 'Only facilitators may download the log.');
+    const host = await hostOf(opts.registry, req.params.id);
+    if ((await participantOf(req, host)).role !== 'facilitator') throw new CommandError('FORBIDDEN', 'Only facilitators may download the log.');
     const events = await opts.store.readEvents(host.id);
     res.type('application/x-ndjson');
     res.setHeader('content-disposition', `attachment; filename="townhall-${host.id}.jsonl"`);

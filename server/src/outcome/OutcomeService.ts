@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { CommandError, type OutcomeDocument, type Publication, type SessionState } from '../../../shared/src/index.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { EventStore } from '../store/EventStore.js';
 import type { OutboxStore } from '../store/OutboxStore.js';
@@ -62,12 +62,12 @@ export class OutcomeService {
     return this.dispatcher.close();
   }
 
-  async exportOf(host: SessionHost, which: Which): Promise<{ doc: OutcomeDocument; state: SessionState }> {
+  async exportOf(host: LiveSession, which: Which): Promise<{ doc: OutcomeDocument; state: SessionState }> {
     const state = await this.stateFor(host, which);
     return { doc: exportState(state, this.opts.key), state };
   }
 
-  private async stateFor(host: SessionHost, which: Which): Promise<SessionState> {
+  private async stateFor(host: LiveSession, which: Which): Promise<SessionState> {
     // A copy: the export is rendered after awaits, and the live state moves on meanwhile.
     if (which.kind === 'current') return host.snapshot();
     const pubs = host.state.publications;
@@ -76,7 +76,7 @@ export class OutcomeService {
     return this.publishedState(host, pub);
   }
 
-  private async publishedState(host: SessionHost, pub: Publication): Promise<SessionState> {
+  private async publishedState(host: LiveSession, pub: Publication): Promise<SessionState> {
     const events = await this.opts.store.readEvents(host.id);
     const state = stateAt(events, pub.headSeq);
     if (!state || state.head !== pub.headHash) throw new CommandError('INTERNAL', 'The log does not reproduce this publication.');
@@ -84,7 +84,7 @@ export class OutcomeService {
   }
 
   /** Idempotent: one delivery per webhook per publication, whoever calls it and however often. */
-  private async enqueue(host: SessionHost, pub: Publication): Promise<void> {
+  private async enqueue(host: LiveSession, pub: Publication): Promise<void> {
     const hooks = (await this.opts.outbox.listWebhooks(host.id)).filter(
       (w) => w.createdAt <= pub.at && (w.removedAt === null || w.removedAt > pub.at),
     );
@@ -101,7 +101,7 @@ export class OutcomeService {
     this.dispatcher.kick();
   }
 
-  private async reconcile(host: SessionHost): Promise<void> {
+  private async reconcile(host: LiveSession): Promise<void> {
     for (const pub of host.state.publications) {
       await this.enqueue(host, pub).catch((err: unknown) => this.opts.logger.error({ err, sessionId: host.id }, 'publication could not be queued'));
     }

@@ -11,13 +11,26 @@ export interface DispatcherOptions {
   maxDelayMs: number;
   maxAttempts: number;
   timeoutMs: number;
+  /**
+   * How long a delivery handed to this dispatcher stays claimed (no other process sharing
+   * the outbox is handed it) before it counts as abandoned and is due again. Must outlast
+   * an attempt: the lookup, a request of up to `timeoutMs`, and recording the result.
+   * Default: `timeoutMs` plus 30 s.
+   */
+  claimMs?: number;
   concurrency?: number;
   now?: () => number;
 }
 
+/** What a claim adds to the request timeout: time to look the webhook up and record the attempt. */
+const CLAIM_MARGIN_MS = 30_000;
+
 /**
  * Sends what the outbox holds, with exponential back-off. It keeps no state of its own
  * beyond a timer: everything it needs to resume after a restart is in the outbox.
+ * Several dispatchers (one per server process) can share an outbox: each delivery it
+ * takes is claimed in the outbox for longer than an attempt can last, so no other
+ * dispatcher sends it meanwhile, and recording the attempt releases the claim.
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -76,9 +89,10 @@ export class WebhookDispatcher {
 
   private async pass(): Promise<void> {
     const limit = this.opts.concurrency ?? 4;
+    const claimMs = this.opts.claimMs ?? this.opts.timeoutMs + CLAIM_MARGIN_MS;
     for (;;) {
       if (this.closed) return;
-      const due = (await this.opts.outbox.due(this.now(), limit)).filter((d) => !this.inFlight.has(d.id));
+      const due = (await this.opts.outbox.due(this.now(), limit, claimMs)).filter((d) => !this.inFlight.has(d.id));
       if (due.length === 0) return;
       await Promise.all(due.map((d) => this.attempt(d)));
     }

@@ -20,10 +20,11 @@ import {
 import { originAllowed } from '../http/origin.js';
 import type { Metrics } from '../metrics.js';
 import type { DecidableCommand } from '../session/decide.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { MediaPeer, MediaSignalling } from './MediaSignalling.js';
 import { Presence } from './Presence.js';
+import { RequestMemory } from '../session/RequestMemory.js';
 import { TokenBucket } from './TokenBucket.js';
 import { ViewPublisher, participantRoom, sessionRoom } from './ViewPublisher.js';
 
@@ -77,11 +78,6 @@ function queuedBytes(socket: { conn: unknown }): number {
 }
 const TRANSIENT: ReadonlySet<ErrorBody['code']> = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
 
-interface Remembered {
-  fingerprint: string;
-  reply: Promise<Ack>;
-}
-
 function errorAck(error: ErrorBody): Ack {
   return { ok: false, error };
 }
@@ -112,7 +108,7 @@ export class ControlChannel {
    * Replies to each participant's recent requestIds. Kept per participant, not per
    * socket, so a command retried after a reconnect is answered, not done twice.
    */
-  private readonly recent = new Map<string, Map<string, Remembered>>();
+  private readonly recent = new RequestMemory<Ack>(RECENT_LIMIT, (a) => a.ok && !a.value.ok && TRANSIENT.has(a.value.error.code));
   /** Command budgets per participant, not per socket: opening more sockets buys no more commands. */
   private readonly buckets = new Map<string, TokenBucket>();
 
@@ -128,7 +124,14 @@ export class ControlChannel {
       allowRequest: (req, cb) => cb(null, originAllowed(req, opts.allowedOrigins)),
     });
     opts.registry.onHost((host) => this.attach(host));
-    this.io.use((socket, next) => this.authenticate(socket, next));
+    this.io.use((socket, next) => {
+      this.authenticate(socket, next).catch((err: unknown) => {
+        this.opts.logger.error({ err }, 'authenticating a connection failed');
+        const refusal = new Error('unavailable') as Error & { data?: ErrorBody };
+        refusal.data = { code: 'UNAVAILABLE', message: 'The server could not check your credential; please retry.' };
+        next(refusal);
+      });
+    });
     this.io.on('connection', (socket) => this.onConnection(socket));
     this.slowReaders = setInterval(() => this.cutSlowReaders(), SLOW_READER_CHECK_MS);
     this.slowReaders.unref();
@@ -169,7 +172,7 @@ export class ControlChannel {
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 
-  private attach(host: SessionHost): void {
+  private attach(host: LiveSession): void {
     const publisher = new ViewPublisher(this.io, host, this.presence, {
       intervalMs: this.opts.broadcastMs,
       presenceMs: this.opts.presenceMs,
@@ -180,7 +183,7 @@ export class ControlChannel {
     host.onChange((events) => {
       for (const e of events) {
         if (e.type === 'participant.removed') {
-          this.recent.delete(e.payload.participantId);
+          this.recent.forget(e.payload.participantId);
           this.buckets.delete(e.payload.participantId);
           const room = participantRoom(e.payload.participantId);
           this.io.to(room).emit('session.notice', { kind: 'removed' });
@@ -191,7 +194,7 @@ export class ControlChannel {
     });
   }
 
-  private authenticate(socket: ControlSocket, next: (err?: Error) => void): void {
+  private async authenticate(socket: ControlSocket, next: (err?: Error) => void): Promise<void> {
     const refuse = (message: string) => {
       const err = new Error(message) as Error & { data?: ErrorBody };
       err.data = { code: 'UNAUTHENTICATED', message };
@@ -199,8 +202,8 @@ export class ControlChannel {
     };
     const parsed = handshakeSchema.safeParse(socket.handshake.auth);
     if (!parsed.success) return refuse('A sessionId and token are required.');
-    const host = this.opts.registry.get(parsed.data.sessionId);
-    const participant = host?.authenticate(parsed.data.token);
+    const host = await this.opts.registry.find(parsed.data.sessionId);
+    const participant = host ? await host.authenticateFresh(parsed.data.token) : null;
     if (!host || !participant) return refuse('This credential is not valid for this session.');
     if (this.presence.connections(host.id, participant.id) >= this.opts.maxConnectionsPerParticipant) {
       const err = new Error('too many connections') as Error & { data?: ErrorBody };
@@ -268,7 +271,7 @@ export class ControlChannel {
     socket.emit('session.presence', publisher.currentPresence());
   }
 
-  private handle(socket: ControlSocket, host: SessionHost, name: CommandName, raw: unknown): Promise<Ack> {
+  private handle(socket: ControlSocket, host: LiveSession, name: CommandName, raw: unknown): Promise<Ack> {
     const { role, participantId } = socket.data;
     if (this.draining) return Promise.resolve(errorAck({ code: 'UNAVAILABLE', message: 'The server is restarting; please retry.' }));
     let bucket = this.buckets.get(participantId);
@@ -291,8 +294,6 @@ export class ControlChannel {
       payload = rest;
     }
     if (!requestId || name === 'state.sync') return this.run(host, participantId, name, payload, socket);
-    const recent = this.recent.get(participantId) ?? new Map<string, Remembered>();
-    this.recent.set(participantId, recent);
     const key = `${name}:${requestId}`;
     let fingerprint: string;
     try {
@@ -303,24 +304,12 @@ export class ControlChannel {
       // command's schema accepts such a payload anyway.
       return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'Invalid payload: nested too deeply.' }));
     }
-    const earlier = recent.get(key);
-    if (earlier) {
-      if (earlier.fingerprint !== fingerprint) {
-        return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'This requestId was already used for a different payload.' }));
-      }
-      return earlier.reply;
-    }
-    const reply = this.run(host, participantId, name, payload, socket);
-    recent.set(key, { fingerprint, reply });
-    if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value!);
-    // A retry must be able to succeed where the first attempt failed for passing reasons.
-    void reply.then((ack) => {
-      if (!ack.ok && TRANSIENT.has(ack.error.code)) recent.delete(key);
-    });
+    const reply = this.recent.answer(participantId, key, fingerprint, () => this.run(host, participantId, name, payload, socket, requestId!));
+    if (reply === 'reused') return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'This requestId was already used for a different payload.' }));
     return reply;
   }
 
-  private peer(socket: ControlSocket, host: SessionHost): MediaPeer {
+  private peer(socket: ControlSocket, host: LiveSession): MediaPeer {
     return {
       socketId: socket.id,
       participantId: socket.data.participantId,
@@ -329,7 +318,7 @@ export class ControlChannel {
     };
   }
 
-  private async run(host: SessionHost, participantId: string, name: CommandName, payload: unknown, socket: ControlSocket): Promise<Ack> {
+  private async run(host: LiveSession, participantId: string, name: CommandName, payload: unknown, socket: ControlSocket, requestId?: string): Promise<Ack> {
     const parsed = COMMANDS[name].schema.safeParse(payload);
     if (!parsed.success) return errorAck(validationError(parsed.error));
     try {
@@ -346,7 +335,7 @@ export class ControlChannel {
         const result = await media.handle(name as TransientCommand, this.peer(socket, host), parsed.data);
         return result === undefined ? { ok: true, seq: host.state.seq } : { ok: true, seq: host.state.seq, result };
       }
-      const { seq, result } = await host.execute(participantId, name as DecidableCommand, parsed.data as never);
+      const { seq, result } = await host.execute(participantId, name as DecidableCommand, parsed.data as never, requestId);
       // The sender's private view rides on the ack: in an upvote storm a second message per vote was a third of the socket writes.
       const me = socket.connected ? this.publishers.get(host.id)?.meForAck(participantId, socket.id, this.presence.connections(host.id, participantId) > 1) : undefined;
       return { ok: true, seq, ...(result === undefined ? {} : { result }), ...(me ? { me } : {}) };

@@ -1,11 +1,11 @@
 import type { AudioEvents, TransientCommand } from '../../../shared/src/index.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 
 /** One control-channel connection, as the media adapter sees it. */
 export interface MediaPeer {
   socketId: string;
   participantId: string;
-  host: SessionHost;
+  host: LiveSession;
   emit<E extends keyof AudioEvents>(event: E, ...args: Parameters<AudioEvents[E]>): void;
 }
 

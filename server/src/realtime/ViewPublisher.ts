@@ -13,7 +13,7 @@ import {
   type MeView,
   type ViewPatchMessage,
 } from '../../../shared/src/index.js';
-import type { SessionHost } from '../session/SessionHost.js';
+import type { LiveSession } from '../session/LiveSession.js';
 import type { Presence } from './Presence.js';
 
 export const participantRoom = (participantId: string) => `p:${participantId}`;
@@ -117,7 +117,7 @@ export class ViewPublisher {
 
   constructor(
     private readonly io: Server,
-    private readonly host: SessionHost,
+    private readonly host: LiveSession,
     private readonly presence: Presence,
     private readonly opts: ViewPublisherOptions,
   ) {

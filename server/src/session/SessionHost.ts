@@ -26,9 +26,11 @@ import {
 import { AppendConflictError, type EventStore } from '../store/EventStore.js';
 import { FencedError } from '../store/LeaseStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
-import { hashSecret, newId, newSecret, sameHash } from './credentials.js';
+import { CredentialIndex, roleForInvite } from './CredentialIndex.js';
+import { hashSecret, newId, newSecret } from './credentials.js';
 import { copyPlain } from './copyPlain.js';
 import { closeRound, decide, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import type { ChangeListener, Joined, LiveSession, Outcome } from './LiveSession.js';
 
 /** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
 export interface DraftReader {
@@ -55,12 +57,7 @@ export interface SessionHostOptions {
   onFenced?: () => void;
 }
 
-export interface Outcome {
-  seq: number;
-  result?: unknown;
-}
-
-export type ChangeListener = (events: readonly SessionEvent[], state: SessionState) => void;
+export type { ChangeListener, Outcome } from './LiveSession.js';
 
 /** What a command on a fenced host is answered: the session runs on another node now. */
 const FENCED = () => new CommandError('UNAVAILABLE', 'This session is now run by another server; reconnect to reach it.');
@@ -111,14 +108,14 @@ interface Proposal {
  * (they do share strings, which never change: see copyPlain). `state` is therefore
  * live: read it synchronously, or take a `snapshot()`.
  */
-export class SessionHost {
+export class SessionHost implements LiveSession {
   private tail: Promise<unknown> = Promise.resolve();
   /** Decided and sent to the store, oldest first. */
   private readonly proposals: Proposal[] = [];
   private head: SessionState;
   /** Participants not removed, on the head: what the session's size limit is checked against on every join. */
   private activeOnHead = 0;
-  private readonly credentials = new Map<string, string>();
+  private readonly credentials: CredentialIndex;
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | null = null;
   private sinceSnapshot = 0;
@@ -138,7 +135,7 @@ export class SessionHost {
     this.current = copyPlain(initial);
     this.head = this.resetHead();
     this.now = opts.now ?? Date.now;
-    for (const p of Object.values(this.current.participants)) if (!p.removed) this.credentials.set(p.credentialHash, p.id);
+    this.credentials = new CredentialIndex(this.current);
     this.participantCount = Object.keys(this.current.participants).length;
   }
 
@@ -161,6 +158,15 @@ export class SessionHost {
     return this.fenced;
   }
 
+  get isOwner(): boolean {
+    return !this.fenced && !this.disposed;
+  }
+
+  /** The host's state is the head of the log: there is nothing to catch up with. */
+  refresh(): Promise<void> {
+    return Promise.resolve();
+  }
+
   get id(): string {
     return this.current.sessionId;
   }
@@ -174,6 +180,16 @@ export class SessionHost {
     const host = new SessionHost(reduce(null, events[0]!), opts);
     host.schedule();
     return { host, invites };
+  }
+
+  /**
+   * A host for a state already folded from the log, by a node that has just taken the
+   * session over from a replica it kept (see ClusteredSession): no second replay.
+   */
+  static fromState(state: SessionState, opts: SessionHostOptions): SessionHost {
+    const host = new SessionHost(state, opts);
+    host.schedule();
+    return host;
   }
 
   static async load(sessionId: string, opts: SessionHostOptions): Promise<SessionHost> {
@@ -197,18 +213,20 @@ export class SessionHost {
 
   /** The participant a credential belongs to, if it is still valid here. */
   authenticate(token: string): Participant | null {
-    const id = this.credentials.get(hashSecret(token));
-    const p = id ? this.current.participants[id] : undefined;
-    return p && !p.removed ? p : null;
+    return this.credentials.participant(token, this.current);
+  }
+
+  /** The host is the head of the log: nothing to catch up with. */
+  authenticateFresh(token: string): Promise<Participant | null> {
+    return Promise.resolve(this.authenticate(token));
   }
 
   /** Which role an invite grants, or null. */
   roleForInvite(invite: string): Role | null {
-    const hash = hashSecret(invite);
-    return ROLES.find((r) => sameHash(this.current.inviteHashes[r], hash)) ?? null;
+    return roleForInvite(this.current, invite);
   }
 
-  join(invite: string, displayName: string): Promise<{ participant: Participant; token: string; seq: number }> {
+  join(invite: string, displayName: string): Promise<Joined> {
     return this.decideThenWait(async () => {
       const role = this.roleForInvite(invite);
       if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
@@ -404,16 +422,8 @@ export class SessionHost {
   }
 
   private afterApply(events: readonly SessionEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'participant.joined') {
-        this.credentials.set(e.payload.credentialHash, e.payload.participantId);
-        this.participantCount += 1;
-      }
-      if (e.type === 'participant.removed') {
-        const hash = this.current.participants[e.payload.participantId]?.credentialHash;
-        if (hash) this.credentials.delete(hash);
-      }
-    }
+    this.credentials.apply(events, this.current);
+    for (const e of events) if (e.type === 'participant.joined') this.participantCount += 1;
     this.sinceSnapshot += events.length;
     // Serializing the state is O(its size): at 10 000 participants a snapshot every 500
     // events was most of what an upvote storm cost. Replaying an event costs microseconds.

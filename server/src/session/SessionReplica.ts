@@ -48,8 +48,13 @@ export class SessionReplica {
     if (!check.ok) throw new Error(`session ${sessionId}: log fails verification at seq ${check.seq}: ${check.reason}`);
     const state = replay(events, snapshot?.state ?? null);
     if (!state) throw new Error(`session ${sessionId} has no events`);
+    return SessionReplica.fromState(store, feed, state, opts);
+  }
+
+  /** A replica that goes on from a state already folded from the log (a host that stepped down hands over its own). */
+  static fromState(store: EventStore, feed: LogFeed, state: SessionState, opts: { catchUpEveryMs?: number } = {}): SessionReplica {
     const replica = new SessionReplica(store, copyPlain(state), opts.catchUpEveryMs ?? CATCH_UP_EVERY_MS);
-    replica.following = feed.follow(sessionId, replica.current.seq, (batch) => replica.receive(batch));
+    replica.following = feed.follow(state.sessionId, replica.current.seq, (batch) => replica.receive(batch));
     return replica;
   }
 
@@ -66,6 +71,22 @@ export class SessionReplica {
   /** Resolves once everything received so far is applied. */
   settled(): Promise<void> {
     return this.applying;
+  }
+
+  /** Read the log now and apply whatever is new; resolves once applied. */
+  refresh(): Promise<void> {
+    this.receive([]);
+    return this.applying;
+  }
+
+  /**
+   * Resolves once the state has reached `seq` (a command the owner just made durable),
+   * reading the log rather than waiting on the feed, which may be slower or lose it.
+   */
+  async reach(seq: number): Promise<void> {
+    if (this.current.seq >= seq) return;
+    await this.settled();
+    if (this.current.seq < seq) await this.refresh();
   }
 
   async close(): Promise<void> {
@@ -97,6 +118,12 @@ export class SessionReplica {
       if (fresh.length === 0 || !verifyChain(fresh, from).ok) return;
     }
     for (const e of fresh) reduceInPlace(this.current, copyPlain(e));
-    for (const listener of this.listeners) listener(fresh, this.current);
+    for (const listener of this.listeners) {
+      try {
+        listener(fresh, this.current);
+      } catch {
+        // One adapter's failure must not stop the others from hearing of the events, nor stall the replica.
+      }
+    }
   }
 }

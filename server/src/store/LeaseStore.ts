@@ -20,6 +20,8 @@ export interface LeaseStore {
   renew(lease: Lease, ttlMs: number): Promise<Lease | null>;
   /** Give the session up, if this lease still holds it. */
   release(lease: Lease): Promise<void>;
+  /** Who holds the session's lease now, if anyone: where commands for it are forwarded. */
+  holder(sessionId: string): Promise<Lease | null>;
 }
 
 /** An append under an epoch that is no longer the session's: another node owns it now. */

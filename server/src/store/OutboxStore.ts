@@ -45,14 +45,29 @@ export interface OutboxStore {
   /** Idempotent: a delivery with the same key is not added twice. Resolves true when it was new. */
   enqueue(delivery: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean>;
   hasDelivery(idempotencyKey: string): Promise<boolean>;
-  /** Pending deliveries whose time has come, oldest first. */
-  due(now: number, limit: number): Promise<Delivery[]>;
+  /**
+   * Pending deliveries whose time has come and that no sender holds a claim on at `now`,
+   * oldest first (by next attempt, then id).
+   *
+   * With `claimMs`, what is returned is also claimed, in the same atomic step, until
+   * `now + claimMs`: no other caller (in this process or another sharing the storage)
+   * is handed it before then, so there is at most one sender per delivery. The claim is
+   * released by `recordAttempt`; one that runs out (its sender died or hung) makes the
+   * delivery due again. Without `claimMs` this only looks, and claims nothing.
+   */
+  due(now: number, limit: number, claimMs?: number): Promise<Delivery[]>;
+  /**
+   * When the next pending delivery can be handed out: the earliest, over pending
+   * deliveries, of the later of its next attempt and the end of its claim. Null when
+   * nothing is pending.
+   */
   nextDueAt(): Promise<number | null>;
+  /** Log an attempt and set the delivery's status and next attempt; releases any claim on it. */
   recordAttempt(
     deliveryId: number,
     attempt: DeliveryAttempt & { status: DeliveryStatus; nextAttemptAt: number },
   ): Promise<void>;
   listDeliveries(sessionId: string): Promise<(Omit<Delivery, 'body'> & { log: DeliveryAttempt[] })[]>;
-  /** Put a failed delivery back in the queue now. */
+  /** Put a failed delivery back in the queue now (unclaimed). */
   retry(sessionId: string, deliveryId: number, now: number): Promise<boolean>;
 }

@@ -23,6 +23,7 @@ interface DeliveryRow {
   created_at: number;
   delivered_at: number | null;
   last_error: string | null;
+  claimed_until: number | null;
 }
 
 const webhookOf = (r: WebhookRow): Webhook => ({
@@ -51,7 +52,15 @@ const deliveryOf = (r: DeliveryRow): Delivery => ({
 
 /** The outbox in the same SQLite file (and so the same fsync guarantees) as the session logs. */
 export class SqliteOutbox implements OutboxStore {
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `releaseClaims`: drop every claim on opening. Right for the process that serves the
+   * file (SqliteStore), since no other sender can be alive then: a delivery whose sender
+   * died mid-send is due again at once, not when the claim would have run out.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    opts: { releaseClaims?: boolean } = {},
+  ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS webhooks (
         id TEXT PRIMARY KEY,
@@ -74,7 +83,9 @@ export class SqliteOutbox implements OutboxStore {
         next_attempt_at INTEGER NOT NULL,
         created_at INTEGER NOT NULL,
         delivered_at INTEGER,
-        last_error TEXT
+        last_error TEXT,
+        -- A sender's claim: nobody else is handed the delivery before this time (null: unclaimed).
+        claimed_until INTEGER
       );
       CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
       CREATE TABLE IF NOT EXISTS delivery_attempts (
@@ -85,6 +96,10 @@ export class SqliteOutbox implements OutboxStore {
       );
       CREATE INDEX IF NOT EXISTS delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
     `);
+    // Outboxes written before claims existed lack the column.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
+    if (!columns.some((c) => c.name === 'claimed_until')) db.exec('ALTER TABLE outbox ADD COLUMN claimed_until INTEGER');
+    if (opts.releaseClaims) db.exec('UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL');
   }
 
   async addWebhook(w: Omit<Webhook, 'removedAt'>): Promise<void> {
@@ -121,17 +136,29 @@ export class SqliteOutbox implements OutboxStore {
     return this.db.prepare('SELECT 1 FROM outbox WHERE idempotency_key = ?').get(idempotencyKey) !== undefined;
   }
 
-  async due(now: number, limit: number): Promise<Delivery[]> {
+  async due(now: number, limit: number, claimMs?: number): Promise<Delivery[]> {
+    const select = this.db.prepare<[number, number, number], DeliveryRow>(
+      `SELECT * FROM outbox
+       WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+       ORDER BY next_attempt_at, id LIMIT ?`,
+    );
+    if (claimMs === undefined) return select.all(now, now, limit).map(deliveryOf);
+    const claim = this.db.prepare('UPDATE outbox SET claimed_until = ? WHERE id = ?');
+    // IMMEDIATE: the write lock is taken before the read, so the rows read are the rows claimed
+    // (another connection to the file cannot claim them in between).
     return this.db
-      .prepare<[number, number], DeliveryRow>(
-        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-      )
-      .all(now, limit)
-      .map(deliveryOf);
+      .transaction(() => {
+        const rows = select.all(now, now, limit);
+        for (const r of rows) claim.run(now + claimMs, r.id);
+        return rows.map(deliveryOf);
+      })
+      .immediate();
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = this.db.prepare<[], { at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'").get();
+    const row = this.db
+      .prepare<[], { at: number | null }>("SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, next_attempt_at))) AS at FROM outbox WHERE status = 'pending'")
+      .get();
     return row?.at ?? null;
   }
 
@@ -140,7 +167,7 @@ export class SqliteOutbox implements OutboxStore {
       this.db.prepare('INSERT INTO delivery_attempts (delivery_id, at, status_code, error) VALUES (?, ?, ?, ?)').run(id, a.at, a.statusCode, a.error);
       this.db
         .prepare(
-          `UPDATE outbox SET attempts = attempts + 1, status = ?, next_attempt_at = ?, last_error = ?,
+          `UPDATE outbox SET attempts = attempts + 1, status = ?, next_attempt_at = ?, last_error = ?, claimed_until = NULL,
              delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
            WHERE id = ?`,
         )
@@ -161,7 +188,7 @@ export class SqliteOutbox implements OutboxStore {
 
   async retry(sessionId: string, deliveryId: number, now: number): Promise<boolean> {
     const r = this.db
-      .prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND session_id = ? AND status = 'failed'")
+      .prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, claimed_until = NULL WHERE id = ? AND session_id = ? AND status = 'failed'")
       .run(now, deliveryId, sessionId);
     return r.changes > 0;
   }

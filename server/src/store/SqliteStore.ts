@@ -34,7 +34,8 @@ export class SqliteStore implements EventStore, DocStore {
     const path = join(dataDir, file);
     this.db = openDatabase(path);
     this.db.exec(SCHEMA);
-    this.outbox = new SqliteOutbox(this.db);
+    // One process serves the file, so a claim found on opening is a dead sender's.
+    this.outbox = new SqliteOutbox(this.db, { releaseClaims: true });
     this.writer = new GroupCommitWriter(path);
   }
 

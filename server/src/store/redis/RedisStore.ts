@@ -4,6 +4,7 @@ import { GENESIS_HASH } from '../../session/chain.js';
 import type { ClientClaim, DocStore } from '../DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from '../EventStore.js';
 import { FencedError, type Lease, type LeaseStore } from '../LeaseStore.js';
+import { RedisOutbox } from './RedisOutbox.js';
 import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
 
 /**
@@ -20,10 +21,13 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
   private connecting: Promise<unknown> | null = null;
 
   private readonly keys: ReturnType<typeof keySpace>;
+  /** The webhook outbox, in the same Redis (and key space). */
+  readonly outbox: RedisOutbox;
 
   /** `prefix` starts every key: several deployments (or test cases) can share one Redis. */
   constructor(url: string, opts: { prefix?: string } = {}) {
     this.keys = keySpace(opts.prefix ?? 'th');
+    this.outbox = new RedisOutbox(url, opts);
     this.client = createClient({ url });
     // A dropped connection is reconnected by the client; errors surface on the commands that failed.
     this.client.on('error', () => undefined);
@@ -63,6 +67,18 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
   async release(lease: Lease): Promise<void> {
     await this.ready();
     await this.client.eval(RELEASE_LEASE, { keys: [this.keys.session(lease.sessionId).lease], arguments: [`${lease.owner}/${lease.epoch}`] });
+  }
+
+  async holder(sessionId: string): Promise<Lease | null> {
+    await this.ready();
+    const value = await this.client.get(this.keys.session(sessionId).lease);
+    const cut = value?.lastIndexOf('/') ?? -1;
+    return value && cut > 0 ? { sessionId, owner: value.slice(0, cut), epoch: Number(value.slice(cut + 1)) } : null;
+  }
+
+  async hasSession(sessionId: string): Promise<boolean> {
+    await this.ready();
+    return (await this.client.sIsMember(this.keys.sessions, sessionId)) === 1;
   }
 
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
@@ -170,6 +186,7 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
   }
 
   async close(): Promise<void> {
+    await this.outbox.close();
     if (this.client.isOpen) await this.client.close();
   }
 }

@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import { CommandError, type CreateSessionInput, type Role } from '../../../shared/src/index.js';
+import type { SessionSource } from '../session/LiveSession.js';
+import type { SessionRegistry } from '../session/SessionRegistry.js';
+import type { RedisStore } from '../store/redis/RedisStore.js';
+import { ClusteredSession, type ClusterContext } from './ClusteredSession.js';
+import { NodeLink, type NodeRequest } from './NodeLink.js';
+
+export interface ClusterNodeOptions extends Omit<ClusterContext, 'store' | 'link'> {
+  store: RedisStore;
+  redisUrl: string;
+  prefix: string;
+  /** How long a forwarded command may wait for the owner's answer. */
+  forwardTimeoutMs: number;
+}
+
+/**
+ * This node's part in a cluster: where its registry gets sessions (each one a
+ * ClusteredSession), the upkeep that keeps or takes their leases, the discovery of
+ * sessions other nodes created, and the answering of commands forwarded to it.
+ */
+export class ClusterNode implements SessionSource {
+  readonly link: NodeLink;
+  private readonly ctx: ClusterContext;
+  private readonly sessions = new Map<string, ClusteredSession>();
+  private upkeep: NodeJS.Timeout | null = null;
+  private registry: SessionRegistry | null = null;
+  private ticking = false;
+
+  constructor(private readonly opts: ClusterNodeOptions) {
+    this.link = new NodeLink(opts.redisUrl, {
+      prefix: opts.prefix,
+      nodeId: opts.nodeId,
+      timeoutMs: opts.forwardTimeoutMs,
+      logger: opts.logger,
+      handle: (req) => this.serve(req),
+    });
+    this.ctx = { ...opts, store: opts.store, link: this.link };
+  }
+
+  get nodeId(): string {
+    return this.opts.nodeId;
+  }
+
+  async create(input: CreateSessionInput): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {
+    const made = await ClusteredSession.create(input, this.ctx);
+    this.sessions.set(made.session.id, made.session);
+    return made;
+  }
+
+  async load(sessionId: string): Promise<ClusteredSession> {
+    const session = await ClusteredSession.open(sessionId, this.ctx);
+    this.sessions.set(sessionId, session);
+    // Nobody may own it yet (a cluster starting, an owner gone): take it now rather than at the next upkeep.
+    await session.maintain();
+    return session;
+  }
+
+  listSessionIds(): Promise<string[]> {
+    return this.opts.store.listSessionIds();
+  }
+
+  has(sessionId: string): Promise<boolean> {
+    return this.opts.store.hasSession(sessionId);
+  }
+
+  /** Sessions this node owns now. */
+  owned(): string[] {
+    return [...this.sessions.values()].filter((s) => s.isOwner).map((s) => s.id);
+  }
+
+  /**
+   * Start answering forwarded commands and keeping leases. Upkeep runs a few times per
+   * lease time, so an owner renews well before its lease runs out and a dead owner's
+   * sessions are taken over within the lease time plus one round.
+   */
+  async start(registry: SessionRegistry): Promise<void> {
+    this.registry = registry;
+    await this.link.start();
+    this.upkeep = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.opts.leaseTtlMs / 3)));
+    this.upkeep.unref();
+  }
+
+  /** Stop keeping leases and hand back the ones held, so other nodes take over at once. */
+  async close(): Promise<void> {
+    if (this.upkeep) clearInterval(this.upkeep);
+    this.upkeep = null;
+    await Promise.all([...this.sessions.values()].map((s) => s.leave()));
+    this.sessions.clear();
+    await this.link.close();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await Promise.all([...this.sessions.values()].map((s) => s.maintain()));
+      // Sessions created on other nodes since the last look.
+      await this.registry?.loadAll().catch(() => undefined);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private serve(req: NodeRequest): Promise<unknown> {
+    const session = this.sessions.get(req.sessionId);
+    if (!session) return Promise.reject(new CommandError('UNAVAILABLE', 'This server does not run that session; please retry.'));
+    return session.serve(req);
+  }
+}

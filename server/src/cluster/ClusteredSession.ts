@@ -1,0 +1,318 @@
+import type { Logger } from 'pino';
+import { CommandError, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import { TokenBucket } from '../realtime/TokenBucket.js';
+import { copyPlain } from '../session/copyPlain.js';
+import { CredentialIndex, roleForInvite } from '../session/CredentialIndex.js';
+import type { DecidableCommand } from '../session/decide.js';
+import type { ChangeListener, Joined, LiveSession, Outcome } from '../session/LiveSession.js';
+import { RequestMemory } from '../session/RequestMemory.js';
+import { SessionHost, type SessionHostOptions } from '../session/SessionHost.js';
+import { SessionReplica, type LogFeed } from '../session/SessionReplica.js';
+import type { EventStore } from '../store/EventStore.js';
+import type { Lease, LeaseStore } from '../store/LeaseStore.js';
+import type { NodeLink, NodeRequest } from './NodeLink.js';
+
+/** What every clustered session on a node shares. */
+export interface ClusterContext {
+  nodeId: string;
+  store: EventStore & LeaseStore & LogFeed;
+  link: NodeLink;
+  host: Omit<SessionHostOptions, 'store' | 'fence' | 'onFenced'>;
+  leaseTtlMs: number;
+  /** The per-participant command budget, enforced by the owner for the whole cluster. */
+  commands: { perSecond: number; burst: number };
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Requests remembered per participant on the owner (as on the edge, see ControlChannel). */
+const REMEMBERED_REQUESTS = 64;
+const PASSING = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
+
+type Forwarded =
+  | { op: 'join'; invite: string; displayName: string }
+  | { op: 'execute'; participantId: string; name: DecidableCommand; payload: unknown; requestId?: string };
+
+/**
+ * One session on one node of a cluster. While this node holds the session's lease it
+ * is the owner: a SessionHost decides, appends under the lease's epoch and runs the
+ * clock. Otherwise a SessionReplica follows the log, and commands are forwarded to the
+ * owner and answered once the owner's append is durable and this node's replica has
+ * it, so that the answer and this node's views agree.
+ *
+ * The adapters see one LiveSession throughout; taking over and stepping down swap what
+ * is underneath, and the change listeners go on hearing every event once, in order.
+ */
+export class ClusteredSession implements LiveSession {
+  private host: SessionHost | null = null;
+  private replica: SessionReplica | null = null;
+  private lease: Lease | null = null;
+  /** When this node's lease runs out by its own clock: past it, it stops deciding even if Redis cannot be asked. */
+  private leaseUntil = 0;
+  /** The epoch every append carries: the lease's, or 0 for the creation of a session nobody has owned. */
+  private readonly fence = { epoch: 0 };
+  /** Where commands go while another node owns the session; re-read when it does not answer. */
+  private ownerHint: Lease | null = null;
+  private detach: () => void = () => undefined;
+  private readonly listeners = new Set<ChangeListener>();
+  private credentials: CredentialIndex;
+  /** Taking over, stepping down and lease renewal, one at a time. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private readonly requests = new RequestMemory<Outcome>(REMEMBERED_REQUESTS, (a) => !a.ok && a.err instanceof CommandError && PASSING.has(a.err.code));
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly now: () => number;
+
+  private constructor(
+    readonly id: string,
+    private readonly ctx: ClusterContext,
+    initial: SessionState,
+  ) {
+    this.credentials = new CredentialIndex(initial);
+    this.now = ctx.now ?? Date.now;
+  }
+
+  /** A session another node may own: it starts as a replica, and `maintain` takes the lease if it is free. */
+  static async open(sessionId: string, ctx: ClusterContext): Promise<ClusteredSession> {
+    const replica = await SessionReplica.open(ctx.store, ctx.store, sessionId);
+    const session = new ClusteredSession(sessionId, ctx, replica.state);
+    session.follow(replica);
+    return session;
+  }
+
+  /** Create a session here, and take its lease: the creating node owns it until it dies or leaves. */
+  static async create(input: CreateSessionInput, ctx: ClusterContext): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {
+    const fence = { epoch: 0 };
+    let session: ClusteredSession | null = null;
+    const { host, invites } = await SessionHost.create(input, {
+      ...ctx.host,
+      store: ctx.store,
+      fence: () => session?.fence ?? fence,
+      onFenced: () => void session?.stepDown('fenced'),
+    });
+    session = new ClusteredSession(host.id, ctx, host.state);
+    session.own(host);
+    await session.maintain();
+    return { session, invites };
+  }
+
+  get state(): SessionState {
+    return (this.host ?? this.replica)!.state;
+  }
+
+  get isOwner(): boolean {
+    return this.host !== null && this.lease !== null && !this.host.isFenced;
+  }
+
+  snapshot(): SessionState {
+    return copyPlain(this.state);
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  authenticate(token: string): Participant | null {
+    return this.credentials.participant(token, this.state);
+  }
+
+  async authenticateFresh(token: string): Promise<Participant | null> {
+    const known = this.authenticate(token);
+    if (known || this.isOwner) return known;
+    await this.refresh();
+    return this.authenticate(token);
+  }
+
+  roleForInvite(invite: string): Role | null {
+    return roleForInvite(this.state, invite);
+  }
+
+  async refresh(): Promise<void> {
+    await this.replica?.refresh();
+  }
+
+  join(invite: string, displayName: string): Promise<Joined> {
+    if (this.isOwner) return this.host!.join(invite, displayName);
+    return this.forward({ op: 'join', invite, displayName }) as Promise<Joined>;
+  }
+
+  execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>, requestId?: string): Promise<Outcome> {
+    if (this.isOwner) return this.decideHere(participantId, name, payload, requestId);
+    return this.forward({ op: 'execute', participantId, name, payload, ...(requestId ? { requestId } : {}) }) as Promise<Outcome>;
+  }
+
+  /** A request another node forwarded: decided here if this node owns the session, refused otherwise. */
+  serve(req: NodeRequest): Promise<unknown> {
+    if (!this.isOwner) return Promise.reject(new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.'));
+    const r = req.args as Forwarded;
+    if (r.op === 'join') return this.host!.join(r.invite, r.displayName);
+    if (r.op === 'execute') return this.decideHere(r.participantId, r.name, r.payload as never, r.requestId);
+    return Promise.reject(new CommandError('VALIDATION_FAILED', 'Unknown forwarded request.'));
+  }
+
+  /**
+   * Keep the lease, or take it if it is free: called on every node for every session,
+   * a few times per lease time. A node that cannot renew (the lease was taken, or its
+   * own clock says it ran out while Redis could not be asked) steps down.
+   */
+  maintain(): Promise<void> {
+    const run = this.turn.then(async () => {
+      if (this.disposed) return;
+      const ttl = this.ctx.leaseTtlMs;
+      if (this.lease) {
+        const renewed = await this.ctx.store.renew(this.lease, ttl).then(
+          (l) => (l ? 'held' : 'lost'),
+          () => 'unknown',
+        );
+        if (renewed === 'held') this.leaseUntil = this.now() + ttl;
+        else if (renewed === 'lost' || this.now() >= this.leaseUntil) await this.stepDownNow(renewed === 'lost' ? 'lease taken' : 'lease ran out');
+        return;
+      }
+      const started = this.now();
+      const lease = await this.ctx.store.acquire(this.id, this.ctx.nodeId, ttl).catch(() => null);
+      if (lease) await this.takeOver(lease, started + ttl);
+      else this.ownerHint = await this.ctx.store.holder(this.id).catch(() => null);
+    });
+    this.turn = run.catch((err: unknown) => this.ctx.logger.error({ err, sessionId: this.id }, 'lease upkeep failed'));
+    return this.turn as Promise<void>;
+  }
+
+  drain(): Promise<void> {
+    return this.host?.drain() ?? Promise.resolve();
+  }
+
+  /** Stop following and deciding; the lease is handed back so another node takes over at once rather than after it expires. */
+  dispose(): void {
+    this.disposed = true;
+    this.detach();
+    this.host?.dispose();
+    void this.replica?.close();
+    const lease = this.lease;
+    this.lease = null;
+    if (lease) void this.ctx.store.release(lease).catch(() => undefined);
+    this.listeners.clear();
+  }
+
+  /** Like dispose, but resolves once the lease is handed back. */
+  async leave(): Promise<void> {
+    const lease = this.lease;
+    this.dispose();
+    if (lease) await this.ctx.store.release(lease).catch(() => undefined);
+  }
+
+  private async decideHere<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>, requestId?: string): Promise<Outcome> {
+    // The owner sees every command of the session, from whichever node: its budget is the cluster's.
+    let bucket = this.buckets.get(participantId);
+    if (!bucket) this.buckets.set(participantId, (bucket = new TokenBucket(this.ctx.commands.perSecond, this.ctx.commands.burst)));
+    const host = this.host!;
+    const run = () => (bucket.take() ? host.execute(participantId, name, payload) : Promise.reject(new CommandError('RATE_LIMITED', 'Too many commands; slow down.')));
+    if (!requestId) return run();
+    const answer = this.requests.answer(participantId, `${name}:${requestId}`, JSON.stringify(payload) ?? '', run);
+    if (answer === 'reused') throw new CommandError('VALIDATION_FAILED', 'This requestId was already used for a different payload.');
+    return answer;
+  }
+
+  private async forward(args: Forwarded): Promise<Outcome | Joined> {
+    const owner = await this.owner();
+    if (owner.owner === this.ctx.nodeId) {
+      // The lease is this node's and the takeover is under way: wait for it.
+      await this.turn;
+      if (!this.isOwner) throw new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.');
+      return args.op === 'join' ? this.host!.join(args.invite, args.displayName) : this.decideHere(args.participantId, args.name, args.payload as never, args.requestId);
+    }
+    let answer: Outcome | Joined;
+    try {
+      answer = (await this.ctx.link.call(owner.owner, { sessionId: this.id, op: args.op, args })) as Outcome | Joined;
+    } catch (err) {
+      if (err instanceof CommandError && err.code === 'UNAVAILABLE') this.ownerHint = null;
+      throw err;
+    }
+    // Answer once this node's replica holds the command too: the ack's seq and this node's next view agree.
+    await this.replica?.reach(answer.seq);
+    return answer;
+  }
+
+  private async owner(): Promise<Lease> {
+    if (this.ownerHint) return this.ownerHint;
+    let lease = await this.ctx.store.holder(this.id).catch(() => {
+      throw new CommandError('UNAVAILABLE', 'The cluster store is unreachable; nothing was changed.');
+    });
+    if (!lease) {
+      // Nobody owns it (the owner died and its lease ran out): try to take it now rather than at the next upkeep.
+      await this.maintain();
+      lease = this.lease ?? (await this.ctx.store.holder(this.id).catch(() => null));
+    }
+    if (!lease) throw new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.');
+    this.ownerHint = lease;
+    return lease;
+  }
+
+  /** Become the owner: read the log to its end (everything older owners wrote is in it), then decide on that state. */
+  private async takeOver(lease: Lease, until: number): Promise<void> {
+    this.lease = lease;
+    this.leaseUntil = until;
+    this.fence.epoch = lease.epoch;
+    this.ownerHint = null;
+    const replica = this.replica;
+    if (!replica) return;
+    await replica.refresh();
+    if (this.disposed || this.lease !== lease) return;
+    this.replica = null;
+    this.detach();
+    await replica.close();
+    const host = SessionHost.fromState(replica.state, {
+      ...this.ctx.host,
+      store: this.ctx.store,
+      fence: () => this.fence,
+      onFenced: () => void this.stepDown('fenced'),
+    });
+    this.own(host);
+    this.ctx.logger.info({ sessionId: this.id, epoch: lease.epoch }, 'took the session over');
+  }
+
+  private stepDown(why: string): Promise<void> {
+    const run = this.turn.then(() => this.stepDownNow(why));
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stop deciding: what the host made durable becomes a replica's state, which follows the log from there. */
+  private async stepDownNow(why: string): Promise<void> {
+    const host = this.host;
+    const lease = this.lease;
+    this.lease = null;
+    this.ownerHint = null;
+    if (!host || this.disposed) return;
+    this.host = null;
+    this.detach();
+    this.follow(SessionReplica.fromState(this.ctx.store, this.ctx.store, host.state));
+    host.dispose();
+    this.buckets.clear();
+    this.ctx.logger.warn({ sessionId: this.id, epoch: lease?.epoch, why }, 'stepped down; following the session as a replica');
+    if (lease) await this.ctx.store.release(lease).catch(() => undefined);
+  }
+
+  private own(host: SessionHost): void {
+    this.host = host;
+    this.credentials = new CredentialIndex(host.state);
+    this.detach = host.onChange((events, state) => this.emit(events, state));
+  }
+
+  private follow(replica: SessionReplica): void {
+    this.replica = replica;
+    this.credentials = new CredentialIndex(replica.state);
+    this.detach = replica.onChange((events, state) => this.emit(events, state));
+  }
+
+  private emit(events: readonly SessionEvent[], state: SessionState): void {
+    this.credentials.apply(events, state);
+    for (const listener of this.listeners) {
+      try {
+        listener(events, state);
+      } catch (err) {
+        this.ctx.logger.error({ err, sessionId: this.id }, 'change listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
+import type { Logger } from 'pino';
+import { CommandError, type ErrorBody } from '../../../shared/src/index.js';
+
+/** A request one node sends the owner of a session: a command or a join, forwarded as the client sent it. */
+export interface NodeRequest {
+  sessionId: string;
+  op: string;
+  args: unknown;
+}
+
+type Message =
+  | { k: 'q'; id: string; from: string; req: NodeRequest }
+  | { k: 'a'; id: string; ok: true; value: unknown }
+  | { k: 'a'; id: string; ok: false; error: ErrorBody };
+
+const unavailable = (message: string) => new CommandError('UNAVAILABLE', message);
+
+/**
+ * Requests from one node to another, over Redis pub/sub: each node listens on a channel
+ * named after it. Only the forwarding of commands to a session's owner travels here;
+ * what the owner decided reaches every node through the log. Pub/sub may lose a message
+ * (Redis restarting): the caller then times out and answers UNAVAILABLE, nothing was
+ * acknowledged, and a retry with the same requestId is answered by the owner's memory
+ * rather than done twice.
+ */
+export class NodeLink {
+  private readonly pub;
+  private readonly sub;
+  private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
+  private started: Promise<void> | null = null;
+
+  constructor(
+    url: string,
+    private readonly opts: {
+      prefix: string;
+      nodeId: string;
+      timeoutMs: number;
+      logger: Logger;
+      handle: (req: NodeRequest) => Promise<unknown>;
+    },
+  ) {
+    this.pub = createClient({ url });
+    this.sub = this.pub.duplicate();
+    // Dropped connections are re-made by the client (subscriptions too); failures surface on the calls.
+    this.pub.on('error', () => undefined);
+    this.sub.on('error', () => undefined);
+  }
+
+  private channel(nodeId: string): string {
+    return `${this.opts.prefix}:node:${nodeId}`;
+  }
+
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await Promise.all([this.pub.connect(), this.sub.connect()]);
+      await this.sub.subscribe(this.channel(this.opts.nodeId), (raw) => this.receive(raw));
+    })();
+    return this.started;
+  }
+
+  /** Send a request to a node and wait for its answer; a CommandError from the other side is rethrown as it was. */
+  async call(nodeId: string, req: NodeRequest): Promise<unknown> {
+    await this.start();
+    const id = randomUUID();
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(unavailable('The server running this session did not answer in time; please retry.'));
+      }, this.opts.timeoutMs);
+      this.waiting.set(id, { resolve, reject, timer });
+    });
+    try {
+      const listeners = await this.pub.publish(this.channel(nodeId), JSON.stringify({ k: 'q', id, from: this.opts.nodeId, req } satisfies Message));
+      // Nobody listens there: that node is gone. No need to wait out the timeout.
+      if (listeners === 0) this.settle(id, (w) => w.reject(unavailable('The server running this session is gone; please retry in a moment.')));
+    } catch {
+      this.settle(id, (w) => w.reject(unavailable('The cluster store is unreachable; nothing was changed.')));
+    }
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.waiting.keys()]) this.settle(id, (w) => w.reject(unavailable('This server is shutting down; please retry.')));
+    await Promise.all([this.pub, this.sub].map((c) => (c.isOpen ? c.close().catch(() => undefined) : undefined)));
+  }
+
+  private settle(id: string, how: (w: { resolve: (v: unknown) => void; reject: (e: unknown) => void }) => void): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    this.waiting.delete(id);
+    clearTimeout(w.timer);
+    how(w);
+  }
+
+  private receive(raw: string): void {
+    let msg: Message;
+    try {
+      msg = JSON.parse(raw) as Message;
+    } catch {
+      return;
+    }
+    if (msg.k === 'a') {
+      this.settle(msg.id, (w) => (msg.ok ? w.resolve(msg.value) : w.reject(new CommandError(msg.error.code, msg.error.message, msg.error.issues))));
+      return;
+    }
+    if (msg.k !== 'q') return;
+    void this.opts.handle(msg.req).then(
+      (value): Message => ({ k: 'a', id: msg.id, ok: true, value }),
+      (err: unknown): Message => {
+        if (err instanceof CommandError) return { k: 'a', id: msg.id, ok: false, error: err.toBody() };
+        this.opts.logger.error({ err, sessionId: msg.req.sessionId, op: msg.req.op }, 'forwarded request failed');
+        return { k: 'a', id: msg.id, ok: false, error: { code: 'INTERNAL', message: 'Something went wrong; nothing was changed.' } };
+      },
+    ).then((answer) =>
+      this.pub.publish(this.channel(msg.from), JSON.stringify(answer)).catch((err: unknown) =>
+        // The asker times out and answers UNAVAILABLE; its retry is answered from the owner's memory.
+        this.opts.logger.warn({ err, to: msg.from }, 'could not answer a forwarded request'),
+      ),
+    );
+  }
+}
