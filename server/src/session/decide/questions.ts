@@ -1,0 +1,43 @@
+import { hasUpvoted } from '../../../../shared/src/index.js';
+import type { CommandsOf, Deciders } from './context.js';
+import { fail } from './lookup.js';
+
+const MAX_QUESTIONS_PER_PARTICIPANT = 50;
+
+/** Q&A: questions asked, upvoted and moderated. */
+export const questionDeciders: Deciders<CommandsOf<'qa'>> = {
+  'qa.ask': ({ state, actor, newId }, { text, anonymous }) => {
+    const mine = Object.values(state.questions).filter((q) => q.authorId === actor.id);
+    if (mine.length >= MAX_QUESTIONS_PER_PARTICIPANT) fail('CONFLICT', `You have asked the maximum of ${MAX_QUESTIONS_PER_PARTICIPANT} questions.`);
+    if (mine.some((q) => q.text === text && q.roomId === actor.roomId)) fail('CONFLICT', 'You have already asked this question.');
+    const questionId = newId('q');
+    return {
+      events: [
+        {
+          type: 'qa.asked',
+          payload: { roomId: actor.roomId, questionId, authorId: actor.id, anonymous, text, approved: !state.settings.qaPremoderation },
+        },
+      ],
+      result: { questionId },
+    };
+  },
+  'qa.upvote': ({ state, actor }, { questionId }) => {
+    const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
+    // Questions of other rooms, and those not (or no longer) visible, are indistinguishable from absent ones.
+    if (!q || q.roomId !== actor.roomId || q.status === 'pending' || q.status === 'hidden') fail('NOT_FOUND', 'There is no such question.');
+    if (hasUpvoted(q.upvoters, actor.id)) fail('CONFLICT', 'You have already upvoted this question.');
+    return { events: [{ type: 'qa.upvoted', payload: { questionId, participantId: actor.id } }] };
+  },
+  'qa.unvote': ({ state, actor }, { questionId }) => {
+    const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
+    if (!q || q.roomId !== actor.roomId) fail('NOT_FOUND', 'There is no such question.');
+    if (!hasUpvoted(q.upvoters, actor.id)) fail('CONFLICT', 'You have not upvoted this question.');
+    return { events: [{ type: 'qa.unvoted', payload: { questionId, participantId: actor.id } }] };
+  },
+  'qa.moderate': ({ state }, { questionId, status }) => {
+    const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
+    if (!q) fail('NOT_FOUND', 'There is no such question.');
+    if (q.status === status) fail('CONFLICT', `The question is already ${status}.`);
+    return { events: [{ type: 'qa.status-set', payload: { questionId, status } }] };
+  },
+};

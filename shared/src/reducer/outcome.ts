@@ -1,0 +1,27 @@
+import { roomScoped } from '../drafting.js';
+import type { Appliers, EventsOf } from './applier.js';
+
+/** The outcome: officials' answers to agreed recommendations, their progress, and the publications. */
+export const outcomeAppliers: Appliers<EventsOf<'response'> | EventsOf<'outcome'>> = {
+  'response.given': (s, e) => {
+    const { roomId, recommendationId, ...answer } = e.payload;
+    const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
+    const key = roomScoped(roomId, recommendationId);
+    const existing = s.responses[key];
+    const current = { ...answer, at: e.at, by };
+    if (existing) {
+      existing.history.push(existing.current);
+      existing.current = current;
+    } else {
+      s.responses[key] = { roomId, recommendationId, current, history: [], progress: [] };
+    }
+  },
+  'response.progressed': (s, e) => {
+    const r = s.responses[roomScoped(e.payload.roomId, e.payload.recommendationId)];
+    const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
+    if (r) r.progress.push({ text: e.payload.text, at: e.at, by });
+  },
+  'outcome.published': (s, e) => {
+    s.publications.push({ ...e.payload, at: e.at, by: e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind });
+  },
+};
