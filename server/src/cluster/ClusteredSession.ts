@@ -6,16 +6,17 @@ import { CredentialIndex, roleForInvite } from '../session/CredentialIndex.js';
 import type { DecidableCommand } from '../session/decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from '../session/LiveSession.js';
 import { RequestMemory } from '../session/RequestMemory.js';
-import { SessionHost, type SessionHostOptions } from '../session/SessionHost.js';
+import { fingerprint, receiptKey, SessionHost, type SessionHostOptions, type StoredAnswer } from '../session/SessionHost.js';
 import { SessionReplica, type LogFeed } from '../session/SessionReplica.js';
 import type { EventStore } from '../store/EventStore.js';
 import type { Lease, LeaseStore } from '../store/LeaseStore.js';
+import type { ReceiptStore } from '../store/ReceiptStore.js';
 import type { NodeLink, NodeRequest } from './NodeLink.js';
 
 /** What every clustered session on a node shares. */
 export interface ClusterContext {
   nodeId: string;
-  store: EventStore & LeaseStore & LogFeed;
+  store: EventStore & LeaseStore & ReceiptStore & LogFeed;
   link: NodeLink;
   host: Omit<SessionHostOptions, 'store' | 'fence' | 'onFenced'>;
   leaseTtlMs: number;
@@ -28,6 +29,8 @@ export interface ClusterContext {
 /** Requests remembered per participant on the owner (as on the edge, see ControlChannel). */
 const REMEMBERED_REQUESTS = 64;
 const PASSING = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
+const RATE_LIMITED = () => new CommandError('RATE_LIMITED', 'Too many commands; slow down.');
+const REUSED = () => new CommandError('VALIDATION_FAILED', 'This requestId was already used for a different payload.');
 
 type Forwarded =
   | { op: 'join'; invite: string; displayName: string }
@@ -206,10 +209,24 @@ export class ClusteredSession implements LiveSession {
     let bucket = this.buckets.get(participantId);
     if (!bucket) this.buckets.set(participantId, (bucket = new TokenBucket(this.ctx.commands.perSecond, this.ctx.commands.burst)));
     const host = this.host!;
-    const run = () => (bucket.take() ? host.execute(participantId, name, payload) : Promise.reject(new CommandError('RATE_LIMITED', 'Too many commands; slow down.')));
-    if (!requestId) return run();
-    const answer = this.requests.answer(participantId, `${name}:${requestId}`, JSON.stringify(payload) ?? '', run);
-    if (answer === 'reused') throw new CommandError('VALIDATION_FAILED', 'This requestId was already used for a different payload.');
+    if (!requestId) return bucket.take() ? host.execute(participantId, name, payload) : Promise.reject(RATE_LIMITED());
+    const key = receiptKey(participantId, name, requestId);
+    const print = fingerprint(payload);
+    const run = async (): Promise<Outcome> => {
+      // Made durable by an earlier owner that died before answering? Its receipt answers.
+      const stored = await this.ctx.store.receipt(this.id, key).catch(() => {
+        throw new CommandError('UNAVAILABLE', 'The cluster store is unreachable; nothing was changed.');
+      });
+      if (stored !== null) {
+        const earlier = JSON.parse(stored) as StoredAnswer;
+        if (earlier.f !== print) throw REUSED();
+        return earlier.result === undefined ? { seq: earlier.seq } : { seq: earlier.seq, result: earlier.result };
+      }
+      if (!bucket.take()) throw RATE_LIMITED();
+      return host.execute(participantId, name, payload, requestId);
+    };
+    const answer = this.requests.answer(participantId, `${name}:${requestId}`, print, run);
+    if (answer === 'reused') throw REUSED();
     return answer;
   }
 

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import {
   allowedAfterClose,
   CommandError,
-  PLENARY,
   REDUCER_VERSION,
   ROLES,
   activeItems,
@@ -29,7 +28,7 @@ import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { CredentialIndex, roleForInvite } from './CredentialIndex.js';
 import { hashSecret, newId, newSecret } from './credentials.js';
 import { copyPlain } from './copyPlain.js';
-import { closeRound, decide, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import { closeRound, decide, decideJoin, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from './LiveSession.js';
 
 /** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
@@ -77,6 +76,28 @@ function shuffle<T>(items: readonly T[]): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
+}
+
+interface PendingReceipt {
+  key: string;
+  fingerprint: string;
+  result: unknown;
+}
+
+/** A receipt's answer as stored: the payload's fingerprint, the seq the command was answered with, its result. */
+export interface StoredAnswer {
+  f: string;
+  seq: number;
+  result?: unknown;
+}
+
+export function receiptKey(participantId: string, command: string, requestId: string): string {
+  return `${participantId}:${command}:${requestId}`;
+}
+
+/** What makes two payloads "the same request": a retry must carry the very same payload. */
+export function fingerprint(payload: unknown): string {
+  return JSON.stringify(payload) ?? '';
 }
 
 /** Events decided against the head of the log and sent to the store, not yet known to be durable. */
@@ -228,22 +249,27 @@ export class SessionHost implements LiveSession {
 
   join(invite: string, displayName: string): Promise<Joined> {
     return this.decideThenWait(async () => {
-      const role = this.roleForInvite(invite);
-      if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
-      // Officials come to answer the outcome, usually after the session has ended.
-      if (this.head.closedAt !== null && role !== 'official') throw new CommandError('SESSION_CLOSED', 'This session has ended.');
-      if (this.activeOnHead >= this.head.settings.maxParticipants) throw new CommandError('CONFLICT', 'This session is full.');
       const participantId = newId('p');
       const token = newSecret('tok');
       const credentialHash = hashSecret(token);
-      const durable = this.propose({ kind: 'participant', participantId, role }, [
-        { type: 'participant.joined', payload: { participantId, role, displayName, credentialHash, roomId: PLENARY } },
-      ]);
+      const [joined] = decideJoin(this.head, {
+        role: this.roleForInvite(invite),
+        activeCount: this.activeOnHead,
+        participantId,
+        credentialHash,
+        displayName,
+      });
+      const durable = this.propose({ kind: 'participant', participantId, role: joined.payload.role }, [joined]);
       return { durable, finish: (seq) => ({ participant: this.current.participants[participantId]!, token, seq }) };
     });
   }
 
-  execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>): Promise<Outcome> {
+  /**
+   * `requestId`: the client's id for this command. The answer is then stored with the
+   * events as a receipt (see ReceiptStore), so that whichever node owns the session
+   * when the client retries can answer it rather than do it twice.
+   */
+  execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>, requestId?: string): Promise<Outcome> {
     return this.decideThenWait(async () => {
       const actor = this.head.participants[participantId];
       if (!actor || actor.removed) throw new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.');
@@ -267,7 +293,8 @@ export class SessionHost implements LiveSession {
         },
         shuffle,
       }, payload);
-      const durable = this.propose({ kind: 'participant', participantId, role: actor.role }, decision.events, now);
+      const receipt = requestId ? { key: receiptKey(participantId, name, requestId), fingerprint: fingerprint(payload), result: decision.result } : undefined;
+      const durable = this.propose({ kind: 'participant', participantId, role: actor.role }, decision.events, now, receipt);
       return { durable, finish: (seq) => (decision.result === undefined ? { seq } : { seq, result: decision.result }) };
     });
   }
@@ -323,10 +350,11 @@ export class SessionHost implements LiveSession {
    * once durable and applied. Nothing to write still waits for what is in flight: the
    * answer was decided on it.
    */
-  private propose(actor: Actor, drafts: readonly EventDraft[], at: number = this.now()): Promise<number> {
+  private propose(actor: Actor, drafts: readonly EventDraft[], at: number = this.now(), receipt?: PendingReceipt): Promise<number> {
     if (drafts.length === 0) return this.settledHead();
     // A decision may quote the state it was made on; the events must not share its objects.
     const events = seal(this.id, this.head, copyPlain(drafts), actor, at);
+    const receipts = receipt ? [{ key: receipt.key, answer: JSON.stringify({ f: receipt.fingerprint, seq: events.at(-1)!.seq, result: receipt.result } satisfies StoredAnswer) }] : undefined;
     const expectedSeq = this.head.seq;
     for (const e of events) {
       reduceInPlace(this.head, copyPlain(e));
@@ -336,7 +364,7 @@ export class SessionHost implements LiveSession {
     return new Promise<number>((resolve, reject) => {
       const proposal: Proposal = { events, settled: null, doomed: undefined, resolve, reject };
       this.proposals.push(proposal);
-      this.opts.store.append(this.id, expectedSeq, events, this.opts.fence?.()).then(
+      this.opts.store.append(this.id, expectedSeq, events, this.opts.fence?.(), receipts).then(
         () => this.settle(proposal, { ok: true }),
         (err: unknown) => this.settle(proposal, { ok: false, err }),
       );

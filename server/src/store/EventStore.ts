@@ -1,4 +1,5 @@
 import type { SessionEvent, SessionState } from '../../../shared/src/index.js';
+import type { Receipt } from './ReceiptStore.js';
 
 export interface Snapshot {
   sessionId: string;
@@ -28,8 +29,11 @@ export interface EventStore {
    * `fence`: the writer's lease epoch, in a cluster (see LeaseStore): the append is
    * refused with FencedError if the session has a newer owner. Without it (one node)
    * only the seq and head are checked.
+   * `receipts`: answers to the commands these events decide, kept with them in one step by
+   * a store that is also a ReceiptStore (a cluster's); ignored by one that is not, whose
+   * single node answers retries from memory.
    */
-  append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[], fence?: { epoch: number }): Promise<void>;
+  append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[], fence?: { epoch: number }, receipts?: readonly Receipt[]): Promise<void>;
   readEvents(sessionId: string, afterSeq?: number): Promise<SessionEvent[]>;
   listSessionIds(): Promise<string[]>;
   /** Takes the state as it is at the call (the host's state is live): serialize it before the first await. */

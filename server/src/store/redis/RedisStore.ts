@@ -4,6 +4,7 @@ import { GENESIS_HASH } from '../../session/chain.js';
 import type { ClientClaim, DocStore } from '../DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from '../EventStore.js';
 import { FencedError, type Lease, type LeaseStore } from '../LeaseStore.js';
+import type { Receipt, ReceiptStore } from '../ReceiptStore.js';
 import { RedisOutbox } from './RedisOutbox.js';
 import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
 
@@ -14,7 +15,7 @@ import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, RELEASE_LEASE
  * atomically: the seq and head checks and the writes cannot interleave with another
  * node's.
  */
-export class RedisStore implements EventStore, DocStore, LeaseStore {
+export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStore {
   private readonly client;
   /** The same connection, answering bulk strings as Buffers: document updates are binary. */
   private readonly binary;
@@ -40,15 +41,22 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
     await this.connecting;
   }
 
-  async append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[], fence?: { epoch: number }): Promise<void> {
+  async append(sessionId: string, expectedSeq: number, events: readonly SessionEvent[], fence?: { epoch: number }, receipts: readonly Receipt[] = []): Promise<void> {
     if (events.length === 0) return;
     await this.ready();
     const k = this.keys.session(sessionId);
     const args = [sessionId, String(expectedSeq), events[0]!.prevHash, GENESIS_HASH, events.at(-1)!.hash, fence ? String(fence.epoch) : ''];
+    args.push(String(RECEIPT_TTL_MS), String(receipts.length), ...receipts.map((r) => r.answer));
     for (const e of events) args.push(String(e.seq), JSON.stringify(e));
-    const reply = await this.client.eval(APPEND_EVENTS, { keys: [k.log, k.seq, k.head, this.keys.sessions, k.epoch], arguments: args });
+    const keys = [k.log, k.seq, k.head, this.keys.sessions, k.epoch, ...receipts.map((r) => k.receipt(r.key))];
+    const reply = await this.client.eval(APPEND_EVENTS, { keys, arguments: args });
     if (reply === 'FENCED') throw new FencedError(sessionId, fence!.epoch);
     if (reply !== 'OK') throw new AppendConflictError(sessionId, expectedSeq);
+  }
+
+  async receipt(sessionId: string, key: string): Promise<string | null> {
+    await this.ready();
+    return this.client.get(this.keys.session(sessionId).receipt(key));
   }
 
   async acquire(sessionId: string, owner: string, ttlMs: number): Promise<Lease | null> {
@@ -194,6 +202,8 @@ export class RedisStore implements EventStore, DocStore, LeaseStore {
 /** How long one XREAD waits for new events before asking again (so a stop is seen promptly). */
 const FOLLOW_BLOCK_MS = 1000;
 const FOLLOW_RETRY_MS = 200;
+/** How long a command's receipt answers its retries: far longer than any client keeps retrying. */
+const RECEIPT_TTL_MS = 3_600_000;
 
 /**
  * Every key the adapter uses. A session's keys carry it in a hash tag, `{sessionId}`, so
@@ -211,6 +221,7 @@ function keySpace(prefix: string) {
         lease: `${tag}:lease`,
         epoch: `${tag}:epoch`,
         snapshot: (reducerVersion: number) => `${tag}:snapshot:${reducerVersion}`,
+        receipt: (key: string) => `${tag}:receipt:${key}`,
       };
     },
     /** The name is `sessionId:roomId`. */

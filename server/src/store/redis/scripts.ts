@@ -5,10 +5,13 @@
 
 /**
  * Append events to a session's log if, and only if, it is at the expected seq and head.
- * KEYS: log stream, seq, head, set of sessions, the session's current epoch.
+ * KEYS: log stream, seq, head, set of sessions, the session's current epoch, then one key
+ * per receipt.
  * ARGV: sessionId, expectedSeq, expectedHead (the first event's prevHash), the genesis
- * hash, the last event's hash, the writer's epoch ('' when not fenced: one node), then
- * (seq, event JSON) per event. The epoch is checked first: a fenced writer changes nothing.
+ * hash, the last event's hash, the writer's epoch ('' when not fenced: one node), how
+ * long receipts are kept (ms), the number of receipts, each receipt's answer, then
+ * (seq, event JSON) per event. Receipts are written in the same step as the events, so
+ * a command is in the log if and only if its receipt exists (see ReceiptStore). The epoch is checked first: a fenced writer changes nothing.
  * A session nobody has owned yet is at epoch 0 (how the node that creates it appends its
  * first event, before it can take a lease on the new id).
  * Stream ids are `0-<seq>`, so the log reads back in seq order and from any seq.
@@ -19,8 +22,12 @@ local current = tonumber(redis.call('GET', KEYS[2]) or '0')
 if current ~= tonumber(ARGV[2]) then return 'CONFLICT' end
 local head = redis.call('GET', KEYS[3]) or ARGV[4]
 if head ~= ARGV[3] then return 'CONFLICT' end
+local receipts = tonumber(ARGV[8])
+for r = 1, receipts do
+  redis.call('SET', KEYS[5 + r], ARGV[8 + r], 'PX', ARGV[7])
+end
 local last = current
-for i = 7, #ARGV, 2 do
+for i = 9 + receipts, #ARGV, 2 do
   redis.call('XADD', KEYS[1], '0-' .. ARGV[i], 'e', ARGV[i + 1])
   last = tonumber(ARGV[i])
 end
