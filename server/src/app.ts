@@ -21,6 +21,8 @@ import type { OutboxStore } from './store/OutboxStore.js';
 import { SqliteStore } from './store/SqliteStore.js';
 import { RedisStore } from './store/redis/RedisStore.js';
 import { ClusterNode } from './cluster/ClusterNode.js';
+import { DraftRelay } from './cluster/DraftRelay.js';
+import { hostname } from 'node:os';
 
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
 export const LISTEN_BACKLOG = 4096;
@@ -67,7 +69,19 @@ export interface Townhall {
 export async function createTownhall(config: Config, logger: Logger, given?: Store): Promise<Townhall> {
   const store: Store = given ?? (config.cluster ? new RedisStore(config.cluster.redisUrl, { prefix: config.cluster.prefix }) : new SqliteStore(config.dataDir));
   const metrics = createMetrics(store);
+  // The relay needs the cluster node, which needs the drafting server: bound once both exist.
+  let cluster: ClusterNode | null = null;
+  const relay = config.cluster
+    ? new DraftRelay({
+        nodeId: config.cluster.nodeId,
+        ownerAddress: (sessionId) => cluster?.ownerAddress(sessionId) ?? Promise.resolve(null),
+        logger,
+        maxFrameBytes: config.yjs.maxFrameBytes,
+        pingIntervalMs: config.yjs.pingIntervalMs,
+      })
+    : undefined;
   const drafting = new DraftingServer({
+    relay,
     store,
     logger,
     allowedOrigins: config.allowedOrigins,
@@ -75,7 +89,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     onSlowReader: () => metrics.slowReadersCut.inc({ channel: 'drafting' }),
   });
   const hostOptions = { logger, snapshotEvery: config.snapshotEvery, drafts: drafting };
-  const cluster =
+  cluster =
     config.cluster && store instanceof RedisStore
       ? new ClusterNode({
           ...config.cluster,
@@ -158,6 +172,10 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
       });
       ready = true;
       const { port, address } = http.address() as AddressInfo;
+      if (cluster) {
+        const reachable = config.cluster?.nodeUrl ?? `http://${address === '0.0.0.0' || address === '::' ? hostname() : address}:${port}`;
+        await cluster.advertise(reachable);
+      }
       logger.info({ port, host: address }, 'listening');
       return { port, host: address };
     },

@@ -61,6 +61,8 @@ const envSchema = z.object({
   TOWNHALL_REDIS_URL: z.string().url().optional(),
   TOWNHALL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('th'),
   TOWNHALL_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  // Where the other nodes reach this one (drafting connections are carried to a session's owner); default: this host and port.
+  TOWNHALL_NODE_URL: z.string().url().optional(),
   TOWNHALL_LEASE_TTL_MS: int(5_000, 500, 600_000),
   TOWNHALL_FORWARD_TIMEOUT_MS: int(5_000, 100, 120_000),
   TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
           prefix: e.TOWNHALL_REDIS_PREFIX,
           // Unique per process: a restarted node must not be mistaken for the one whose leases it would inherit.
           nodeId: e.TOWNHALL_NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+          nodeUrl: e.TOWNHALL_NODE_URL ?? null,
           leaseTtlMs: e.TOWNHALL_LEASE_TTL_MS,
           forwardTimeoutMs: e.TOWNHALL_FORWARD_TIMEOUT_MS,
         }

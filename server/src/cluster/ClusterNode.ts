@@ -7,6 +7,7 @@ import { ClusteredSession, type ClusterContext } from './ClusteredSession.js';
 import { NodeLink, type NodeRequest } from './NodeLink.js';
 
 export interface ClusterNodeOptions extends Omit<ClusterContext, 'store' | 'link'> {
+  nodeUrl?: string | null;
   store: RedisStore;
   redisUrl: string;
   prefix: string;
@@ -26,6 +27,7 @@ export class ClusterNode implements SessionSource {
   private upkeep: NodeJS.Timeout | null = null;
   private registry: SessionRegistry | null = null;
   private ticking = false;
+  private address: string | null = null;
 
   constructor(private readonly opts: ClusterNodeOptions) {
     this.link = new NodeLink(opts.redisUrl, {
@@ -64,6 +66,19 @@ export class ClusterNode implements SessionSource {
     return this.opts.store.hasSession(sessionId);
   }
 
+  /** Where the node that owns a session can be reached; null while nobody does (a takeover under way). */
+  async ownerAddress(sessionId: string): Promise<string | null> {
+    const lease = await this.opts.store.holder(sessionId);
+    if (!lease || lease.owner === this.opts.nodeId) return null;
+    return this.link.addressOf(lease.owner);
+  }
+
+  /** Say where this node can be reached, now and at every upkeep. */
+  async advertise(url: string): Promise<void> {
+    this.address = url;
+    await this.link.advertise(url, this.opts.leaseTtlMs * 3);
+  }
+
   /** Sessions this node owns now. */
   owned(): string[] {
     return [...this.sessions.values()].filter((s) => s.isOwner).map((s) => s.id);
@@ -95,6 +110,7 @@ export class ClusterNode implements SessionSource {
     this.ticking = true;
     try {
       await Promise.all([...this.sessions.values()].map((s) => s.maintain()));
+      if (this.address) await this.link.advertise(this.address, this.opts.leaseTtlMs * 3).catch(() => undefined);
       // Sessions created on other nodes since the last look.
       await this.registry?.loadAll().catch(() => undefined);
     } finally {

@@ -53,7 +53,8 @@ export class ClusteredSession implements LiveSession {
   /** When this node's lease runs out by its own clock: past it, it stops deciding even if Redis cannot be asked. */
   private leaseUntil = 0;
   /** The epoch every append carries: the lease's, or 0 for the creation of a session nobody has owned. */
-  private readonly fence = { epoch: 0 };
+  private readonly writeFence = { epoch: 0 };
+  private readonly ownerListeners = new Set<(isOwner: boolean) => void>();
   /** Where commands go while another node owns the session; re-read when it does not answer. */
   private ownerHint: Lease | null = null;
   private detach: () => void = () => undefined;
@@ -90,7 +91,7 @@ export class ClusteredSession implements LiveSession {
     const { host, invites } = await SessionHost.create(input, {
       ...ctx.host,
       store: ctx.store,
-      fence: () => session?.fence ?? fence,
+      fence: () => session?.writeFence ?? fence,
       onFenced: () => void session?.stepDown('fenced'),
     });
     session = new ClusteredSession(host.id, ctx, host.state);
@@ -105,6 +106,15 @@ export class ClusteredSession implements LiveSession {
 
   get isOwner(): boolean {
     return this.host !== null && this.lease !== null && !this.host.isFenced;
+  }
+
+  fence(): { epoch: number } | undefined {
+    return this.isOwner ? this.writeFence : undefined;
+  }
+
+  onOwnerChange(listener: (isOwner: boolean) => void): () => void {
+    this.ownerListeners.add(listener);
+    return () => this.ownerListeners.delete(listener);
   }
 
   snapshot(): SessionState {
@@ -195,6 +205,7 @@ export class ClusteredSession implements LiveSession {
     this.lease = null;
     if (lease) void this.ctx.store.release(lease).catch(() => undefined);
     this.listeners.clear();
+    this.ownerListeners.clear();
   }
 
   /** Like dispose, but resolves once the lease is handed back. */
@@ -269,7 +280,7 @@ export class ClusteredSession implements LiveSession {
   private async takeOver(lease: Lease, until: number): Promise<void> {
     this.lease = lease;
     this.leaseUntil = until;
-    this.fence.epoch = lease.epoch;
+    this.writeFence.epoch = lease.epoch;
     this.ownerHint = null;
     const replica = this.replica;
     if (!replica) return;
@@ -281,11 +292,12 @@ export class ClusteredSession implements LiveSession {
     const host = SessionHost.fromState(replica.state, {
       ...this.ctx.host,
       store: this.ctx.store,
-      fence: () => this.fence,
+      fence: () => this.writeFence,
       onFenced: () => void this.stepDown('fenced'),
     });
     this.own(host);
     this.ctx.logger.info({ sessionId: this.id, epoch: lease.epoch }, 'took the session over');
+    this.tellOwner(true);
   }
 
   private stepDown(why: string): Promise<void> {
@@ -307,6 +319,7 @@ export class ClusteredSession implements LiveSession {
     host.dispose();
     this.buckets.clear();
     this.ctx.logger.warn({ sessionId: this.id, epoch: lease?.epoch, why }, 'stepped down; following the session as a replica');
+    this.tellOwner(false);
     if (lease) await this.ctx.store.release(lease).catch(() => undefined);
   }
 
@@ -320,6 +333,16 @@ export class ClusteredSession implements LiveSession {
     this.replica = replica;
     this.credentials = new CredentialIndex(replica.state);
     this.detach = replica.onChange((events, state) => this.emit(events, state));
+  }
+
+  private tellOwner(isOwner: boolean): void {
+    for (const listener of this.ownerListeners) {
+      try {
+        listener(isOwner);
+      } catch (err) {
+        this.ctx.logger.error({ err, sessionId: this.id }, 'ownership listener failed');
+      }
+    }
   }
 
   private emit(events: readonly SessionEvent[], state: SessionState): void {

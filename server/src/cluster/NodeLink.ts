@@ -60,6 +60,21 @@ export class NodeLink {
     return this.started;
   }
 
+  /**
+   * Say where this node can be reached by the others (its drafting relay connects there),
+   * for a while: a node that stops saying so is gone.
+   */
+  async advertise(url: string, ttlMs: number): Promise<void> {
+    await this.start();
+    await this.pub.set(`${this.opts.prefix}:address:${this.opts.nodeId}`, url, { PX: ttlMs });
+  }
+
+  /** Where a node said it can be reached, if it still says so. */
+  async addressOf(nodeId: string): Promise<string | null> {
+    await this.start();
+    return this.pub.get(`${this.opts.prefix}:address:${nodeId}`);
+  }
+
   /** Send a request to a node and wait for its answer; a CommandError from the other side is rethrown as it was. */
   async call(nodeId: string, req: NodeRequest): Promise<unknown> {
     await this.start();

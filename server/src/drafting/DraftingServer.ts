@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DOC, frozenItems, idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { originAllowed } from '../http/origin.js';
 import type { DraftSnapshot } from '../session/decide.js';
@@ -34,6 +34,19 @@ export interface DraftingOptions {
   compactEvery: number;
   pingIntervalMs: number;
   allowedOrigins: string[] | null;
+  /**
+   * In a cluster, where connections to a session this node does not own go: to the
+   * owner, whose write policy and lock correction every update must pass, and whose
+   * document every editor shares. Absent on one node, which owns every session.
+   */
+  relay?: DraftRelayPort;
+}
+
+/** Carries a drafting connection, already authenticated here, to the node that owns its session. */
+export interface DraftRelayPort {
+  forward(client: WebSocket, req: IncomingMessage, sessionId: string): void;
+  /** Close every relayed connection (shutting down). */
+  close(): void;
 }
 
 export const DRAFTING_PATH = '/yjs/';
@@ -94,7 +107,12 @@ export class DraftingServer implements DraftReader {
 
   attach(http: HttpServer, registry: SessionRegistry): void {
     this.registry = registry;
-    registry.onHost((host) => host.onChange((events, state) => this.onSessionChange(host, events, state)));
+    registry.onHost((host) => {
+      host.onChange((events, state) => this.onSessionChange(host, events, state));
+      host.onOwnerChange((isOwner) => {
+        if (!isOwner) this.handOver(host.id);
+      });
+    });
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0]!;
       if (!path.startsWith(DRAFTING_PATH)) return; // Socket.IO's own upgrades
@@ -127,6 +145,7 @@ export class DraftingServer implements DraftReader {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
+    this.opts.relay?.close();
     const closed = [...this.connections].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -163,10 +182,29 @@ export class DraftingServer implements DraftReader {
     if (!idSchema.safeParse(sessionId).success || !idSchema.safeParse(roomId).success) {
       return ws.close(CLOSE.malformed, 'expected /yjs/<sessionId>:<roomId>');
     }
-    const host = this.registry?.get(sessionId);
-    const participant = host?.authenticate(url.searchParams.get('token') ?? '') ?? null;
+    void this.admit(ws, req, url, sessionId, roomId).catch((err: unknown) => {
+      this.opts.logger.error({ err }, 'drafting connection could not be admitted');
+      ws.close(CLOSE.storeUnavailable, 'try again');
+    });
+  }
+
+  private async admit(ws: WebSocket, req: IncomingMessage, url: URL, sessionId: string, roomId: string): Promise<void> {
+    // Messages that arrive while the credential is checked are held, not lost: the provider sends its first sync step at once.
+    const early: { data: RawData; isBinary: boolean }[] = [];
+    const hold = (data: RawData, isBinary: boolean) => early.push({ data, isBinary });
+    ws.on('message', hold);
+    const host = await this.registry?.find(sessionId);
+    const participant = host ? await host.authenticateFresh(url.searchParams.get('token') ?? '') : null;
+    ws.off('message', hold);
+    if (ws.readyState !== ws.OPEN) return;
     if (!host || !participant) return ws.close(CLOSE.unauthenticated, 'invalid credential');
     if (!mayOpen(host.state, participant, roomId)) return ws.close(CLOSE.forbidden, 'no access to this document');
+    if (!host.isOwner) {
+      if (!this.opts.relay) return ws.close(CLOSE.storeUnavailable, 'session moving; try again');
+      this.opts.relay.forward(ws, req, sessionId);
+      for (const m of early) ws.emit('message', m.data, m.isBinary);
+      return;
+    }
     const open = this.openBy.get(participant.id) ?? 0;
     if (open >= this.opts.maxConnectionsPerParticipant) return ws.close(CLOSE.tooManyAwarenessUpdates, 'too many connections');
     this.openBy.set(participant.id, open + 1);
@@ -201,6 +239,7 @@ export class DraftingServer implements DraftReader {
         awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], 'disconnect');
       }, () => undefined).finally(() => this.release(name));
     });
+    for (const m of early) ws.emit('message', m.data, m.isBinary);
     opened.then(
       (room) => {
         if (conn.closed) return;
@@ -233,6 +272,15 @@ export class DraftingServer implements DraftReader {
       verify: (after) => lockGuard(lockedHere())(after),
       guards: () => lockedHere().length > 0,
     };
+  }
+
+  /**
+   * This node no longer owns the session: its editors reconnect (1012, service restart;
+   * the provider retries), through whichever node, to the new owner, and the documents,
+   * released as their last connection goes, leave memory.
+   */
+  private handOver(sessionId: string): void {
+    for (const conn of this.connections) if (conn.opts.sessionId === sessionId) conn.close(CLOSE.serviceRestart, 'session moved to another server');
   }
 
   private onSessionChange(host: LiveSession, events: readonly SessionEvent[], state: SessionState): void {
@@ -328,7 +376,7 @@ export class DraftingServer implements DraftReader {
       const [sessionId = '', roomId = ''] = name.split(':');
       const loading = RoomDoc.load({
         name,
-        store: this.opts.store,
+        store: this.fencedStore(sessionId),
         logger: this.opts.logger,
         maxDocBytes: this.opts.maxDocBytes,
         compactEvery: this.opts.compactEvery,
@@ -349,6 +397,18 @@ export class DraftingServer implements DraftReader {
   }
 
   /** Drop a reference; a document nobody holds is compacted and leaves memory. */
+  /** The store as this node writes a session's documents: every write under the epoch of its lease on the session (DocStore). */
+  private fencedStore(sessionId: string): DocStore {
+    const store = this.opts.store;
+    const fence = () => this.registry?.get(sessionId)?.fence();
+    return {
+      loadDoc: (name) => store.loadDoc(name),
+      appendUpdate: (name, update, claims) => store.appendUpdate(name, update, claims, fence()),
+      compactDoc: (name, merged, uptoId) => store.compactDoc(name, merged, uptoId, fence()),
+      deleteUpdate: (name, id) => store.deleteUpdate(name, id, fence()),
+    };
+  }
+
   private release(name: string): void {
     const entry = this.docs.get(name);
     if (!entry) return;

@@ -8,6 +8,8 @@ export const CLOSE = {
   frameTooLarge: 1009,
   /** The store failed; transient, so the stock provider reconnects and re-sends. */
   storeUnavailable: 1011,
+  /** The session moved to another node (cluster): reconnecting reaches the new owner. */
+  serviceRestart: 1012,
   malformed: 4400,
   unauthenticated: 4401,
   forbidden: 4403,

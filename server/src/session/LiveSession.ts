@@ -26,6 +26,10 @@ export interface LiveSession {
   readonly state: SessionState;
   /** True while this node decides for the session: its clock, the drafting write policy and audio run here. */
   readonly isOwner: boolean;
+  /** The lease epoch this node's writes for the session carry (its drafting documents too); undefined on one node. */
+  fence(): { epoch: number } | undefined;
+  /** Told when this node starts or stops deciding for the session (never on one node, which always does). */
+  onOwnerChange(listener: (isOwner: boolean) => void): () => void;
   /** A copy of the state that nothing will change. */
   snapshot(): SessionState;
   onChange(listener: ChangeListener): () => void;

@@ -183,6 +183,15 @@ export class SessionHost implements LiveSession {
     return !this.fenced && !this.disposed;
   }
 
+  fence(): { epoch: number } | undefined {
+    return this.opts.fence?.();
+  }
+
+  /** A host is the owner for as long as it lives; whoever replaces it (ClusteredSession) tells of changes. */
+  onOwnerChange(): () => void {
+    return () => undefined;
+  }
+
   /** The host's state is the head of the log: there is nothing to catch up with. */
   refresh(): Promise<void> {
     return Promise.resolve();

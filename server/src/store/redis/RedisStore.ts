@@ -6,7 +6,7 @@ import { AppendConflictError, type EventStore, type Snapshot } from '../EventSto
 import { FencedError, type Lease, type LeaseStore } from '../LeaseStore.js';
 import type { Receipt, ReceiptStore } from '../ReceiptStore.js';
 import { RedisOutbox } from './RedisOutbox.js';
-import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
+import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, DELETE_UPDATE, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
 
 /**
  * The storage ports on Redis, for a cluster (issue 12). Durability is Redis's own:
@@ -168,24 +168,28 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
     };
   }
 
-  async appendUpdate(name: string, update: Uint8Array, claims: readonly ClientClaim[] = []): Promise<number> {
+  async appendUpdate(name: string, update: Uint8Array, claims: readonly ClientClaim[] = [], fence?: { epoch: number }): Promise<number> {
     await this.ready();
     const k = this.keys.doc(name);
-    const args: (string | Buffer)[] = [Buffer.from(update.buffer, update.byteOffset, update.byteLength)];
+    const args: (string | Buffer)[] = [fence ? String(fence.epoch) : '', Buffer.from(update.buffer, update.byteOffset, update.byteLength)];
     for (const c of claims) args.push(String(c.client), c.writer);
-    return Number(await this.client.eval(APPEND_UPDATE, { keys: [k.nextId, k.order, k.data, k.writers], arguments: args }));
+    const reply = await this.client.eval(APPEND_UPDATE, { keys: [k.epoch, k.nextId, k.order, k.data, k.writers], arguments: args });
+    if (reply === 'FENCED') throw new FencedError(k.session, fence!.epoch);
+    return Number(reply);
   }
 
-  async compactDoc(name: string, merged: Uint8Array, uptoId: number): Promise<void> {
+  async compactDoc(name: string, merged: Uint8Array, uptoId: number, fence?: { epoch: number }): Promise<void> {
     await this.ready();
     const k = this.keys.doc(name);
-    await this.client.eval(COMPACT_DOC, { keys: [k.order, k.data], arguments: [String(uptoId), Buffer.from(merged)] });
+    const reply = await this.client.eval(COMPACT_DOC, { keys: [k.epoch, k.order, k.data], arguments: [fence ? String(fence.epoch) : '', String(uptoId), Buffer.from(merged)] });
+    if (reply === 'FENCED') throw new FencedError(k.session, fence!.epoch);
   }
 
-  async deleteUpdate(name: string, id: number): Promise<void> {
+  async deleteUpdate(name: string, id: number, fence?: { epoch: number }): Promise<void> {
     await this.ready();
     const k = this.keys.doc(name);
-    await this.client.multi().zRem(k.order, String(id)).hDel(k.data, String(id)).exec();
+    const reply = await this.client.eval(DELETE_UPDATE, { keys: [k.epoch, k.order, k.data], arguments: [fence ? String(fence.epoch) : '', String(id)] });
+    if (reply === 'FENCED') throw new FencedError(k.session, fence!.epoch);
   }
 
   async ping(): Promise<void> {
@@ -228,7 +232,14 @@ function keySpace(prefix: string) {
     doc(name: string) {
       const session = name.slice(0, Math.max(0, name.indexOf(':')));
       const tag = `${prefix}:{${session}}:doc:${name.slice(session.length + 1)}`;
-      return { nextId: `${tag}:next`, order: `${tag}:order`, data: `${tag}:data`, writers: `${tag}:writers` };
+      return {
+        session,
+        epoch: `${prefix}:{${session}}:epoch`,
+        nextId: `${tag}:next`,
+        order: `${tag}:order`,
+        data: `${tag}:data`,
+        writers: `${tag}:writers`,
+      };
     },
   };
 }

@@ -38,32 +38,48 @@ return 'OK'
 `;
 
 /**
- * Store one document update under the next id, with the client ids it is the first to write under.
- * KEYS: next id, order (sorted set of ids), data (hash id → bytes), writers (hash client → writer).
- * ARGV: the update, then (client, writer) pairs. Returns the id.
+ * A document belongs to its session, and only the session's owner writes it: each
+ * document script first checks the writer's epoch against the session's (KEYS[1]),
+ * like APPEND_EVENTS; ARGV[1] is the epoch, or '' on one node.
  */
-export const APPEND_UPDATE = `
-local id = redis.call('INCR', KEYS[1])
-redis.call('ZADD', KEYS[2], id, id)
-redis.call('HSET', KEYS[3], id, ARGV[1])
-for i = 2, #ARGV, 2 do
-  redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1])
+const CHECK_EPOCH = `
+if ARGV[1] ~= '' and (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 'FENCED' end
+`;
+
+/**
+ * Store one document update under the next id, with the client ids it is the first to write under.
+ * KEYS: the session's epoch, next id, order (sorted set of ids), data (hash id → bytes), writers (hash client → writer).
+ * ARGV: epoch, the update, then (client, writer) pairs. Returns the id.
+ */
+export const APPEND_UPDATE = `${CHECK_EPOCH}
+local id = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[3], id, id)
+redis.call('HSET', KEYS[4], id, ARGV[2])
+for i = 3, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[5], ARGV[i], ARGV[i + 1])
 end
 return id
 `;
 
+/** Remove one update. KEYS: the session's epoch, order, data. ARGV: epoch, id. */
+export const DELETE_UPDATE = `${CHECK_EPOCH}
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[2])
+return 'OK'
+`;
+
 /**
  * Replace every update up to an id with one merged update, stored under that id.
- * KEYS: order, data. ARGV: uptoId, the merged update.
+ * KEYS: the session's epoch, order, data. ARGV: epoch, uptoId, the merged update.
  */
-export const COMPACT_DOC = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+export const COMPACT_DOC = `${CHECK_EPOCH}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
 for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  redis.call('HDEL', KEYS[2], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 return 'OK'
 `;
 
