@@ -319,7 +319,10 @@ async function audio(): Promise<void> {
 /** N citizens in one plenary against a bare Socket.IO baseline, in processes of their own (bench/plenary/). */
 const plenary = async (): Promise<void> => (await import('./plenary/index.js')).plenary();
 
-const all = { commands, fanout, replay, drafting, outcome, audio, plenary } as const;
+/** Three nodes and Redis against one node, and the failover time (bench/cluster/). */
+const cluster = async (): Promise<void> => (await import('./cluster/index.js')).cluster();
+
+const all = { commands, fanout, replay, drafting, outcome, audio, plenary, cluster } as const;
 const wanted = process.argv.slice(2).filter((a) => a in all) as (keyof typeof all)[];
 for (const name of wanted.length ? wanted : (Object.keys(all) as (keyof typeof all)[])) {
   await all[name]();

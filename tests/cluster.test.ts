@@ -62,10 +62,12 @@ class Citizen {
 
   /** Send until answered (not UNAVAILABLE, not lost); the same requestId every time. */
   async send(name: 'qa.ask', payload: { text: string; anonymous: boolean }, requestId: string): Promise<Ack> {
-    for (;;) {
+    for (let conflicts = 0; ; ) {
       try {
         const ack = await this.client.send(name, payload, requestId);
-        if (ack.ok || (ack.error.code !== 'UNAVAILABLE' && ack.error.code !== 'RATE_LIMITED')) return ack;
+        // What a client is told to retry: the server is unavailable, slow down, or (a few times) "changed at the same time".
+        if (!ack.ok && ack.error.code === 'CONFLICT' && ++conflicts < 5) continue;
+        if (ack.ok || !['UNAVAILABLE', 'RATE_LIMITED'].includes(ack.error.code)) return ack;
       } catch {
         // No answer in time, or the connection went: the command may or may not have been done.
       }
@@ -83,7 +85,10 @@ async function ask(c: Citizen, i: number, count: number, acked: Acked, tag = 'bu
     const requestId = `${tag}-${i}-${n}`;
     const text = `${tag} question ${n} from citizen ${i}`;
     const ack = await c.send('qa.ask', { text, anonymous: false }, requestId);
-    if (!ack.ok) throw new Error(`${requestId}: ${ack.error.code} ${ack.error.message}`);
+    if (!ack.ok) {
+      if (process.env.CLUSTER_LOGS) await pause(1000);
+      throw new Error(`${requestId}: ${ack.error.code} ${ack.error.message}`);
+    }
     acked.set(requestId, { text, seq: ack.seq, questionId: (ack.result as { questionId: string }).questionId });
   }
 }
@@ -309,4 +314,19 @@ describe('cluster', () => {
     expectExactlyOnce(log, acked);
     expect(log.filter((e) => e.type === 'qa.asked').length).toBe(180);
   }, 120_000);
+
+  test('presence crosses nodes: who is online anywhere is online everywhere, and a closed connection goes offline everywhere', async () => {
+    cluster = await startCluster(3);
+    const { urls, session, facClient } = await openSession(cluster);
+    // The facilitator is connected to node 2; three citizens, one on each node.
+    const joined = await Promise.all([0, 1, 2].map((i) => join(urls[i]!, session, 'citizen', assembly.citizens[i]!)));
+    const citizens = await Promise.all(joined.map((j, i) => connect(urls[i]!, j).then(track)));
+    const online = (id: string) => facClient.view?.participants?.find((p) => p.participantId === id)?.online;
+    await facClient.waitFor((c) => c.presence?.online === 4 && joined.every((j) => online(j.participantId) === true), 15_000, 'four online, on three nodes');
+    // Citizens on other nodes count everyone too.
+    await citizens[0]!.waitFor((c) => c.presence?.online === 4, 15_000, 'the count on node 0');
+    citizens[0]!.close();
+    await facClient.waitFor((c) => c.presence?.online === 3 && online(joined[0]!.participantId) === false, 15_000, 'node 0\'s citizen offline everywhere');
+    await citizens[1]!.waitFor((c) => c.presence?.online === 3, 15_000, 'the count on node 1');
+  }, 60_000);
 });

@@ -22,6 +22,8 @@ import { SqliteStore } from './store/SqliteStore.js';
 import { RedisStore } from './store/redis/RedisStore.js';
 import { ClusterNode } from './cluster/ClusterNode.js';
 import { DraftRelay } from './cluster/DraftRelay.js';
+import { ClusterPresence } from './cluster/ClusterPresence.js';
+import { Presence } from './realtime/Presence.js';
 import { hostname } from 'node:os';
 
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
@@ -129,7 +131,9 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(errorHandler(logger));
 
   const http = createServer(app);
+  const presence = new Presence();
   const channel = new ControlChannel(http, {
+    presence,
     registry,
     logger,
     metrics,
@@ -145,6 +149,18 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     media: audio?.service ?? null,
   });
   drafting.attach(http, registry);
+  const sharedPresence = config.cluster
+    ? new ClusterPresence(config.cluster.redisUrl, {
+        prefix: config.cluster.prefix,
+        nodeId: config.cluster.nodeId,
+        presence,
+        intervalMs: config.presenceMs,
+        sessions: () => registry.all().map((s) => s.id),
+        onChangeElsewhere: (sessionId) => channel.presenceChangedElsewhere(sessionId),
+        logger,
+      })
+    : null;
+  await sharedPresence?.start();
   http.on('upgrade', (req, socket) => {
     const path = (req.url ?? '').split('?')[0]!;
     // Socket.IO and the Yjs endpoint take their own paths; any other upgrade is refused, not left hanging.
@@ -184,6 +200,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
       channel.startDraining();
       await registry.drain();
       // Leases handed back, so the other nodes take this node's sessions over at once.
+      await sharedPresence?.close();
       await cluster?.close();
       registry.dispose();
       await outcomes.close();

@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { startRedis, type RedisProcess } from './redis.js';
 import { removeDir, spawnServer, tempDataDir, type ServerProcess } from './server.js';
@@ -35,8 +37,15 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     ...env,
   });
   const nodes: ClusterNodeProcess[] = [];
+  const spawnNode = async (i: number): Promise<ClusterNodeProcess> => {
+    const node = { ...(await spawnServer(dataDir, envFor(i))), nodeId: `node-${i}` };
+    // CLUSTER_LOGS=<dir> keeps each node's log lines, to read after a failure.
+    const logs = process.env.CLUSTER_LOGS;
+    if (logs) node.child.stdout!.on('data', (d) => appendFileSync(join(logs, `${node.nodeId}.log`), d));
+    return node;
+  };
   try {
-    for (let i = 0; i < n; i++) nodes.push({ ...(await spawnServer(dataDir, envFor(i))), nodeId: `node-${i}` });
+    for (let i = 0; i < n; i++) nodes.push(await spawnNode(i));
   } catch (err) {
     for (const node of nodes) node.child.kill('SIGKILL');
     await redis.stop();
@@ -49,7 +58,7 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     redis,
     nodes,
     async restart(i) {
-      nodes[i] = { ...(await spawnServer(dataDir, envFor(i))), nodeId: `node-${i}` };
+      nodes[i] = await spawnNode(i);
       return nodes[i]!;
     },
     async lease(sessionId) {

@@ -48,6 +48,8 @@ export interface ControlChannelOptions {
   metrics: Metrics;
   /** Audio signalling; null when audio is switched off or has no worker. */
   media?: MediaSignalling | null;
+  /** Who is connected; in a cluster, shared with what tells the other nodes (ClusterPresence). */
+  presence?: Presence;
 }
 
 interface SocketData {
@@ -100,7 +102,7 @@ function validationError(error: z.ZodError): ErrorBody {
  */
 export class ControlChannel {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-  private readonly presence = new Presence();
+  readonly presence: Presence;
   private readonly slowReaders: NodeJS.Timeout;
   private readonly publishers = new Map<string, ViewPublisher>();
   private draining = false;
@@ -116,6 +118,7 @@ export class ControlChannel {
     httpServer: HttpServer,
     private readonly opts: ControlChannelOptions,
   ) {
+    this.presence = opts.presence ?? new Presence();
     this.io = new Server(httpServer, {
       serveClient: false,
       maxHttpBufferSize: opts.maxMessageBytes,
@@ -158,6 +161,11 @@ export class ControlChannel {
     socket.conn.close(true);
     ws?.terminate?.();
     return true;
+  }
+
+  /** Who is online in a session changed on another node: views and head counts follow. */
+  presenceChangedElsewhere(sessionId: string): void {
+    this.publishers.get(sessionId)?.presenceChanged();
   }
 
   /** Refuse new commands; those already running finish. */

@@ -160,6 +160,12 @@ export class ViewPublisher {
     this.schedule();
   }
 
+  /** Someone connected to or left another node of the cluster. */
+  presenceChanged(): void {
+    this.schedulePresence();
+    this.schedule();
+  }
+
   disconnected(participantId: string, last: boolean): void {
     if (last) {
       this.joined.delete(participantId);

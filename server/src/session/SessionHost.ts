@@ -373,11 +373,28 @@ export class SessionHost implements LiveSession {
     return new Promise<number>((resolve, reject) => {
       const proposal: Proposal = { events, settled: null, doomed: undefined, resolve, reject };
       this.proposals.push(proposal);
-      this.opts.store.append(this.id, expectedSeq, events, this.opts.fence?.(), receipts).then(
-        () => this.settle(proposal, { ok: true }),
-        (err: unknown) => this.settle(proposal, { ok: false, err }),
-      );
+      this.opts.store
+        .append(this.id, expectedSeq, events, this.opts.fence?.(), receipts)
+        .catch(async (err: unknown) => {
+          // Refused outright (another writer first, a newer owner): not in the log.
+          if (err instanceof AppendConflictError || err instanceof FencedError) throw err;
+          // Otherwise the outcome is unknown: a store across the network can write and then lose the
+          // connection before saying so. Answering "failed" for a command that is in the log would have
+          // the next command decided on a head without it; so look.
+          if (await this.inLog(events).catch(() => false)) return;
+          throw err;
+        })
+        .then(
+          () => this.settle(proposal, { ok: true }),
+          (err: unknown) => this.settle(proposal, { ok: false, err }),
+        );
     });
+  }
+
+  /** Whether these very events (by hash) are in the log. */
+  private async inLog(events: readonly SessionEvent[]): Promise<boolean> {
+    const stored = await this.opts.store.readEvents(this.id, events[0]!.seq - 1);
+    return events.every((e, i) => stored[i]?.hash === e.hash);
   }
 
   /** The head's seq once everything proposed so far is durable; fails if any of it failed. */
