@@ -1,49 +1,16 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join as joinPath } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { outcomeDocumentSchema } from '../shared/src/index.js';
-import { checkWebhookSignature } from '../server/src/outcome/webhookSignature.js';
 import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import { api, connect, createSession, join } from './helpers/clients.js';
 import { eventually } from './helpers/drafting.js';
 import { must } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { removeDir, spawnServer, startServer, tempDataDir, type ServerProcess } from './helpers/server.js';
-
-interface Received {
-  key: string;
-  event: string;
-  signatureOk: boolean;
-  body: string;
-  answeredWith: number;
-}
-
-/**
- * A decision-maker's system: it refuses the first `failures` requests with 500, then
- * accepts, and like any good receiver it accepts each idempotency key only once.
- */
-async function receiver(failures: number, secret: () => string) {
-  const received: Received[] = [];
-  const accepted = new Map<string, string>();
-  const http: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += String(d)));
-    req.on('end', () => {
-      const key = String(req.headers['idempotency-key']);
-      const signatureOk = checkWebhookSignature(secret(), String(req.headers['x-townhall-timestamp']), body, String(req.headers['x-townhall-signature']));
-      const fail = received.length < failures;
-      const status = fail ? 500 : signatureOk ? 200 : 401;
-      received.push({ key, event: String(req.headers['x-townhall-event']), signatureOk, body, answeredWith: status });
-      if (status === 200 && !accepted.has(key)) accepted.set(key, body);
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/townhall`;
-  return { url, received, accepted, close: () => new Promise<void>((r) => http.close(() => r())) };
-}
+import { receiver } from './helpers/webhookReceiver.js';
 
 const procs: ServerProcess[] = [];
 const cleanups: (() => unknown)[] = [];

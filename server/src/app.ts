@@ -26,6 +26,9 @@ import { ClusterPresence } from './cluster/ClusterPresence.js';
 import { Presence } from './realtime/Presence.js';
 import { hostname } from 'node:os';
 
+/** How often a clustered node looks at the shared outbox when nothing told it to. */
+const WEBHOOK_POLL_MS = 2_000;
+
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
 export const LISTEN_BACKLOG = 4096;
 
@@ -111,7 +114,9 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   // Audio signalling is not forwarded to a session's owner yet (docs/CLUSTER.md): in a cluster, audio is off rather than split across nodes.
   const audio = cluster ? null : await startAudioIfEnabled(config, registry, logger);
   if (cluster && config.audio) logger.warn('audio is off in cluster mode for now (docs/CLUSTER.md); everything else works');
-  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks: config.webhooks });
+  // In a cluster the outbox is shared: another node's attempts and a dead node's claims are noticed by looking.
+  const webhooks = cluster ? { ...config.webhooks, pollMs: WEBHOOK_POLL_MS } : config.webhooks;
+  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks });
   outcomes.start();
 
   let ready = false;

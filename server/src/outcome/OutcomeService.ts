@@ -14,7 +14,7 @@ export interface OutcomeServiceOptions {
   outbox: OutboxStore;
   key: SigningKey;
   logger: Logger;
-  webhooks: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; timeoutMs: number };
+  webhooks: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; timeoutMs: number; pollMs?: number };
 }
 
 /** Which outcome: the session as it stands (facilitators' preview) or one that was published. */

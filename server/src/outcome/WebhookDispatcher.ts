@@ -15,15 +15,21 @@ export interface DispatcherOptions {
    * How long a delivery handed to this dispatcher stays claimed (no other process sharing
    * the outbox is handed it) before it counts as abandoned and is due again. Must outlast
    * an attempt: the lookup, a request of up to `timeoutMs`, and recording the result.
-   * Default: `timeoutMs` plus 30 s.
+   * Default: `timeoutMs` plus 10 s.
    */
   claimMs?: number;
+  /**
+   * Look at the outbox at least this often, even when nothing here changed it: in a
+   * cluster, other nodes enqueue and record attempts without telling this one, and a
+   * node that dies holding a claim tells nobody. Absent: only when due or kicked.
+   */
+  pollMs?: number;
   concurrency?: number;
   now?: () => number;
 }
 
 /** What a claim adds to the request timeout: time to look the webhook up and record the attempt. */
-const CLAIM_MARGIN_MS = 30_000;
+const CLAIM_MARGIN_MS = 10_000;
 
 /**
  * Sends what the outbox holds, with exponential back-off. It keeps no state of its own
@@ -79,9 +85,9 @@ export class WebhookDispatcher {
 
   private async scheduleNext(): Promise<void> {
     if (this.closed) return;
-    const at = await this.opts.outbox.nextDueAt();
-    if (at === null || this.closed) return;
-    const delay = Math.max(0, at - this.now());
+    const at = await this.opts.outbox.nextDueAt().catch(() => this.now() + (this.opts.pollMs ?? 5_000));
+    if (this.closed || (at === null && this.opts.pollMs === undefined)) return;
+    const delay = at === null ? this.opts.pollMs! : Math.min(Math.max(0, at - this.now()), this.opts.pollMs ?? Infinity);
     // Timers beyond ~24.8 days overflow; wake up daily instead.
     this.timer = setTimeout(() => this.kick(), Math.min(delay, 86_400_000));
     this.timer.unref();
