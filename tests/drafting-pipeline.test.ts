@@ -9,8 +9,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { pino } from 'pino';
 import * as Y from 'yjs';
 import { RoomDoc, StoreUnavailableError, type WritePolicy } from '../server/src/drafting/RoomDoc.js';
+import type { ClientClaim } from '../server/src/ports/DocStore.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
-import type { ClientClaim } from '../server/src/store/DocStore.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
 
 const dirs: string[] = [];

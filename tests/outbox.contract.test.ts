@@ -1,9 +1,10 @@
 /**
- * The webhook outbox port's contract (server/src/store/OutboxStore.ts), one suite run
- * against every adapter: the SQLite outbox of a single server, and the Redis outbox that
+ * The webhook outbox port's contract (server/src/ports/OutboxStore.ts), one suite run
+ * against every adapter: the SQLite outbox of a single server, the Redis outbox that
  * the processes of a cluster share (against a redis-server this file starts on a free
- * port, each case under a key prefix of its own). Time is only ever the `now` passed in:
- * nothing here sleeps or measures.
+ * port, each case under a key prefix of its own), and the in-memory outbox (for tests
+ * and trying things). Time is only ever the `now` passed in: nothing here sleeps or
+ * measures.
  *
  * The claim cases are what a cluster needs: a delivery handed to one dispatcher is not
  * handed to another while the first is sending, and a sender that dies only delays it.
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { Delivery, OutboxStore } from '../server/src/store/OutboxStore.js';
+import type { Delivery, OutboxStore } from '../server/src/ports/OutboxStore.js';
+import { MemoryOutbox, MemoryOutboxData } from '../server/src/store/memory/MemoryOutbox.js';
 import { RedisOutbox } from '../server/src/store/redis/RedisOutbox.js';
 import { openDatabase } from '../server/src/store/sqlite/schema.js';
 import { SqliteOutbox } from '../server/src/store/SqliteOutbox.js';
@@ -62,6 +64,20 @@ const ADAPTERS: Adapter[] = [
       return {
         open() {
           const outbox = new RedisOutbox(redis!.url, { prefix });
+          return { outbox, close: () => outbox.close() };
+        },
+        dispose: () => undefined,
+      };
+    },
+  },
+  {
+    name: 'memory',
+    storage() {
+      // Outboxes on one MemoryOutboxData share it, as processes share one Redis.
+      const data = new MemoryOutboxData();
+      return {
+        open() {
+          const outbox = new MemoryOutbox(data);
           return { outbox, close: () => outbox.close() };
         },
         dispose: () => undefined,
@@ -146,6 +162,14 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
     await expect(o.addWebhook({ id: 'wh-a', sessionId: 's-3', url: 'https://c.example/', secret: 'x', createdAt: T0 })).rejects.toThrow();
     expect(await o.listWebhooks('s-3')).toEqual([]);
     expect((await o.listWebhooks('s-1')).find((w) => w.id === 'wh-a')!.url).toBe('https://a.example/a');
+  });
+
+  test('webhooks created at the same time are listed by id as UTF-8 bytes, past the BMP too', async () => {
+    const { first } = fresh();
+    const o = first.outbox;
+    // U+FF01 sorts before U+1F600 as UTF-8 bytes (EF… < F0…), after it as UTF-16 units (FF01 > D83D).
+    for (const id of ['\u{1F600}', '\uFF01', 'z', 'A', 'é']) await o.addWebhook({ id, sessionId: 's-1', url: 'https://a.example/', secret: 'k', createdAt: T0 });
+    expect((await o.listWebhooks('s-1')).map((w) => w.id)).toEqual(['A', 'z', 'é', '\uFF01', '\u{1F600}']);
   });
 
   test('enqueue is idempotent by key, also when two outboxes race on the same key', async () => {

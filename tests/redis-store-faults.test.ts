@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { GENESIS_HASH, seal } from '../server/src/session/chain.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
-import { AppendConflictError } from '../server/src/store/EventStore.js';
+import { AppendConflictError } from '../server/src/ports/EventStore.js';
 import type { EventDraft, SessionEvent } from '../shared/src/index.js';
 import { startRedis, type RedisProcess } from './helpers/redis.js';
 

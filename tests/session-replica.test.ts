@@ -6,8 +6,9 @@
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { LogFeed } from '../server/src/ports/LogFeed.js';
 import { SessionHost } from '../server/src/session/SessionHost.js';
-import { SessionReplica, type LogFeed } from '../server/src/session/SessionReplica.js';
+import { SessionReplica } from '../server/src/session/SessionReplica.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
 import { createSessionSchema } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';

@@ -1,15 +1,17 @@
 /**
- * The storage ports' contract (server/src/store: EventStore, DocStore), one suite run
+ * The storage ports' contract (server/src/ports: EventStore, DocStore), one suite run
  * against every adapter: what the session core and the drafting server rely on, and
- * nothing about how an adapter does it. The embedded SQLite adapter runs it today; the
- * Redis adapter (for the cluster of issue 12) runs the same cases against a redis-server
- * this file starts on a free port.
+ * nothing about how an adapter does it. It runs against the embedded SQLite adapter, the
+ * Redis adapter (for the cluster of issue 12; a redis-server this file starts on a free
+ * port) and the in-memory adapter (store/memory, for tests and trying things). Leases,
+ * fencing and receipts, which only a cluster's stores have, are tests/lease.contract.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { AppendConflictError, type EventStore } from '../server/src/ports/EventStore.js';
+import type { DocStore } from '../server/src/ports/DocStore.js';
 import { GENESIS_HASH, seal } from '../server/src/session/chain.js';
 import { sessionCreated } from '../server/src/session/decide.js';
-import { AppendConflictError, type EventStore } from '../server/src/store/EventStore.js';
-import type { DocStore } from '../server/src/store/DocStore.js';
+import { MemoryStorage, MemoryStore } from '../server/src/store/memory/MemoryStore.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
 import { createSessionSchema, reduce, type EventDraft, type SessionEvent } from '../shared/src/index.js';
@@ -49,6 +51,14 @@ const ADAPTERS: Adapter[] = [
       // Each case in a key space of its own on the one server: fresh storage without restarting Redis.
       const prefix = `contract-${++redisCases}`;
       return { store: new RedisStore(redis!.url, { prefix }), reopen: () => new RedisStore(redis!.url, { prefix }), dispose: () => undefined };
+    },
+  },
+  {
+    name: 'memory',
+    open() {
+      // Reopening is another store on the same storage: what a restart of the process would lose, a reopen keeps.
+      const storage = new MemoryStorage();
+      return { store: new MemoryStore(storage), reopen: () => new MemoryStore(storage), dispose: () => undefined };
     },
   },
 ];
@@ -194,5 +204,48 @@ describe.each(ADAPTERS)('storage contract: $name', (adapter) => {
     await store.deleteUpdate('s-6:plenary', c);
     expect((await store.loadDoc('s-6:plenary')).updates.map((u) => [...u])).toEqual([[1, 2]]);
     expect(a).toBeLessThan(b);
+  });
+
+  test('a duplicate append (the same batch again, as a retry would send it) is refused and the log keeps one copy', async () => {
+    const { store } = fresh();
+    const first = log('s-dup', 2);
+    await store.append('s-dup', 0, first);
+    await expect(store.append('s-dup', 0, first)).rejects.toBeInstanceOf(AppendConflictError);
+    const next = log('s-dup', 2, headOf(first));
+    await store.append('s-dup', 2, next);
+    await expect(store.append('s-dup', 2, next)).rejects.toBeInstanceOf(AppendConflictError);
+    // Even at the seq the log is at now: the batch does not chain to its head.
+    await expect(store.append('s-dup', 4, next)).rejects.toBeInstanceOf(AppendConflictError);
+    expect((await store.readEvents('s-dup')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(await store.listSessionIds()).toEqual(['s-dup']);
+    // Nothing to append is no write at all, whatever the seq.
+    await store.append('s-dup', 99, []);
+    expect(await store.readEvents('s-dup')).toHaveLength(4);
+  });
+
+  test('odd session ids and document names are stored and kept apart exactly', async () => {
+    const { store, reopen } = fresh();
+    const sessions = ['s', 's:1', '{s}', 's}', '{', '}{', '__proto__', 'constructor', 'ünï 日本 🎉', ' s ', 'a/b', 'log', 's-1:log'];
+    for (const [i, s] of sessions.entries()) {
+      await store.append(s, 0, log(s, 1 + (i % 3)));
+      await store.appendUpdate(`${s}:plenary`, Uint8Array.of(i), [{ client: i, writer: `w-${s}` }]);
+    }
+    // A room id with braces, and one that looks like another key, are rooms of their own.
+    await store.appendUpdate('s:{plenary}', Uint8Array.of(200));
+    await store.appendUpdate('s:plenary:order', Uint8Array.of(201));
+    const check = async (st: Store) => {
+      expect((await st.listSessionIds()).sort()).toEqual([...sessions].sort());
+      for (const [i, s] of sessions.entries()) {
+        const events = await st.readEvents(s);
+        expect(events.map((e) => [e.sessionId, e.seq]), s).toEqual(Array.from({ length: 1 + (i % 3) }, (_, n) => [s, n + 1]));
+        const doc = await st.loadDoc(`${s}:plenary`);
+        expect(doc.updates.map((u) => [...u]), s).toEqual([[i]]);
+        expect([...doc.writers], s).toEqual([[i, `w-${s}`]]);
+      }
+      expect((await st.loadDoc('s:{plenary}')).updates.map((u) => [...u])).toEqual([[200]]);
+      expect((await st.loadDoc('s:plenary:order')).updates.map((u) => [...u])).toEqual([[201]]);
+    };
+    await check(store);
+    await check(await reopen());
   });
 });

@@ -10,7 +10,7 @@ import {
   type TransientCommand,
   type TransportOptions,
 } from '../../../shared/src/index.js';
-import type { MediaPeer, MediaSignalling } from '../realtime/MediaSignalling.js';
+import type { MediaPeer, MediaSignalling } from '../ports/MediaSignalling.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { AudioRoom, type RouterSlot } from './AudioRoom.js';

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import { CommandError, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
-import { TokenBucket } from '../realtime/TokenBucket.js';
+import { TokenBucket } from '../common/TokenBucket.js';
+import type { EventStore } from '../ports/EventStore.js';
+import type { Lease, LeaseStore } from '../ports/LeaseStore.js';
+import type { LogFeed } from '../ports/LogFeed.js';
+import type { ReceiptStore } from '../ports/ReceiptStore.js';
 import { copyPlain } from '../session/copyPlain.js';
 import { CredentialIndex, roleForInvite } from '../session/CredentialIndex.js';
 import type { DecidableCommand } from '../session/decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from '../session/LiveSession.js';
 import { RequestMemory } from '../session/RequestMemory.js';
 import { fingerprint, receiptKey, SessionHost, type SessionHostOptions, type StoredAnswer } from '../session/SessionHost.js';
-import { SessionReplica, type LogFeed } from '../session/SessionReplica.js';
-import type { EventStore } from '../store/EventStore.js';
-import type { Lease, LeaseStore } from '../store/LeaseStore.js';
-import type { ReceiptStore } from '../store/ReceiptStore.js';
+import { SessionReplica } from '../session/SessionReplica.js';
 import type { NodeLink, NodeRequest } from './NodeLink.js';
 
 /** What every clustered session on a node shares. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import { CLOSE } from '../drafting/closeCodes.js';
-import type { DraftRelayPort } from '../drafting/DraftingServer.js';
+import type { DraftRelayPort } from '../ports/DraftRelay.js';
 
 export interface DraftRelayOptions {
   nodeId: string;

@@ -5,7 +5,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
-import { TokenBucket } from '../realtime/TokenBucket.js';
+import { TokenBucket } from '../common/TokenBucket.js';
 import { CLOSE } from './closeCodes.js';
 import {
   MESSAGE_AUTH,

@@ -4,12 +4,13 @@ import type { Logger } from 'pino';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DOC, frozenItems, idSchema, readAmendments, readRecommendations, type Participant, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
-import { originAllowed } from '../http/origin.js';
+import { originAllowed } from '../common/origin.js';
+import type { DocStore } from '../ports/DocStore.js';
+import type { DraftReader } from '../ports/DraftReader.js';
+import type { DraftRelayPort } from '../ports/DraftRelay.js';
 import type { DraftSnapshot } from '../session/decide.js';
-import type { DraftReader } from '../session/SessionHost.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
-import type { DocStore } from '../store/DocStore.js';
 import { CLOSE } from './closeCodes.js';
 import { DocConnection } from './DocConnection.js';
 import { addCopies, applyDecision, restoreLocked } from './documentEdits.js';
@@ -40,13 +41,6 @@ export interface DraftingOptions {
    * document every editor shares. Absent on one node, which owns every session.
    */
   relay?: DraftRelayPort;
-}
-
-/** Carries a drafting connection, already authenticated here, to the node that owns its session. */
-export interface DraftRelayPort {
-  forward(client: WebSocket, req: IncomingMessage, sessionId: string): void;
-  /** Close every relayed connection (shutting down). */
-  close(): void;
 }
 
 export const DRAFTING_PATH = '/yjs/';

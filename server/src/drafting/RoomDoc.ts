@@ -5,8 +5,8 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { canonicalRecommendation, readAmendments, readRecommendations, type RecommendationText } from '../../../shared/src/index.js';
+import type { ClientClaim, DocStore } from '../ports/DocStore.js';
 import type { DraftSnapshot } from '../session/decide.js';
-import type { ClientClaim, DocStore } from '../store/DocStore.js';
 import { clientsExtended, heldIdConflict } from './idClaims.js';
 
 /** The writer of the server's own changes (locks restored, amendments applied). */

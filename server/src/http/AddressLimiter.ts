@@ -1,4 +1,4 @@
-import { TokenBucket } from '../realtime/TokenBucket.js';
+import { TokenBucket } from '../common/TokenBucket.js';
 
 /** Addresses remembered at most; the least recently seen is forgotten first (its bucket would be full again anyway). */
 const MAX_ADDRESSES = 100_000;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import type { EventStore } from '../store/EventStore.js';
+import type { EventStore } from '../ports/EventStore.js';
 
 export interface HealthOptions {
   store: EventStore;

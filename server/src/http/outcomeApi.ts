@@ -6,9 +6,9 @@ import { recommendationsCsv, ratingsCsv, openDataReadme } from '../outcome/forma
 import { renderMarkdown } from '../outcome/formats/markdown.js';
 import { renderPdf } from '../outcome/formats/pdf.js';
 import { SIGNING_KEY_PATH, type SigningKey } from '../outcome/SigningKey.js';
+import type { OutboxStore } from '../ports/OutboxStore.js';
 import { newId, newSecret } from '../session/credentials.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
-import type { OutboxStore } from '../store/OutboxStore.js';
 import { hostOf, participantOf, requireRole } from './auth.js';
 
 export interface OutcomeApiOptions {

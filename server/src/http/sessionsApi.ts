@@ -5,7 +5,7 @@ import { hashSecret, sameHash } from '../session/credentials.js';
 import { AddressLimiter } from './AddressLimiter.js';
 import { bearer, hostOf, participantOf } from './auth.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
-import type { EventStore } from '../store/EventStore.js';
+import type { EventStore } from '../ports/EventStore.js';
 
 export interface SessionsApiOptions {
   registry: SessionRegistry;

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { CommandError, type OutcomeDocument, type Publication, type SessionState } from '../../../shared/src/index.js';
+import type { EventStore } from '../ports/EventStore.js';
+import type { OutboxStore } from '../ports/OutboxStore.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
-import type { EventStore } from '../store/EventStore.js';
-import type { OutboxStore } from '../store/OutboxStore.js';
 import { exportState, stateAt } from './exportDocument.js';
 import type { SigningKey } from './SigningKey.js';
 import { WebhookDispatcher } from './WebhookDispatcher.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Delivery, OutboxStore } from '../store/OutboxStore.js';
+import type { Delivery, OutboxStore } from '../ports/OutboxStore.js';
 import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhookSignature.js';
 
 export interface DispatcherOptions {

@@ -17,15 +17,15 @@ import {
   type Role,
   type ServerToClientEvents,
 } from '../../../shared/src/index.js';
-import { originAllowed } from '../http/origin.js';
+import { originAllowed } from '../common/origin.js';
+import { TokenBucket } from '../common/TokenBucket.js';
 import type { Metrics } from '../metrics.js';
+import type { MediaPeer, MediaSignalling } from '../ports/MediaSignalling.js';
 import type { DecidableCommand } from '../session/decide.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
-import type { MediaPeer, MediaSignalling } from './MediaSignalling.js';
 import { Presence } from './Presence.js';
 import { RequestMemory } from '../session/RequestMemory.js';
-import { TokenBucket } from './TokenBucket.js';
 import { ViewPublisher, participantRoom, sessionRoom } from './ViewPublisher.js';
 
 export interface ControlChannelOptions {

@@ -22,19 +22,15 @@ import {
   type SessionEvent,
   type SessionState,
 } from '../../../shared/src/index.js';
-import { AppendConflictError, type EventStore } from '../store/EventStore.js';
-import { FencedError } from '../store/LeaseStore.js';
+import type { DraftReader } from '../ports/DraftReader.js';
+import { AppendConflictError, type EventStore } from '../ports/EventStore.js';
+import { FencedError } from '../ports/LeaseStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { CredentialIndex, roleForInvite } from './CredentialIndex.js';
 import { hashSecret, newId, newSecret } from './credentials.js';
 import { copyPlain } from './copyPlain.js';
 import { closeRound, decide, decideJoin, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from './LiveSession.js';
-
-/** The drafting documents, as the session core needs to read them (a port the drafting adapter implements). */
-export interface DraftReader {
-  snapshot(sessionId: string, roomId: string): Promise<DraftSnapshot>;
-}
 
 export interface SessionHostOptions {
   store: EventStore;

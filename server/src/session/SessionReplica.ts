@@ -1,15 +1,11 @@
 import { reduceInPlace, replay, REDUCER_VERSION, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
-import type { EventStore } from '../store/EventStore.js';
+import type { EventStore } from '../ports/EventStore.js';
+import type { LogFeed } from '../ports/LogFeed.js';
 import { verifyChain } from './chain.js';
 import { copyPlain } from './copyPlain.js';
 
 /** How often a replica reads the log even when its feed brought nothing (a feed may lose the last news). */
 const CATCH_UP_EVERY_MS = 2_000;
-
-/** A feed of a session's new events, as a store delivers them to a node that follows the log. */
-export interface LogFeed {
-  follow(sessionId: string, afterSeq: number, onEvents: (events: SessionEvent[]) => void): { stop(): Promise<void> };
-}
 
 export type ReplicaListener = (events: readonly SessionEvent[], state: SessionState) => void;
 

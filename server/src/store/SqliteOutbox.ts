@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from './OutboxStore.js';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from '../ports/OutboxStore.js';
 
 interface WebhookRow {
   id: string;

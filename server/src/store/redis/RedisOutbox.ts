@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from '../OutboxStore.js';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from '../../ports/OutboxStore.js';
 import { ADD_WEBHOOK, DUE, ENQUEUE, NEXT_DUE, RECORD_ATTEMPT, REMOVE_WEBHOOK, RETRY } from './outboxScripts.js';
 
 /**

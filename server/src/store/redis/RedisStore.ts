@@ -1,10 +1,10 @@
 import { createClient, RESP_TYPES } from 'redis';
 import type { SessionEvent } from '../../../../shared/src/index.js';
 import { GENESIS_HASH } from '../../session/chain.js';
-import type { ClientClaim, DocStore } from '../DocStore.js';
-import { AppendConflictError, type EventStore, type Snapshot } from '../EventStore.js';
-import { FencedError, type Lease, type LeaseStore } from '../LeaseStore.js';
-import type { Receipt, ReceiptStore } from '../ReceiptStore.js';
+import type { ClientClaim, DocStore } from '../../ports/DocStore.js';
+import { AppendConflictError, type EventStore, type Snapshot } from '../../ports/EventStore.js';
+import { FencedError, type Lease, type LeaseStore } from '../../ports/LeaseStore.js';
+import type { Receipt, ReceiptStore } from '../../ports/ReceiptStore.js';
 import { RedisOutbox } from './RedisOutbox.js';
 import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, DELETE_UPDATE, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
 

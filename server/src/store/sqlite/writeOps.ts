@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ClientClaim } from '../DocStore.js';
+import type { ClientClaim } from '../../ports/DocStore.js';
 
 /**
  * The writes the store makes, as plain data: they cross from the main thread to the
