@@ -148,6 +148,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     maxMessageBytes: config.maxMessageBytes,
     commandsPerSecond: config.commandsPerSecond,
     commandBurst: config.commandBurst,
+    commandTimeoutMs: config.commandTimeoutMs,
     maxConnectionsPerParticipant: config.maxConnectionsPerParticipant,
     maxQueuedBytes: config.maxQueuedBytes,
     allowedOrigins: config.allowedOrigins,

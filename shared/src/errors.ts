@@ -34,3 +34,19 @@ export class CommandError extends Error {
     return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
   }
 }
+
+/**
+ * The log moved under the command (another writer appended first, or a write whose
+ * outcome the server could not learn): the command was not applied, and sending it
+ * again, with the same requestId, is safe.
+ */
+export const CHANGED_MEANWHILE = 'The session changed at the same time; please try again.';
+
+/**
+ * Whether an error is passing: a retry with the same requestId runs the command again
+ * instead of being answered with this error (docs/PROTOCOL.md, "requestId").
+ */
+export function isPassing(error: ErrorBody): boolean {
+  if (error.code === 'CONFLICT') return error.message === CHANGED_MEANWHILE;
+  return error.code === 'UNAVAILABLE' || error.code === 'INTERNAL' || error.code === 'RATE_LIMITED';
+}

@@ -34,6 +34,8 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
     TOWNHALL_NODE_ID: `node-${i}`,
     TOWNHALL_LEASE_TTL_MS: String(TEST_LEASE_TTL_MS),
     TOWNHALL_FORWARD_TIMEOUT_MS: '2000',
+    // The server answers a command stuck on its write before the test client's 3 s ack timeout.
+    TOWNHALL_COMMAND_TIMEOUT_MS: '2500',
     ...env,
   });
   const nodes: ClusterNodeProcess[] = [];

@@ -36,7 +36,7 @@ export class ClusterPresence {
     url: string,
     private readonly opts: ClusterPresenceOptions,
   ) {
-    this.client = createClient({ url });
+    this.client = createClient({ url, disableOfflineQueue: true });
     this.client.on('error', () => undefined);
   }
 
@@ -66,6 +66,8 @@ export class ClusterPresence {
 
   /** The other nodes that still say where they are (NodeLink.advertise); the ones that stopped are forgotten now and then. */
   private async otherNodes(now: number): Promise<string[]> {
+    // Said again every time: another node may have pruned this one while it was starting (not yet advertised).
+    await this.client.sAdd(`${this.opts.prefix}:nodes`, this.opts.nodeId);
     const all = (await this.client.sMembers(`${this.opts.prefix}:nodes`)).filter((n) => n !== this.opts.nodeId);
     if (now - this.lastPruned < PRUNE_EVERY_MS || all.length === 0) return all;
     this.lastPruned = now;

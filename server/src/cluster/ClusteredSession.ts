@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CommandError, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import { CommandError, isPassing, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { TokenBucket } from '../common/TokenBucket.js';
 import type { EventStore } from '../ports/EventStore.js';
 import type { Lease, LeaseStore } from '../ports/LeaseStore.js';
@@ -29,7 +29,6 @@ export interface ClusterContext {
 
 /** Requests remembered per participant on the owner (as on the edge, see ControlChannel). */
 const REMEMBERED_REQUESTS = 64;
-const PASSING = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
 const RATE_LIMITED = () => new CommandError('RATE_LIMITED', 'Too many commands; slow down.');
 const REUSED = () => new CommandError('VALIDATION_FAILED', 'This requestId was already used for a different payload.');
 
@@ -64,7 +63,7 @@ export class ClusteredSession implements LiveSession {
   /** Taking over, stepping down and lease renewal, one at a time. */
   private turn: Promise<unknown> = Promise.resolve();
   private disposed = false;
-  private readonly requests = new RequestMemory<Outcome>(REMEMBERED_REQUESTS, (a) => !a.ok && a.err instanceof CommandError && PASSING.has(a.err.code));
+  private readonly requests = new RequestMemory<Outcome>(REMEMBERED_REQUESTS, (a) => !a.ok && a.err instanceof CommandError && isPassing(a.err.toBody()));
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly now: () => number;
 

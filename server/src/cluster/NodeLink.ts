@@ -41,7 +41,7 @@ export class NodeLink {
       handle: (req: NodeRequest) => Promise<unknown>;
     },
   ) {
-    this.pub = createClient({ url });
+    this.pub = createClient({ url, disableOfflineQueue: true });
     this.sub = this.pub.duplicate();
     // Dropped connections are re-made by the client (subscriptions too); failures surface on the calls.
     this.pub.on('error', () => undefined);

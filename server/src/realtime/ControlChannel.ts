@@ -7,6 +7,7 @@ import {
   CommandError,
   idSchema,
   isCommandName,
+  isPassing,
   isTransient,
   type Ack,
   type ClientToServerEvents,
@@ -50,6 +51,12 @@ export interface ControlChannelOptions {
   media?: MediaSignalling | null;
   /** Who is connected; in a cluster, shared with what tells the other nodes (ClusterPresence). */
   presence?: Presence;
+  /**
+   * How long a command may wait for its write before the client is answered UNAVAILABLE
+   * (the command may still complete; a retry with the same requestId then gets its
+   * answer). Below the client's own ack timeout, so the client hears why.
+   */
+  commandTimeoutMs?: number;
 }
 
 interface SocketData {
@@ -63,6 +70,7 @@ type ControlSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 const handshakeSchema = z.object({ sessionId: idSchema, token: z.string().min(1).max(256) });
 const requestIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const RECENT_LIMIT = 64;
+const STILL_SAVING = 'The session could not confirm this in time; send it again with the same requestId and it will not be done twice.';
 const SLOW_READER_CHECK_MS = 1000;
 
 /** What is waiting to be sent on a connection: engine.io's packet queue, then the WebSocket's buffer. */
@@ -78,7 +86,6 @@ function queuedBytes(socket: { conn: unknown }): number {
   const ws = (conn.transport as { socket?: { bufferedAmount?: number } }).socket;
   return bytes + (ws?.bufferedAmount ?? 0);
 }
-const TRANSIENT: ReadonlySet<ErrorBody['code']> = new Set(['UNAVAILABLE', 'INTERNAL', 'RATE_LIMITED']);
 
 function errorAck(error: ErrorBody): Ack {
   return { ok: false, error };
@@ -110,7 +117,7 @@ export class ControlChannel {
    * Replies to each participant's recent requestIds. Kept per participant, not per
    * socket, so a command retried after a reconnect is answered, not done twice.
    */
-  private readonly recent = new RequestMemory<Ack>(RECENT_LIMIT, (a) => a.ok && !a.value.ok && TRANSIENT.has(a.value.error.code));
+  private readonly recent = new RequestMemory<Ack>(RECENT_LIMIT, (a) => a.ok && !a.value.ok && isPassing(a.value.error));
   /** Command budgets per participant, not per socket: opening more sockets buys no more commands. */
   private readonly buckets = new Map<string, TokenBucket>();
 
@@ -301,7 +308,7 @@ export class ControlChannel {
       requestId = parsedId.data;
       payload = rest;
     }
-    if (!requestId || name === 'state.sync') return this.run(host, participantId, name, payload, socket);
+    if (!requestId || name === 'state.sync') return this.inTime(name, this.run(host, participantId, name, payload, socket));
     const key = `${name}:${requestId}`;
     let fingerprint: string;
     try {
@@ -314,7 +321,23 @@ export class ControlChannel {
     }
     const reply = this.recent.answer(participantId, key, fingerprint, () => this.run(host, participantId, name, payload, socket, requestId!));
     if (reply === 'reused') return Promise.resolve(errorAck({ code: 'VALIDATION_FAILED', message: 'This requestId was already used for a different payload.' }));
-    return reply;
+    return this.inTime(name, reply);
+  }
+
+  /**
+   * The reply, or UNAVAILABLE once the deadline passes with the write still pending (its
+   * store unreachable or paused). The pending command is not abandoned: it stays
+   * remembered under its requestId, so a retry waits for the same outcome.
+   */
+  private inTime(name: CommandName, reply: Promise<Ack>): Promise<Ack> {
+    const ms = this.opts.commandTimeoutMs;
+    // Only commands that write to the log wait on the store.
+    if (!ms || name === 'state.sync' || isTransient(name)) return reply;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Ack>((resolve) => {
+      timer = setTimeout(() => resolve(errorAck({ code: 'UNAVAILABLE', message: STILL_SAVING })), ms);
+    });
+    return Promise.race([reply, late]).finally(() => clearTimeout(timer));
   }
 
   private peer(socket: ControlSocket, host: LiveSession): MediaPeer {

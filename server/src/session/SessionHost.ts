@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   allowedAfterClose,
+  CHANGED_MEANWHILE,
   CommandError,
   REDUCER_VERSION,
   ROLES,
@@ -444,10 +445,10 @@ export class SessionHost implements LiveSession {
       return FENCED();
     }
     if (err instanceof AppendConflictError) {
-      if (!first) return new CommandError('CONFLICT', 'The session changed at the same time; please try again.');
+      if (!first) return new CommandError('CONFLICT', CHANGED_MEANWHILE);
       // Another writer, or a write of ours that failed before this one: catch up so the next command decides on fresh state.
       void this.serial(() => this.catchUp()).catch((e: unknown) => this.opts.logger.error({ err: e, sessionId: this.id }, 'catch-up failed'));
-      return new CommandError('CONFLICT', 'The session changed at the same time; please try again.');
+      return new CommandError('CONFLICT', CHANGED_MEANWHILE);
     }
     if (first) this.opts.logger.error({ err, sessionId: this.id }, 'append failed');
     return new CommandError('UNAVAILABLE', 'The session could not be saved; nothing was changed.');

@@ -22,7 +22,7 @@ export class RedisOutbox implements OutboxStore {
   /** `prefix` starts every key: several deployments (or test cases) can share one Redis. */
   constructor(url: string, opts: { prefix?: string } = {}) {
     this.keys = keySpace(opts.prefix ?? 'th');
-    this.client = createClient({ url });
+    this.client = createClient({ url, disableOfflineQueue: true });
     // A dropped connection is reconnected by the client; errors surface on the commands that failed.
     this.client.on('error', () => undefined);
   }

@@ -29,7 +29,9 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
   constructor(url: string, opts: { prefix?: string } = {}) {
     this.keys = keySpace(opts.prefix ?? 'th');
     this.outbox = new RedisOutbox(url, opts);
-    this.client = createClient({ url });
+    // While the connection is down a command fails at once (the caller answers UNAVAILABLE)
+    // rather than waiting, for as long as Redis is away, in the client's offline queue.
+    this.client = createClient({ url, disableOfflineQueue: true });
     // A dropped connection is reconnected by the client; errors surface on the commands that failed.
     this.client.on('error', () => undefined);
     this.binary = this.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
