@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { CommandError, isPassing, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import { z } from 'zod';
+import { COMMANDS, CommandError, isCommandName, isPassing, isTransient, joinSessionSchema, type CommandName, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import { TokenBucket } from '../common/TokenBucket.js';
 import type { EventStore } from '../ports/EventStore.js';
 import type { Lease, LeaseStore } from '../ports/LeaseStore.js';
@@ -35,6 +36,18 @@ const REUSED = () => new CommandError('VALIDATION_FAILED', 'This requestId was a
 type Forwarded =
   | { op: 'join'; invite: string; displayName: string }
   | { op: 'execute'; participantId: string; name: DecidableCommand; payload: unknown; requestId?: string };
+
+/** A forwarded request as it arrives from the bus: checked like any other input. */
+const forwardedSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('join'), invite: joinSessionSchema.shape.invite, displayName: joinSessionSchema.shape.displayName }),
+  z.strictObject({
+    op: z.literal('execute'),
+    participantId: z.string().max(64),
+    name: z.string().max(64),
+    payload: z.unknown(),
+    requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  }),
+]);
 
 /**
  * One session on one node of a cluster. While this node holds the session's lease it
@@ -158,10 +171,20 @@ export class ClusteredSession implements LiveSession {
   /** A request another node forwarded: decided here if this node owns the session, refused otherwise. */
   serve(req: NodeRequest): Promise<unknown> {
     if (!this.isOwner) return Promise.reject(new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.'));
-    const r = req.args as Forwarded;
+    const parsed = forwardedSchema.safeParse(req.args);
+    if (!parsed.success) return Promise.reject(new CommandError('VALIDATION_FAILED', 'Malformed forwarded request.'));
+    const r = parsed.data;
     if (r.op === 'join') return this.host!.join(r.invite, r.displayName);
-    if (r.op === 'execute') return this.decideHere(r.participantId, r.name, r.payload as never, r.requestId);
-    return Promise.reject(new CommandError('VALIDATION_FAILED', 'Unknown forwarded request.'));
+    // The forwarding node checked all this; the owner checks again, so that a message on the bus
+    // that did not come from a node's edge (a bug, a stray client of Redis) cannot decide anything.
+    const name = r.name as CommandName;
+    if (!isCommandName(name) || isTransient(name) || name === 'state.sync') return Promise.reject(new CommandError('UNKNOWN_COMMAND', `Unknown command: ${String(r.name).slice(0, 64)}`));
+    const actor = this.host!.state.participants[r.participantId];
+    if (!actor || actor.removed) return Promise.reject(new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.'));
+    if (!(COMMANDS[name].roles as readonly Role[]).includes(actor.role)) return Promise.reject(new CommandError('FORBIDDEN', `The ${actor.role} role may not send ${name}.`));
+    const payload = COMMANDS[name].schema.safeParse(r.payload);
+    if (!payload.success) return Promise.reject(new CommandError('VALIDATION_FAILED', 'Invalid payload.'));
+    return this.decideHere(r.participantId, name as DecidableCommand, payload.data as never, r.requestId);
   }
 
   /**

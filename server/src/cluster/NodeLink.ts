@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import type { Logger } from 'pino';
-import { CommandError, type ErrorBody } from '../../../shared/src/index.js';
+import { z } from 'zod';
+import { CommandError, ERROR_CODES, type ErrorBody } from '../../../shared/src/index.js';
 
 /** A request one node sends the owner of a session: a command or a join, forwarded as the client sent it. */
 export interface NodeRequest {
@@ -14,6 +15,18 @@ type Message =
   | { k: 'q'; id: string; from: string; req: NodeRequest }
   | { k: 'a'; id: string; ok: true; value: unknown }
   | { k: 'a'; id: string; ok: false; error: ErrorBody };
+
+const idText = z.string().min(1).max(128);
+const messageSchema = z.discriminatedUnion('k', [
+  z.object({ k: z.literal('q'), id: idText, from: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), req: z.object({ sessionId: idText, op: z.string().max(32), args: z.unknown() }) }),
+  z.object({
+    k: z.literal('a'),
+    id: idText,
+    ok: z.boolean(),
+    value: z.unknown().optional(),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string().max(2000), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).optional(),
+  }),
+]);
 
 const unavailable = (message: string) => new CommandError('UNAVAILABLE', message);
 
@@ -110,29 +123,37 @@ export class NodeLink {
   }
 
   private receive(raw: string): void {
-    let msg: Message;
+    // The bus is shared: whatever arrives is checked like any other input, and nothing on it can throw here.
+    let parsed: ReturnType<typeof messageSchema.safeParse>;
     try {
-      msg = JSON.parse(raw) as Message;
+      parsed = messageSchema.safeParse(JSON.parse(raw));
     } catch {
       return;
     }
+    if (!parsed.success) return;
+    const msg = parsed.data;
     if (msg.k === 'a') {
-      this.settle(msg.id, (w) => (msg.ok ? w.resolve(msg.value) : w.reject(new CommandError(msg.error.code, msg.error.message, msg.error.issues))));
+      const error = msg.error;
+      this.settle(msg.id, (w) => (msg.ok ? w.resolve(msg.value) : w.reject(new CommandError(error?.code ?? 'INTERNAL', error?.message ?? 'Something went wrong.', error?.issues))));
       return;
     }
-    if (msg.k !== 'q') return;
-    void this.opts.handle(msg.req).then(
-      (value): Message => ({ k: 'a', id: msg.id, ok: true, value }),
-      (err: unknown): Message => {
-        if (err instanceof CommandError) return { k: 'a', id: msg.id, ok: false, error: err.toBody() };
-        this.opts.logger.error({ err, sessionId: msg.req.sessionId, op: msg.req.op }, 'forwarded request failed');
-        return { k: 'a', id: msg.id, ok: false, error: { code: 'INTERNAL', message: 'Something went wrong; nothing was changed.' } };
-      },
-    ).then((answer) =>
-      this.pub.publish(this.channel(msg.from), JSON.stringify(answer)).catch((err: unknown) =>
-        // The asker times out and answers UNAVAILABLE; its retry is answered from the owner's memory.
-        this.opts.logger.warn({ err, to: msg.from }, 'could not answer a forwarded request'),
-      ),
-    );
+    const { id, from, req } = msg;
+    void Promise.resolve()
+      .then(() => this.opts.handle(req))
+      .then(
+        (value): Message => ({ k: 'a', id, ok: true, value }),
+        (err: unknown): Message => {
+          if (err instanceof CommandError) return { k: 'a', id, ok: false, error: err.toBody() };
+          this.opts.logger.error({ err, sessionId: req.sessionId, op: req.op }, 'forwarded request failed');
+          return { k: 'a', id, ok: false, error: { code: 'INTERNAL', message: 'Something went wrong; nothing was changed.' } };
+        },
+      )
+      .then((answer) =>
+        this.pub.publish(this.channel(from), JSON.stringify(answer)).catch((err: unknown) =>
+          // The asker times out and answers UNAVAILABLE; its retry is answered from the owner's memory.
+          this.opts.logger.warn({ err, to: from }, 'could not answer a forwarded request'),
+        ),
+      );
   }
+
 }
