@@ -23,6 +23,7 @@ import { RedisStore } from './store/redis/RedisStore.js';
 import { ClusterNode } from './cluster/ClusterNode.js';
 import { DraftRelay } from './cluster/DraftRelay.js';
 import { ClusterPresence } from './cluster/ClusterPresence.js';
+import { ClusterMedia } from './cluster/ClusterMedia.js';
 import { Presence } from './realtime/Presence.js';
 import { hostname } from 'node:os';
 
@@ -111,9 +112,13 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   else logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
   const signingKey = SigningKey.loadOrCreate(config.signingKeyFile);
   logger.info({ keyId: signingKey.info.keyId }, 'exports are signed with this key');
-  // Audio signalling is not forwarded to a session's owner yet (docs/CLUSTER.md): in a cluster, audio is off rather than split across nodes.
-  const audio = cluster ? null : await startAudioIfEnabled(config, registry, logger);
-  if (cluster && config.audio) logger.warn('audio is off in cluster mode for now (docs/CLUSTER.md); everything else works');
+  const audio = await startAudioIfEnabled(config, registry, logger);
+  // In a cluster a session's audio rooms are on its owner's workers; signalling from other nodes is forwarded there.
+  const media =
+    cluster && config.audio
+      ? new ClusterMedia({ nodeId: cluster.nodeId, link: cluster.link, local: audio?.service ?? null, registry, ownerOf: (id) => cluster!.ownerOf(id), logger })
+      : (audio?.service ?? null);
+  if (cluster && media instanceof ClusterMedia) cluster.useMedia(media);
   // In a cluster the outbox is shared: another node's attempts and a dead node's claims are noticed by looking.
   const webhooks = cluster ? { ...config.webhooks, pollMs: WEBHOOK_POLL_MS } : config.webhooks;
   const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks });
@@ -152,7 +157,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     maxConnectionsPerParticipant: config.maxConnectionsPerParticipant,
     maxQueuedBytes: config.maxQueuedBytes,
     allowedOrigins: config.allowedOrigins,
-    media: audio?.service ?? null,
+    media,
   });
   drafting.attach(http, registry);
   const sharedPresence = config.cluster

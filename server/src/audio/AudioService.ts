@@ -96,6 +96,19 @@ export class AudioService implements MediaSignalling {
     });
   }
 
+  /**
+   * This node no longer runs the session (cluster: it stepped down): its audio rooms
+   * close, and everyone in them is told to join again, which reaches the new owner.
+   */
+  dropSession(sessionId: string): void {
+    for (const [socketId, p] of [...this.peers]) {
+      if (p.sessionId !== sessionId) continue;
+      this.leave(socketId, 'moved', false);
+      p.peer.emit('audio.status', { enabled: true, restart: true, reason: 'moved' });
+    }
+    this.muted.delete(sessionId);
+  }
+
   /** For tests and metrics: the audio rooms and how many peers are in each. */
   snapshot(): { key: string; routers: number; producers: number; peers: number }[] {
     return [...this.rooms.values()].map((r) => ({

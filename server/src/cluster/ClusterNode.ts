@@ -4,6 +4,7 @@ import type { SessionSource } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { RedisStore } from '../store/redis/RedisStore.js';
 import { ClusteredSession, type ClusterContext } from './ClusteredSession.js';
+import type { ClusterMedia } from './ClusterMedia.js';
 import { NodeLink, type NodeRequest } from './NodeLink.js';
 
 export interface ClusterNodeOptions extends Omit<ClusterContext, 'store' | 'link'> {
@@ -28,6 +29,7 @@ export class ClusterNode implements SessionSource {
   private registry: SessionRegistry | null = null;
   private ticking = false;
   private address: string | null = null;
+  private media: ClusterMedia | null = null;
 
   constructor(private readonly opts: ClusterNodeOptions) {
     this.link = new NodeLink(opts.redisUrl, {
@@ -36,6 +38,7 @@ export class ClusterNode implements SessionSource {
       timeoutMs: opts.forwardTimeoutMs,
       logger: opts.logger,
       handle: (req) => this.serve(req),
+      onPush: (push) => this.media?.deliver(push),
     });
     this.ctx = { ...opts, store: opts.store, link: this.link };
   }
@@ -118,7 +121,18 @@ export class ClusterNode implements SessionSource {
     }
   }
 
+  /** The node that owns a session now, if any. */
+  async ownerOf(sessionId: string): Promise<string | null> {
+    return (await this.opts.store.holder(sessionId))?.owner ?? null;
+  }
+
+  /** Audio signalling across nodes, once audio is set up (after the node). */
+  useMedia(media: ClusterMedia): void {
+    this.media = media;
+  }
+
   private serve(req: NodeRequest): Promise<unknown> {
+    if (req.op === 'media') return this.media ? this.media.serve(req.args) : Promise.reject(new CommandError('UNAVAILABLE', 'Audio is off on this server.'));
     const session = this.sessions.get(req.sessionId);
     if (!session) return Promise.reject(new CommandError('UNAVAILABLE', 'This server does not run that session; please retry.'));
     return session.serve(req);

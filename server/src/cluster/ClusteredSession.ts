@@ -70,6 +70,8 @@ export class ClusteredSession implements LiveSession {
   private readonly ownerListeners = new Set<(isOwner: boolean) => void>();
   /** Where commands go while another node owns the session; re-read when it does not answer. */
   private ownerHint: Lease | null = null;
+  /** The epoch of the last owner this node knew of: a change means the session moved. */
+  private knownEpoch: number | undefined;
   private detach: () => void = () => undefined;
   private readonly listeners = new Set<ChangeListener>();
   private credentials: CredentialIndex;
@@ -208,7 +210,13 @@ export class ClusteredSession implements LiveSession {
       const started = this.now();
       const lease = await this.ctx.store.acquire(this.id, this.ctx.nodeId, ttl).catch(() => null);
       if (lease) await this.takeOver(lease, started + ttl);
-      else this.ownerHint = await this.ctx.store.holder(this.id).catch(() => null);
+      else {
+        this.ownerHint = await this.ctx.store.holder(this.id).catch(() => null);
+        // Another node took the session from another: what this node relayed to the old owner (audio) must start again.
+        const epoch = this.ownerHint?.epoch;
+        if (epoch !== undefined && this.knownEpoch !== undefined && epoch !== this.knownEpoch) this.tellOwner(false);
+        if (epoch !== undefined) this.knownEpoch = epoch;
+      }
     });
     this.turn = run.catch((err: unknown) => this.ctx.logger.error({ err, sessionId: this.id }, 'lease upkeep failed'));
     return this.turn as Promise<void>;
@@ -302,6 +310,7 @@ export class ClusteredSession implements LiveSession {
   /** Become the owner: read the log to its end (everything older owners wrote is in it), then decide on that state. */
   private async takeOver(lease: Lease, until: number): Promise<void> {
     this.lease = lease;
+    this.knownEpoch = lease.epoch;
     this.leaseUntil = until;
     this.writeFence.epoch = lease.epoch;
     this.ownerHint = null;

@@ -11,13 +11,22 @@ export interface NodeRequest {
   args: unknown;
 }
 
+/** A one-way message to one node: an event for one of its client connections (audio signalling from the owner). */
+export interface NodePush {
+  socket: string;
+  event: string;
+  args: unknown[];
+}
+
 type Message =
+  | { k: 'e'; push: NodePush }
   | { k: 'q'; id: string; from: string; req: NodeRequest }
   | { k: 'a'; id: string; ok: true; value: unknown }
   | { k: 'a'; id: string; ok: false; error: ErrorBody };
 
 const idText = z.string().min(1).max(128);
 const messageSchema = z.discriminatedUnion('k', [
+  z.object({ k: z.literal('e'), push: z.object({ socket: idText, event: z.string().max(64), args: z.array(z.unknown()).max(8) }) }),
   z.object({ k: z.literal('q'), id: idText, from: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), req: z.object({ sessionId: idText, op: z.string().max(32), args: z.unknown() }) }),
   z.object({
     k: z.literal('a'),
@@ -52,6 +61,8 @@ export class NodeLink {
       timeoutMs: number;
       logger: Logger;
       handle: (req: NodeRequest) => Promise<unknown>;
+      /** A push from another node; absent, pushes are ignored. */
+      onPush?: (push: NodePush) => void;
     },
   ) {
     this.pub = createClient({ url, disableOfflineQueue: true });
@@ -109,6 +120,11 @@ export class NodeLink {
     return answer;
   }
 
+  /** Send a node a one-way message; lost if Redis drops it (what it carries is repeated or recovered by the client). */
+  push(nodeId: string, push: NodePush): void {
+    void this.pub.publish(this.channel(nodeId), JSON.stringify({ k: 'e', push } satisfies Message)).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     for (const id of [...this.waiting.keys()]) this.settle(id, (w) => w.reject(unavailable('This server is shutting down; please retry.')));
     await Promise.all([this.pub, this.sub].map((c) => (c.isOpen ? c.close().catch(() => undefined) : undefined)));
@@ -132,6 +148,14 @@ export class NodeLink {
     }
     if (!parsed.success) return;
     const msg = parsed.data;
+    if (msg.k === 'e') {
+      try {
+        this.opts.onPush?.(msg.push);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'a push from another node could not be delivered');
+      }
+      return;
+    }
     if (msg.k === 'a') {
       const error = msg.error;
       this.settle(msg.id, (w) => (msg.ok ? w.resolve(msg.value) : w.reject(new CommandError(error?.code ?? 'INTERNAL', error?.message ?? 'Something went wrong.', error?.issues))));

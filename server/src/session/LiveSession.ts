@@ -28,7 +28,10 @@ export interface LiveSession {
   readonly isOwner: boolean;
   /** The lease epoch this node's writes for the session carry (its drafting documents too); undefined on one node. */
   fence(): { epoch: number } | undefined;
-  /** Told when this node starts or stops deciding for the session (never on one node, which always does). */
+  /**
+   * Told when the session's owner changes (never on one node, which always owns it):
+   * `isOwner` says whether this node owns it now.
+   */
   onOwnerChange(listener: (isOwner: boolean) => void): () => void;
   /** A copy of the state that nothing will change. */
   snapshot(): SessionState;
