@@ -78,9 +78,15 @@ describe('audio across the nodes of a cluster', () => {
     await eventually(() => lastProducers(listener.client)?.producers.length === 0, 'the listener told the speaker is gone');
   }, 60_000);
 
-  test('the owner killed: everyone with audio is told to join again, and joins on the new owner', async () => {
+  test('the owner killed: everyone with audio is told to join again, joins on the new owner, and a mute survives (it is in the log)', async () => {
+    const fac = await person('facilitator', 'Second facilitator', 1);
     const listener = await person('citizen', assembly.citizens[2]!, 2);
     await audioJoin(listener.client);
+    // A speaker muted while holding the floor stays muted on whichever node runs the session next.
+    ok(await listener.client.send('queue.raise', {}));
+    await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: listener.participantId }), 'floor.give');
+    await must(fac.client.send('audio.mute', { participantId: listener.participantId }), 'mute');
+    refused(await fac.client.send('audio.mute', { participantId: listener.participantId }), 'CONFLICT');
     const restarts = () => listener.client.audioEvents.filter((e) => e.event === 'audio.status' && (e.payload as { restart: boolean }).restart).length;
     const before = restarts();
     cluster.nodes[0]!.child.kill('SIGKILL');
@@ -89,5 +95,13 @@ describe('audio across the nodes of a cluster', () => {
     expect(owner?.nodeId).not.toBe('node-0');
     const again = await audioJoin(listener.client);
     expect(again.roomId).toBe(PLENARY);
+    expect(again.mayProduce).toBe(false);
+    refused(await listener.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
+    // Given the floor again, the mute is over.
+    await must(fac.client.send('floor.end', { roomId: PLENARY }), 'floor.end');
+    ok(await listener.client.send('queue.raise', {}));
+    await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: listener.participantId }), 'floor.give again');
+    await eventually(() => lastProducers(listener.client)?.mayProduce === true, 'may speak again');
+    await must(listener.client.send('audio.createSendTransport', {}), 'send transport');
   }, 60_000);
 });

@@ -162,8 +162,8 @@ export const COMMANDS = {
     transient: true,
   },
   'audio.resume': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: z.strictObject({ consumerId: mediaIdSchema }), transient: true },
-  /** Close a participant's microphone until they are given the floor again. */
-  'audio.mute': { roles: ['facilitator'], schema: z.strictObject({ participantId }), transient: true },
+  /** Close a participant's microphone until they are given the floor again. Logged: every node, and the next owner, knows. */
+  'audio.mute': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
 } as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType; afterClose?: true; transient?: true }>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -139,7 +139,9 @@ export type EventBody =
   /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
   | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } }
   /** Open mic: in this room everyone may speak without the floor (the audio adapter enforces it). */
-  | { type: 'audio.open-mic-set'; payload: { roomId: string; open: boolean } };
+  | { type: 'audio.open-mic-set'; payload: { roomId: string; open: boolean } }
+  /** A facilitator closed a participant's microphone: silent until given the floor again (the audio adapter enforces it). */
+  | { type: 'audio.muted'; payload: { participantId: string } };
 
 export type EventType = EventBody['type'];
 

@@ -14,6 +14,8 @@ export interface Participant {
   /** Accounted from the moment a turn is given to its end. */
   speakingMs: number;
   turns: number;
+  /** Muted by a facilitator (audio.mute) until given the floor again. */
+  audioMuted: boolean;
 }
 
 export interface QueueEntry {

@@ -53,8 +53,6 @@ type ClosedReason = 'turn-ended' | 'muted' | 'moved' | 'open-mic-off' | 'left';
 export class AudioService implements MediaSignalling {
   private readonly peers = new Map<string, Peer>();
   private readonly rooms = new Map<string, AudioRoom>();
-  /** Muted by a facilitator until given the floor again, per session. */
-  private readonly muted = new Map<string, Set<string>>();
   private readonly connected = new WeakSet<types.WebRtcTransport>();
 
   constructor(private readonly opts: AudioServiceOptions) {
@@ -81,8 +79,6 @@ export class AudioService implements MediaSignalling {
         return this.consume(peer, payload as CommandPayload<'audio.consume'>);
       case 'audio.resume':
         return this.resume(peer, payload as CommandPayload<'audio.resume'>);
-      case 'audio.mute':
-        return this.mute(peer, payload as CommandPayload<'audio.mute'>);
     }
   }
 
@@ -106,7 +102,6 @@ export class AudioService implements MediaSignalling {
       this.leave(socketId, 'moved', false);
       p.peer.emit('audio.status', { enabled: true, restart: true, reason: 'moved' });
     }
-    this.muted.delete(sessionId);
   }
 
   /** For tests and metrics: the audio rooms and how many peers are in each. */
@@ -125,14 +120,8 @@ export class AudioService implements MediaSignalling {
     this.rooms.clear();
   }
 
-  private mutedIn(sessionId: string): Set<string> {
-    let set = this.muted.get(sessionId);
-    if (!set) this.muted.set(sessionId, (set = new Set()));
-    return set;
-  }
-
   private may(host: LiveSession, participantId: string): boolean {
-    return mayProduce(host.state, participantId, this.mutedIn(host.id));
+    return mayProduce(host.state, participantId);
   }
 
   private peerOf(peer: MediaPeer): Peer {
@@ -295,17 +284,6 @@ export class AudioService implements MediaSignalling {
     return undefined;
   }
 
-  private async mute(peer: MediaPeer, { participantId }: CommandPayload<'audio.mute'>): Promise<undefined> {
-    const state = peer.host.state;
-    const target = Object.hasOwn(state.participants, participantId) ? state.participants[participantId] : undefined;
-    if (!target || target.removed) throw new CommandError('NOT_FOUND', 'There is no such participant in this session.');
-    const muted = this.mutedIn(peer.host.id);
-    if (muted.has(participantId)) throw new CommandError('CONFLICT', 'This participant is already muted.');
-    muted.add(participantId);
-    this.enforce(peer.host, [], state, 'muted');
-    return undefined;
-  }
-
   private producersFor(p: Peer): AudioProducerInfo[] {
     return [...p.room.producers.values()]
       .filter((x) => x.socketId !== p.peer.socketId)
@@ -335,8 +313,6 @@ export class AudioService implements MediaSignalling {
    * everyone learns whether they may speak now.
    */
   private enforce(host: LiveSession, events: readonly SessionEvent[], state: SessionState, reason?: ClosedReason): void {
-    const muted = this.mutedIn(host.id);
-    for (const e of events) if (e.type === 'floor.granted') muted.delete(e.payload.participantId);
     const touched = new Set<AudioRoom>();
     for (const [socketId, p] of [...this.peers]) {
       if (p.sessionId !== host.id) continue;
@@ -349,7 +325,7 @@ export class AudioService implements MediaSignalling {
       touched.add(p.room);
       if (p.producer && !p.producer.closed && !this.may(host, p.peer.participantId)) {
         const micOff = events.some((e) => e.type === 'audio.open-mic-set' && !e.payload.open && e.payload.roomId === p.roomId);
-        this.closeProducer(p, reason ?? (muted.has(p.peer.participantId) ? 'muted' : micOff ? 'open-mic-off' : 'turn-ended'));
+        this.closeProducer(p, reason ?? (state.participants[p.peer.participantId]?.audioMuted ? 'muted' : micOff ? 'open-mic-off' : 'turn-ended'));
       }
     }
     for (const room of touched) this.announce(room);

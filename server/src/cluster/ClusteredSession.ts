@@ -13,7 +13,7 @@ import type { ChangeListener, Joined, LiveSession, Outcome } from '../session/Li
 import { RequestMemory } from '../session/RequestMemory.js';
 import { fingerprint, receiptKey, SessionHost, type SessionHostOptions, type StoredAnswer } from '../session/SessionHost.js';
 import { SessionReplica } from '../session/SessionReplica.js';
-import type { NodeLink, NodeRequest } from './NodeLink.js';
+import { NODE_GONE, type NodeLink, type NodeRequest } from './NodeLink.js';
 
 /** What every clustered session on a node shares. */
 export interface ClusterContext {
@@ -272,7 +272,7 @@ export class ClusteredSession implements LiveSession {
     return answer;
   }
 
-  private async forward(args: Forwarded): Promise<Outcome | Joined> {
+  private async forward(args: Forwarded, retried = false): Promise<Outcome | Joined> {
     const owner = await this.owner();
     if (owner.owner === this.ctx.nodeId) {
       // The lease is this node's and the takeover is under way: wait for it.
@@ -284,7 +284,12 @@ export class ClusteredSession implements LiveSession {
     try {
       answer = (await this.ctx.link.call(owner.owner, { sessionId: this.id, op: args.op, args })) as Outcome | Joined;
     } catch (err) {
-      if (err instanceof CommandError && err.code === 'UNAVAILABLE') this.ownerHint = null;
+      if (!(err instanceof CommandError && err.code === 'UNAVAILABLE')) throw err;
+      this.ownerHint = null;
+      // The node asked is gone (so it did not run the command) and may have been replaced since this node
+      // last looked: ask the new owner once. A timeout is not retried here: that node may have run it.
+      const now = retried || err.message !== NODE_GONE ? null : await this.ctx.store.holder(this.id).catch(() => null);
+      if (now && (now.owner !== owner.owner || now.epoch !== owner.epoch)) return this.forward(args, true);
       throw err;
     }
     // Answer once this node's replica holds the command too: the ack's seq and this node's next view agree.

@@ -37,6 +37,9 @@ const messageSchema = z.discriminatedUnion('k', [
   }),
 ]);
 
+/** The request reached nobody: the node is gone, so it certainly did not run it. */
+export const NODE_GONE = 'The server running this session is gone; please retry in a moment.';
+
 const unavailable = (message: string) => new CommandError('UNAVAILABLE', message);
 
 /**
@@ -113,7 +116,7 @@ export class NodeLink {
     try {
       const listeners = await this.pub.publish(this.channel(nodeId), JSON.stringify({ k: 'q', id, from: this.opts.nodeId, req } satisfies Message));
       // Nobody listens there: that node is gone. No need to wait out the timeout.
-      if (listeners === 0) this.settle(id, (w) => w.reject(unavailable('The server running this session is gone; please retry in a moment.')));
+      if (listeners === 0) this.settle(id, (w) => w.reject(unavailable(NODE_GONE)));
     } catch {
       this.settle(id, (w) => w.reject(unavailable('The cluster store is unreachable; nothing was changed.')));
     }

@@ -40,6 +40,8 @@ export const floorAppliers: Appliers<EventsOf<'floor'>> = {
     removeFromQueues(s, p.id);
     room.floor = { participantId: p.id, startedAt: e.at, endsAt: e.payload.endsAt, warnAt: e.payload.warnAt, warned: false, overran: false };
     p.turns += 1;
+    // Given the floor, a muted participant may be heard again.
+    p.audioMuted = false;
   },
   'floor.warned': (s, e) => {
     const floor = s.rooms[e.payload.roomId]?.floor;

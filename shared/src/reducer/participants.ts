@@ -17,6 +17,7 @@ export const participantAppliers: Appliers<EventsOf<'participant'>> = {
       canSpeak: p.role === 'citizen',
       speakingMs: 0,
       turns: 0,
+      audioMuted: false,
     };
   },
   'participant.removed': (s, e) => {
