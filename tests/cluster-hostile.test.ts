@@ -91,8 +91,16 @@ describe('hostile input through nodes that do not own the session', () => {
       'not json',
       '{"k":"q"}',
       JSON.stringify({ k: 'a', id: 'unknown-answer', ok: true, value: { seq: 999 } }),
-      forged({ sessionId: session.sessionId, op: 'execute', args: { op: 'execute', participantId: citizen.participantId, name: 'floor.give', payload: { roomId: 'plenary' } } }),
-      forged({ sessionId: session.sessionId, op: 'execute', args: { op: 'execute', participantId: 'p_nobody', name: 'qa.ask', payload: { text: 'forged', anonymous: false } } }),
+      forged({
+        sessionId: session.sessionId,
+        op: 'execute',
+        args: { op: 'execute', participantId: citizen.participantId, name: 'floor.give', payload: { roomId: 'plenary' } },
+      }),
+      forged({
+        sessionId: session.sessionId,
+        op: 'execute',
+        args: { op: 'execute', participantId: 'p_nobody', name: 'qa.ask', payload: { text: 'forged', anonymous: false } },
+      }),
       forged({ sessionId: session.sessionId, op: 'execute', args: { op: 'execute', participantId: citizen.participantId, name: 'qa.ask', payload: { text: 7 } } }),
       forged({ sessionId: session.sessionId, op: 'execute', args: { op: 'execute', participantId: citizen.participantId, name: 'audio.join', payload: {} } }),
       forged({ sessionId: session.sessionId, op: 'nonsense', args: { op: 'nonsense' } }),
@@ -123,6 +131,17 @@ describe('hostile input through nodes that do not own the session', () => {
     const base = urls[2]!.replace(/^http/, 'ws');
     expect(await code(`${base}/yjs/${session.sessionId}:plenary?token=tok=forged`)).toBe(4401);
     expect(await code(`${base}/yjs/${session.sessionId}:plenary?token=${citizen.token}`)).toBe(1009);
+    // A browser's origin is checked at the edge and again by the owner: its own node's origin passes both, a foreign one neither.
+    const opened = (origin: string) =>
+      new Promise<'open' | 'refused'>((resolve) => {
+        const ws = new WebSocket(`${base}/yjs/${session.sessionId}:plenary?token=${citizen.token}`, { headers: { origin } });
+        ws.on('message', () => (ws.close(), resolve('open')));
+        ws.on('unexpected-response', () => resolve('refused'));
+        ws.on('close', () => resolve('refused'));
+        ws.on('error', () => resolve('refused'));
+      });
+    expect(await opened(urls[2]!)).toBe('open');
+    expect(await opened('http://evil.example')).toBe('refused');
     // The endpoint still serves.
     const res = await api(urls[2]!, '/readyz');
     expect(res.status).toBe(200);

@@ -8,6 +8,7 @@ import type { LogFeed } from '../ports/LogFeed.js';
 import type { ReceiptStore } from '../ports/ReceiptStore.js';
 import { copyPlain } from '../session/copyPlain.js';
 import { CredentialIndex, roleForInvite } from '../session/CredentialIndex.js';
+import { newId } from '../session/credentials.js';
 import type { DecidableCommand } from '../session/decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from '../session/LiveSession.js';
 import { RequestMemory } from '../session/RequestMemory.js';
@@ -101,17 +102,28 @@ export class ClusteredSession implements LiveSession {
 
   /** Create a session here, and take its lease: the creating node owns it until it dies or leaves. */
   static async create(input: CreateSessionInput, ctx: ClusterContext): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {
-    const fence = { epoch: 0 };
+    // The lease first, on an id nobody has seen: the first event is then written under it,
+    // and another node that discovers the session a moment later finds it owned.
+    const sessionId = newId('s');
+    const started = (ctx.now ?? Date.now)();
+    const lease = await ctx.store.acquire(sessionId, ctx.nodeId, ctx.leaseTtlMs).catch(() => null);
+    if (!lease) throw new CommandError('UNAVAILABLE', 'The cluster store is unreachable; no session was created.');
     let session: ClusteredSession | null = null;
-    const { host, invites } = await SessionHost.create(input, {
-      ...ctx.host,
-      store: ctx.store,
-      fence: () => session?.writeFence ?? fence,
-      onFenced: () => void session?.stepDown('fenced'),
+    const fence = { epoch: lease.epoch };
+    const { host, invites } = await SessionHost.create(
+      input,
+      { ...ctx.host, store: ctx.store, fence: () => session?.writeFence ?? fence, onFenced: () => void session?.stepDown('fenced') },
+      sessionId,
+    ).catch(async (err: unknown) => {
+      await ctx.store.release(lease).catch(() => undefined);
+      throw err;
     });
     session = new ClusteredSession(host.id, ctx, host.state);
+    session.lease = lease;
+    session.knownEpoch = lease.epoch;
+    session.leaseUntil = started + ctx.leaseTtlMs;
+    session.writeFence.epoch = lease.epoch;
     session.own(host);
-    await session.maintain();
     return { session, invites };
   }
 

@@ -82,8 +82,9 @@ export class DraftRelay implements DraftRelayPort {
         const up = new WebSocket(`${base.replace(/^http/, 'ws')}${req.url ?? '/'}`, {
           maxPayload: this.opts.maxFrameBytes,
           perMessageDeflate: false,
-          // The owner checks the origin as for any browser: it is the browser's.
-          headers: req.headers.origin ? { origin: req.headers.origin } : {},
+          // The owner checks the origin as for any browser: the browser's, against the host the browser
+          // reached (this node's, behind the balancer the public one), as this node already did.
+          headers: { ...(req.headers.origin ? { origin: req.headers.origin } : {}), ...(req.headers.host ? { host: req.headers.host } : {}) },
         });
         pair.upstream = up;
         up.on('open', () => {

@@ -198,8 +198,8 @@ export class SessionHost implements LiveSession {
     return this.current.sessionId;
   }
 
-  static async create(input: CreateSessionInput, opts: SessionHostOptions): Promise<{ host: SessionHost; invites: Record<Role, string> }> {
-    const sessionId = newId('s');
+  /** `sessionId`: chosen by the caller when it must hold something under the id first (a cluster's lease). */
+  static async create(input: CreateSessionInput, opts: SessionHostOptions, sessionId: string = newId('s')): Promise<{ host: SessionHost; invites: Record<Role, string> }> {
     const invites = Object.fromEntries(ROLES.map((r) => [r, newSecret('inv')])) as Record<Role, string>;
     const inviteHashes = Object.fromEntries(ROLES.map((r) => [r, hashSecret(invites[r])])) as Record<Role, string>;
     const events = seal(sessionId, { seq: 0, head: GENESIS_HASH }, [sessionCreated(input, inviteHashes)], { kind: 'operator' }, (opts.now ?? Date.now)());
