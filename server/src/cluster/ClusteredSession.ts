@@ -21,7 +21,7 @@ export interface ClusterContext {
   nodeId: string;
   store: EventStore & LeaseStore & ReceiptStore & LogFeed;
   link: NodeLink;
-  host: Omit<SessionHostOptions, 'store' | 'fence' | 'onFenced'>;
+  host: Omit<SessionHostOptions, 'store' | 'lease'>;
   leaseTtlMs: number;
   /** The per-participant command budget, enforced by the owner for the whole cluster. */
   commands: { perSecond: number; burst: number };
@@ -112,7 +112,7 @@ export class ClusteredSession implements LiveSession {
     const fence = { epoch: lease.epoch };
     const { host, invites } = await SessionHost.create(
       input,
-      { ...ctx.host, store: ctx.store, fence: () => session?.writeFence ?? fence, onFenced: () => void session?.stepDown('fenced') },
+      { ...ctx.host, store: ctx.store, lease: { fence: () => session?.writeFence ?? fence, lost: () => void session?.stepDown('fenced') } },
       sessionId,
     ).catch(async (err: unknown) => {
       await ctx.store.release(lease).catch(() => undefined);
@@ -341,8 +341,7 @@ export class ClusteredSession implements LiveSession {
     const host = SessionHost.fromState(replica.state, {
       ...this.ctx.host,
       store: this.ctx.store,
-      fence: () => this.writeFence,
-      onFenced: () => void this.stepDown('fenced'),
+      lease: { fence: () => this.writeFence, lost: () => void this.stepDown('fenced') },
     });
     this.own(host);
     this.ctx.logger.info({ sessionId: this.id, epoch: lease.epoch }, 'took the session over');

@@ -14,3 +14,4 @@ export type { LogFeed } from './LogFeed.js';
 export type { DraftReader } from './DraftReader.js';
 export type { DraftRelayPort } from './DraftRelay.js';
 export type { MediaPeer, MediaSignalling } from './MediaSignalling.js';
+export * from './SessionLease.js';

@@ -25,6 +25,7 @@ import {
 } from '../../../shared/src/index.js';
 import type { DraftReader } from '../ports/DraftReader.js';
 import { AppendConflictError, type EventStore } from '../ports/EventStore.js';
+import { SOLE_OWNER, type SessionLease } from '../ports/SessionLease.js';
 import { FencedError } from '../ports/LeaseStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { CredentialIndex, roleForInvite } from './CredentialIndex.js';
@@ -43,14 +44,8 @@ export interface SessionHostOptions {
    */
   snapshotEvery: number;
   now?: () => number;
-  /**
-   * In a cluster, the epoch of the lease under which this node owns the session: every
-   * append carries it, and the store refuses it once a newer owner took over. Absent on
-   * a single node.
-   */
-  fence?: () => { epoch: number };
-  /** Told once, when the store has refused an append because another node owns the session now. */
-  onFenced?: () => void;
+  /** Ownership: in a cluster the node's lease on the session, whose epoch fences every append; absent on one node (SOLE_OWNER). */
+  lease?: SessionLease;
 }
 
 export type { ChangeListener, Outcome } from './LiveSession.js';
@@ -143,6 +138,7 @@ export class SessionHost implements LiveSession {
   /** A newer owner took the session over (see SessionHostOptions.fence): nothing more is decided here. */
   private fenced = false;
   private readonly now: () => number;
+  private readonly lease: SessionLease;
 
   private current: SessionState;
 
@@ -153,6 +149,7 @@ export class SessionHost implements LiveSession {
     this.current = copyPlain(initial);
     this.head = this.resetHead();
     this.now = opts.now ?? Date.now;
+    this.lease = opts.lease ?? SOLE_OWNER;
     this.credentials = new CredentialIndex(this.current);
     this.participantCount = Object.keys(this.current.participants).length;
   }
@@ -181,7 +178,7 @@ export class SessionHost implements LiveSession {
   }
 
   fence(): { epoch: number } | undefined {
-    return this.opts.fence?.();
+    return this.lease.fence();
   }
 
   /** A host is the owner for as long as it lives; whoever replaces it (ClusteredSession) tells of changes. */
@@ -203,7 +200,7 @@ export class SessionHost implements LiveSession {
     const invites = Object.fromEntries(ROLES.map((r) => [r, newSecret('inv')])) as Record<Role, string>;
     const inviteHashes = Object.fromEntries(ROLES.map((r) => [r, hashSecret(invites[r])])) as Record<Role, string>;
     const events = seal(sessionId, { seq: 0, head: GENESIS_HASH }, [sessionCreated(input, inviteHashes)], { kind: 'operator' }, (opts.now ?? Date.now)());
-    await opts.store.append(sessionId, 0, events, opts.fence?.());
+    await opts.store.append(sessionId, 0, events, (opts.lease ?? SOLE_OWNER).fence());
     const host = new SessionHost(reduce(null, events[0]!), opts);
     host.schedule();
     return { host, invites };
@@ -371,7 +368,7 @@ export class SessionHost implements LiveSession {
       const proposal: Proposal = { events, settled: null, doomed: undefined, resolve, reject };
       this.proposals.push(proposal);
       this.opts.store
-        .append(this.id, expectedSeq, events, this.opts.fence?.(), receipts)
+        .append(this.id, expectedSeq, events, this.lease.fence(), receipts)
         .catch(async (err: unknown) => {
           // Refused outright (another writer first, a newer owner): not in the log.
           if (err instanceof AppendConflictError || err instanceof FencedError) throw err;
@@ -440,7 +437,7 @@ export class SessionHost implements LiveSession {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
         this.opts.logger.warn({ sessionId: this.id }, 'fenced off by a newer owner; this node stops writing the session');
-        this.opts.onFenced?.();
+        this.lease.lost();
       }
       return FENCED();
     }
