@@ -33,9 +33,7 @@ function percentiles(samples: number[]) {
 async function connectMany(url: string, session: Awaited<ReturnType<typeof createSession>>, n: number): Promise<ControlClient[]> {
   const clients: ControlClient[] = [];
   for (let i = 0; i < n; i += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, n - i) }, async (_, k) => connect(url, await join(url, session, 'citizen', `Citizen ${i + k}`))),
-    );
+    const batch = await Promise.all(Array.from({ length: Math.min(50, n - i) }, async (_, k) => connect(url, await join(url, session, 'citizen', `Citizen ${i + k}`))));
     clients.push(...batch);
   }
   return clients;
@@ -133,8 +131,16 @@ function largeSessionLog(citizens: number, turns: number, recommendations: numbe
   };
   add([sessionCreated(input, hashes)]);
   const ids = Array.from({ length: citizens }, (_, i) => `p_${i}`);
-  for (const id of ids) add([{ type: 'participant.joined', payload: { participantId: id, role: 'citizen', displayName: `Citizen ${id}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' } }]);
-  add([{ type: 'participant.joined', payload: { participantId: 'p_off', role: 'official', displayName: 'Head of Planning', credentialHash: 'f'.repeat(64), roomId: 'plenary' } }]);
+  for (const id of ids)
+    add([
+      { type: 'participant.joined', payload: { participantId: id, role: 'citizen', displayName: `Citizen ${id}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' } },
+    ]);
+  add([
+    {
+      type: 'participant.joined',
+      payload: { participantId: 'p_off', role: 'official', displayName: 'Head of Planning', credentialHash: 'f'.repeat(64), roomId: 'plenary' },
+    },
+  ]);
   add([{ type: 'agenda.item-started', payload: { itemId: 'item-1', deadline: at + 600_000 } }]);
   for (let t = 0; t < turns; t++) {
     const participantId = ids[(t * 7) % Math.max(1, Math.floor(citizens / 2))]!;
@@ -142,11 +148,21 @@ function largeSessionLog(citizens: number, turns: number, recommendations: numbe
     add([{ type: 'floor.ended', payload: { roomId: 'plenary', participantId, endedAt: at + 30_000 + (t % 60) * 1000, reason: 'yielded' } }]);
   }
   for (let q = 0; q < 200; q++) {
-    add([{ type: 'qa.asked', payload: { roomId: 'plenary', questionId: `q_${q}`, authorId: ids[q % citizens]!, anonymous: false, text: `Question ${q} about the plan?`, approved: true } }]);
+    add([
+      {
+        type: 'qa.asked',
+        payload: { roomId: 'plenary', questionId: `q_${q}`, authorId: ids[q % citizens]!, anonymous: false, text: `Question ${q} about the plan?`, approved: true },
+      },
+    ]);
     for (let u = 0; u < q % 20; u++) add([{ type: 'qa.upvoted', payload: { questionId: `q_${q}`, participantId: ids[u]! } }]);
   }
   const items = Array.from({ length: recommendations }, (_, i) => {
-    const text = { id: `rec-${i}`, title: `Recommendation ${i}`, body: 'Close the market square to private cars on weekends. '.repeat(4), rationale: 'Because people asked for it.' };
+    const text = {
+      id: `rec-${i}`,
+      title: `Recommendation ${i}`,
+      body: 'Close the market square to private cars on weekends. '.repeat(4),
+      rationale: 'Because people asked for it.',
+    };
     return { recommendationId: text.id, text, textHash: sha256Hex(canonicalRecommendation(text)) };
   });
   const rule = { minShare: 0.75, topLevels: 2, maxBlocks: 0, minRatings: 1 };
@@ -155,7 +171,12 @@ function largeSessionLog(citizens: number, turns: number, recommendations: numbe
     const n = Number(item.recommendationId.slice(4));
     for (const [k, participantId] of ids.entries()) {
       const level = AGREEMENT_LEVELS[n % 3 === 0 ? (k % 10 === 0 ? 5 : 0) : k % 2]!;
-      add([{ type: 'round.rated', payload: { roundId: 'round_1', recommendationId: item.recommendationId, participantId, level, reason: level === 'block' ? 'Not like this.' : null } }]);
+      add([
+        {
+          type: 'round.rated',
+          payload: { roundId: 'round_1', recommendationId: item.recommendationId, participantId, level, reason: level === 'block' ? 'Not like this.' : null },
+        },
+      ]);
     }
   }
   const currentHashes = Object.fromEntries(items.map((i) => [i.recommendationId, i.textHash]));
@@ -165,11 +186,18 @@ function largeSessionLog(citizens: number, turns: number, recommendations: numbe
   add(
     agreed.map((r) => {
       const item = items.find((i) => i.recommendationId === r.recommendationId)!;
-      return { type: 'recommendation.locked' as const, payload: { roomId: 'plenary', recommendationId: item.recommendationId, roundId: 'round_1', textHash: item.textHash, text: item.text } };
+      return {
+        type: 'recommendation.locked' as const,
+        payload: { roomId: 'plenary', recommendationId: item.recommendationId, roundId: 'round_1', textHash: item.textHash, text: item.text },
+      };
     }),
   );
   for (const r of agreed) {
-    add([{ type: 'response.given', payload: { roomId: 'plenary', recommendationId: r.recommendationId, status: 'accepted', reason: null, dueDate: '2027-06-30' } }], { kind: 'participant', participantId: 'p_off', role: 'official' });
+    add([{ type: 'response.given', payload: { roomId: 'plenary', recommendationId: r.recommendationId, status: 'accepted', reason: null, dueDate: '2027-06-30' } }], {
+      kind: 'participant',
+      participantId: 'p_off',
+      role: 'official',
+    });
   }
   return events;
 }
@@ -199,7 +227,9 @@ async function outcome(): Promise<void> {
   const pdf = await time('PDF brief', () => renderPdf(doc));
   const report = await time('verify with the log (chain + replay)', () => verifyExport(doc, { log: events }));
   if (!report.ok) throw new Error('the benchmark export does not verify');
-  console.log(`outcome: sizes: JSON ${(json.length / 1024).toFixed(0)} KiB, Markdown ${(md.length / 1024).toFixed(0)} KiB, CSV ${(csv.length / 1024).toFixed(0)} KiB, PDF ${(pdf.length / 1024).toFixed(0)} KiB`);
+  console.log(
+    `outcome: sizes: JSON ${(json.length / 1024).toFixed(0)} KiB, Markdown ${(md.length / 1024).toFixed(0)} KiB, CSV ${(csv.length / 1024).toFixed(0)} KiB, PDF ${(pdf.length / 1024).toFixed(0)} KiB`,
+  );
 }
 
 /**
@@ -279,7 +309,13 @@ async function audio(): Promise<void> {
     consumers.push({ ssrc: consumer.rtpParameters.encodings![0]!.ssrc!, slot, stats });
   };
 
-  const cpu = async () => Promise.all(pool.workers.map(async (w) => { const u = await w.worker.getResourceUsage(); return u.ru_utime + u.ru_stime; }));
+  const cpu = async () =>
+    Promise.all(
+      pool.workers.map(async (w) => {
+        const u = await w.worker.getResourceUsage();
+        return u.ru_utime + u.ru_stime;
+      }),
+    );
   console.log(`audio: ${workers} workers, a router holds up to ${perRouter} listeners, one speaker at 50 packets/s`);
   let best = 0;
   for (const target of steps) {

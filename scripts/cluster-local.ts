@@ -46,7 +46,22 @@ async function waitFor(port: number, what: string): Promise<void> {
 
 const redis = spawn(
   'redis-server',
-  ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', ''],
+  [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    redisDir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
+  ],
   { stdio: 'ignore' },
 );
 redis.on('error', () => {

@@ -8,5 +8,5 @@ const write = (path: string, text: string) => {
   writeFileSync(new URL(`../${path}`, import.meta.url), text);
   console.log(`wrote ${path}`);
 };
-write('docs/outcome.schema.json', JSON.stringify(outcomeJsonSchema(), null, 2) + '\n');
+write('docs/outcome.schema.json', `${JSON.stringify(outcomeJsonSchema(), null, 2)}\n`);
 write('docs/OPEN-DATA.md', openDataReadme());

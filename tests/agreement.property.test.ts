@@ -88,7 +88,16 @@ class Model {
   constructor() {
     const input = createSessionSchema.parse({ title: 'T', question: 'Q?' });
     this.append({ kind: 'operator' }, [
-      { type: 'session.created', payload: { title: input.title, question: input.question, agenda: [], settings: input.settings, inviteHashes: { facilitator: 'a', citizen: 'b', observer: 'c', official: 'd' } } },
+      {
+        type: 'session.created',
+        payload: {
+          title: input.title,
+          question: input.question,
+          agenda: [],
+          settings: input.settings,
+          inviteHashes: { facilitator: 'a', citizen: 'b', observer: 'c', official: 'd' },
+        },
+      },
     ]);
     const people: [string, 'facilitator' | 'citizen' | 'official'][] = [
       [this.fac, 'facilitator'],
@@ -122,15 +131,19 @@ class Model {
     const payload = COMMANDS[name].schema.parse(raw);
     const room = draftRoomFor(name, payload, this.state);
     try {
-      const { events } = decide(name, {
-        state: this.state,
-        actor,
-        now: this.now,
-        draft: room ? this.draft(room) : undefined,
-        newId: (p) => `${p}_${this.ids++}`,
-        newSecret: () => ({ secret: 's', hash: 'h' }),
-        shuffle: (xs) => [...xs],
-      }, payload as never);
+      const { events } = decide(
+        name,
+        {
+          state: this.state,
+          actor,
+          now: this.now,
+          draft: room ? this.draft(room) : undefined,
+          newId: (p) => `${p}_${this.ids++}`,
+          newSecret: () => ({ secret: 's', hash: 'h' }),
+          shuffle: (xs) => [...xs],
+        },
+        payload as never,
+      );
       this.append({ kind: 'participant', participantId: actorId, role: actor.role }, events);
       return true;
     } catch (err) {
@@ -153,12 +166,18 @@ class Model {
         this.command(this.fac, 'round.open', { roomId: 'plenary', ...(s.ids ? { recommendationIds: s.ids.map((i) => RECS[i]) } : {}) });
         return;
       case 'rate':
-        if (open) this.command(this.citizens[s.c]!, 'round.rate', { roundId: open.id, recommendationId: RECS[s.rec], level: s.level, ...(s.reason ? { reason: `because ${s.level}` } : {}) });
+        if (open)
+          this.command(this.citizens[s.c]!, 'round.rate', {
+            roundId: open.id,
+            recommendationId: RECS[s.rec],
+            level: s.level,
+            ...(s.reason ? { reason: `because ${s.level}` } : {}),
+          });
         return;
       case 'edit': {
         const t = this.texts.get(RECS[s.rec]!)!;
         // The document refuses edits to locked texts and to texts under vote (not withdrawn); the model does the same.
-        const underVote = open !== undefined && open.items.some((i) => i.recommendationId === t.id) && !open.withdrawn.includes(t.id);
+        const underVote = open?.items.some((i) => i.recommendationId === t.id) && !open.withdrawn.includes(t.id);
         if (underVote) this.frozenEditsRefused += 1;
         if (!Object.hasOwn(this.state.locks, roomScoped('plenary', t.id)) && !underVote) t.body += ' more';
         return;
@@ -207,7 +226,11 @@ class Model {
     // and it reports exactly the locked texts with the hashes they were voted on.
     const outcome = outcomeSchema.parse(buildOutcome(s));
     for (const claim of outcome.summary) for (const ref of claim.refs) expect(resolvePointer(outcome, ref)).not.toBeUndefined();
-    expect(outcome.recommendations.agreed.map((r) => r.textHash).sort()).toEqual(Object.values(s.locks).map((l) => l.textHash).sort());
+    expect(outcome.recommendations.agreed.map((r) => r.textHash).sort()).toEqual(
+      Object.values(s.locks)
+        .map((l) => l.textHash)
+        .sort(),
+    );
     for (const r of [...outcome.recommendations.agreed, ...outcome.recommendations.notAgreed]) {
       expect(createHash('sha256').update(canonicalRecommendation(r)).digest('hex')).toBe(r.textHash);
     }

@@ -134,7 +134,10 @@ describe('audio rooms bound to the floor', () => {
     await eventually(() => lastProducers(c1.client)?.producers.length === 2, 'two speakers at once');
     expect(fac.client.view!.rooms.find((r) => r.id === PLENARY)!.openMic).toBe(true);
     await must(fac.client.send('audio.setOpenMic', { roomId: PLENARY, open: false }), 'open mic off');
-    for (const [p, id] of [[c2, a], [c3, b]] as const) {
+    for (const [p, id] of [
+      [c2, a],
+      [c3, b],
+    ] as const) {
       await eventually(() => events(p.client, 'audio.producer-closed').some((e) => e.payload.producerId === id), 'closed');
       expect(events(p.client, 'audio.producer-closed').at(-1)!.payload.reason).toBe('open-mic-off');
     }
@@ -288,7 +291,10 @@ describe('scale and faults', () => {
       const room = big.townhall.audio!.service.snapshot().find((r) => r.key === `${s.sessionId}:${PLENARY}`)!;
       expect(room.routers).toBeGreaterThanOrEqual(3);
       const pool = big.townhall.audio!.pool;
-      expect(pool.workers.every((w) => w.consumers > 0), 'both workers carry listeners').toBe(true);
+      expect(
+        pool.workers.every((w) => w.consumers > 0),
+        'both workers carry listeners',
+      ).toBe(true);
     } finally {
       for (const p of people) p.client.close();
       await big.stop();

@@ -10,7 +10,6 @@ import {
   PLENARY,
   roomScoped,
   ROLES,
-  type Ack,
   type CommandInput,
   type CommandName,
   type Role,
@@ -88,7 +87,6 @@ const drafts: DraftClient[] = [];
 
 /** A copy: the host's own state is live and changes in place. */
 const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.snapshot();
-
 
 /** What the server's copy of a room's drafting document holds right now. */
 const serverDraft = (sessionId: string, roomId: string): Promise<DraftSnapshot> => server.townhall.drafting.snapshot(sessionId, roomId);
@@ -339,7 +337,13 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
     ],
   }),
   'outcome.publish': null,
-  'audio.setOpenMic': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1', open: true }, { roomId: 'room-2', open: true }] }),
+  'audio.setOpenMic': () => ({
+    sender: 'facilitator',
+    payloads: [
+      { roomId: 'room-1', open: true },
+      { roomId: 'room-2', open: true },
+    ],
+  }),
   // Media ids are not session ids: audio.test.ts shows another session's producers are out of reach.
   'audio.join': null,
   'audio.leave': null,

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { addRecommendation, findRecommendation, readRecommendations, type OutcomeDocument } from '../shared/src/index.js';
 import { connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
@@ -122,6 +122,15 @@ describe('breakout content back to the plenary', () => {
     const plenary = client(fac, 'plenary');
     await synced(plenary);
     await eventually(() => readRecommendations(stored('plenary')).length === expected, 'the copies made again from the log');
-    expect(readRecommendations(plenary.doc).map((r) => r.id).sort()).toEqual(facControl.room('plenary')!.origins.map((o) => o.recommendationId).sort());
+    expect(
+      readRecommendations(plenary.doc)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(
+      facControl
+        .room('plenary')!
+        .origins.map((o) => o.recommendationId)
+        .sort(),
+    );
   });
 });

@@ -21,14 +21,15 @@ function buildLog(sessionId: string): SessionEvent[] {
   };
   const fac: Actor = { kind: 'participant', participantId: 'p1', role: 'facilitator' };
   const cit: Actor = { kind: 'participant', participantId: 'p2', role: 'citizen' };
+  append([sessionCreated(input, { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') })], { kind: 'operator' });
   append(
-    [
-      sessionCreated(input, { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') }),
-    ],
-    { kind: 'operator' },
+    [{ type: 'participant.joined', payload: { participantId: 'p1', role: 'facilitator', displayName: 'Mariam', credentialHash: sha256Hex('t1'), roomId: PLENARY } }],
+    fac,
   );
-  append([{ type: 'participant.joined', payload: { participantId: 'p1', role: 'facilitator', displayName: 'Mariam', credentialHash: sha256Hex('t1'), roomId: PLENARY } }], fac);
-  append([{ type: 'participant.joined', payload: { participantId: 'p2', role: 'citizen', displayName: 'Jonas', credentialHash: sha256Hex('t2'), roomId: PLENARY } }], cit);
+  append(
+    [{ type: 'participant.joined', payload: { participantId: 'p2', role: 'citizen', displayName: 'Jonas', credentialHash: sha256Hex('t2'), roomId: PLENARY } }],
+    cit,
+  );
   append([{ type: 'queue.hand-raised', payload: { roomId: PLENARY, participantId: 'p2', kind: 'normal' } }], cit);
   // Two events sealed together, as one command produces them.
   append(

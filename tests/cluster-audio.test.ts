@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('audio across the nodes of a cluster', () => {
-  test('signalling through other nodes reaches the owner\'s rooms; the floor rules hold; news comes back', async () => {
+  test("signalling through other nodes reaches the owner's rooms; the floor rules hold; news comes back", async () => {
     // node-0 owns the session; nobody below is connected to it.
     const fac = await person('facilitator', assembly.facilitators[0]!, 1);
     const speaker = await person('citizen', assembly.citizens[0]!, 2);
@@ -67,7 +67,10 @@ describe('audio across the nodes of a cluster', () => {
     const produced = await must(speaker.client.send('audio.produce', { transportId, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'produce');
     const producerId = (produced.result as { producerId: string }).producerId;
 
-    await eventually(() => lastProducers(listener.client)?.producers.some((p) => p.producerId === producerId) === true, 'the listener on another node told of the speaker');
+    await eventually(
+      () => lastProducers(listener.client)?.producers.some((p) => p.producerId === producerId) === true,
+      'the listener on another node told of the speaker',
+    );
     const consumed = await must(listener.client.send('audio.consume', { producerId, rtpCapabilities: OPUS_RTP_CAPABILITIES }), 'consume');
     ok(await listener.client.send('audio.resume', { consumerId: (consumed.result as { consumerId: string }).consumerId }));
 

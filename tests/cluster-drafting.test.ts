@@ -4,7 +4,7 @@
  * them; a kill -9 of the owner mid-typing loses no edit any editor had seen.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { addRecommendation, findRecommendation, readRecommendations } from '../shared/src/index.js';
 import { connect, createSession, join } from './helpers/clients.js';
@@ -96,7 +96,7 @@ describe('drafting in a cluster', () => {
       }
     };
     const typists = [typist(a, 'a'), typist(b, 'b')];
-    await until(a.doc, (doc) => (body(doc, 'rec-1')!.match(/ b\d+/g) ?? []).length >= 20, 20_000, 'a has seen 20 of b\'s words');
+    await until(a.doc, (doc) => (body(doc, 'rec-1')!.match(/ b\d+/g) ?? []).length >= 20, 20_000, "a has seen 20 of b's words");
     cluster.nodes[0]!.child.kill('SIGKILL');
     // What each had seen of the other when the owner died.
     const seenByA = body(a.doc, 'rec-1')!.match(/ b\d+/g)!;

@@ -221,7 +221,7 @@ describe('cluster', () => {
 
   test('the owner paused past its lease, then resumed: it is fenced, steps down, and the chain never forks', async () => {
     cluster = await startCluster(3);
-    const { urls, session, fac, facClient } = await openSession(cluster);
+    const { urls, session, fac } = await openSession(cluster);
     const owner = cluster.nodes[0]!;
     const before = (await cluster.lease(session.sessionId))!;
     const citizens = await citizensOn(urls, session, 6);
@@ -286,7 +286,10 @@ describe('cluster', () => {
       stop = true;
       await Promise.all(pumps);
       // Every command was answered, by the server: done, or UNAVAILABLE (never silence, never another error).
-      expect(refusals.every((r) => r === 'UNAVAILABLE'), refusals.join(',')).toBe(true);
+      expect(
+        refusals.every((r) => r === 'UNAVAILABLE'),
+        refusals.join(','),
+      ).toBe(true);
       expect(refusals.length).toBeGreaterThan(0);
 
       // Everything resumes: a command through each node is answered.
@@ -328,7 +331,7 @@ describe('cluster', () => {
     // Citizens on other nodes count everyone too.
     await citizens[0]!.waitFor((c) => c.presence?.online === 4, 15_000, 'the count on node 0');
     citizens[0]!.close();
-    await facClient.waitFor((c) => c.presence?.online === 3 && online(joined[0]!.participantId) === false, 15_000, 'node 0\'s citizen offline everywhere');
+    await facClient.waitFor((c) => c.presence?.online === 3 && online(joined[0]!.participantId) === false, 15_000, "node 0's citizen offline everywhere");
     await citizens[1]!.waitFor((c) => c.presence?.online === 3, 15_000, 'the count on node 1');
   }, 60_000);
 });

@@ -144,7 +144,15 @@ describe('drafting durability', () => {
     addRecommendation(d.doc, { id: 'rec-1', ...assembly.recommendations[0]! });
     d.doc.transact(() => {
       const m = new Y.Map<unknown>();
-      for (const [k, v] of Object.entries({ recommendationId: 'rec-1', field: 'title', text: 'Car-free market square every weekend', rationale: '', authorId: cit.participantId, status: 'open' })) m.set(k, v);
+      for (const [k, v] of Object.entries({
+        recommendationId: 'rec-1',
+        field: 'title',
+        text: 'Car-free market square every weekend',
+        rationale: '',
+        authorId: cit.participantId,
+        status: 'open',
+      }))
+        m.set(k, v);
       d.doc.getMap('amendments').set('am-1', m);
     });
     await eventually(() => rows(dataDir, `${session.sessionId}:plenary`) >= 2, 'stored');

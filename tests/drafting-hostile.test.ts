@@ -14,7 +14,23 @@ import { ok } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 import { CLOSE } from '../server/src/drafting/closeCodes.js';
-import { DEADLINE, bytes, syncStep1, syncUpdate, awarenessMessage, writeRootString, randomBytes, fingerprint, type Fingerprint, docFrom, fingerprintOf, deadline, type Closed, Raw, attempt } from './helpers/rawDraft.js';
+import {
+  DEADLINE,
+  bytes,
+  syncStep1,
+  syncUpdate,
+  awarenessMessage,
+  writeRootString,
+  randomBytes,
+  fingerprint,
+  type Fingerprint,
+  docFrom,
+  fingerprintOf,
+  deadline,
+  type Closed,
+  Raw,
+  attempt,
+} from './helpers/rawDraft.js';
 
 // ---------------------------------------------------------------------------
 // An arena: a fresh document with known content, a bystander, and a check that all is well
@@ -349,7 +365,29 @@ describe('hostile frames, default limits', () => {
     // Depends on what is in the server's document: built on the seed, so some flips point into it.
     const original = Y.encodeStateAsUpdate(source);
     source.destroy();
-    const positions = [0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 30, 40, 60, original.length - 12, original.length - 6, original.length - 3, original.length - 2, original.length - 1];
+    const positions = [
+      0,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      8,
+      10,
+      12,
+      16,
+      20,
+      24,
+      30,
+      40,
+      60,
+      original.length - 12,
+      original.length - 6,
+      original.length - 3,
+      original.length - 2,
+      original.length - 1,
+    ];
     let refused = 0;
     for (const [i, pos] of positions.entries()) {
       for (const bit of [0, 3, 7]) {
@@ -512,7 +550,7 @@ describe('hostile frames, default limits', () => {
     await survives(a);
   });
 
-  test('stock clients re-sending each other\'s awareness (as y-websocket does) are not closed; one connection may not claim 17 clients', async () => {
+  test("stock clients re-sending each other's awareness (as y-websocket does) are not closed; one connection may not claim 17 clients", async () => {
     const a = await arena(server);
     // 20 other awareness clients in the room, one per connection.
     for (let i = 0; i < 20; i++) {
@@ -526,7 +564,11 @@ describe('hostile frames, default limits', () => {
     await synced(newcomer);
     await awarenessUntil(newcomer, () => newcomer.provider.awareness.getStates().has(600_019), 'the newcomer to see the cursors');
     newcomer.provider.awareness.setLocalStateField('user', { name: 'Newcomer' });
-    await awarenessUntil(a.bystander, () => (a.bystander.provider.awareness.getStates().get(newcomer.doc.clientID) as { user?: unknown } | undefined)?.user !== undefined, "the bystander to see the newcomer's name");
+    await awarenessUntil(
+      a.bystander,
+      () => (a.bystander.provider.awareness.getStates().get(newcomer.doc.clientID) as { user?: unknown } | undefined)?.user !== undefined,
+      "the bystander to see the newcomer's name",
+    );
     const mark = 'newcomer-edit;';
     newcomer.doc.getText('liveness').insert(0, mark);
     await until(a.bystander.doc, (d) => d.getText('liveness').toString().includes(mark), DEADLINE, "the bystander to see the newcomer's edit");

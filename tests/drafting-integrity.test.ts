@@ -26,8 +26,7 @@ const Z = 4_000_999;
 
 const LOCKED = { id: 'rec-1', title: 'Agreed title', body: 'The agreed body.', rationale: 'Because we agreed.' };
 
-const textOf = (doc: Y.Doc, id: string, field: 'title' | 'body' | 'rationale' = 'body') =>
-  findRecommendation(doc, id)?.get(field) as Y.Text | undefined;
+const textOf = (doc: Y.Doc, id: string, field: 'title' | 'body' | 'rationale' = 'body') => findRecommendation(doc, id)?.get(field) as Y.Text | undefined;
 
 /** A sync step 2 message: what a client sends in answer to the server's sync step 1. */
 const syncStep2 = (update: Uint8Array) => {
@@ -96,7 +95,8 @@ describe('drafting integrity: everyone is shown what the server integrated, and 
     facDoc.destroy();
 
     const opened = (await must(facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-1'] }), 'round.open')).result as { roundId: string };
-    for (const who of [victim, attacker]) ok(await (await control(who)).send('round.rate', { roundId: opened.roundId, recommendationId: 'rec-1', level: 'full-support' }));
+    for (const who of [victim, attacker])
+      ok(await (await control(who)).send('round.rate', { roundId: opened.roundId, recommendationId: 'rec-1', level: 'full-support' }));
     const closed = await must(facControl.send('round.close', { roundId: opened.roundId }), 'round.close');
     expect((closed.result as { agreed: string[] }).agreed).toEqual(['rec-1']);
     await facControl.waitFor((c) => (c.room('plenary')?.locks.length ?? 0) === 1, 10_000, 'the lock');
@@ -111,7 +111,10 @@ describe('drafting integrity: everyone is shown what the server integrated, and 
   }
 
   function expectLocked(doc: Y.Doc, where: string): void {
-    expect(readRecommendations(doc).find((x) => x.id === LOCKED.id), `${where}: the locked text`).toEqual(LOCKED);
+    expect(
+      readRecommendations(doc).find((x) => x.id === LOCKED.id),
+      `${where}: the locked text`,
+    ).toEqual(LOCKED);
     expect(doc.store.pendingStructs, `${where}: nothing pending`).toBeNull();
     expect(doc.store.pendingDs, `${where}: no pending deletions`).toBeNull();
   }

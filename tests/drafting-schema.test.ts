@@ -106,7 +106,8 @@ describe('the drafting document contract', () => {
     (findRecommendation(b.doc, 'rec-1')!.get('body') as Y.Text).insert(0, 'From 2027, ');
     await until(a.doc, () => body.toString().startsWith('From 2027, '), 10_000, 'edit reaches a');
     const comment = b.doc.getMap('comments').get('c-1') as Y.Map<unknown>;
-    const resolve = (doc: Y.Doc, key: 'start' | 'end') => Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(comment.get(key) as Uint8Array), doc)!.index;
+    const resolve = (doc: Y.Doc, key: 'start' | 'end') =>
+      Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(comment.get(key) as Uint8Array), doc)!.index;
     const bBody = (findRecommendation(b.doc, 'rec-1')!.get('body') as Y.Text).toString();
     expect(bBody.slice(resolve(b.doc, 'start'), resolve(b.doc, 'end'))).toBe(quoted);
     expect(readAmendments(b.doc)).toEqual([

@@ -3,8 +3,8 @@ import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import type { ControlClient } from '../client/src/ControlClient.js';
-import { addRecommendation, findRecommendation, readRecommendations, type SessionEvent } from '../shared/src/index.js';
-import { api, connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
+import { addRecommendation, findRecommendation, readRecommendations } from '../shared/src/index.js';
+import { connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
 import { draftClient, eventually, storedDoc as storedDocOf, synced, until, type DraftClient } from './helpers/drafting.js';
 import { ok, refused } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
@@ -128,9 +128,7 @@ describe('drafting over the stock y-websocket provider', () => {
 
     // 50 concurrent ratings from one citizen count once; the last one stands.
     const burst = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        k1.send('round.rate', { roundId, recommendationId: 'rec-1', level: i % 2 ? 'full-support' : 'support-with-reservations' }),
-      ),
+      Array.from({ length: 50 }, (_, i) => k1.send('round.rate', { roundId, recommendationId: 'rec-1', level: i % 2 ? 'full-support' : 'support-with-reservations' })),
     );
     expect(burst.filter((x) => x.ok).length).toBeGreaterThan(0);
     for (const x of burst) if (!x.ok) expect(x.error.code).toBe('CONFLICT');
@@ -161,7 +159,13 @@ describe('drafting over the stock y-websocket provider', () => {
     ok(await facControl.send('round.withdraw', { roundId, recommendationId: 'rec-3' }));
     refused(await k1.send('round.rate', { roundId, recommendationId: 'rec-3', level: 'block' }), 'CONFLICT');
     edit(a, 'rec-3', (t) => t.insert(t.length, ' Including the bridge.'));
-    await eventually(() => readRecommendations(storedDoc().doc).find((r) => r.id === 'rec-3')!.body.endsWith('bridge.'), 'stored edit');
+    await eventually(
+      () =>
+        readRecommendations(storedDoc().doc)
+          .find((r) => r.id === 'rec-3')!
+          .body.endsWith('bridge.'),
+      'stored edit',
+    );
 
     const closed = await facControl.send('round.close', { roundId });
     expect((closed as { result: { agreed: string[] } }).result.agreed).toEqual(['rec-1']);

@@ -16,7 +16,10 @@ afterEach(() => {
 async function fetchLog(url: string, sessionId: string, token: string): Promise<SessionEvent[]> {
   const res = await api<string>(url, `/api/sessions/${sessionId}/log`, { token });
   expect(res.status).toBe(200);
-  return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
+  return String(res.body)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SessionEvent);
 }
 
 describe('durability', () => {
@@ -145,7 +148,10 @@ describe('durability', () => {
     await a.stop();
 
     const db = new Database(joinPath(dataDir, 'townhall.sqlite'));
-    const row = db.prepare("SELECT seq, body FROM events WHERE session_id = ? AND type = 'participant.joined' ORDER BY seq DESC").get(bad.sessionId) as { seq: number; body: string };
+    const row = db.prepare("SELECT seq, body FROM events WHERE session_id = ? AND type = 'participant.joined' ORDER BY seq DESC").get(bad.sessionId) as {
+      seq: number;
+      body: string;
+    };
     const edited = JSON.parse(row.body) as SessionEvent & { payload: { displayName: string } };
     edited.payload.displayName = 'Someone else';
     db.prepare('UPDATE events SET body = ? WHERE session_id = ? AND seq = ?').run(JSON.stringify(edited), bad.sessionId, row.seq);

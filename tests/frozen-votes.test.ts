@@ -93,7 +93,17 @@ describe('votes on a frozen text', () => {
     for (const id of ['amend-frozen-1', 'amend-frozen-2']) {
       a.doc.transact(() => {
         const m = new Y.Map<unknown>();
-        for (const [k, v] of Object.entries({ id, recommendationId: 'rec-1', field: 'body', text: 'A rewrite mid-vote.', rationale: '', authorId: c1.participantId, createdAt: 1, status: 'open' })) m.set(k, v);
+        for (const [k, v] of Object.entries({
+          id,
+          recommendationId: 'rec-1',
+          field: 'body',
+          text: 'A rewrite mid-vote.',
+          rationale: '',
+          authorId: c1.participantId,
+          createdAt: 1,
+          status: 'open',
+        }))
+          m.set(k, v);
         a.doc.getMap('amendments').set(id, m);
       });
     }

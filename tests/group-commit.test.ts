@@ -63,7 +63,10 @@ describe('group commit', () => {
     const second = await servers.spawn(dataDir);
     const res = await api<string>(second.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
     expect(res.status).toBe(200);
-    const log = String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
+    const log = String(res.body)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SessionEvent);
     expect(verifyChain(log).ok).toBe(true);
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
     const asked = log.filter((e) => e.type === 'qa.asked');

@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { api, createSession, join } from './helpers/clients.js';
+import { api, type createSession, join } from './helpers/clients.js';
 import { sessionInput } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 

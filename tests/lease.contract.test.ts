@@ -102,7 +102,13 @@ const joins = (sessionId: string, from: { seq: number; head: string }, n: number
     from,
     Array.from({ length: n }, (_, i) => ({
       type: 'participant.joined' as const,
-      payload: { participantId: `${tag}-${from.seq + i}`, role: 'citizen' as const, displayName: `Citizen ${from.seq + i}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' },
+      payload: {
+        participantId: `${tag}-${from.seq + i}`,
+        role: 'citizen' as const,
+        displayName: `Citizen ${from.seq + i}`,
+        credentialHash: 'e'.repeat(64),
+        roomId: 'plenary',
+      },
     })),
     { kind: 'system' },
     T0 + from.seq,
@@ -321,7 +327,13 @@ describe.each(ADAPTERS)('cluster ports contract: $name', (adapter) => {
     const lease = (await a.acquire('s-rc', 'node-a', LONG_TTL))!;
     const keys = ['p-1:queue.raise:r-1', 'p-1:queue.raise:r-1:', 'p-1:{queue.raise}:r', '__proto__', 'constructor', 'ünï:日本:🎉', ''];
     const first = joins('s-rc', GENESIS, 2);
-    await a.append('s-rc', 0, first, { epoch: lease.epoch }, keys.map((key, i) => ({ key, answer: JSON.stringify({ i, key }) })));
+    await a.append(
+      's-rc',
+      0,
+      first,
+      { epoch: lease.epoch },
+      keys.map((key, i) => ({ key, answer: JSON.stringify({ i, key }) })),
+    );
     for (const [i, key] of keys.entries()) expect(await b.receipt('s-rc', key), key).toBe(JSON.stringify({ i, key }));
     expect(await b.receipt('s-rc', 'p-1:queue.raise:r-2')).toBeNull();
     expect(await b.receipt('s-rc', 'p-1:queue.raise')).toBeNull();
@@ -333,7 +345,9 @@ describe.each(ADAPTERS)('cluster ports contract: $name', (adapter) => {
     // A refused append writes none of its receipts: not at a stale seq, not on another head, not fenced.
     const next = joins('s-rc', headOf(first), 1);
     await expect(a.append('s-rc', 1, next, { epoch: lease.epoch }, [{ key: 'stale-seq', answer: 'x' }])).rejects.toBeInstanceOf(AppendConflictError);
-    await expect(a.append('s-rc', 2, joins('s-rc', { seq: 2, head: 'f'.repeat(64) }, 1), { epoch: lease.epoch }, [{ key: 'other-head', answer: 'x' }])).rejects.toBeInstanceOf(AppendConflictError);
+    await expect(
+      a.append('s-rc', 2, joins('s-rc', { seq: 2, head: 'f'.repeat(64) }, 1), { epoch: lease.epoch }, [{ key: 'other-head', answer: 'x' }]),
+    ).rejects.toBeInstanceOf(AppendConflictError);
     await expect(b.append('s-rc', 2, next, { epoch: lease.epoch + 1 }, [{ key: 'fenced', answer: 'x' }])).rejects.toBeInstanceOf(FencedError);
     for (const key of ['stale-seq', 'other-head', 'fenced']) expect(await b.receipt('s-rc', key), key).toBeNull();
     expect(await b.receipt('s-rc', keys[0]!)).toBe(JSON.stringify({ i: 0, key: keys[0] }));

@@ -286,7 +286,13 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   'audio.join': { sender: 'observer', valid: () => ({}), required: [], ids: [], bad: () => [['a room chosen by the client', { roomId: 'room-1' }]] },
   'audio.leave': { sender: 'official', valid: () => ({}), required: [], ids: [], bad: () => [] },
   'audio.createSendTransport': { sender: 'citizen', valid: () => ({}), required: [], ids: [], bad: () => [['forced transport options', { enableTcp: false }]] },
-  'audio.stopSpeaking': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [['a producer chosen by the client', { producerId: someMediaId() }]] },
+  'audio.stopSpeaking': {
+    sender: 'facilitator',
+    valid: () => ({}),
+    required: [],
+    ids: [],
+    bad: () => [['a producer chosen by the client', { producerId: someMediaId() }]],
+  },
   'audio.connect': {
     sender: 'citizen',
     valid: () => ({ transportId: someMediaId(), dtlsParameters: DTLS_PARAMETERS }),
@@ -320,7 +326,15 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
         ['100 codecs', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: Array.from({ length: 100 }, () => OPUS_RTP_PARAMETERS.codecs[0]) } })],
         ['an SSRC beyond 32 bits', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, encodings: [{ ssrc: 2 ** 33 }] } })],
         ['a 10 000-character cname', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, rtcp: { cname: 'x'.repeat(10_000) } } })],
-        ['codec parameters with 1 000 keys', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], parameters: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])) }] } })],
+        [
+          'codec parameters with 1 000 keys',
+          produce({
+            rtpParameters: {
+              ...OPUS_RTP_PARAMETERS,
+              codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], parameters: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])) }],
+            },
+          }),
+        ],
         ['an appData smuggling another participant', produce({ appData: { participantId: 'p_someone' } })],
       ];
     },
@@ -536,8 +550,21 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
 /** Not ids at all: refused by validation. */
 /** Not ids at all: refused by validation. Object.prototype's own names are refused too, as ids become record keys. */
 const ILLEGAL_IDS = [
-  '../x', 'a b', '', 'x'.repeat(65), 'a/b', 'é', '<script>', 'a\u0000b', 'room-1\n', '\u202Eroom-1',
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype',
+  '../x',
+  'a b',
+  '',
+  'x'.repeat(65),
+  'a/b',
+  'é',
+  '<script>',
+  'a\u0000b',
+  'room-1\n',
+  '\u202Eroom-1',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'prototype',
 ];
 /** Well-formed ids that name nothing. */
 const ABSENT_IDS = ['does-not-exist', 'nobody-here', 'proto', 'room-99'];
@@ -629,7 +656,6 @@ const drafts: DraftClient[] = [];
 
 /** A copy: the host's own state is live and changes in place. */
 const hostState = (id: string): SessionState => server.townhall.registry.get(id)!.snapshot();
-
 
 function member(role: Role): Member {
   return { facilitator: w.fac, citizen: w.c1, observer: w.obs, official: w.off }[role];
@@ -824,12 +850,7 @@ describe('events and acks that do not fit', () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     expect(deep.length).toBeLessThan(64 * 1024 - 200);
     const before = hostState(w.sessionId);
-    const payloads = [
-      `{"requestId":"deep-1","kind":"normal","x":${deep}}`,
-      `{"kind":"normal","x":${deep}}`,
-      `{"requestId":"deep-2","kind":${deep}}`,
-      deep,
-    ];
+    const payloads = [`{"requestId":"deep-1","kind":"normal","x":${deep}}`, `{"kind":"normal","x":${deep}}`, `{"requestId":"deep-2","kind":${deep}}`, deep];
     for (const payload of payloads) {
       const ack = await rawPacketAck(w.c1.client, 'queue.raise', payload);
       expect(refusalProblem(ack, ['VALIDATION_FAILED']), payload.slice(0, 40)).toBeNull();
@@ -960,7 +981,9 @@ describe('the command rate limiter', () => {
     // State changed for exactly the allowed ones.
     const after = host.snapshot();
     expect(after.seq).toBe(before.seq + ok.length);
-    const stored = Object.values(after.questions).map((q) => q.text).sort();
+    const stored = Object.values(after.questions)
+      .map((q) => q.text)
+      .sort();
     expect(stored).toEqual(ok.map((i) => texts[i]!).sort());
     for (const i of ok) expect(Object.keys(after.questions)).toContain((acks[i] as { result: { questionId: string } }).result.questionId);
 
@@ -1071,6 +1094,7 @@ describe('the HTTP API', () => {
   });
 
   /** What a hostile string should be stored as: bidi and control characters gone, everything else literal. */
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this pattern is for.
   const BIDI_AND_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
   const asName = (s: string) => s.normalize('NFC').replace(BIDI_AND_CONTROLS, '').replace(/\s+/g, ' ').trim();
   const asText = (s: string) => s.normalize('NFC').replace(BIDI_AND_CONTROLS, '').trim();
@@ -1083,11 +1107,9 @@ describe('the HTTP API', () => {
     const stored = new Map<string, string>();
     for (const s of hostileStrings) {
       const expected = asName(s);
-      const res = await api<{ participantId: string; displayName: string; token: string } & ErrorReply>(
-        w.url,
-        `/api/sessions/${session.sessionId}/join`,
-        { body: { invite: session.invites.citizen.invite, displayName: s } },
-      );
+      const res = await api<{ participantId: string; displayName: string; token: string } & ErrorReply>(w.url, `/api/sessions/${session.sessionId}/join`, {
+        body: { invite: session.invites.citizen.invite, displayName: s },
+      });
       if ([...expected].length > 80) {
         expectValidationError(res, 400, `too long: ${s.slice(0, 20)}`);
         continue;

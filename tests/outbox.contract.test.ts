@@ -459,7 +459,7 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
       expect((await a.due(T0 + 2_000, 10, 1_000)).map((d) => d.idempotencyKey)).toEqual(['s-1:1:wh-1']);
     });
 
-    test('recordAttempt releases the claim: a retry is due at its own time, not the claim\'s', async () => {
+    test("recordAttempt releases the claim: a retry is due at its own time, not the claim's", async () => {
       const { first, open } = fresh();
       const a = first.outbox;
       const b = open().outbox;
@@ -527,7 +527,10 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
         { id, sessionId: s, url: `https://x.example/${encodeURIComponent(s)}`, secret: `whsec_{${s}}`, createdAt: T0 + i, removedAt: null },
       ]);
       const ds = await reader.listDeliveries(s);
-      expect(ds.map((d) => d.idempotencyKey), s).toEqual(s === 's' ? [`s:1:${id}`, '1', '0000000000000001'] : [`${s}:${i + 1}:${id}`]);
+      expect(
+        ds.map((d) => d.idempotencyKey),
+        s,
+      ).toEqual(s === 's' ? [`s:1:${id}`, '1', '0000000000000001'] : [`${s}:${i + 1}:${id}`]);
       expect(ds[0]).toMatchObject({ sessionId: s, webhookId: id, publication: i + 1 });
       expect(await reader.hasDelivery(`${s}:${i + 1}:${id}`)).toBe(true);
     }

@@ -41,7 +41,8 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
       queueRule: 'least-speaking-time-first',
       queueRuleDescription: 'Whoever has spoken least so far speaks next.',
       agreementRule: rule,
-      agreementRuleDescription: 'Agreed when at least 75% answer “I fully support this.” or “I support this, with minor reservations.”, and nobody blocks it (at least 1 rating).',
+      agreementRuleDescription:
+        'Agreed when at least 75% answer “I fully support this.” or “I support this, with minor reservations.”, and nobody blocks it (at least 1 rating).',
     },
     summary: [],
     recommendations: {
@@ -66,7 +67,13 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
             answeredAt: T(60 * 24 * 14),
             answeredBy: `Head of Transport Planning (${CJK})`,
             history: [
-              { status: 'under-consideration', reason: 'Referred to the traffic committee.', dueDate: null, answeredAt: T(60 * 24 * 3), answeredBy: 'Head of Transport Planning' },
+              {
+                status: 'under-consideration',
+                reason: 'Referred to the traffic committee.',
+                dueDate: null,
+                answeredAt: T(60 * 24 * 3),
+                answeredBy: 'Head of Transport Planning',
+              },
             ],
             progress: [{ text: `Consultation with market traders opened. ${RTL}`, at: T(60 * 24 * 30), by: 'Head of Transport Planning' }],
           },
@@ -140,7 +147,16 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
       { id: 'room-c', name: `${ZALGO} ${CJK}`, kind: 'breakout', turns: 6, speakingSeconds: 500, questionsAsked: 1, agreed: [], notAgreed: ['r3'] },
     ],
     broughtBack: [
-      { recommendationId: 'r2', roomId: 'plenary', fromRoomId: 'room-b', fromRoomName: `Breakout ${RTL}`, sourceId: 'rec-b1', sourceHash: hex('e'), textHash: hex('b'), at: T(90) },
+      {
+        recommendationId: 'r2',
+        roomId: 'plenary',
+        fromRoomId: 'room-b',
+        fromRoomName: `Breakout ${RTL}`,
+        sourceId: 'rec-b1',
+        sourceHash: hex('e'),
+        textHash: hex('b'),
+        at: T(90),
+      },
     ],
     rounds: [
       {
@@ -155,7 +171,18 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
         withdrawn: ['r9'],
         statement: { text: `The plenary backs car-free Saturdays; deliveries get a morning window. ${RTL} ${SCRIPT}`, at: T(112) },
       },
-      { id: 'round-2', roomId: 'room-c', roomName: `${ZALGO} ${CJK}`, openedAt: T(120), closedAt: T(121), cancelled: true, agreed: [], notAgreed: [], withdrawn: [], statement: null },
+      {
+        id: 'round-2',
+        roomId: 'room-c',
+        roomName: `${ZALGO} ${CJK}`,
+        openedAt: T(120),
+        closedAt: T(121),
+        cancelled: true,
+        agreed: [],
+        notAgreed: [],
+        withdrawn: [],
+        statement: null,
+      },
     ],
     publications: [{ number: 1, at: T(140), headSeq: 400, headHash: hex('d') }],
   };

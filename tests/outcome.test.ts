@@ -4,14 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  PLENARY,
-  canonicalRecommendation,
-  outcomeDocumentSchema,
-  resolvePointer,
-  type OutcomeDocument,
-  type SessionEvent,
-} from '../shared/src/index.js';
+import { PLENARY, canonicalRecommendation, outcomeDocumentSchema, resolvePointer, type OutcomeDocument, type SessionEvent } from '../shared/src/index.js';
 import { signExport, unsignedExport } from '../server/src/outcome/exportDocument.js';
 import { outcomeJsonSchema } from '../server/src/outcome/jsonSchema.js';
 import { SigningKey } from '../server/src/outcome/SigningKey.js';
@@ -53,7 +46,7 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   published = JSON.parse(res.bytes.toString('utf8')) as OutcomeDocument;
   log = await s.log();
-  trustedKey = ((await api<{ publicKey: string }>(server.url, '/.well-known/townhall-signing-key')).body).publicKey;
+  trustedKey = (await api<{ publicKey: string }>(server.url, '/.well-known/townhall-signing-key')).body.publicKey;
   mkdirSync(artifactsDir, { recursive: true });
 }, 60_000);
 
@@ -137,9 +130,12 @@ describe('the outcome of a scripted session', () => {
       expect(res.status, path).toBe(200);
       expect(res.type, path).toContain(type);
       const ext = path.split('.').pop()!;
-      writeFileSync(join(artifactsDir, `outcome-export.${path.includes('ratings') ? 'ratings.' : path.includes('recommendations') ? 'recommendations.' : ''}${ext}`), res.bytes);
+      writeFileSync(
+        join(artifactsDir, `outcome-export.${path.includes('ratings') ? 'ratings.' : path.includes('recommendations') ? 'recommendations.' : ''}${ext}`),
+        res.bytes,
+      );
     }
-    writeFileSync(join(artifactsDir, 'outcome-export.log.jsonl'), log.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(join(artifactsDir, 'outcome-export.log.jsonl'), `${log.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const readme = await download('/outcome/README.md', official.token);
     expect(readme.bytes.toString('utf8')).toBe(openDataReadme());
     // The README in the repository is the one the server ships.
@@ -165,7 +161,7 @@ describe('the outcome of a scripted session', () => {
   test('hostile strings come out inert and readable in every format', async () => {
     const md = (await download('/outcome.md?publication=1', official.token)).bytes.toString('utf8');
     for (const raw of ['<script', '<svg', '<img']) expect(md).not.toContain(raw);
-    expect(md).toContain('&lt;script&gt;alert\\(\'x\'\\)&lt;/script&gt;');
+    expect(md).toContain("&lt;script&gt;alert\\('x'\\)&lt;/script&gt;");
     expect(md).toContain('\\[U\\+202E\\]');
     expect(md).not.toContain('\u202E');
     expect(md).toContain(PLANTED.longWord.replace(/_/g, '\\_'));
@@ -244,7 +240,14 @@ describe('verification', () => {
       for (const field of ['at', 'type', 'payload', 'actor', 'prevHash', 'hash'] as const) {
         const copy = structuredClone(log);
         const e = copy[i] as unknown as Record<string, unknown>;
-        e[field] = field === 'at' ? (e.at as number) + 1 : field === 'payload' ? { ...(e.payload as object), edited: true } : field === 'actor' ? { kind: (e.actor as { kind: string }).kind === 'system' ? 'operator' : 'system' } : `${String(e[field])}x`;
+        e[field] =
+          field === 'at'
+            ? (e.at as number) + 1
+            : field === 'payload'
+              ? { ...(e.payload as object), edited: true }
+              : field === 'actor'
+                ? { kind: (e.actor as { kind: string }).kind === 'system' ? 'operator' : 'system' }
+                : `${String(e[field])}x`;
         const report = verifyExport(published, { log: copy });
         if (report.ok) problems.push(`seq ${i + 1} ${field}`);
       }
@@ -281,7 +284,7 @@ describe('verification', () => {
     const logFile = join(work, 'log.jsonl');
     const keyFile = join(work, 'key.json');
     writeFileSync(exportFile, JSON.stringify(published, null, 2));
-    writeFileSync(logFile, log.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(logFile, `${log.map((e) => JSON.stringify(e)).join('\n')}\n`);
     writeFileSync(keyFile, JSON.stringify((await api(server.url, '/.well-known/townhall-signing-key')).body));
     const cli = (args: string[]) =>
       run('npx', ['--no-install', 'townhall', ...args], { cwd: root }).then(
@@ -338,7 +341,10 @@ describe('the officials’ response loop', () => {
     refused(again, 'CONFLICT');
     const reason = `Separated lanes on Mill Lane need land we do not own. ${PLANTED.script}`;
     await must(official.client.send('response.give', { roomId: PLENARY, recommendationId: 'rec-lanes', status: 'rejected', reason }), 'reject');
-    const last = await must(official.client.send('response.progress', { roomId: PLENARY, recommendationId: 'rec-square', text: 'The council approved the budget line.' }), 'progress');
+    const last = await must(
+      official.client.send('response.progress', { roomId: PLENARY, recommendationId: 'rec-square', text: 'The council approved the budget line.' }),
+      'progress',
+    );
 
     await c.caughtUp(last.seq);
     const agreed = c.view!.outcome.agreed;

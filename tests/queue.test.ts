@@ -18,12 +18,14 @@ function entry(participantId: string, raisedSeq: number, kind: HandKind = 'norma
   return { participantId, kind, raisedAt: 1_000_000 + raisedSeq * 1_000, raisedSeq, pinned };
 }
 
-const order = (entries: QueueEntry[], rule: QueueRule, stats: Record<string, Stats> = {}) =>
-  rankQueue(entries, rule, stats).map((r) => r.entry.participantId);
+const order = (entries: QueueEntry[], rule: QueueRule, stats: Record<string, Stats> = {}) => rankQueue(entries, rule, stats).map((r) => r.entry.participantId);
 
 /** Shuffled input: the ranking must not depend on the order the array happens to be in. */
 function scrambled<T>(items: T[]): T[] {
-  return items.map((x, i) => [x, (i * 7 + 3) % items.length] as const).sort((a, b) => a[1] - b[1]).map(([x]) => x);
+  return items
+    .map((x, i) => [x, (i * 7 + 3) % items.length] as const)
+    .sort((a, b) => a[1] - b[1])
+    .map(([x]) => x);
 }
 
 describe('first come, first served', () => {
@@ -149,13 +151,7 @@ describe.each(QUEUE_RULES)('under %s', (rule) => {
     const ranked = rankQueue(scrambled(entries2), rule, {});
     expect(ranked.map((r) => r.entry.participantId)).toEqual(['second-placed', 'first-placed', 'a', 'b', 'far']);
     // A placed point of order is explained by its placement, not its kind.
-    expect(ranked.map((r) => r.reason.code)).toEqual([
-      'placed-by-facilitator',
-      'placed-by-facilitator',
-      expect.any(String),
-      expect.any(String),
-      'placed-by-facilitator',
-    ]);
+    expect(ranked.map((r) => r.reason.code)).toEqual(['placed-by-facilitator', 'placed-by-facilitator', expect.any(String), expect.any(String), 'placed-by-facilitator']);
   });
 });
 
@@ -186,9 +182,7 @@ test('under every rule, for any queue, the order is the documented one (property
         if (key === 0) expect(a.raisedSeq).toBeLessThan(b.raisedSeq);
       }
       // The ranking is a function of the entries, not of their order in the array.
-      expect(rankQueue([...entries].reverse(), rule, stats).map((r) => r.entry.participantId)).toEqual(
-        ranked.map((r) => r.entry.participantId),
-      );
+      expect(rankQueue([...entries].reverse(), rule, stats).map((r) => r.entry.participantId)).toEqual(ranked.map((r) => r.entry.participantId));
     }),
     { numRuns: 300 },
   );
@@ -237,13 +231,7 @@ describe('plain-words explanations', () => {
   });
 
   test('every reason rankQueue can give has an explanation', () => {
-    const entries = [
-      entry('a', 1),
-      entry('b', 2, 'point-of-order'),
-      entry('c', 3, 'direct-reply'),
-      entry('d', 4, 'normal', { position: 1, seq: 9 }),
-      entry('e', 5),
-    ];
+    const entries = [entry('a', 1), entry('b', 2, 'point-of-order'), entry('c', 3, 'direct-reply'), entry('d', 4, 'normal', { position: 1, seq: 9 }), entry('e', 5)];
     const stats = { e: { speakingMs: 40_000, turns: 2 } };
     const codes = new Set<string>();
     for (const rule of QUEUE_RULES) {

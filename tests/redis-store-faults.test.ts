@@ -15,7 +15,13 @@ const joined = (i: number): EventDraft => ({
   payload: { participantId: `p-${i}`, role: 'citizen', displayName: `Citizen ${i}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' },
 });
 const events = (from: { seq: number; head: string }, n: number): SessionEvent[] =>
-  seal('s-faults', from, Array.from({ length: n }, (_, i) => joined(from.seq + i)), { kind: 'system' }, 1_800_000_000_000 + from.seq);
+  seal(
+    's-faults',
+    from,
+    Array.from({ length: n }, (_, i) => joined(from.seq + i)),
+    { kind: 'system' },
+    1_800_000_000_000 + from.seq,
+  );
 const headOf = (list: SessionEvent[]) => ({ seq: list.at(-1)!.seq, head: list.at(-1)!.hash });
 
 describe('the Redis adapter when Redis fails', () => {

@@ -77,7 +77,14 @@ const seconds = fc.option(fc.integer({ min: 10, max: 120 }), { nil: null });
 const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  w(40, fc.record({ k: fc.constant('clock' as const), ms: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 5_000, max: 150_000 })), fire: fc.nat(3).map((n) => n > 0) })),
+  w(
+    40,
+    fc.record({
+      k: fc.constant('clock' as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 5_000, max: 150_000 })),
+      fire: fc.nat(3).map((n) => n > 0),
+    }),
+  ),
   w(50, fc.record({ k: fc.constant('raise' as const), c: idx, kind: fc.constantFrom(...HAND_KINDS) })),
   w(10, fc.record({ k: fc.constant('lower' as const), c: idx })),
   w(10, fc.record({ k: fc.constant('qremove' as const), r: idx, i: idx })),
@@ -98,7 +105,10 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   w(10, fc.record({ k: fc.constant('ask' as const), c: idx, text: fc.nat(QUESTION_TEXTS.length - 1), anonymous: fc.boolean() })),
   w(10, fc.record({ k: fc.constant('upvote' as const), c: idx, q: idx })),
   w(5, fc.record({ k: fc.constant('unvote' as const), c: idx, q: idx })),
-  w(10, fc.record({ k: fc.constant('moderate' as const), q: idx, status: fc.constantFrom('approved' as const, 'live' as const, 'answered' as const, 'hidden' as const) })),
+  w(
+    10,
+    fc.record({ k: fc.constant('moderate' as const), q: idx, status: fc.constantFrom('approved' as const, 'live' as const, 'answered' as const, 'hidden' as const) }),
+  ),
   w(10, fc.record({ k: fc.constant('agendaStart' as const), item: fc.option(fc.nat(4), { nil: null }) })),
   w(5, fc.record({ k: fc.constant('agendaNext' as const) })),
   w(10, fc.record({ k: fc.constant('agendaExtend' as const), minutes: fc.integer({ min: 1, max: 3 }) })),
@@ -146,7 +156,7 @@ const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 
 /** A small deterministic PRNG for the shuffle the decider is handed. */
 function seededShuffle(seed: number) {
   return <T>(items: readonly T[]): T[] => {
-    let x = (seed >>> 0) || 1;
+    let x = seed >>> 0 || 1;
     const out = [...items];
     for (let i = out.length - 1; i > 0; i--) {
       x ^= x << 13;
@@ -176,9 +186,7 @@ class Model {
     const [created] = seal(
       SESSION_ID,
       { seq: 0, head: GENESIS_HASH },
-      [
-        sessionCreated(input, { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') }),
-      ],
+      [sessionCreated(input, { facilitator: sha256Hex('f'), citizen: sha256Hex('c'), observer: sha256Hex('o'), official: sha256Hex('x') })],
       { kind: 'operator' },
       this.now,
     );
@@ -204,10 +212,11 @@ class Model {
 
   private join(role: Role, displayName: string): string {
     const participantId = this.newId('p');
-    this.append(
-      [{ type: 'participant.joined', payload: { participantId, role, displayName, credentialHash: sha256Hex(participantId), roomId: PLENARY } }],
-      { kind: 'participant', participantId, role },
-    );
+    this.append([{ type: 'participant.joined', payload: { participantId, role, displayName, credentialHash: sha256Hex(participantId), roomId: PLENARY } }], {
+      kind: 'participant',
+      participantId,
+      role,
+    });
     return participantId;
   }
 
@@ -307,7 +316,9 @@ class Model {
       case 'giveTo': {
         const roomId = this.room(s.r);
         // Mostly someone in that room; otherwise anyone, which the decider must refuse.
-        const inRoom = Object.values(this.state.participants).filter((p) => p.roomId === roomId).map((p) => p.id);
+        const inRoom = Object.values(this.state.participants)
+          .filter((p) => p.roomId === roomId)
+          .map((p) => p.id);
         const participantId = inRoom.length && s.i % 5 !== 0 ? inRoom[s.i % inRoom.length]! : this.anyone(s.i);
         return this.command(fac, 'floor.give', { roomId, participantId, ...(s.seconds === null ? {} : { seconds: s.seconds }) });
       }
@@ -357,9 +368,7 @@ class Model {
         return this.command(fac, 'agenda.complete', {});
       case 'settings': {
         const patch = Object.fromEntries(
-          Object.entries({ onTurnExpiry: s.onTurnExpiry, queueRule: s.queueRule, turnSeconds: s.turnSeconds, warnSeconds: s.warnSeconds }).filter(
-            ([, v]) => v !== null,
-          ),
+          Object.entries({ onTurnExpiry: s.onTurnExpiry, queueRule: s.queueRule, turnSeconds: s.turnSeconds, warnSeconds: s.warnSeconds }).filter(([, v]) => v !== null),
         );
         if (Object.keys(patch).length === 0) return;
         return this.command(fac, 'settings.update', { patch });
@@ -581,7 +590,10 @@ function checkCoverage(): void {
     'agenda.start',
     'agenda.extend',
   ];
-  expect(mustRefuse.filter((name) => !refused.get(name)), 'commands the decider never refused').toEqual([]);
+  expect(
+    mustRefuse.filter((name) => !refused.get(name)),
+    'commands the decider never refused',
+  ).toEqual([]);
   for (const type of [
     'queue.hand-raised',
     'queue.moved',

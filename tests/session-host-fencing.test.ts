@@ -32,7 +32,12 @@ describe('a session host fenced off by a newer owner', () => {
     // Node A creates the session, then owns it under the epoch of its lease.
     let epochA = 0;
     let fencedA = 0;
-    const hostA = await SessionHost.create(input, { store: storeA, logger, snapshotEvery: 1000, lease: { fence: () => ({ epoch: epochA }), lost: () => (fencedA += 1) } });
+    const hostA = await SessionHost.create(input, {
+      store: storeA,
+      logger,
+      snapshotEvery: 1000,
+      lease: { fence: () => ({ epoch: epochA }), lost: () => (fencedA += 1) },
+    });
     const leaseA = (await storeA.acquire(hostA.host.id, 'node-a', 200))!;
     epochA = leaseA.epoch;
     const fac = (await hostA.host.join(hostA.invites.facilitator, 'Mariam Haddad')).participant.id;
@@ -45,7 +50,12 @@ describe('a session host fenced off by a newer owner', () => {
       if (Date.now() > deadline) throw new Error('node B never took over');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const hostB = await SessionHost.load(hostA.host.id, { store: storeB, logger, snapshotEvery: 1000, lease: { fence: () => ({ epoch: leaseB!.epoch }), lost: () => undefined } });
+    const hostB = await SessionHost.load(hostA.host.id, {
+      store: storeB,
+      logger,
+      snapshotEvery: 1000,
+      lease: { fence: () => ({ epoch: leaseB!.epoch }), lost: () => undefined },
+    });
     expect(hostB.state.rooms.plenary!.queue.map((e) => e.participantId)).toEqual([cit]);
 
     // A wakes up and decides as if it still owned the session: refused, and nothing is written.

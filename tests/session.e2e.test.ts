@@ -195,7 +195,7 @@ describe('a scripted session', () => {
     await sync(ok(await fac.client.send('qa.moderate', { questionId: q2, status: 'approved' })));
     const anon = plenary(c1).questions.find((q) => q.id === q2)!;
     expect(anon).toMatchObject({ anonymous: true, authorName: null });
-    expect(JSON.stringify(c1.client.view)).not.toContain(c2.participantId + '"' + ',"anonymous"');
+    expect(JSON.stringify(c1.client.view)).not.toContain(`${c2.participantId}","anonymous"`);
     // The author is still in the log.
     const logged = (await downloadLog()).find((e) => e.type === 'qa.asked' && e.payload.questionId === q2)!;
     expect(logged.payload).toMatchObject({ authorId: c2.participantId, anonymous: true });
@@ -210,7 +210,10 @@ describe('a scripted session', () => {
 
     await sync(ok(await fac.client.send('qa.moderate', { questionId: q1, status: 'live' })));
     await sync(ok(await fac.client.send('qa.moderate', { questionId: q2, status: 'live' })));
-    expect(plenary(c3).questions.map((q) => [q.id, q.status])).toEqual([[q1, 'approved'], [q2, 'live']]);
+    expect(plenary(c3).questions.map((q) => [q.id, q.status])).toEqual([
+      [q1, 'approved'],
+      [q2, 'live'],
+    ]);
     await sync(ok(await fac.client.send('qa.moderate', { questionId: q2, status: 'answered' })));
     await sync(ok(await fac.client.send('qa.moderate', { questionId: q1, status: 'hidden' })));
     expect(plenary(c3).questions.map((q) => q.id)).toEqual([q2]);
@@ -314,7 +317,25 @@ describe('a scripted session', () => {
     expect(verifyChain(log)).toEqual({ ok: true, count: log.length, head: log.at(-1)!.hash });
     expect(log.length).toBe(server.townhall.registry.get(session.sessionId)!.state.seq);
     const types = new Set(log.map((e) => e.type));
-    for (const t of ['session.created', 'participant.joined', 'agenda.item-started', 'agenda.item-extended', 'queue.hand-raised', 'queue.moved', 'floor.granted', 'floor.warned', 'floor.ended', 'qa.asked', 'qa.upvoted', 'qa.status-set', 'rooms.created', 'rooms.assigned', 'rooms.recalled', 'participant.removed', 'participant.speaking-revoked']) {
+    for (const t of [
+      'session.created',
+      'participant.joined',
+      'agenda.item-started',
+      'agenda.item-extended',
+      'queue.hand-raised',
+      'queue.moved',
+      'floor.granted',
+      'floor.warned',
+      'floor.ended',
+      'qa.asked',
+      'qa.upvoted',
+      'qa.status-set',
+      'rooms.created',
+      'rooms.assigned',
+      'rooms.recalled',
+      'participant.removed',
+      'participant.speaking-revoked',
+    ]) {
       expect(types, t).toContain(t);
     }
     // Every facilitator action is an event with the facilitator as actor.
@@ -326,6 +347,9 @@ describe('a scripted session', () => {
   async function downloadLog(): Promise<SessionEvent[]> {
     const res = await api<string>(server.url, `/api/sessions/${session.sessionId}/log`, { token: fac.token });
     expect(res.status).toBe(200);
-    return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
+    return String(res.body)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SessionEvent);
   }
 });

@@ -71,7 +71,10 @@ function log(sessionId: string, n: number, from: { seq: number; head: string } =
   if (from.seq === 0) drafts.push(sessionCreated(createSessionSchema.parse(sessionInput()), INVITES));
   while (drafts.length < n) {
     const i = from.seq + drafts.length;
-    drafts.push({ type: 'participant.joined', payload: { participantId: `p-${i}`, role: 'citizen', displayName: `Citizen ${i}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' } });
+    drafts.push({
+      type: 'participant.joined',
+      payload: { participantId: `p-${i}`, role: 'citizen', displayName: `Citizen ${i}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' },
+    });
   }
   return seal(sessionId, from, drafts, { kind: 'system' }, 1_800_000_000_000 + from.seq);
 }
@@ -135,7 +138,13 @@ describe.each(ADAPTERS)('storage contract: $name', (adapter) => {
     const first = log('s-3', 1);
     await store.append('s-3', 0, first);
     const a = log('s-3', 1, headOf(first));
-    const b = seal('s-3', headOf(first), [{ type: 'participant.joined', payload: { participantId: 'p-other', role: 'citizen', displayName: 'Other', credentialHash: 'e'.repeat(64), roomId: 'plenary' } }], { kind: 'system' }, 1);
+    const b = seal(
+      's-3',
+      headOf(first),
+      [{ type: 'participant.joined', payload: { participantId: 'p-other', role: 'citizen', displayName: 'Other', credentialHash: 'e'.repeat(64), roomId: 'plenary' } }],
+      { kind: 'system' },
+      1,
+    );
     const results = await Promise.allSettled([store.append('s-3', 1, a), store.append('s-3', 1, b)]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const loser = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -237,9 +246,15 @@ describe.each(ADAPTERS)('storage contract: $name', (adapter) => {
       expect((await st.listSessionIds()).sort()).toEqual([...sessions].sort());
       for (const [i, s] of sessions.entries()) {
         const events = await st.readEvents(s);
-        expect(events.map((e) => [e.sessionId, e.seq]), s).toEqual(Array.from({ length: 1 + (i % 3) }, (_, n) => [s, n + 1]));
+        expect(
+          events.map((e) => [e.sessionId, e.seq]),
+          s,
+        ).toEqual(Array.from({ length: 1 + (i % 3) }, (_, n) => [s, n + 1]));
         const doc = await st.loadDoc(`${s}:plenary`);
-        expect(doc.updates.map((u) => [...u]), s).toEqual([[i]]);
+        expect(
+          doc.updates.map((u) => [...u]),
+          s,
+        ).toEqual([[i]]);
         expect([...doc.writers], s).toEqual([[i, `w-${s}`]]);
       }
       expect((await st.loadDoc('s:{plenary}')).updates.map((u) => [...u])).toEqual([[200]]);

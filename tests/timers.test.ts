@@ -54,10 +54,11 @@ class Sim {
 
   join(role: Role, name: string): string {
     const participantId = `p${++this.counter}`;
-    this.append(
-      [{ type: 'participant.joined', payload: { participantId, role, displayName: name, credentialHash: sha256Hex(participantId), roomId: PLENARY } }],
-      { kind: 'participant', participantId, role },
-    );
+    this.append([{ type: 'participant.joined', payload: { participantId, role, displayName: name, credentialHash: sha256Hex(participantId), roomId: PLENARY } }], {
+      kind: 'participant',
+      participantId,
+      role,
+    });
     return participantId;
   }
 
@@ -125,9 +126,7 @@ describe('turn warning', () => {
     expect(floor.warnAt).toBe(floor.endsAt);
     expect(nextTimerAt(sim.state)).toBe(floor.endsAt);
     sim.now = floor.endsAt;
-    expect(sim.fire()).toEqual([
-      { type: 'floor.ended', payload: { roomId: PLENARY, participantId: cit, endedAt: floor.endsAt, reason: 'expired' } },
-    ]);
+    expect(sim.fire()).toEqual([{ type: 'floor.ended', payload: { roomId: PLENARY, participantId: cit, endedAt: floor.endsAt, reason: 'expired' } }]);
   });
 
   test('a scheduler that wakes late fires the warning and the expiry together', () => {
@@ -149,13 +148,9 @@ describe("onTurnExpiry 'end'", () => {
     expect(dueTimerEvents(sim.state, floor.endsAt - 1)).toEqual([]);
 
     sim.now = floor.endsAt + 4_321; // the timer fired a little late
-    expect(sim.fire()).toEqual([
-      { type: 'floor.ended', payload: { roomId: PLENARY, participantId: cit, endedAt: floor.endsAt, reason: 'expired' } },
-    ]);
+    expect(sim.fire()).toEqual([{ type: 'floor.ended', payload: { roomId: PLENARY, participantId: cit, endedAt: floor.endsAt, reason: 'expired' } }]);
     expect(sim.floor()).toBeNull();
-    expect(sim.state.turns).toEqual([
-      { roomId: PLENARY, participantId: cit, startedAt: T0, endedAt: floor.endsAt, reason: 'expired', overran: false },
-    ]);
+    expect(sim.state.turns).toEqual([{ roomId: PLENARY, participantId: cit, startedAt: T0, endedAt: floor.endsAt, reason: 'expired', overran: false }]);
     expect(sim.state.participants[cit]!.speakingMs).toBe(90_000);
     expect(nextTimerAt(sim.state)).toBeNull();
     expect(dueTimerEvents(sim.state, sim.now + 3_600_000)).toEqual([]);
@@ -223,7 +218,12 @@ describe("onTurnExpiry 'flag'", () => {
 
 describe('agenda overrun', () => {
   test('is due once per deadline, and again after an extension passes', () => {
-    const sim = new Sim({ agenda: [{ title: 'Opening', minutes: 5 }, { title: 'Discussion', minutes: 30 }] });
+    const sim = new Sim({
+      agenda: [
+        { title: 'Opening', minutes: 5 },
+        { title: 'Discussion', minutes: 30 },
+      ],
+    });
     const fac = sim.join('facilitator', 'Mariam');
     expect(nextTimerAt(sim.state)).toBeNull();
 
@@ -311,9 +311,7 @@ describe('several rooms', () => {
     expect(nextTimerAt(sim.state)).toBe(sim.now + 20_000);
 
     sim.now += 20_000;
-    expect(sim.fire()).toEqual([
-      { type: 'floor.ended', payload: { roomId: 'room-1', participantId: b, endedAt: sim.now, reason: 'expired' } },
-    ]);
+    expect(sim.fire()).toEqual([{ type: 'floor.ended', payload: { roomId: 'room-1', participantId: b, endedAt: sim.now, reason: 'expired' } }]);
     expect(sim.floor(PLENARY)?.participantId).toBe(a);
     expect(nextTimerAt(sim.state)).toBe(T0 + 60_000);
   });
@@ -387,7 +385,11 @@ test('the scheduler never spins and never misses a timer (property)', () => {
       (onTurnExpiry, warnSeconds, steps) => {
         const sim = new Sim({
           settings: { turnSeconds: 30, warnSeconds, onTurnExpiry },
-          agenda: [{ title: 'One', minutes: 1 }, { title: 'Two', minutes: 2 }, { title: 'Three', minutes: 1 }],
+          agenda: [
+            { title: 'One', minutes: 1 },
+            { title: 'Two', minutes: 2 },
+            { title: 'Three', minutes: 1 },
+          ],
         });
         const fac = sim.join('facilitator', 'Mariam');
         const citizens = ['Ana', 'Bo', 'Chen', 'Dara', 'Eli'].map((n) => sim.join('citizen', n));

@@ -8,7 +8,14 @@ import { describe, expect, test } from 'vitest';
 import { applyViewPatch, diffView, ViewStream, type ViewPatchMessage } from '../shared/src/index.js';
 
 type Item = { participantId: string; name: string; online: boolean; score: number; position?: number };
-type Room = { id: string; name: string; open: boolean; queue: Item[]; questions: { id: string; text: string; upvotes: number }[]; floor: { participantId: string; endsAt: number } | null };
+type Room = {
+  id: string;
+  name: string;
+  open: boolean;
+  queue: Item[];
+  questions: { id: string; text: string; upvotes: number }[];
+  floor: { participantId: string; endsAt: number } | null;
+};
 type View = { rev: number; seq: number; serverTime: number; title: string; rooms: Room[]; participants: Item[] | null; agenda: { title: string; minutes: number }[] };
 
 type Mutation =
@@ -51,26 +58,57 @@ function mutate(v: View, m: Mutation, people: Item[]): View {
   const room = next.rooms[('r' in m ? m.r : 0) % next.rooms.length]!;
   const person = (i: number) => people[i % Math.max(1, people.length)];
   switch (m.k) {
-    case 'title': next.title = m.text; break;
-    case 'join': people.push({ participantId: `p${m.n}-${people.length}`, name: `P ${m.n}`, online: true, score: 0 }); break;
-    case 'leave': if (people.length) people.splice(m.i % people.length, 1); break;
-    case 'toggle': { const p = person(m.i); if (p) p.online = !p.online; break; }
+    case 'title':
+      next.title = m.text;
+      break;
+    case 'join':
+      people.push({ participantId: `p${m.n}-${people.length}`, name: `P ${m.n}`, online: true, score: 0 });
+      break;
+    case 'leave':
+      if (people.length) people.splice(m.i % people.length, 1);
+      break;
+    case 'toggle': {
+      const p = person(m.i);
+      if (p) p.online = !p.online;
+      break;
+    }
     case 'raise': {
       const p = person(m.i);
       if (p && !room.queue.some((e) => e.participantId === p.participantId)) {
         const entry = { ...p };
-        if (m.front) room.queue.unshift(entry); else room.queue.push(entry);
+        if (m.front) room.queue.unshift(entry);
+        else room.queue.push(entry);
       }
       break;
     }
-    case 'lower': if (room.queue.length) room.queue.splice(m.i % room.queue.length, 1); break;
-    case 'shuffle': room.queue.sort((a, b) => ((a.participantId.length * 31 + m.seed) % 7) - ((b.participantId.length * 17 + m.seed) % 5)); break;
-    case 'ask': room.questions.push({ id: `q${m.n}-${room.questions.length}`, text: `Question ${m.n}`, upvotes: 0 }); break;
-    case 'upvote': { const q = room.questions[m.q % Math.max(1, room.questions.length)]; if (q) q.upvotes += 1; break; }
-    case 'floor': { const p = m.i === null ? undefined : person(m.i); room.floor = p ? { participantId: p.participantId, endsAt: next.seq * 1000 } : null; break; }
-    case 'room': next.rooms.push({ id: `room-${m.n}-${next.rooms.length}`, name: `Room ${m.n}`, open: true, queue: [], questions: [], floor: null }); break;
-    case 'agenda': next.agenda.push({ title: 'Item', minutes: m.minutes }); break;
-    case 'staff': next.participants = m.on ? [] : null; break;
+    case 'lower':
+      if (room.queue.length) room.queue.splice(m.i % room.queue.length, 1);
+      break;
+    case 'shuffle':
+      room.queue.sort((a, b) => ((a.participantId.length * 31 + m.seed) % 7) - ((b.participantId.length * 17 + m.seed) % 5));
+      break;
+    case 'ask':
+      room.questions.push({ id: `q${m.n}-${room.questions.length}`, text: `Question ${m.n}`, upvotes: 0 });
+      break;
+    case 'upvote': {
+      const q = room.questions[m.q % Math.max(1, room.questions.length)];
+      if (q) q.upvotes += 1;
+      break;
+    }
+    case 'floor': {
+      const p = m.i === null ? undefined : person(m.i);
+      room.floor = p ? { participantId: p.participantId, endsAt: next.seq * 1000 } : null;
+      break;
+    }
+    case 'room':
+      next.rooms.push({ id: `room-${m.n}-${next.rooms.length}`, name: `Room ${m.n}`, open: true, queue: [], questions: [], floor: null });
+      break;
+    case 'agenda':
+      next.agenda.push({ title: 'Item', minutes: m.minutes });
+      break;
+    case 'staff':
+      next.participants = m.on ? [] : null;
+      break;
   }
   for (const r of next.rooms) r.queue = numbered(r.queue);
   if (next.participants) next.participants = people.map((p) => ({ ...p }));

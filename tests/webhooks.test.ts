@@ -22,11 +22,9 @@ afterEach(async () => {
 const FAST_RETRIES = { TOWNHALL_WEBHOOK_BASE_DELAY_MS: '200', TOWNHALL_WEBHOOK_MAX_DELAY_MS: '400' };
 
 async function deliveries(url: string, sessionId: string, token: string) {
-  const res = await api<{ deliveries: { id: number; status: string; attempts: number; idempotencyKey: string; log: { statusCode: number | null; error: string | null }[] }[] }>(
-    url,
-    `/api/sessions/${sessionId}/deliveries`,
-    { token },
-  );
+  const res = await api<{
+    deliveries: { id: number; status: string; attempts: number; idempotencyKey: string; log: { statusCode: number | null; error: string | null }[] }[];
+  }>(url, `/api/sessions/${sessionId}/deliveries`, { token });
   expect(res.status).toBe(200);
   return res.body.deliveries;
 }

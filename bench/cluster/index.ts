@@ -94,7 +94,9 @@ export async function cluster(): Promise<void> {
   const one = await measure(1);
   console.log(`cluster: one node on Redis:   fan-out p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms`);
   const three = await measure(3);
-  console.log(`cluster: three nodes on Redis: fan-out p50 ${three.p50.toFixed(1)} ms, p99 ${three.p99.toFixed(1)} ms (facilitator and two thirds of the citizens on nodes that do not own the session)`);
+  console.log(
+    `cluster: three nodes on Redis: fan-out p50 ${three.p50.toFixed(1)} ms, p99 ${three.p99.toFixed(1)} ms (facilitator and two thirds of the citizens on nodes that do not own the session)`,
+  );
   console.log(`cluster: cross-node fan-out p99 / one node = ${(three.p99 / one.p99).toFixed(2)}x`);
   console.log(`cluster: owner killed -9 -> first command answered through another node after ${three.failoverMs!.toFixed(0)} ms (lease ${LEASE_TTL_MS} ms)`);
 }

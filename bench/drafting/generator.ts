@@ -28,8 +28,7 @@ import {
 
 // canonicalize is CommonJS whose typings claim an ES default export; Node hands over module.exports.
 type Canonicalize = (input: unknown) => string | undefined;
-const canonicalize: Canonicalize =
-  (canonicalizeModule as unknown as { default?: Canonicalize }).default ?? (canonicalizeModule as unknown as Canonicalize);
+const canonicalize: Canonicalize = (canonicalizeModule as unknown as { default?: Canonicalize }).default ?? (canonicalizeModule as unknown as Canonicalize);
 
 interface Client {
   spec: ClientSpec;
@@ -137,7 +136,9 @@ function documentHash(doc: Y.Doc): string {
     comments: doc.getMap(DOC.comments).toJSON(),
     amendments: doc.getMap(DOC.amendments).toJSON(),
   });
-  return createHash('sha256').update(json ?? '', 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(json ?? '', 'utf8')
+    .digest('hex');
 }
 
 async function handle(req: Request): Promise<unknown> {

@@ -325,7 +325,9 @@ async function runOne(name: 'townhall' | 'reference', s: Settings): Promise<Resu
     const machine0 = machineBusySeconds();
     const self0 = cpuSeconds(process.pid);
     const typed = await typing;
-    const drained = await Promise.all(generators.map((gen) => gen.call<DrainedResult>({ op: 'awaitDrained', editors: s.editors, entries, timeoutMs: s.drainTimeout * 1000 })));
+    const drained = await Promise.all(
+      generators.map((gen) => gen.call<DrainedResult>({ op: 'awaitDrained', editors: s.editors, entries, timeoutMs: s.drainTimeout * 1000 })),
+    );
     const cpu1 = cpuSplit(server.pid);
     const metrics1 = name === 'townhall' ? await townhallCounters(server.url) : null;
     const gen1 = generators.reduce((n, g) => n + cpuSeconds(g.child.pid!), 0);
@@ -336,8 +338,7 @@ async function runOne(name: 'townhall' | 'reference', s: Settings): Promise<Resu
     const drainedAt = allDrained ? Math.max(...drained.map((d) => d.drainedAt!)) : endAt;
     const lastSentAt = Math.max(...typed.map((r) => r.lastSentAt));
     const countersAfter = await Promise.all(generators.map((g) => g.call<Record<string, number>>({ op: 'counters' })));
-    const delta = (type: string, after = countersAfter, before = countersBefore) =>
-      after.reduce((n, c, i) => n + (c[type] ?? 0) - (before[i]![type] ?? 0), 0);
+    const delta = (type: string, after = countersAfter, before = countersBefore) => after.reduce((n, c, i) => n + (c[type] ?? 0) - (before[i]![type] ?? 0), 0);
 
     const reports = await Promise.all(generators.map((gen) => gen.call<ReportResult>({ op: 'report' })));
     const mem = memoryMiB(server.pid);
@@ -528,9 +529,11 @@ export async function drafting(): Promise<void> {
     console.log(`  converged                ${th.converged ? 'yes' : 'no'} / ${rf.converged ? 'yes' : 'no'}`);
   }
 
-  const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const date = `${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC`;
   console.log('');
-  console.log('| date | E | V | duration | nproc | server | CPU/update ms | vs ref | net of background ms | vs ref | idle CPU | p50 ms | p99 ms | vs ref (p99) | RSS MiB | converged | other load (cores) |');
+  console.log(
+    '| date | E | V | duration | nproc | server | CPU/update ms | vs ref | net of background ms | vs ref | idle CPU | p50 ms | p99 ms | vs ref (p99) | RSS MiB | converged | other load (cores) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const vs = (a: number, b: number | undefined) => (!Number.isFinite(a) ? 'n/a' : r.server === 'reference' || b === undefined ? '1.00×' : ratio(a, b));

@@ -93,7 +93,7 @@ function routine(line: string): boolean {
 function waitForLine<T>(child: ChildProcess, parse: (line: string) => T | null, what: string, diagnostics: Diagnostics, timeoutMs = 60_000): Promise<T> {
   let stderr = '';
   createInterface({ input: child.stderr! }).on('line', (line) => {
-    stderr = (stderr + line + '\n').slice(-4000);
+    stderr = `${stderr}${line}\n`.slice(-4000);
     diagnostics.note(`stderr: ${line}`);
   });
   const lines = createInterface({ input: child.stdout! });
@@ -193,7 +193,6 @@ export function referenceBin(): { path: string; version: string } {
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string; bin: Record<string, string> };
   return { path: join(dirname(pkgPath), pkg.bin['y-websocket-server']!), version: pkg.version };
 }
-
 
 export async function startReference(opts: { profile: boolean }): Promise<ServerUnderTest> {
   const bin = referenceBin();

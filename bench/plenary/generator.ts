@@ -233,7 +233,22 @@ async function joinOne(req: Extract<Request, { type: 'join' }>, c: Citizen): Pro
 async function join(req: Extract<Request, { type: 'join' }>): Promise<JoinReply> {
   agent = new Agent({ keepAlive: true, maxSockets: req.concurrency });
   for (let i = 0; i < req.count; i++) {
-    citizens.push({ index: i, socket: null, start: 0, httpMs: 0, viewedAt: 0, viewBytes: 0, maxSeq: -1, changes: [], stamps: [], failed: null, dropped: false, lastView: null, onView: null, restart: null });
+    citizens.push({
+      index: i,
+      socket: null,
+      start: 0,
+      httpMs: 0,
+      viewedAt: 0,
+      viewBytes: 0,
+      maxSeq: -1,
+      changes: [],
+      stamps: [],
+      failed: null,
+      dropped: false,
+      lastView: null,
+      onView: null,
+      restart: null,
+    });
   }
   const progress = setInterval(() => send({ type: 'progress', ...counts() }), 1000);
   let next = 0;
@@ -393,12 +408,25 @@ async function restartWait(exitedAt: number, deadlineAt: number): Promise<Restar
     return -1;
   };
   while (!aborted && Date.now() < deadlineAt && watchedOnes.some((c) => firstView(c) < 0)) await sleep(50);
-  const reply: RestartReply = { armed: watchedOnes.length, resyncedAt: [], outageMs: [], attempts: [], lastAttemptMs: [], upvotes: {}, notResynced: {}, connectErrors: {} };
+  const reply: RestartReply = {
+    armed: watchedOnes.length,
+    resyncedAt: [],
+    outageMs: [],
+    attempts: [],
+    lastAttemptMs: [],
+    upvotes: {},
+    notResynced: {},
+    connectErrors: {},
+  };
   for (const c of watchedOnes) {
     const r = c.restart!;
     const k = firstView(c);
     if (k < 0) {
-      const why = !r.downAt ? 'never disconnected' : c.socket?.connected ? 'reconnected, no view' : `not reconnected${r.lastError ? ` (last error: ${r.lastError})` : ''}`;
+      const why = !r.downAt
+        ? 'never disconnected'
+        : c.socket?.connected
+          ? 'reconnected, no view'
+          : `not reconnected${r.lastError ? ` (last error: ${r.lastError})` : ''}`;
       bump(reply.notResynced, why);
       continue;
     }

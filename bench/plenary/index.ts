@@ -186,10 +186,9 @@ async function heapBreakdown(url: string): Promise<string> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
-    const space = (kind: string, s: string) => Number(new RegExp(`^nodejs_heap_space_size_${kind}_bytes\\{space="${s}"\\} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
-    const spaces = ['new', 'old', 'code', 'large_object']
-      .map((s) => `${s} ${space('used', s).toFixed(0)}/${space('total', s).toFixed(0)}`)
-      .join(', ');
+    const space = (kind: string, s: string) =>
+      Number(new RegExp(`^nodejs_heap_space_size_${kind}_bytes\\{space="${s}"\\} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+    const spaces = ['new', 'old', 'code', 'large_object'].map((s) => `${s} ${space('used', s).toFixed(0)}/${space('total', s).toFixed(0)}`).join(', ');
     return `heap used ${metric('nodejs_heap_size_used_bytes').toFixed(0)} MB of ${metric('nodejs_heap_size_total_bytes').toFixed(0)} MB committed (${spaces}); external ${metric('nodejs_external_memory_bytes').toFixed(0)} MB`;
   } catch (err) {
     return `unavailable (${(err as Error).message})`;
@@ -530,7 +529,19 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     serverExited: null,
     logs: '',
     problems: [],
-    join: { allSeconds: null, lastViewSeconds: null, viewed: 0, notViewed: N, failures: {}, retries: 0, retryReasons: {}, toView: null, http: null, viewBytes: null, cpuSeconds: null },
+    join: {
+      allSeconds: null,
+      lastViewSeconds: null,
+      viewed: 0,
+      notViewed: N,
+      failures: {},
+      retries: 0,
+      retryReasons: {},
+      toView: null,
+      http: null,
+      viewBytes: null,
+      cpuSeconds: null,
+    },
     bytesPerCitizenJoin: null,
     tallies: {},
     facilitatorTally: {},
@@ -538,7 +549,20 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     rssAfterKb: null,
     perCitizenKb: null,
     fanout: { citizens: 0, done: 0, errors: [], latency: null, missing: 0, windowSeconds: null, cpuPerActionMs: null, idleCpuPerActionMs: null, idleCorePercent: null },
-    upvote: { sent: 0, notConnected: 0, acked: 0, ok: 0, codes: {}, perSecond: null, seconds: null, latency: null, finalCount: null, matches: null, cpuSeconds: null, note: null },
+    upvote: {
+      sent: 0,
+      notConnected: 0,
+      acked: 0,
+      ok: 0,
+      codes: {},
+      perSecond: null,
+      seconds: null,
+      latency: null,
+      finalCount: null,
+      matches: null,
+      cpuSeconds: null,
+      note: null,
+    },
     restart: null,
     status: null,
     cpu: [],
@@ -552,7 +576,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
   const servers: ServerProc[] = [];
   let facilitator: Socket | null = null;
   let watchdog: NodeJS.Timeout | null = null;
-  let endPhase = () => undefined as void;
+  let endPhase: () => void = () => {};
   // The restart phase starts the server again with the same environment and data directory, on the port it had.
   const launch = async (port: number): Promise<ServerProc> => {
     const p =
@@ -573,7 +597,11 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
             },
             () => onServerExit(),
           )
-        : await startProcess(['--import', 'tsx', 'bench/plenary/baseline-server.ts'], { PORT: String(port), HOST: '127.0.0.1', BASELINE_VIEW_BYTES: String(viewBytes) }, () => onServerExit());
+        : await startProcess(
+            ['--import', 'tsx', 'bench/plenary/baseline-server.ts'],
+            { PORT: String(port), HOST: '127.0.0.1', BASELINE_VIEW_BYTES: String(viewBytes) },
+            () => onServerExit(),
+          );
     servers.push(p);
     return p;
   };
@@ -714,7 +742,9 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     log(
       mode,
       `join storm: ${j.viewed} of ${N} hold a view; ` +
-        (j.allSeconds != null ? `all in ${sec(j.allSeconds)}` : `NOT all within ${JOIN_DEADLINE_MS / 1000} s (last view at ${sec(j.lastViewSeconds)}); why: ${JSON.stringify(j.failures)}`) +
+        (j.allSeconds != null
+          ? `all in ${sec(j.allSeconds)}`
+          : `NOT all within ${JOIN_DEADLINE_MS / 1000} s (last view at ${sec(j.lastViewSeconds)}); why: ${JSON.stringify(j.failures)}`) +
         `; per citizen, join start to first view p50 ${ms(j.toView?.p50)}, p99 ${ms(j.toView?.p99)}; HTTP join p50 ${ms(j.http?.p50)}, p99 ${ms(j.http?.p99)}; ` +
         `HTTP retries ${j.retries}${j.retries ? ` ${JSON.stringify(j.retryReasons)}` : ''}; first view ${int(j.viewBytes)} bytes; server CPU ${sec(j.cpuSeconds)}`,
     );
@@ -741,7 +771,10 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     };
     const startSeq = await action(true);
     const warm = await all<WaitSeqReply>({ type: 'waitSeq', seq: startSeq, deadlineAt: Date.now() + FANOUT_DEADLINE_MS });
-    log(mode, `${mode === 'townhall' ? 'agenda.start' : 'first broadcast'} reached ${warm.reduce((n, w) => n + w.reached, 0)} of ${warm.reduce((n, w) => n + w.holding, 0)} citizens holding a view`);
+    log(
+      mode,
+      `${mode === 'townhall' ? 'agenda.start' : 'first broadcast'} reached ${warm.reduce((n, w) => n + w.reached, 0)} of ${warm.reduce((n, w) => n + w.holding, 0)} citizens holding a view`,
+    );
     await sleep(1000);
     await phase('fanout', true);
     const t0s: number[] = [];
@@ -789,7 +822,10 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     const idleStart = now();
     await sleep(fanEnd - fanStart);
     const cpuIdle1 = cpuSeconds(srv.pid);
-    log(mode, `server CPU per action by thread: ${threadCpuBetween(threadsFan0, threadsFan1, Math.max(1, seqs.length))}; idle, per action's second: ${threadCpuBetween(threadsIdle0, threadCpu(srv.pid), ACTIONS)}`);
+    log(
+      mode,
+      `server CPU per action by thread: ${threadCpuBetween(threadsFan0, threadsFan1, Math.max(1, seqs.length))}; idle, per action's second: ${threadCpuBetween(threadsIdle0, threadCpu(srv.pid), ACTIONS)}`,
+    );
     if (cpuIdle0 != null && cpuIdle1 != null) {
       f.idleCpuPerActionMs = ((cpuIdle1 - cpuIdle0) * 1000) / ACTIONS;
       f.idleCorePercent = ((cpuIdle1 - cpuIdle0) / ((now() - idleStart) / 1000)) * 100;
@@ -924,9 +960,11 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
           `${r.armed} citizens to resync${r.armedNotConnected ? ` (${r.armedNotConnected} were not connected when it began)` : ''}`,
       );
       const ticker = setInterval(() => log(mode, `  ${((now() - listeningAt) / 1000).toFixed(0)} s after listening: server RSS ${kb(rssKb(srv.pid))}`), 5000);
-      const waits = await all<RestartReply>({ type: 'restartWait', exitedAt: old.exitedAt, deadlineAt: Date.now() + RESTART_DEADLINE_MS - (now() - listeningAt) }).finally(() =>
-        clearInterval(ticker),
-      );
+      const waits = await all<RestartReply>({
+        type: 'restartWait',
+        exitedAt: old.exitedAt,
+        deadlineAt: Date.now() + RESTART_DEADLINE_MS - (now() - listeningAt),
+      }).finally(() => clearInterval(ticker));
       const cpuDone = cpuSeconds(srv.pid);
       r.resyncCpu = cpuDone != null && cpuListening != null ? cpuDone - cpuListening : null;
       r.rssAfterKb = rssKb(srv.pid);
@@ -958,7 +996,9 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
           `; per citizen, listening to resync p50 ${ms(r.fromListening?.p50)}, p99 ${ms(r.fromListening?.p99)}, max ${ms(r.fromListening?.max)}; ` +
           `own outage p50 ${ms(r.outage?.p50)}, p99 ${ms(r.outage?.p99)}; start of the attempt that succeeded to view p50 ${ms(r.lastAttempt?.p50)}, p99 ${ms(r.lastAttempt?.p99)}; reconnection attempts p50 ${int(r.attempts?.p50)}, max ${int(r.attempts?.max)}; ` +
           `connect errors ${JSON.stringify(r.connectErrors)}; ` +
-          (r.upvotesExpected != null ? `views showing the storm's ${r.upvotesExpected} upvotes: ${r.upvotesShown} of ${r.resynced} (counts seen ${JSON.stringify(r.upvotes)}); ` : '') +
+          (r.upvotesExpected != null
+            ? `views showing the storm's ${r.upvotesExpected} upvotes: ${r.upvotesShown} of ${r.resynced} (counts seen ${JSON.stringify(r.upvotes)}); `
+            : '') +
           `server CPU: shutdown ${sec(r.shutdownCpu)}, start-up ${sec(r.startCpu)}, listening to all resynced ${sec(r.resyncCpu)}; RSS after ${kb(r.rssAfterKb)}; ` +
           `server ${r.serverUp ? 'up' : `DOWN (${srv.exited})`}`,
       );
@@ -970,10 +1010,7 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
     if (watchdog) clearInterval(watchdog);
     endPhase();
     try {
-      const tallies = await Promise.race([
-        Promise.all(gens.map((g) => g.request<TallyReply>({ type: 'tally' }))),
-        sleep(30_000).then(() => null),
-      ]);
+      const tallies = await Promise.race([Promise.all(gens.map((g) => g.request<TallyReply>({ type: 'tally' }))), sleep(30_000).then(() => null)]);
       if (tallies) {
         for (const t of tallies) {
           for (const [phase, tally] of Object.entries(t.tallies)) mergeTallies((result.tallies[phase] ??= {}), tally);
@@ -986,7 +1023,12 @@ async function runTarget(mode: Mode, viewBytes: number): Promise<Result> {
           for (const [k, v] of Object.entries(t.connectErrorReasons)) result.connectErrorReasons[k] = (result.connectErrorReasons[k] ?? 0) + v;
         }
         result.status = tallies.reduce<StatusReply>(
-          (s, t) => ({ connected: s.connected + t.connected, holding: s.holding + t.holding, disconnects: s.disconnects + t.disconnects, connectErrors: s.connectErrors + t.connectErrors }),
+          (s, t) => ({
+            connected: s.connected + t.connected,
+            holding: s.holding + t.holding,
+            disconnects: s.disconnects + t.disconnects,
+            connectErrors: s.connectErrors + t.connectErrors,
+          }),
           { connected: 0, holding: 0, disconnects: 0, connectErrors: 0 },
         );
       }
@@ -1089,24 +1131,18 @@ function report(th: Result | null, base: Result | null): void {
   add('Fan-out: changes that never arrived', th?.fanout.missing, base?.fanout.missing, int, false);
   add('Server CPU per facilitator action', th?.fanout.cpuPerActionMs, base?.fanout.cpuPerActionMs, ms);
   add('Server CPU idle, same window, per action', th?.fanout.idleCpuPerActionMs, base?.fanout.idleCpuPerActionMs, ms);
-  add('Server RSS before any citizen', th ? th.rssBeforeKb! / 1024 : null, base ? base.rssBeforeKb! / 1024 : null, (x) => (x == null || Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)} MB`));
-  add('Server RSS with all citizens, idle', th ? th.rssAfterKb! / 1024 : null, base ? base.rssAfterKb! / 1024 : null, (x) => (x == null || Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)} MB`));
+  add('Server RSS before any citizen', th ? th.rssBeforeKb! / 1024 : null, base ? base.rssBeforeKb! / 1024 : null, (x) =>
+    x == null || Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)} MB`,
+  );
+  add('Server RSS with all citizens, idle', th ? th.rssAfterKb! / 1024 : null, base ? base.rssAfterKb! / 1024 : null, (x) =>
+    x == null || Number.isNaN(x) ? 'n/a' : `${x.toFixed(0)} MB`,
+  );
   add('Server RSS per citizen', th?.perCitizenKb, base?.perCitizenKb, kb);
   add('Upvote storm: acknowledged commands/s', th?.upvote.perSecond, base?.upvote.perSecond, int);
   add('Upvote storm: ok acks', th?.upvote.ok, base?.upvote.ok, int, false);
   add('Upvote storm: ack p99', th?.upvote.latency?.p99, base?.upvote.latency?.p99, ms);
-  rows.push([
-    'Upvote storm: errors',
-    th ? JSON.stringify(th.upvote.codes) : 'not run',
-    base ? JSON.stringify(base.upvote.codes) : 'not run',
-    '',
-  ]);
-  rows.push([
-    'Upvote storm: final count = ok acks',
-    finalCount(th),
-    finalCount(base),
-    '',
-  ]);
+  rows.push(['Upvote storm: errors', th ? JSON.stringify(th.upvote.codes) : 'not run', base ? JSON.stringify(base.upvote.codes) : 'not run', '']);
+  rows.push(['Upvote storm: final count = ok acks', finalCount(th), finalCount(base), '']);
   if (RESTART) {
     const rs = (x: Result | null) => x?.restart ?? null;
     const allResynced = (x: Result | null, seconds: (r: RestartResult) => number | null) => {
@@ -1146,7 +1182,12 @@ function report(th: Result | null, base: Result | null): void {
     };
     rows.push(["Restart: resynced views showing the upvote storm's count", shown(th), shown(base), '']);
     add('Restart: server CPU, listening until all resynced', rs(th)?.resyncCpu, rs(base)?.resyncCpu, sec);
-    add('Restart: server CPU, shutdown + start-up', th?.restart ? (th.restart.shutdownCpu ?? 0) + (th.restart.startCpu ?? 0) : null, base?.restart ? (base.restart.shutdownCpu ?? 0) + (base.restart.startCpu ?? 0) : null, sec);
+    add(
+      'Restart: server CPU, shutdown + start-up',
+      th?.restart ? (th.restart.shutdownCpu ?? 0) + (th.restart.startCpu ?? 0) : null,
+      base?.restart ? (base.restart.shutdownCpu ?? 0) + (base.restart.startCpu ?? 0) : null,
+      sec,
+    );
     rows.push([
       'Restart: connect errors by reason',
       th ? JSON.stringify(rs(th)?.connectErrors ?? {}) : 'not run',
@@ -1189,8 +1230,13 @@ function report(th: Result | null, base: Result | null): void {
     if (!r) continue;
     console.log(`plenary[${r.mode}]: bytes received by phase and message (text frames, characters ≈ bytes):`);
     console.log(bytesTable(r));
-    if (r.status) console.log(`plenary[${r.mode}]: at the end ${r.status.connected} citizens connected; ${r.status.disconnects} disconnects and ${r.status.connectErrors} connect errors over the run`);
-    console.log(`plenary[${r.mode}]: CPU seconds by phase (load average at the start ${r.loadavg}; "other" is every process on the machine that is not part of this bench):`);
+    if (r.status)
+      console.log(
+        `plenary[${r.mode}]: at the end ${r.status.connected} citizens connected; ${r.status.disconnects} disconnects and ${r.status.connectErrors} connect errors over the run`,
+      );
+    console.log(
+      `plenary[${r.mode}]: CPU seconds by phase (load average at the start ${r.loadavg}; "other" is every process on the machine that is not part of this bench):`,
+    );
     for (const c of r.cpu) {
       const lag = r.generatorLag[c.phase];
       console.log(
@@ -1199,7 +1245,8 @@ function report(th: Result | null, base: Result | null): void {
       );
     }
     if (Object.keys(r.disconnectReasons).length) console.log(`plenary[${r.mode}]: citizen disconnects by phase and reason: ${JSON.stringify(r.disconnectReasons)}`);
-    if (Object.keys(r.connectErrorReasons).length) console.log(`plenary[${r.mode}]: citizen connect errors by phase and reason: ${JSON.stringify(r.connectErrorReasons)}`);
+    if (Object.keys(r.connectErrorReasons).length)
+      console.log(`plenary[${r.mode}]: citizen connect errors by phase and reason: ${JSON.stringify(r.connectErrorReasons)}`);
     if (r.logs) console.log(`plenary[${r.mode}]: server log lines: ${r.logs}`);
     if (r.problems.length) console.log(`plenary[${r.mode}]: problems: ${r.problems.join(' | ')}`);
     if (r.serverExited) console.log(`plenary[${r.mode}]: the server process had ended before the bench stopped it: ${r.serverExited}`);

@@ -183,7 +183,8 @@ export class ControlClient {
     const id = roomId ?? this.me?.roomId;
     const view = this.view;
     if (!view || !id) return [];
-    if (view.participants) return view.participants.filter((p) => p.roomId === id).map(({ participantId, displayName, roomId, online }) => ({ participantId, displayName, roomId, online }));
+    if (view.participants)
+      return view.participants.filter((p) => p.roomId === id).map(({ participantId, displayName, roomId, online }) => ({ participantId, displayName, roomId, online }));
     return view.rooms.find((r) => r.id === id)?.members?.map((m) => ({ ...m, roomId: id })) ?? [];
   }
 

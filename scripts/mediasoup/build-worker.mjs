@@ -274,11 +274,7 @@ async function build(ms, tools) {
   log(`  full log: ${logFile}`);
   patchAbseil(workerDir);
 
-  let code = await run(
-    tools.python.cmd,
-    ['-c', GYP_BOOTSTRAP, join(workerDir, 'scripts', 'configure.py'), '-R', 'mediasoup-worker'],
-    { cwd: workerDir, env, logStream },
-  );
+  let code = await run(tools.python.cmd, ['-c', GYP_BOOTSTRAP, join(workerDir, 'scripts', 'configure.py'), '-R', 'mediasoup-worker'], { cwd: workerDir, env, logStream });
   if (code !== 0) {
     await new Promise((r) => logStream.end(r));
     throw new Error(`gyp configure failed (exit ${code}); last lines of ${logFile}:\n${tail(logFile, 25)}`);
@@ -482,9 +478,7 @@ function explain(err) {
     lines.push(err.hint ?? '  Retry with: npm run audio:worker -- --force');
   }
   if (!err.hint) lines.push('  Or bring your own worker binary for this mediasoup version: MEDIASOUP_WORKER_BIN=/path/to/mediasoup-worker');
-  lines.push(
-    '  Every other townhall feature works without it; only live audio is unavailable. See docs/AUDIO-INSTALL.md.',
-  );
+  lines.push('  Every other townhall feature works without it; only live audio is unavailable. See docs/AUDIO-INSTALL.md.');
   return lines.join('\n');
 }
 

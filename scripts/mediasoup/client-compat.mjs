@@ -63,12 +63,15 @@ async function main() {
     });
     let serverProducer;
     send.on('produce', ({ kind, rtpParameters }, callback, errback) => {
-      say('client rtpParameters', JSON.stringify({
-        codecs: rtpParameters.codecs.map((c) => `${c.mimeType}/${c.payloadType}`),
-        headerExtensions: rtpParameters.headerExtensions.map((h) => h.uri.replace(/^.*[/:]/, '')),
-        mid: rtpParameters.mid,
-        msid: rtpParameters.msid,
-      }));
+      say(
+        'client rtpParameters',
+        JSON.stringify({
+          codecs: rtpParameters.codecs.map((c) => `${c.mimeType}/${c.payloadType}`),
+          headerExtensions: rtpParameters.headerExtensions.map((h) => h.uri.replace(/^.*[/:]/, '')),
+          mid: rtpParameters.mid,
+          msid: rtpParameters.msid,
+        }),
+      );
       serverSend.produce({ kind, rtpParameters }).then((p) => {
         serverProducer = p;
         callback({ id: p.id });

@@ -108,7 +108,8 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   const registry = new SessionRegistry(cluster ?? localSessions({ store, ...hostOptions }), logger);
   const { loaded, failed } = await registry.loadAll();
   await cluster?.start(registry);
-  if (cluster) logger.info({ sessions: loaded, failed: failed.length, nodeId: cluster.nodeId, owns: cluster.owned().length }, 'cluster mode: following every session in Redis');
+  if (cluster)
+    logger.info({ sessions: loaded, failed: failed.length, nodeId: cluster.nodeId, owns: cluster.owned().length }, 'cluster mode: following every session in Redis');
   else logger.info({ sessions: loaded, failed: failed.length, dataDir: config.dataDir }, 'sessions restored from the log');
   const signingKey = SigningKey.loadOrCreate(config.signingKeyFile);
   logger.info({ keyId: signingKey.info.keyId }, 'exports are signed with this key');
@@ -135,7 +136,10 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining, cluster }));
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
-  app.use('/api', sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }));
+  app.use(
+    '/api',
+    sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }),
+  );
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
   app.use(errorHandler(logger));

@@ -7,7 +7,14 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 const list = z
   .string()
   .optional()
-  .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null));
+  .transform((s) =>
+    s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : null,
+  );
 
 /** Every setting, from the environment, with defaults that run a single node out of the box. */
 const envSchema = z.object({
@@ -61,13 +68,22 @@ const envSchema = z.object({
   TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER: int(400, 1, 100_000),
   // Cluster mode (docs/CLUSTER.md): set the URL and the node shares its sessions with every node on the same Redis.
   TOWNHALL_REDIS_URL: z.string().url().optional(),
-  TOWNHALL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('th'),
-  TOWNHALL_NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  TOWNHALL_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+    .default('th'),
+  TOWNHALL_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
   // Where the other nodes reach this one (drafting connections are carried to a session's owner); default: this host and port.
   TOWNHALL_NODE_URL: z.string().url().optional(),
   TOWNHALL_LEASE_TTL_MS: int(5_000, 500, 600_000),
   TOWNHALL_FORWARD_TIMEOUT_MS: int(5_000, 100, 120_000),
-  TOWNHALL_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TOWNHALL_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -20,9 +20,7 @@ export function roundResults(round: Round, currentHashes: Readonly<Record<string
       tally: t,
       textChanged,
       agreed: t.agreed && !textChanged,
-      minorityNotes: ratings
-        .filter((r) => !supportive.has(r.level) && r.reason)
-        .map((r) => ({ level: r.level, reason: r.reason! })),
+      minorityNotes: ratings.filter((r) => !supportive.has(r.level) && r.reason).map((r) => ({ level: r.level, reason: r.reason! })),
     };
   });
 }

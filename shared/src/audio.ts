@@ -40,9 +40,7 @@ export const rtpParametersSchema = z.strictObject({
     .max(16)
     .optional(),
   encodings: z
-    .array(
-      z.looseObject({ ssrc: z.number().int().min(0).max(0xffffffff).optional(), dtx: z.boolean().optional(), maxBitrate: z.number().int().positive().optional() }),
-    )
+    .array(z.looseObject({ ssrc: z.number().int().min(0).max(0xffffffff).optional(), dtx: z.boolean().optional(), maxBitrate: z.number().int().positive().optional() }))
     .max(4)
     .optional(),
   rtcp: z.strictObject({ cname: small.optional(), reducedSize: z.boolean().optional(), mux: z.boolean().optional() }).optional(),
@@ -63,7 +61,10 @@ export const rtpCapabilitiesSchema = z.strictObject({
     )
     .max(64)
     .optional(),
-  headerExtensions: z.array(z.looseObject({ uri: small })).max(64).optional(),
+  headerExtensions: z
+    .array(z.looseObject({ uri: small }))
+    .max(64)
+    .optional(),
 });
 
 /** What a client learns when it joins its room's audio. */

@@ -108,7 +108,12 @@ export const COMMANDS = {
       /** Omitted: every recommendation in the room's document that is not locked yet. */
       recommendationIds: z.array(idSchema).min(1).max(200).optional(),
       /** The server closes the round by itself this many minutes after it opens; omitted: the facilitator closes it. */
-      closesInMinutes: z.number().int().min(1).max(24 * 60).optional(),
+      closesInMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .optional(),
     }),
   },
   'round.rate': {

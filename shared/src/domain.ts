@@ -54,7 +54,11 @@ export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export const agendaItemInputSchema = z.strictObject({
   title: line(200),
-  minutes: z.number().int().min(1).max(24 * 60),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   breakouts: z.number().int().min(0).max(200).optional(),
 });
 export type AgendaItemInput = z.infer<typeof agendaItemInputSchema>;

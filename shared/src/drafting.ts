@@ -51,7 +51,6 @@ export interface AmendmentData {
   status: 'open' | 'accepted' | 'rejected';
 }
 
-
 /** The text of each well-formed recommendation, in order. Malformed entries (anyone can write the doc) are skipped. */
 export function readRecommendations(doc: Y.Doc): RecommendationText[] {
   const out: RecommendationText[] = [];
@@ -124,14 +123,7 @@ export function canonicalRecommendation(rec: RecommendationText): string {
 }
 
 /** Gradients of agreement, from full support to block. */
-export const AGREEMENT_LEVELS = [
-  'full-support',
-  'support-with-reservations',
-  'can-live-with',
-  'more-discussion-needed',
-  'serious-concerns',
-  'block',
-] as const;
+export const AGREEMENT_LEVELS = ['full-support', 'support-with-reservations', 'can-live-with', 'more-discussion-needed', 'serious-concerns', 'block'] as const;
 export type AgreementLevel = (typeof AGREEMENT_LEVELS)[number];
 
 export const AGREEMENT_DESCRIPTIONS: Record<AgreementLevel, string> = {
@@ -182,7 +174,9 @@ export function tally(levels: readonly AgreementLevel[], rule: AgreementRule): T
 }
 
 export function describeAgreementRule(rule: AgreementRule): string {
-  const top = AGREEMENT_LEVELS.slice(0, rule.topLevels).map((l) => `“${AGREEMENT_DESCRIPTIONS[l]}”`).join(' or ');
+  const top = AGREEMENT_LEVELS.slice(0, rule.topLevels)
+    .map((l) => `“${AGREEMENT_DESCRIPTIONS[l]}”`)
+    .join(' or ');
   const blocks = rule.maxBlocks === 0 ? 'and nobody blocks it' : `and at most ${rule.maxBlocks} block it`;
   return `Agreed when at least ${Math.round(rule.minShare * 100)}% answer ${top}, ${blocks} (at least ${rule.minRatings} rating${rule.minRatings === 1 ? '' : 's'}).`;
 }

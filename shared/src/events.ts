@@ -2,19 +2,9 @@ import type { AgendaItemInput, HandKind, QueueRule, ResponseStatus, Role, Settin
 import type { AgreementLevel, AgreementRule, RecommendationText, TextField } from './drafting.js';
 
 /** Who caused an event. System events come from the server's clock (turn and agenda timers). */
-export type Actor =
-  | { kind: 'participant'; participantId: string; role: Role }
-  | { kind: 'system' }
-  | { kind: 'operator' };
+export type Actor = { kind: 'participant'; participantId: string; role: Role } | { kind: 'system' } | { kind: 'operator' };
 
-export type TurnEndReason =
-  | 'yielded'
-  | 'ended-by-facilitator'
-  | 'expired'
-  | 'speaking-revoked'
-  | 'moved'
-  | 'removed'
-  | 'recalled';
+export type TurnEndReason = 'yielded' | 'ended-by-facilitator' | 'expired' | 'speaking-revoked' | 'moved' | 'removed' | 'recalled';
 
 export type HandLoweredReason = 'self' | 'facilitator' | 'given-floor' | 'speaking-revoked' | 'moved' | 'removed';
 

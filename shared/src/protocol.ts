@@ -17,9 +17,7 @@ export interface HandshakeAuth {
   token: string;
 }
 
-export type Notice =
-  | { kind: 'removed' }
-  | { kind: 'session-closed' };
+export type Notice = { kind: 'removed' } | { kind: 'session-closed' };
 
 export interface ServerToClientEvents extends AudioEvents {
   /** The full view for this participant's audience: on connect, after a move to another audience, and on request (`state.sync`). */
@@ -39,4 +37,5 @@ export type ClientToServerEvents = {
   [N in CommandName]: (payload: CommandInput<N>, ack: (ack: Ack) => void) => void;
 };
 
+// biome-ignore lint/suspicious/noEmptyInterface: socket.io's type parameter for server-to-server events; there are none (the nodes of a cluster talk over their own bus).
 export interface InterServerEvents {}

@@ -59,11 +59,7 @@ function reasonFor(entry: QueueEntry, rule: QueueRule, stats: Stats): QueueReaso
  * place (later placements win); everyone else is ordered by the rule, with points of
  * order first and direct replies next.
  */
-export function rankQueue(
-  entries: readonly QueueEntry[],
-  rule: QueueRule,
-  participants: Readonly<Record<string, Stats>>,
-): RankedEntry[] {
+export function rankQueue(entries: readonly QueueEntry[], rule: QueueRule, participants: Readonly<Record<string, Stats>>): RankedEntry[] {
   const stats = (id: string): Stats => participants[id] ?? { speakingMs: 0, turns: 0 };
   const ordered = entries.filter((e) => !e.pinned).sort(compare(rule, stats));
   const pinned = entries.filter((e) => e.pinned).sort((a, b) => a.pinned!.seq - b.pinned!.seq);
@@ -80,10 +76,8 @@ export function rankQueue(
 /** Plain-words English descriptions; the browser client has its own translations. */
 export const RULE_DESCRIPTIONS: Record<QueueRule, string> = {
   'first-come-first-served': 'First come, first served: people speak in the order they raised their hand. Points of order go first.',
-  'first-time-speakers-first':
-    'First-time speakers first: people who have not spoken yet go ahead of those who have. Points of order go first.',
-  'least-speaking-time-first':
-    'Least speaking time first: whoever has spoken least so far goes next. Points of order go first.',
+  'first-time-speakers-first': 'First-time speakers first: people who have not spoken yet go ahead of those who have. Points of order go first.',
+  'least-speaking-time-first': 'Least speaking time first: whoever has spoken least so far goes next. Points of order go first.',
 };
 
 export function explainReason(reason: QueueReason): string {

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * the BOM. Zero-width joiners are kept because emoji sequences and several
  * scripts need them.
  */
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this pattern is for.
 const DECEPTIVE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 
 export function cleanText(input: string): string {

@@ -234,7 +234,13 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
       .map(({ amendmentId, recommendationId, field, decision, decidedAt }) => ({ amendmentId, recommendationId, field, decision, decidedAt })),
     origins: Object.values(state.broughtBack)
       .filter((b) => b.roomId === roomId)
-      .map((b) => ({ recommendationId: b.recommendationId, fromRoomId: b.fromRoomId, fromRoomName: state.rooms[b.fromRoomId]?.name ?? b.fromRoomId, sourceId: b.sourceId, at: b.at })),
+      .map((b) => ({
+        recommendationId: b.recommendationId,
+        fromRoomId: b.fromRoomId,
+        fromRoomName: state.rooms[b.fromRoomId]?.name ?? b.fromRoomId,
+        sourceId: b.sourceId,
+        at: b.at,
+      })),
     rounds: state.roundOrder
       .map((id) => state.rounds[id]!)
       .filter((r) => r.roomId === roomId)
@@ -249,7 +255,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         withdrawn: [...r.withdrawn],
         statement: r.statement ? { ...r.statement } : null,
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
-        results: r.results ? structuredClone(r.results) : (staff || state.settings.resultsLive ? provisionalResults(r) : null),
+        results: r.results ? structuredClone(r.results) : staff || state.settings.resultsLive ? provisionalResults(r) : null,
       })),
   };
 }
@@ -409,9 +415,7 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
         .filter((r) => r.roomId === p.roomId || Object.values(r.ratings).some((byP) => byP[p.id]))
         .map((r) => [
           r.id,
-          Object.fromEntries(
-            Object.entries(r.ratings).flatMap(([recId, byP]) => (byP[p.id] ? [[recId, { level: byP[p.id]!.level, reason: byP[p.id]!.reason }]] : [])),
-          ),
+          Object.fromEntries(Object.entries(r.ratings).flatMap(([recId, byP]) => (byP[p.id] ? [[recId, { level: byP[p.id]!.level, reason: byP[p.id]!.reason }]] : []))),
         ]),
     ),
   };

@@ -198,7 +198,10 @@ function applyListPatch(base: Obj[], patch: ListPatch): Obj[] {
   if (patch.order) keys = patch.order;
   else if (patch.addAt) {
     keys = [...kept];
-    patch.addAt.map((at, i) => [at, added[i]!] as const).sort(([a], [b]) => a - b).forEach(([at, k]) => keys.splice(at, 0, k));
+    patch.addAt
+      .map((at, i) => [at, added[i]!] as const)
+      .sort(([a], [b]) => a - b)
+      .forEach(([at, k]) => keys.splice(at, 0, k));
   } else keys = [...kept, ...added];
   const out = keys.map((k) => items.get(k)).filter((i): i is Obj => i !== undefined);
   const numbered = out.some((i) => DERIVED in i) || base.some((i) => DERIVED in i);

@@ -35,7 +35,12 @@ export class ViewStream<V extends Revised> {
     if (!view) return 'gap';
     if (message.rev <= view.rev) return 'stale';
     if (message.baseRev !== view.rev) return 'gap';
-    this.view = { ...applyViewPatch(view as unknown as Record<string, unknown>, message.patch), rev: message.rev, seq: message.seq, serverTime: message.serverTime } as unknown as V;
+    this.view = {
+      ...applyViewPatch(view as unknown as Record<string, unknown>, message.patch),
+      rev: message.rev,
+      seq: message.seq,
+      serverTime: message.serverTime,
+    } as unknown as V;
     return 'applied';
   }
 }

@@ -212,7 +212,9 @@ describe('browser client: live audio', () => {
       // The fake microphone's tone is decoded and played: its level shows in the inbound-rtp stats.
       await expect.poll(async () => (await fromSpeaker(l.page, speaker.participantId))?.audioLevel ?? 0, { timeout: 20_000, interval: 200 }).toBeGreaterThan(0);
       // Played through an <audio autoplay> element the controller manages.
-      const el = (await l.page.evaluate(`(() => { const a = window.__townhallAudio.audioElements[0]; return a && { autoplay: a.autoplay, paused: a.paused, hasStream: a.srcObject instanceof MediaStream, live: a.srcObject.getAudioTracks()[0].readyState }; })()`)) as {
+      const el = (await l.page.evaluate(
+        `(() => { const a = window.__townhallAudio.audioElements[0]; return a && { autoplay: a.autoplay, paused: a.paused, hasStream: a.srcObject instanceof MediaStream, live: a.srcObject.getAudioTracks()[0].readyState }; })()`,
+      )) as {
         autoplay: boolean;
         paused: boolean;
         hasStream: boolean;
@@ -225,7 +227,9 @@ describe('browser client: live audio', () => {
     const types = sample.consumers[0]!.reports.map((r) => r.type);
     console.log(`[audio] consumer stats types: ${types.join(', ')}`);
     const inbound = sample.consumers[0]!.reports.find((r) => r.type === 'inbound-rtp')!;
-    console.log(`[audio] inbound-rtp: bytesReceived=${inbound.bytesReceived} packetsReceived=${inbound.packetsReceived} audioLevel=${inbound.audioLevel} totalAudioEnergy=${inbound.totalAudioEnergy}`);
+    console.log(
+      `[audio] inbound-rtp: bytesReceived=${inbound.bytesReceived} packetsReceived=${inbound.packetsReceived} audioLevel=${inbound.audioLevel} totalAudioEnergy=${inbound.totalAudioEnergy}`,
+    );
 
     // Listening never asked for the microphone.
     for (const l of [l1, l2, fac]) expect(await gumCalls(l.page)).toBe(0);

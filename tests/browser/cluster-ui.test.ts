@@ -55,7 +55,7 @@ describe('browser client: a session spread over three nodes', () => {
     await cluster?.stop();
   });
 
-  test('the facilitator on one node and a citizen on another see each other\'s actions', async () => {
+  test("the facilitator on one node and a citizen on another see each other's actions", async () => {
     // node-0 owns the session; the pages are served by, and connected to, nodes 1 and 2.
     await joinByInvite(facPage, { inviteUrl: session.invites.facilitator.url, serverUrl: urls[1]!, name: assembly.facilitators[0]!, role: 'facilitator' });
     await joinByInvite(citPage, { inviteUrl: session.invites.citizen.url, serverUrl: urls[2]!, name: assembly.citizens[0]!, role: 'citizen' });

@@ -8,7 +8,18 @@ import { draftClient, synced, type DraftClient } from '../helpers/drafting.js';
 import { ok } from '../helpers/expect.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { artifactsDir, ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, screenshot, storedCredentials, textOf, waitForText } from '../helpers/browser.js';
+import {
+  artifactsDir,
+  ensureClientBuilt,
+  expectNoAxeViolations,
+  joinByInvite,
+  launchBrowser,
+  newPerson,
+  screenshot,
+  storedCredentials,
+  textOf,
+  waitForText,
+} from '../helpers/browser.js';
 
 /**
  * The facilitator console and the official view: queue reordering, the participant
@@ -33,7 +44,14 @@ describe('browser client: facilitator console and official view', () => {
     page
       .locator('[data-testid="queue-list"] .queue-name')
       .allTextContents()
-      .then((ts) => ts.map((t) => t.replace(/[\u2068\u2069]/g, '').replace(/\s+/g, ' ').trim()));
+      .then((ts) =>
+        ts.map((t) =>
+          t
+            .replace(/[\u2068\u2069]/g, '')
+            .replace(/\s+/g, ' ')
+            .trim(),
+        ),
+      );
 
   async function join(person: Person) {
     await joinByInvite(person.page, { inviteUrl: session.invites[person.role].url, serverUrl: server.url, name: person.name, role: person.role });
@@ -82,9 +100,7 @@ describe('browser client: facilitator console and official view', () => {
     await waitForText(c2.page, '.my-reason', 'Why: The facilitator placed you here.');
     await waitForText(c1.page, '[data-testid="queue-list"] li:first-child .queue-reason', 'Placed here by the facilitator.');
     // The focus stays with the moved entry (now first, so on its "Move down").
-    await expect
-      .poll(() => fac.page.evaluate('document.activeElement?.getAttribute("aria-label") ?? ""'))
-      .toBe(`Move down: ${names.c2}`);
+    await expect.poll(() => fac.page.evaluate('document.activeElement?.getAttribute("aria-label") ?? ""')).toBe(`Move down: ${names.c2}`);
 
     for (const c of [c1, c2]) {
       await c.page.getByRole('button', { name: 'Lower hand' }).click();

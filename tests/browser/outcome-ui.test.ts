@@ -256,6 +256,11 @@ describe('browser client: the outcome, the answers and the delivery', () => {
   });
 
   test('no page errors and no CSP violations in any browser', () => {
-    for (const [name, p] of [['facilitator', fac], ['citizen', cit], ['official', off]] as const) expect(p.errors, name).toEqual([]);
+    for (const [name, p] of [
+      ['facilitator', fac],
+      ['citizen', cit],
+      ['official', off],
+    ] as const)
+      expect(p.errors, name).toEqual([]);
   });
 });

@@ -8,7 +8,17 @@ import { draftClient, synced } from '../helpers/drafting.js';
 import { ok } from '../helpers/expect.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { artifactsDir, ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, tapControlChannel, waitForText, type ControlChannelTap } from '../helpers/browser.js';
+import {
+  artifactsDir,
+  ensureClientBuilt,
+  expectNoAxeViolations,
+  joinByInvite,
+  launchBrowser,
+  newPerson,
+  tapControlChannel,
+  waitForText,
+  type ControlChannelTap,
+} from '../helpers/browser.js';
 
 /**
  * A plenary of 300 citizens, 120 hands up and 40 questions, with a facilitator and a
@@ -80,7 +90,9 @@ describe('browser client: a plenary of 300', () => {
     await waitForText(citPage, '.my-position', 'You are number 1 in the queue');
     const raised = await Promise.all(crowd.slice(0, 120).map((c) => c.client.send('queue.raise', { kind: 'normal' })));
     raised.forEach(ok);
-    const asked = await Promise.all(crowd.slice(120, 160).map((c, i) => c.client.send('qa.ask', { text: `Question ${i} from the crowd about the bus lanes`, anonymous: i % 2 === 0 })));
+    const asked = await Promise.all(
+      crowd.slice(120, 160).map((c, i) => c.client.send('qa.ask', { text: `Question ${i} from the crowd about the bus lanes`, anonymous: i % 2 === 0 })),
+    );
     asked.forEach(ok);
     await facControl.caughtUp(Math.max(...asked.map(ok), ...raised.map(ok)));
     // The citizen's page has all of it (a storm of commands widens the publishing window, so this can lag the staff's).
@@ -130,7 +142,11 @@ describe('browser client: a plenary of 300', () => {
 
     const opened = await facControl.send('round.open', { roomId: 'plenary', recommendationIds: ['rec-crowd-1'], closesInMinutes: 10 });
     const roundId = (opened as { result: { roundId: string } }).result.roundId;
-    await Promise.all(crowd.slice(0, 100).map((c, i) => c.client.send('round.rate', { roundId, recommendationId: 'rec-crowd-1', level: i % 7 === 0 ? 'serious-concerns' : 'full-support' })));
+    await Promise.all(
+      crowd
+        .slice(0, 100)
+        .map((c, i) => c.client.send('round.rate', { roundId, recommendationId: 'rec-crowd-1', level: i % 7 === 0 ? 'serious-concerns' : 'full-support' })),
+    );
     await waitForText(citPage, '[data-testid="round-countdown"]', /Closes in (10:00|9:\d\d)/);
     await waitForText(citPage, '[data-testid="under-vote-badge"]', 'Under vote');
     expect(await citPage.locator('[data-testid="rating-form"] [data-testid="rated-text"]').first().textContent()).toContain(r1!.body);

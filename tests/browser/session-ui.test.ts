@@ -94,17 +94,23 @@ describe('browser client: one facilitator, three citizens', () => {
   });
 
   test('join: the invite shows title, question and role; four people join, each in their own browser', async () => {
-    await join(fac, 'facilitator', { check: async (page) => {
-      expect(await textOf(page, 'h1')).toBe(assembly.title);
-      expect(await textOf(page, 'main')).toContain(assembly.question);
-      expect(await textOf(page, 'main')).toContain('You are invited to take part as facilitator.');
-      await screenshot(page, 'join-page');
-      await expectNoAxeViolations(page);
-    } });
+    await join(fac, 'facilitator', {
+      check: async (page) => {
+        expect(await textOf(page, 'h1')).toBe(assembly.title);
+        expect(await textOf(page, 'main')).toContain(assembly.question);
+        expect(await textOf(page, 'main')).toContain('You are invited to take part as facilitator.');
+        await screenshot(page, 'join-page');
+        await expectNoAxeViolations(page);
+      },
+    });
     await Promise.all([join(c1, 'citizen'), join(c2, 'citizen', { keyboard: true }), join(c3, 'citizen')]);
     // The token is kept per session.
     const stored = await c1.page.evaluate(`localStorage.getItem('townhall.session.${session.sessionId}')`);
-    expect(JSON.parse(stored as string)).toMatchObject({ sessionId: session.sessionId, token: expect.stringMatching(/^tok_/), participantId: expect.stringMatching(/^p_/) });
+    expect(JSON.parse(stored as string)).toMatchObject({
+      sessionId: session.sessionId,
+      token: expect.stringMatching(/^tok_/),
+      participantId: expect.stringMatching(/^p_/),
+    });
   });
 
   test('agenda: the facilitator starts it; everyone sees the item and a countdown from the absolute deadline', async () => {

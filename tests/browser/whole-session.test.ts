@@ -3,17 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import {
-  ensureClientBuilt,
-  expectNoAxeViolations,
-  joinByInvite,
-  launchBrowser,
-  newPerson,
-  plain,
-  screenshot,
-  textOf,
-  waitForText,
-} from '../helpers/browser.js';
+import { ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, plain, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /**
  * A whole town hall, start to finish, in one continuous scenario: a facilitator and

@@ -99,7 +99,11 @@ export async function textOf(page: Page, selector: string): Promise<string> {
   return plain(text);
 }
 
-export const plain = (s: string) => s.replace(/[\u2068\u2069]/g, '').replace(/\s+/g, ' ').trim();
+export const plain = (s: string) =>
+  s
+    .replace(/[\u2068\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 export interface ControlChannelTap {
   /** While set, the server's acks to this command are dropped on their way to the page. */

@@ -83,5 +83,8 @@ export async function joinAndConnect(url: string, session: CreatedSession, role:
 /** A session's log as a facilitator downloads it. */
 export async function sessionLog(url: string, sessionId: string, token: string): Promise<SessionEvent[]> {
   const res = await api<string>(url, `/api/sessions/${sessionId}/log`, { token });
-  return String(res.body).trim().split('\n').map((l) => JSON.parse(l) as SessionEvent);
+  return String(res.body)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SessionEvent);
 }

@@ -18,7 +18,7 @@ export interface DraftClient {
 /** The stock y-websocket provider, unchanged, in Node with the `ws` polyfill. */
 export function draftClient(url: string, sessionId: string, roomId: string, token: string): DraftClient {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(url.replace(/^http/, 'ws') + '/yjs', `${sessionId}:${roomId}`, doc, {
+  const provider = new WebsocketProvider(`${url.replace(/^http/, 'ws')}/yjs`, `${sessionId}:${roomId}`, doc, {
     params: { token },
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,

@@ -58,7 +58,10 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
   const closers: (() => void)[] = [() => fac.client.close(), ...citizens.map((c) => () => c.client.close())];
 
   await must(fac.client.send('agenda.start', {}), 'agenda.start');
-  for (const [c, seconds] of [[c1, 40], [c2, 25]] as const) {
+  for (const [c, seconds] of [
+    [c1, 40],
+    [c2, 25],
+  ] as const) {
     await must(c.client.send('queue.raise', {}), 'raise');
     await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c.participantId, seconds: 60 }), 'floor.give');
     await new Promise((r) => setTimeout(r, seconds));
@@ -75,7 +78,11 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
   await must(c1.client.send('qa.upvote', { questionId: q2 }), 'upvote');
   await must(fac.client.send('qa.moderate', { questionId: q2, status: 'answered' }), 'answered');
 
-  const [r1, r2, r3] = assembly.recommendations as [(typeof assembly.recommendations)[number], (typeof assembly.recommendations)[number], (typeof assembly.recommendations)[number]];
+  const [r1, r2, r3] = assembly.recommendations as [
+    (typeof assembly.recommendations)[number],
+    (typeof assembly.recommendations)[number],
+    (typeof assembly.recommendations)[number],
+  ];
   const recs = [
     { id: 'rec-square', title: `${r1.title} ${PLANTED.script}`, body: `${r1.body} ${PLANTED.rtl}`, rationale: `${r1.rationale} ${PLANTED.longWord}` },
     { id: 'rec-lanes', title: r3.title, body: `${r3.body}\n${PLANTED.zalgo}`, rationale: r3.rationale },

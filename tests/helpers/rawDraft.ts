@@ -13,7 +13,6 @@ import type { RunningServer } from './server.js';
 
 export const DEADLINE = 10_000;
 
-
 // ---------------------------------------------------------------------------
 // Messages, crafted by hand
 // ---------------------------------------------------------------------------
@@ -96,7 +95,10 @@ export function fingerprint(doc: Y.Doc) {
     pending: doc.store.pendingStructs ? [...doc.store.pendingStructs.missing.entries()].sort(([a], [b]) => a - b) : null,
     pendingDeletes: doc.store.pendingDs !== null,
     // Roots with content: decoding an update registers the root names it mentions even when it adds nothing.
-    roots: [...doc.share.entries()].filter(([, t]) => t._start !== null || t._map.size > 0).map(([k]) => k).sort(),
+    roots: [...doc.share.entries()]
+      .filter(([, t]) => t._start !== null || t._map.size > 0)
+      .map(([k]) => k)
+      .sort(),
     recommendations: doc.getArray('recommendations').toJSON(),
     comments: doc.getMap('comments').toJSON(),
     amendments: doc.getMap('amendments').toJSON(),
@@ -260,7 +262,6 @@ export function attempt(server: RunningServer, path: string, headers: Record<str
   ).finally(() => ws.terminate());
 }
 
-
 // ---------------------------------------------------------------------------
 // Updates crafted struct by struct (Yjs update format v1)
 // ---------------------------------------------------------------------------
@@ -290,12 +291,12 @@ export function craftUpdate(structs: CraftedStruct[], deletes: { client: number;
       for (const s of list) {
         const info = 4 | (s.origin ? 0x80 : 0) | (s.rightOrigin ? 0x40 : 0) | (s.parentSub !== undefined ? 0x20 : 0);
         encoding.writeUint8(e, info);
-        if (s.origin) (encoding.writeVarUint(e, s.origin[0]), encoding.writeVarUint(e, s.origin[1]));
-        if (s.rightOrigin) (encoding.writeVarUint(e, s.rightOrigin[0]), encoding.writeVarUint(e, s.rightOrigin[1]));
+        if (s.origin) encoding.writeVarUint(e, s.origin[0]), encoding.writeVarUint(e, s.origin[1]);
+        if (s.rightOrigin) encoding.writeVarUint(e, s.rightOrigin[0]), encoding.writeVarUint(e, s.rightOrigin[1]);
         if (!s.origin && !s.rightOrigin) {
           const parent = s.parent ?? 'liveness';
-          if (typeof parent === 'string') (encoding.writeVarUint(e, 1), encoding.writeVarString(e, parent));
-          else (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, parent[0]), encoding.writeVarUint(e, parent[1]));
+          if (typeof parent === 'string') encoding.writeVarUint(e, 1), encoding.writeVarString(e, parent);
+          else encoding.writeVarUint(e, 0), encoding.writeVarUint(e, parent[0]), encoding.writeVarUint(e, parent[1]);
           if (s.parentSub !== undefined) encoding.writeVarString(e, s.parentSub);
         }
         encoding.writeVarString(e, s.text);
@@ -307,7 +308,7 @@ export function craftUpdate(structs: CraftedStruct[], deletes: { client: number;
     for (const [client, ranges] of dsByClient) {
       encoding.writeVarUint(e, client);
       encoding.writeVarUint(e, ranges.length);
-      for (const r of ranges) (encoding.writeVarUint(e, r.clock), encoding.writeVarUint(e, r.len));
+      for (const r of ranges) encoding.writeVarUint(e, r.clock), encoding.writeVarUint(e, r.len);
     }
   });
 }
@@ -326,11 +327,21 @@ export function charId(text: Y.Text, index: number): CraftedId {
 /** Everything a client sees, with map keys sorted (Y.Map key order differs between peers), as one string. */
 export function canonicalDoc(doc: Y.Doc): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)])) : v;
-  return JSON.stringify(sort({
-    recommendations: doc.getArray('recommendations').toJSON(),
-    comments: doc.getMap('comments').toJSON(),
-    amendments: doc.getMap('amendments').toJSON(),
-    liveness: doc.getText('liveness').toString(),
-  }));
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sort(x)]),
+          )
+        : v;
+  return JSON.stringify(
+    sort({
+      recommendations: doc.getArray('recommendations').toJSON(),
+      comments: doc.getMap('comments').toJSON(),
+      amendments: doc.getMap('amendments').toJSON(),
+      liveness: doc.getText('liveness').toString(),
+    }),
+  );
 }

@@ -3,7 +3,6 @@ import { createClient } from 'redis';
 import { freePort } from './ports.js';
 import { removeDir, tempDataDir } from './server.js';
 
-
 export interface RedisProcess {
   url: string;
   /** The running server (replaced by `restart`): signal it for fault cases. */

@@ -7,11 +7,7 @@ import { useSyncExternalStore } from 'react';
  *   /s/<sessionId>    the session itself
  * The server answers every such path with index.html (server/src/http/staticClient.ts).
  */
-export type Route =
-  | { page: 'home' }
-  | { page: 'join'; sessionId: string }
-  | { page: 'session'; sessionId: string }
-  | { page: 'not-found' };
+export type Route = { page: 'home' } | { page: 'join'; sessionId: string } | { page: 'session'; sessionId: string } | { page: 'not-found' };
 
 const NAVIGATE = 'townhall:navigate';
 

@@ -226,7 +226,9 @@ export class AudioService implements MediaSignalling {
     if (!this.may(peer.host, peer.participantId)) throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
     if (!p.send || p.send.id !== transportId) throw new CommandError('NOT_FOUND', 'There is no such send transport of yours.');
     if (p.producer && !p.producer.closed) throw new CommandError('CONFLICT', 'You are already sending audio.');
-    const producer = await p.send.produce({ kind: 'audio', rtpParameters: rtpParameters as types.RtpParameters, appData: { participantId: peer.participantId } }).catch(mediaError);
+    const producer = await p.send
+      .produce({ kind: 'audio', rtpParameters: rtpParameters as types.RtpParameters, appData: { participantId: peer.participantId } })
+      .catch(mediaError);
     // The floor may have moved while mediasoup was busy: check again before anyone hears it.
     if (!this.may(peer.host, peer.participantId) || !this.peers.has(peer.socketId)) {
       producer.close();
@@ -285,9 +287,7 @@ export class AudioService implements MediaSignalling {
   }
 
   private producersFor(p: Peer): AudioProducerInfo[] {
-    return [...p.room.producers.values()]
-      .filter((x) => x.socketId !== p.peer.socketId)
-      .map((x) => ({ producerId: x.producer.id, participantId: x.participantId }));
+    return [...p.room.producers.values()].filter((x) => x.socketId !== p.peer.socketId).map((x) => ({ producerId: x.producer.id, participantId: x.participantId }));
   }
 
   /** Tell everyone in a room who can be heard now, and whether they themselves may speak. */

@@ -119,7 +119,15 @@ export class ClusterMedia implements MediaSignalling {
   private async forward(peer: MediaPeer, name: string, payload: unknown): Promise<unknown> {
     const owner = await this.opts.ownerOf(peer.host.id).catch(() => null);
     if (!owner) throw new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.');
-    const args: Forwarded & { sessionId: string } = { op: 'media', sessionId: peer.host.id, node: this.opts.nodeId, socket: peer.socketId, participantId: peer.participantId, name, payload };
+    const args: Forwarded & { sessionId: string } = {
+      op: 'media',
+      sessionId: peer.host.id,
+      node: this.opts.nodeId,
+      socket: peer.socketId,
+      participantId: peer.participantId,
+      name,
+      payload,
+    };
     return this.opts.link.call(owner, { sessionId: peer.host.id, op: 'media', args });
   }
 }

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { CommandError, type CreateSessionInput, type Role } from '../../../shared/src/index.js';
 import type { SessionSource } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';

@@ -1,6 +1,20 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { COMMANDS, CommandError, isCommandName, isPassing, isTransient, joinSessionSchema, type CommandName, type CommandPayload, type CreateSessionInput, type Participant, type Role, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import {
+  COMMANDS,
+  CommandError,
+  isCommandName,
+  isPassing,
+  isTransient,
+  joinSessionSchema,
+  type CommandName,
+  type CommandPayload,
+  type CreateSessionInput,
+  type Participant,
+  type Role,
+  type SessionEvent,
+  type SessionState,
+} from '../../../shared/src/index.js';
 import { TokenBucket } from '../common/TokenBucket.js';
 import type { EventStore } from '../ports/EventStore.js';
 import type { Lease, LeaseStore } from '../ports/LeaseStore.js';
@@ -46,7 +60,10 @@ const forwardedSchema = z.discriminatedUnion('op', [
     participantId: z.string().max(64),
     name: z.string().max(64),
     payload: z.unknown(),
-    requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
   }),
 ]);
 
@@ -192,10 +209,12 @@ export class ClusteredSession implements LiveSession {
     // The forwarding node checked all this; the owner checks again, so that a message on the bus
     // that did not come from a node's edge (a bug, a stray client of Redis) cannot decide anything.
     const name = r.name as CommandName;
-    if (!isCommandName(name) || isTransient(name) || name === 'state.sync') return Promise.reject(new CommandError('UNKNOWN_COMMAND', `Unknown command: ${String(r.name).slice(0, 64)}`));
+    if (!isCommandName(name) || isTransient(name) || name === 'state.sync')
+      return Promise.reject(new CommandError('UNKNOWN_COMMAND', `Unknown command: ${String(r.name).slice(0, 64)}`));
     const actor = this.host!.state.participants[r.participantId];
     if (!actor || actor.removed) return Promise.reject(new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.'));
-    if (!(COMMANDS[name].roles as readonly Role[]).includes(actor.role)) return Promise.reject(new CommandError('FORBIDDEN', `The ${actor.role} role may not send ${name}.`));
+    if (!(COMMANDS[name].roles as readonly Role[]).includes(actor.role))
+      return Promise.reject(new CommandError('FORBIDDEN', `The ${actor.role} role may not send ${name}.`));
     const payload = COMMANDS[name].schema.safeParse(r.payload);
     if (!payload.success) return Promise.reject(new CommandError('VALIDATION_FAILED', 'Invalid payload.'));
     return this.decideHere(r.participantId, name as DecidableCommand, payload.data as never, r.requestId);

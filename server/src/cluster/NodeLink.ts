@@ -27,13 +27,20 @@ type Message =
 const idText = z.string().min(1).max(128);
 const messageSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('e'), push: z.object({ socket: idText, event: z.string().max(64), args: z.array(z.unknown()).max(8) }) }),
-  z.object({ k: z.literal('q'), id: idText, from: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), req: z.object({ sessionId: idText, op: z.string().max(32), args: z.unknown() }) }),
+  z.object({
+    k: z.literal('q'),
+    id: idText,
+    from: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+    req: z.object({ sessionId: idText, op: z.string().max(32), args: z.unknown() }),
+  }),
   z.object({
     k: z.literal('a'),
     id: idText,
     ok: z.boolean(),
     value: z.unknown().optional(),
-    error: z.object({ code: z.enum(ERROR_CODES), message: z.string().max(2000), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).optional(),
+    error: z
+      .object({ code: z.enum(ERROR_CODES), message: z.string().max(2000), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() })
+      .optional(),
   }),
 ]);
 
@@ -161,7 +168,9 @@ export class NodeLink {
     }
     if (msg.k === 'a') {
       const error = msg.error;
-      this.settle(msg.id, (w) => (msg.ok ? w.resolve(msg.value) : w.reject(new CommandError(error?.code ?? 'INTERNAL', error?.message ?? 'Something went wrong.', error?.issues))));
+      this.settle(msg.id, (w) =>
+        msg.ok ? w.resolve(msg.value) : w.reject(new CommandError(error?.code ?? 'INTERNAL', error?.message ?? 'Something went wrong.', error?.issues)),
+      );
       return;
     }
     const { id, from, req } = msg;
@@ -182,5 +191,4 @@ export class NodeLink {
         ),
       );
   }
-
 }

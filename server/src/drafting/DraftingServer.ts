@@ -227,11 +227,16 @@ export class DraftingServer implements DraftReader {
       const left = (this.openBy.get(participant.id) ?? 1) - 1;
       if (left > 0) this.openBy.set(participant.id, left);
       else this.openBy.delete(participant.id);
-      void opened.then((room) => {
-        room.peers.delete(conn);
-        for (const id of conn.clientIds) room.awarenessOwners.delete(id);
-        awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], 'disconnect');
-      }, () => undefined).finally(() => this.release(name));
+      void opened
+        .then(
+          (room) => {
+            room.peers.delete(conn);
+            for (const id of conn.clientIds) room.awarenessOwners.delete(id);
+            awarenessProtocol.removeAwarenessStates(room.awareness, [...conn.clientIds], 'disconnect');
+          },
+          () => undefined,
+        )
+        .finally(() => this.release(name));
     });
     for (const m of early) ws.emit('message', m.data, m.isBinary);
     opened.then(
@@ -408,13 +413,16 @@ export class DraftingServer implements DraftReader {
     if (!entry) return;
     entry.refs -= 1;
     if (entry.refs > 0) return;
-    void entry.loading.then(async (room) => {
-      await room.drain();
-      await room.compact().catch((err: unknown) => this.opts.logger.warn({ err, doc: name }, 'compaction failed'));
-      // Someone may have opened it again meanwhile.
-      if (this.docs.get(name) !== entry || entry.refs > 0) return;
-      this.docs.delete(name);
-      room.destroy();
-    }, () => undefined);
+    void entry.loading.then(
+      async (room) => {
+        await room.drain();
+        await room.compact().catch((err: unknown) => this.opts.logger.warn({ err, doc: name }, 'compaction failed'));
+        // Someone may have opened it again meanwhile.
+        if (this.docs.get(name) !== entry || entry.refs > 0) return;
+        this.docs.delete(name);
+        room.destroy();
+      },
+      () => undefined,
+    );
   }
 }

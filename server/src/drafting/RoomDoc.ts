@@ -224,11 +224,13 @@ export class RoomDoc {
     const claims: ClientClaim[] = [];
     for (const client of clientsExtended(this.twin, decoded)) {
       const owner = this.writers.get(client);
-      if (owner !== undefined && owner !== policy.writer) return done({ kind: 'conflict', reason: `update writes under client ${client}, which another participant writes under` });
+      if (owner !== undefined && owner !== policy.writer)
+        return done({ kind: 'conflict', reason: `update writes under client ${client}, which another participant writes under` });
       if (owner !== undefined) continue;
       // A stock client announces its id in awareness before it writes: nobody else may take it first.
       const speaker = this.awarenessOwners.get(client)?.writer;
-      if (speaker !== undefined && speaker !== policy.writer) return done({ kind: 'conflict', reason: `update writes under client ${client}, which another participant speaks for` });
+      if (speaker !== undefined && speaker !== policy.writer)
+        return done({ kind: 'conflict', reason: `update writes under client ${client}, which another participant speaks for` });
       // An id held without a known writer (stored before writers were recorded) goes to whoever extends it first.
       claims.push({ client, writer: policy.writer });
     }

@@ -19,10 +19,7 @@ export function replaceText(text: Y.Text, next: string): void {
 }
 
 /** Mirror an amendment decision into the document, applying the text if it was accepted. */
-export function applyDecision(
-  doc: Y.Doc,
-  d: { amendmentId: string; recommendationId: string; field: TextField; decision: 'accepted' | 'rejected'; text: string },
-): void {
+export function applyDecision(doc: Y.Doc, d: { amendmentId: string; recommendationId: string; field: TextField; decision: 'accepted' | 'rejected'; text: string }): void {
   const amendment = doc.getMap<unknown>(DOC.amendments).get(d.amendmentId);
   if (amendment instanceof Y.Map) amendment.set('status', d.decision);
   if (d.decision !== 'accepted') return;

@@ -36,21 +36,21 @@ export function heldIdConflict(doc: Y.Doc, update: { structs: Array<Y.Item | Y.G
       if (!(mine instanceof Y.Item)) continue;
       const from = Math.max(clock, mine.id.clock);
       const to = Math.min(end, mine.id.clock + mine.length);
-      const why = pieceDiffers(doc, incoming, mine, from, to);
+      const why = pieceDiffers(incoming, mine, from, to);
       if (why) return `${why} at ${client}:${from}`;
     }
   }
   return null;
 }
 
-function pieceDiffers(doc: Y.Doc, incoming: Y.Item, mine: Y.Item, from: number, to: number): string | null {
+function pieceDiffers(incoming: Y.Item, mine: Y.Item, from: number, to: number): string | null {
   const { client } = incoming.id;
   // Inside a struct, each clock's left origin is the clock before it.
   const originOf = (s: Y.Item) => (from === s.id.clock ? s.origin : Y.createID(client, from - 1));
   if (!sameId(originOf(incoming), originOf(mine))) return 'a different left origin';
   if (!sameId(incoming.rightOrigin, mine.rightOrigin)) return 'a different right origin';
   if (from === incoming.id.clock && incoming.origin === null && incoming.rightOrigin === null) {
-    if (!sameParent(doc, incoming, mine)) return 'a different parent';
+    if (!sameParent(incoming, mine)) return 'a different parent';
   }
   if (incoming.content instanceof Y.ContentDeleted || mine.content instanceof Y.ContentDeleted) return null;
   if (incoming.content.getRef() !== mine.content.getRef()) return 'a different kind of content';
@@ -64,7 +64,7 @@ function sameId(a: Y.ID | null, b: Y.ID | null): boolean {
 }
 
 /** A decoded struct names its parent by root key or by the id of the parent's item; a held one points at the type. */
-function sameParent(doc: Y.Doc, incoming: Y.Item, mine: Y.Item): boolean {
+function sameParent(incoming: Y.Item, mine: Y.Item): boolean {
   if ((incoming.parentSub ?? null) !== (mine.parentSub ?? null)) return false;
   const claimed = incoming.parent as unknown;
   const actual = mine.parent as Y.AbstractType<unknown> | null;

@@ -20,9 +20,7 @@ export interface OutcomeApiOptions {
 
 const MAX_WEBHOOKS = 20;
 
-const whichSchema = z
-  .union([z.literal('current'), z.literal('latest'), z.coerce.number().int().min(1).max(1_000_000)])
-  .optional();
+const whichSchema = z.union([z.literal('current'), z.literal('latest'), z.coerce.number().int().min(1).max(1_000_000)]).optional();
 
 const webhookInputSchema = z.strictObject({
   url: z
@@ -42,7 +40,7 @@ type Format = {
 };
 
 const FORMATS: Record<string, Format> = {
-  'outcome.json': { type: 'application/json', ext: 'json', render: (doc) => JSON.stringify(doc, null, 2) + '\n' },
+  'outcome.json': { type: 'application/json', ext: 'json', render: (doc) => `${JSON.stringify(doc, null, 2)}\n` },
   'outcome.md': { type: 'text/markdown; charset=utf-8', ext: 'md', render: (doc) => renderMarkdown(doc) },
   'outcome.pdf': { type: 'application/pdf', ext: 'pdf', render: (doc) => renderPdf(doc) },
   'recommendations.csv': { type: 'text/csv; charset=utf-8; header=present', ext: 'csv', render: (doc) => recommendationsCsv(doc) },

@@ -37,9 +37,10 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     }
     const input = createSessionSchema.parse(req.body);
     const { host, invites } = await opts.registry.create(input);
-    const links = Object.fromEntries(
-      ROLES.map((role) => [role, { invite: invites[role], url: `${base(req)}/join/${host.id}#invite=${invites[role]}` }]),
-    ) as Record<Role, { invite: string; url: string }>;
+    const links = Object.fromEntries(ROLES.map((role) => [role, { invite: invites[role], url: `${base(req)}/join/${host.id}#invite=${invites[role]}` }])) as Record<
+      Role,
+      { invite: string; url: string }
+    >;
     res.status(201).json({ sessionId: host.id, invites: links });
   });
 
@@ -84,7 +85,7 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     const events = await opts.store.readEvents(host.id);
     res.type('application/x-ndjson');
     res.setHeader('content-disposition', `attachment; filename="townhall-${host.id}.jsonl"`);
-    res.send(events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    res.send(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
   });
 
   return router;

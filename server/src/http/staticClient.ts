@@ -30,18 +30,12 @@ export function staticClient(dir: string = defaultClientDir()): Router {
   const router = Router();
   const index = join(dir, 'index.html');
 
-  router.use(
-    '/assets',
-    express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: true, redirect: false }),
-  );
+  router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: true, redirect: false }));
   router.use(express.static(dir, { index: 'index.html', maxAge: 0, redirect: false }));
 
   const sendIndex = (_req: Request, res: Response) => {
     if (!existsSync(index)) {
-      res
-        .status(503)
-        .type('text/plain')
-        .send('The browser client has not been built. Run `npm run build:client` (or `npm start`, which builds it when missing).\n');
+      res.status(503).type('text/plain').send('The browser client has not been built. Run `npm run build:client` (or `npm start`, which builds it when missing).\n');
       return;
     }
     // The page itself must never be cached: it names the current hashed assets.

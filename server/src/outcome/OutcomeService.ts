@@ -85,9 +85,7 @@ export class OutcomeService {
 
   /** Idempotent: one delivery per webhook per publication, whoever calls it and however often. */
   private async enqueue(host: LiveSession, pub: Publication): Promise<void> {
-    const hooks = (await this.opts.outbox.listWebhooks(host.id)).filter(
-      (w) => w.createdAt <= pub.at && (w.removedAt === null || w.removedAt > pub.at),
-    );
+    const hooks = (await this.opts.outbox.listWebhooks(host.id)).filter((w) => w.createdAt <= pub.at && (w.removedAt === null || w.removedAt > pub.at));
     const missing = [];
     for (const w of hooks) {
       const key = idempotencyKey(host.id, pub.number, w.id);

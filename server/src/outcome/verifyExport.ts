@@ -1,11 +1,5 @@
 import { verify as verifySignature } from 'node:crypto';
-import {
-  canonicalRecommendation,
-  outcomeDocumentSchema,
-  resolvePointer,
-  type OutcomeDocument,
-  type SessionEvent,
-} from '../../../shared/src/index.js';
+import { canonicalRecommendation, outcomeDocumentSchema, resolvePointer, type OutcomeDocument, type SessionEvent } from '../../../shared/src/index.js';
 import { canonicalJson, sha256Hex, verifyChain } from '../session/chain.js';
 import { signedBytes, stateAt, unsignedExport } from './exportDocument.js';
 import { keyIdOf, publicKeyFromRaw } from './SigningKey.js';
@@ -116,7 +110,11 @@ export function verifyExport(input: unknown, opts: VerifyOptions = {}): VerifyRe
         const rebuilt = state ? unsignedExport(state) : null;
         const { signature: _s, ...claimed } = doc;
         const same = rebuilt !== null && canonicalJson(rebuilt) === canonicalJson(claimed);
-        add('replay', same, same ? 'replaying the log yields exactly this outcome' : `replaying the log gives a different outcome at ${firstDifference(claimed, rebuilt) ?? '/'}`);
+        add(
+          'replay',
+          same,
+          same ? 'replaying the log yields exactly this outcome' : `replaying the log gives a different outcome at ${firstDifference(claimed, rebuilt) ?? '/'}`,
+        );
       }
     }
   }

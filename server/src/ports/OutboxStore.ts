@@ -63,10 +63,7 @@ export interface OutboxStore {
    */
   nextDueAt(): Promise<number | null>;
   /** Log an attempt and set the delivery's status and next attempt; releases any claim on it. */
-  recordAttempt(
-    deliveryId: number,
-    attempt: DeliveryAttempt & { status: DeliveryStatus; nextAttemptAt: number },
-  ): Promise<void>;
+  recordAttempt(deliveryId: number, attempt: DeliveryAttempt & { status: DeliveryStatus; nextAttemptAt: number }): Promise<void>;
   listDeliveries(sessionId: string): Promise<(Omit<Delivery, 'body'> & { log: DeliveryAttempt[] })[]>;
   /** Put a failed delivery back in the queue now (unclaimed). */
   retry(sessionId: string, deliveryId: number, now: number): Promise<boolean>;

@@ -101,7 +101,6 @@ function validationError(error: z.ZodError): ErrorBody {
   };
 }
 
-
 /**
  * The Socket.IO adapter around the session core: authenticates each connection to
  * one participant of one session, validates and authorises every command, runs it
@@ -222,7 +221,10 @@ export class ControlChannel {
     if (!host || !participant) return refuse('This credential is not valid for this session.');
     if (this.presence.connections(host.id, participant.id) >= this.opts.maxConnectionsPerParticipant) {
       const err = new Error('too many connections') as Error & { data?: ErrorBody };
-      err.data = { code: 'RATE_LIMITED', message: `You already have ${this.opts.maxConnectionsPerParticipant} connections open to this session; close a tab or device first.` };
+      err.data = {
+        code: 'RATE_LIMITED',
+        message: `You already have ${this.opts.maxConnectionsPerParticipant} connections open to this session; close a tab or device first.`,
+      };
       return next(err);
     }
     socket.data = {

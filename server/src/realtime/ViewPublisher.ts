@@ -18,8 +18,7 @@ import type { Presence } from './Presence.js';
 
 export const participantRoom = (participantId: string) => `p:${participantId}`;
 export const sessionRoom = (sessionId: string) => `s:${sessionId}`;
-export const audienceRoom = (sessionId: string, audience: Audience) =>
-  audience.kind === 'staff' ? `s:${sessionId}:staff` : `s:${sessionId}:room:${audience.roomId}`;
+export const audienceRoom = (sessionId: string, audience: Audience) => (audience.kind === 'staff' ? `s:${sessionId}:staff` : `s:${sessionId}:room:${audience.roomId}`);
 
 /** Participants whose private view (`session.me`) an event may change; 'all' when it is cheaper not to work it out. */
 function touched(e: SessionEvent, state: SessionState): Set<string> | 'all' {
@@ -363,18 +362,21 @@ export class ViewPublisher {
 
   private schedulePresence(): void {
     if (this.presenceTimer) return;
-    this.presenceTimer = setTimeout(() => {
-      this.presenceTimer = null;
-      try {
-        const view = projectPresence(this.host.state, this.presence.online(this.host.id));
-        const text = withoutSeq(view);
-        if (text === this.lastPresence?.text) return;
-        this.lastPresence = { text, view };
-        this.io.to(this.sessionRoom).emit('session.presence', view);
-      } catch (err) {
-        this.opts.onError(err);
-      }
-    }, presenceInterval(this.opts.presenceMs, this.joined.size));
+    this.presenceTimer = setTimeout(
+      () => {
+        this.presenceTimer = null;
+        try {
+          const view = projectPresence(this.host.state, this.presence.online(this.host.id));
+          const text = withoutSeq(view);
+          if (text === this.lastPresence?.text) return;
+          this.lastPresence = { text, view };
+          this.io.to(this.sessionRoom).emit('session.presence', view);
+        } catch (err) {
+          this.opts.onError(err);
+        }
+      },
+      presenceInterval(this.opts.presenceMs, this.joined.size),
+    );
   }
 
   private sendMe(state: SessionState, pid: string): void {

@@ -196,7 +196,11 @@ export class SessionHost implements LiveSession {
   }
 
   /** `sessionId`: chosen by the caller when it must hold something under the id first (a cluster's lease). */
-  static async create(input: CreateSessionInput, opts: SessionHostOptions, sessionId: string = newId('s')): Promise<{ host: SessionHost; invites: Record<Role, string> }> {
+  static async create(
+    input: CreateSessionInput,
+    opts: SessionHostOptions,
+    sessionId: string = newId('s'),
+  ): Promise<{ host: SessionHost; invites: Record<Role, string> }> {
     const invites = Object.fromEntries(ROLES.map((r) => [r, newSecret('inv')])) as Record<Role, string>;
     const inviteHashes = Object.fromEntries(ROLES.map((r) => [r, hashSecret(invites[r])])) as Record<Role, string>;
     const events = seal(sessionId, { seq: 0, head: GENESIS_HASH }, [sessionCreated(input, inviteHashes)], { kind: 'operator' }, (opts.now ?? Date.now)());
@@ -278,24 +282,25 @@ export class SessionHost implements LiveSession {
       if (!actor || actor.removed) throw new CommandError('UNAUTHENTICATED', 'You are no longer part of this session.');
       if (this.head.closedAt !== null && !allowedAfterClose(name)) throw new CommandError('SESSION_CLOSED', 'This session has ended.');
       const draftRoom = draftRoomFor(name, payload, this.head);
-      const draft =
-        draftRoom && this.opts.drafts && Object.hasOwn(this.head.rooms, draftRoom)
-          ? await this.opts.drafts.snapshot(this.id, draftRoom)
-          : undefined;
+      const draft = draftRoom && this.opts.drafts && Object.hasOwn(this.head.rooms, draftRoom) ? await this.opts.drafts.snapshot(this.id, draftRoom) : undefined;
       // One clock reading per command: the deadlines it decides and the time it is stamped with agree.
       const now = this.now();
-      const decision = decide(name, {
-        state: this.head,
-        actor,
-        draft,
-        now,
-        newId,
-        newSecret: () => {
-          const secret = newSecret('inv');
-          return { secret, hash: hashSecret(secret) };
+      const decision = decide(
+        name,
+        {
+          state: this.head,
+          actor,
+          draft,
+          now,
+          newId,
+          newSecret: () => {
+            const secret = newSecret('inv');
+            return { secret, hash: hashSecret(secret) };
+          },
+          shuffle,
         },
-        shuffle,
-      }, payload);
+        payload,
+      );
       const receipt = requestId ? { key: receiptKey(participantId, name, requestId), fingerprint: fingerprint(payload), result: decision.result } : undefined;
       const durable = this.propose({ kind: 'participant', participantId, role: actor.role }, decision.events, now, receipt);
       return { durable, finish: (seq) => (decision.result === undefined ? { seq } : { seq, result: decision.result }) };
@@ -357,7 +362,9 @@ export class SessionHost implements LiveSession {
     if (drafts.length === 0) return this.settledHead();
     // A decision may quote the state it was made on; the events must not share its objects.
     const events = seal(this.id, this.head, copyPlain(drafts), actor, at);
-    const receipts = receipt ? [{ key: receipt.key, answer: JSON.stringify({ f: receipt.fingerprint, seq: events.at(-1)!.seq, result: receipt.result } satisfies StoredAnswer) }] : undefined;
+    const receipts = receipt
+      ? [{ key: receipt.key, answer: JSON.stringify({ f: receipt.fingerprint, seq: events.at(-1)!.seq, result: receipt.result } satisfies StoredAnswer) }]
+      : undefined;
     const expectedSeq = this.head.seq;
     for (const e of events) {
       reduceInPlace(this.head, copyPlain(e));

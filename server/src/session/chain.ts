@@ -4,8 +4,7 @@ import type { Actor, EventDraft, SessionEvent } from '../../../shared/src/index.
 
 // canonicalize is CommonJS whose typings claim an ES default export; Node hands us module.exports.
 type Canonicalize = (input: unknown) => string | undefined;
-const canonicalize: Canonicalize =
-  (canonicalizeModule as unknown as { default?: Canonicalize }).default ?? (canonicalizeModule as unknown as Canonicalize);
+const canonicalize: Canonicalize = (canonicalizeModule as unknown as { default?: Canonicalize }).default ?? (canonicalizeModule as unknown as Canonicalize);
 
 /** RFC 8785 canonical JSON: the same bytes for the same value, in any language. */
 export function canonicalJson(value: unknown): string {
@@ -31,13 +30,7 @@ export function hashEvent(event: Omit<SessionEvent, 'hash'>): string {
 }
 
 /** Give drafts their place in the chain. */
-export function seal(
-  sessionId: string,
-  after: { seq: number; head: string },
-  drafts: readonly EventDraft[],
-  actor: Actor,
-  at: number,
-): SessionEvent[] {
+export function seal(sessionId: string, after: { seq: number; head: string }, drafts: readonly EventDraft[], actor: Actor, at: number): SessionEvent[] {
   let { seq, head } = after;
   return drafts.map((draft) => {
     seq += 1;

@@ -103,23 +103,16 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async addWebhook(w: Omit<Webhook, 'removedAt'>): Promise<void> {
-    this.db
-      .prepare('INSERT INTO webhooks (id, session_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(w.id, w.sessionId, w.url, w.secret, w.createdAt);
+    this.db.prepare('INSERT INTO webhooks (id, session_id, url, secret, created_at) VALUES (?, ?, ?, ?, ?)').run(w.id, w.sessionId, w.url, w.secret, w.createdAt);
   }
 
   async removeWebhook(sessionId: string, webhookId: string, at: number): Promise<boolean> {
-    const r = this.db
-      .prepare('UPDATE webhooks SET removed_at = ? WHERE id = ? AND session_id = ? AND removed_at IS NULL')
-      .run(at, webhookId, sessionId);
+    const r = this.db.prepare('UPDATE webhooks SET removed_at = ? WHERE id = ? AND session_id = ? AND removed_at IS NULL').run(at, webhookId, sessionId);
     return r.changes > 0;
   }
 
   async listWebhooks(sessionId: string): Promise<Webhook[]> {
-    return this.db
-      .prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE session_id = ? ORDER BY created_at, id')
-      .all(sessionId)
-      .map(webhookOf);
+    return this.db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE session_id = ? ORDER BY created_at, id').all(sessionId).map(webhookOf);
   }
 
   async enqueue(d: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean> {

@@ -61,9 +61,7 @@ export class SqliteStore implements EventStore, DocStore {
   }
 
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
-    const rows = this.db
-      .prepare<[string, number], EventRow>('SELECT body FROM events WHERE session_id = ? AND seq > ? ORDER BY seq')
-      .all(sessionId, afterSeq);
+    const rows = this.db.prepare<[string, number], EventRow>('SELECT body FROM events WHERE session_id = ? AND seq > ? ORDER BY seq').all(sessionId, afterSeq);
     return rows.map((r) => JSON.parse(r.body) as SessionEvent);
   }
 

@@ -28,7 +28,7 @@ export const roomAppliers: Appliers<EventsOf<'rooms'>> = {
   'rooms.recalled': (s, e) => {
     for (const roomId of e.payload.roomIds) {
       const room = s.rooms[roomId];
-      if (!room || room.kind !== 'breakout') continue;
+      if (room?.kind !== 'breakout') continue;
       endFloor(s, room, e.at, 'recalled');
       room.queue = [];
       room.open = false;

@@ -54,6 +54,13 @@ export const roundAppliers: Appliers<EventsOf<'round'> | EventsOf<'recommendatio
   },
   'recommendation.locked': (s, e) => {
     const p = e.payload;
-    s.locks[roomScoped(p.roomId, p.recommendationId)] = { recommendationId: p.recommendationId, roomId: p.roomId, roundId: p.roundId, textHash: p.textHash, text: p.text, lockedAt: e.at };
+    s.locks[roomScoped(p.roomId, p.recommendationId)] = {
+      recommendationId: p.recommendationId,
+      roomId: p.roomId,
+      roundId: p.roundId,
+      textHash: p.textHash,
+      text: p.text,
+      lockedAt: e.at,
+    };
   },
 };

@@ -66,7 +66,10 @@ class Link {
 }
 
 class SignalError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -339,7 +342,9 @@ export class AudioController {
     if (!this.current(gen)) return;
     const recv = device.createRecvTransport(joined.recvTransport as ms.TransportOptions);
     const link = new Link(device, recv, joined.roomId);
-    recv.on('connect', ({ dtlsParameters }, done, fail) => this.relay(this.signalling.command('audio.connect', { transportId: recv.id, dtlsParameters }), () => done(), fail));
+    recv.on('connect', ({ dtlsParameters }, done, fail) =>
+      this.relay(this.signalling.command('audio.connect', { transportId: recv.id, dtlsParameters }), () => done(), fail),
+    );
     recv.on('connectionstatechange', (s) => {
       // ICE or DTLS gave up: start again from the beginning (the server makes a fresh transport).
       if (s === 'failed' && this.link === link && this.wantListen) void this.join('reconnecting');
@@ -618,6 +623,14 @@ function forServer(p: ms.RtpParameters) {
         }
       : {}),
     ...(p.encodings ? { encodings: p.encodings } : {}),
-    ...(p.rtcp ? { rtcp: { ...(p.rtcp.cname !== undefined ? { cname: p.rtcp.cname } : {}), ...(p.rtcp.reducedSize !== undefined ? { reducedSize: p.rtcp.reducedSize } : {}), ...(p.rtcp.mux !== undefined ? { mux: p.rtcp.mux } : {}) } } : {}),
+    ...(p.rtcp
+      ? {
+          rtcp: {
+            ...(p.rtcp.cname !== undefined ? { cname: p.rtcp.cname } : {}),
+            ...(p.rtcp.reducedSize !== undefined ? { reducedSize: p.rtcp.reducedSize } : {}),
+            ...(p.rtcp.mux !== undefined ? { mux: p.rtcp.mux } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -48,9 +48,9 @@ export const AnswerDetails = forwardRef<HTMLDivElement, { agreed: AgreedView }>(
           <h4>{t('answers.progressHeading')}</h4>
           <ul className="plain progress" data-testid="answer-progress">
             {r.progress.map((p, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: progress notes have no id; they are only ever appended and hold no state.
               <li key={i}>
-                <span className="muted">{t('answers.progressBy', { date: when(p.at), name: isolate(p.byName) })}:</span>{' '}
-                <span dir="auto">{p.text}</span>
+                <span className="muted">{t('answers.progressBy', { date: when(p.at), name: isolate(p.byName) })}:</span> <span dir="auto">{p.text}</span>
               </li>
             ))}
           </ul>
@@ -62,6 +62,7 @@ export const AnswerDetails = forwardRef<HTMLDivElement, { agreed: AgreedView }>(
           <ul className="plain" data-testid="answer-history">
             {/* Newest first: the one just replaced is the one people look for. */}
             {[...r.history].reverse().map((h, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: earlier answers have no id and hold no state; the list is re-rendered whole.
               <li key={i}>
                 <p>{t('answers.earlierItem', { status: t(`responseStatus.${h.status}`), date: when(h.at), name: isolate(h.byName) })}</p>
                 {h.reason && (

@@ -83,11 +83,7 @@ export function AudioPanel() {
               </p>
               {heard.length > 0 && (
                 <p className={speaking ? 'audio-speaking active' : 'audio-speaking'} data-testid="audio-speaking">
-                  {speaking === me.participantId
-                    ? t('audio.youSpeaking')
-                    : speaking
-                      ? t('audio.speaking', { name: isolate(name(speaking)) })
-                      : t('audio.nobodySpeaking')}
+                  {speaking === me.participantId ? t('audio.youSpeaking') : speaking ? t('audio.speaking', { name: isolate(name(speaking)) }) : t('audio.nobodySpeaking')}
                 </p>
               )}
               <p className="audio-heard" data-testid="audio-heard">

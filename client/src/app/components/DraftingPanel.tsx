@@ -34,15 +34,19 @@ export function DraftingPanel() {
   const user = useMemo(() => ({ name: me.displayName, color: colorFor(me.participantId) }), [me.displayName, me.participantId]);
   const roomId = room?.id ?? 'plenary';
   const conn = useDraftDoc({ sessionId: view.sessionId, roomId, token, user, onDenied });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: roomId is the trigger, not an input: a notice about one room is cleared when another is picked.
   useEffect(() => setNotice(''), [roomId]);
   if (!room) return null;
 
-  const readOnlyWhy =
-    view.closed ? t('drafting.readOnly.closedSession')
-    : me.role === 'observer' || me.role === 'official' ? t('drafting.readOnly.role')
-    : room.drafting.locked ? t('drafting.readOnly.locked')
-    : me.role === 'citizen' && !room.drafting.open ? t('drafting.readOnly.closed')
-    : null;
+  const readOnlyWhy = view.closed
+    ? t('drafting.readOnly.closedSession')
+    : me.role === 'observer' || me.role === 'official'
+      ? t('drafting.readOnly.role')
+      : room.drafting.locked
+        ? t('drafting.readOnly.locked')
+        : me.role === 'citizen' && !room.drafting.open
+          ? t('drafting.readOnly.closed')
+          : null;
 
   return (
     <>
@@ -56,11 +60,7 @@ export function DraftingPanel() {
           {notice && <p className="callout warn">{t('drafting.denied', { reason: notice })}</p>}
           {conn?.closed && <p className="callout error">{t('drafting.disconnected')}</p>}
         </div>
-        {!conn || !conn.synced ? (
-          <p className="muted">{t('drafting.loading')}</p>
-        ) : (
-          <Recommendations conn={conn} room={room} readOnlyWhy={readOnlyWhy} />
-        )}
+        {!conn?.synced ? <p className="muted">{t('drafting.loading')}</p> : <Recommendations conn={conn} room={room} readOnlyWhy={readOnlyWhy} />}
       </section>
       <RoundsPanel room={room} doc={conn?.synced ? conn.doc : null} />
     </>
@@ -137,6 +137,7 @@ function Recommendations({ conn, room, readOnlyWhy }: { conn: DraftConnection; r
   const { t } = useTranslation();
   const recs = useRecommendationList(conn.doc);
   const [focusId, setFocusId] = useState<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recs is the trigger: the new recommendation's title exists to be focused only once the list has it.
   useEffect(() => {
     if (!focusId) return;
     const el = document.querySelector<HTMLElement>(`[data-testid="rec-${focusId}-title"]`);
@@ -172,7 +173,19 @@ function Recommendations({ conn, room, readOnlyWhy }: { conn: DraftConnection; r
   );
 }
 
-function Recommendation({ entry, index, conn, room, readOnlyWhy }: { entry: RecEntry; index: number; conn: DraftConnection; room: RoomView; readOnlyWhy: string | null }) {
+function Recommendation({
+  entry,
+  index,
+  conn,
+  room,
+  readOnlyWhy,
+}: {
+  entry: RecEntry;
+  index: number;
+  conn: DraftConnection;
+  room: RoomView;
+  readOnlyWhy: string | null;
+}) {
   const { t } = useTranslation();
   const [selection, setSelection] = useState<FieldSelection | null>(null);
   const lock = room.locks.find((l) => l.recommendationId === entry.id);

@@ -44,9 +44,7 @@ export function OutcomeDeliveryPanel() {
         {published !== null && <p className="callout ok">{t('delivery.published', { number: published })}</p>}
       </div>
       <div role="alert" data-testid="publish-error">
-        {publish.error && (
-          <p className="callout error">{publish.error.code === 'CONFLICT' ? t('delivery.unchanged') : t(`errors.${publish.error.code}`)}</p>
-        )}
+        {publish.error && <p className="callout error">{publish.error.code === 'CONFLICT' ? t('delivery.unchanged') : t(`errors.${publish.error.code}`)}</p>}
       </div>
 
       <div className="delivery-grid">
@@ -204,7 +202,7 @@ function Webhooks() {
         (rows.length === 0 ? (
           <p className="muted">{t('delivery.noDeliveries')}</p>
         ) : (
-          // A data table may scroll sideways on a narrow screen (WCAG 1.4.10); the region takes the focus so the keyboard can scroll it.
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a data table may scroll sideways on a narrow screen (WCAG 1.4.10); the region takes the focus so the keyboard can scroll it.
           <div className="table-scroll" role="region" aria-labelledby="deliveries-heading" tabIndex={0}>
             <table className="deliveries" aria-labelledby="deliveries-heading" data-testid="deliveries">
               <thead>

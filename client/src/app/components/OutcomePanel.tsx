@@ -332,7 +332,9 @@ function ProgressForm({ agreed, onSaved }: { agreed: AgreedView; onSaved: () => 
           {t('respond.progressMissing')}
         </p>
       )}
-      <div role="alert">{error && !invalid && <p className="callout error">{error.code === 'CONFLICT' ? t('respond.progressRepeated') : t(`errors.${error.code}`)}</p>}</div>
+      <div role="alert">
+        {error && !invalid && <p className="callout error">{error.code === 'CONFLICT' ? t('respond.progressRepeated') : t(`errors.${error.code}`)}</p>}
+      </div>
       <div className="controls">
         <button type="submit" disabled={disabled}>
           {t('respond.progressSubmit')}
@@ -349,8 +351,7 @@ function OutcomeItem({ o, manyRooms, level, children }: { o: Outcome; manyRooms:
   return (
     <li className={o.hash ? 'outcome-item agreed' : 'outcome-item'} data-testid="outcome-item">
       <Heading className="outcome-title">
-        {o.title || t('outcome.untitled')}{' '}
-        <span className={`badge ${o.hash ? 'agreed' : 'not-agreed'}`}>{o.hash ? t('rounds.agreed') : t('rounds.notAgreed')}</span>
+        {o.title || t('outcome.untitled')} <span className={`badge ${o.hash ? 'agreed' : 'not-agreed'}`}>{o.hash ? t('rounds.agreed') : t('rounds.notAgreed')}</span>
       </Heading>
       {manyRooms && <p className="muted">{t('outcome.room', { name: o.room.name })}</p>}
       {o.body && <p className="outcome-body">{o.body}</p>}

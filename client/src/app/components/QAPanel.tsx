@@ -37,9 +37,11 @@ export function QAPanel() {
         </>
       )}
       <h3>{t('qa.listHeading')}</h3>
-      {me.role === 'facilitator' && pending > 0 && <p className="callout" data-testid="qa-pending">
+      {me.role === 'facilitator' && pending > 0 && (
+        <p className="callout" data-testid="qa-pending">
           {t('qa.pendingCount', { count: pending })}
-        </p>}
+        </p>
+      )}
       {questions.length === 0 ? (
         <p className="muted">{t('qa.empty')}</p>
       ) : (

@@ -35,8 +35,8 @@ export function RoundsPanel({ room, doc }: { room: RoomView; doc: Y.Doc | null }
       {open?.closesAt != null && <Countdown closesAt={open.closesAt} />}
       {me.role === 'facilitator' && (open ? <OpenRoundControls round={open} /> : doc && <OpenRoundForm room={room} doc={doc} />)}
       {open && me.role === 'citizen' && <RatingForms round={open} />}
-      {open && open.results && <Results round={open} provisional />}
-      {lastClosed && lastClosed.results && !lastClosed.cancelled && <Results round={lastClosed} provisional={false} />}
+      {open?.results && <Results round={open} provisional />}
+      {lastClosed?.results && !lastClosed.cancelled && <Results round={lastClosed} provisional={false} />}
       {lastClosed && <RoundStatement round={lastClosed} />}
     </section>
   );
@@ -56,12 +56,14 @@ function Countdown({ closesAt }: { closesAt: number }) {
 
 /** How complete a text is: a vote on an empty title or body is almost always a mistake. */
 type Completeness = 'complete' | 'no-rationale' | 'incomplete';
-const completeness = (r: RecommendationText): Completeness =>
-  !r.title.trim() || !r.body.trim() ? 'incomplete' : !r.rationale.trim() ? 'no-rationale' : 'complete';
+const completeness = (r: RecommendationText): Completeness => (!r.title.trim() || !r.body.trim() ? 'incomplete' : !r.rationale.trim() ? 'no-rationale' : 'complete');
 
 /** The room's recommendations as they read now. */
 function useRecommendationTexts(doc: Y.Doc): RecommendationText[] {
-  return useDocValue(doc, useCallback(() => readRecommendations(doc), [doc]));
+  return useDocValue(
+    doc,
+    useCallback(() => readRecommendations(doc), [doc]),
+  );
 }
 
 /**
@@ -95,7 +97,7 @@ function OpenRoundForm({ room, doc }: { room: RoomView; doc: Y.Doc }) {
       <fieldset>
         <legend>{t('rounds.pickLegend')}</legend>
         <ul className="round-items">
-          {candidates.map((r, i) => {
+          {candidates.map((r) => {
             const state = completeness(r);
             return (
               <li key={r.id} data-testid="pick-item">
@@ -110,7 +112,9 @@ function OpenRoundForm({ room, doc }: { room: RoomView; doc: Y.Doc }) {
                   />{' '}
                   {titleOf(r, texts.indexOf(r))}
                 </label>{' '}
-                <span className={`badge ${state === 'incomplete' ? 'not-agreed' : state === 'complete' ? 'agreed' : 'under-vote'}`}>{t(`rounds.completeness.${state}`)}</span>
+                <span className={`badge ${state === 'incomplete' ? 'not-agreed' : state === 'complete' ? 'agreed' : 'under-vote'}`}>
+                  {t(`rounds.completeness.${state}`)}
+                </span>
               </li>
             );
           })}
@@ -195,11 +199,7 @@ function OpenRoundControls({ round }: { round: RoundView }) {
         <div className="callout warn" role="group" aria-labelledby="round-cancel-question" data-testid="round-cancel-confirm">
           <p id="round-cancel-question">{t('rounds.cancelConfirm')}</p>
           <div className="controls">
-            <button
-              type="button"
-              disabled={disabled}
-              onClick={() => void act('round.cancel', { roundId: round.id }).then(() => setConfirming(false))}
-            >
+            <button type="button" disabled={disabled} onClick={() => void act('round.cancel', { roundId: round.id }).then(() => setConfirming(false))}>
               {t('rounds.cancelYes')}
             </button>
             <button type="button" onClick={() => setConfirming(false)}>

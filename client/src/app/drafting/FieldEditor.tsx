@@ -31,6 +31,7 @@ export function FieldEditor(props: {
   // Why a field is read-only (agreed, under vote) changes while the editor lives, so its description is reconfigured in place too.
   const described = useRef(new Compartment());
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is built once per text and awareness; readOnly and describedBy are reconfigured in place by the effects below, and labelId and testId do not change for a field.
   useEffect(() => {
     const v = new EditorView({
       parent: host.current!,
@@ -59,12 +60,11 @@ export function FieldEditor(props: {
       v.destroy();
       view.current = null;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.text, props.awareness]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a change of readOnly needs this; a new text or awareness rebuilds the whole editor above.
   useEffect(() => {
     view.current?.dispatch({ effects: editable.current.reconfigure(editableExt(props.readOnly, props.text, props.awareness)) });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.readOnly]);
 
   useEffect(() => {

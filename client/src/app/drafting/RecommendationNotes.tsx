@@ -90,7 +90,10 @@ function readNotes(doc: Y.Doc, rec: Y.Map<unknown>, recommendationId: string): N
 
 /** The comments and open amendments of one recommendation, as the document reads now. */
 function useNotes(doc: Y.Doc, rec: Y.Map<unknown>, recommendationId: string): Notes {
-  return useDocValue(doc, useCallback(() => readNotes(doc, rec, recommendationId), [doc, rec, recommendationId]));
+  return useDocValue(
+    doc,
+    useCallback(() => readNotes(doc, rec, recommendationId), [doc, rec, recommendationId]),
+  );
 }
 
 const noteId = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 18)}`;
@@ -220,7 +223,15 @@ export function RecommendationNotes(props: {
             {t('notes.commentingOn')} <q data-testid="comment-quote">{String(props.rec.get(commenting.field) ?? '').slice(commenting.from, commenting.to)}</q>
           </p>
           <label htmlFor={`${base}-comment`}>{t('notes.comment')}</label>
-          <textarea id={`${base}-comment`} rows={2} maxLength={1000} value={comment} onChange={(e) => setComment(e.target.value)} autoFocus />
+          <textarea
+            id={`${base}-comment`}
+            rows={2}
+            maxLength={1000}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            // biome-ignore lint/a11y/noAutofocus: the form appears because the person just asked to comment; the focus goes where they are about to type.
+            autoFocus
+          />
           <div className="controls">
             <button type="submit" className="primary" disabled={!comment.trim()}>
               {t('notes.addComment')}
@@ -250,9 +261,23 @@ export function RecommendationNotes(props: {
             ))}
           </select>
           <label htmlFor={`${base}-proposal`}>{t('notes.proposalLabel', { field: fieldName(proposing) })}</label>
-          <textarea id={`${base}-proposal`} rows={3} maxLength={4000} value={proposal.text} onChange={(e) => setProposal({ ...proposal, text: e.target.value })} autoFocus />
+          <textarea
+            id={`${base}-proposal`}
+            rows={3}
+            maxLength={4000}
+            value={proposal.text}
+            onChange={(e) => setProposal({ ...proposal, text: e.target.value })}
+            // biome-ignore lint/a11y/noAutofocus: the form appears because the person just asked to propose a change; the focus goes where they are about to type.
+            autoFocus
+          />
           <label htmlFor={`${base}-proposal-why`}>{t('notes.proposalWhy')}</label>
-          <textarea id={`${base}-proposal-why`} rows={2} maxLength={1000} value={proposal.rationale} onChange={(e) => setProposal({ ...proposal, rationale: e.target.value })} />
+          <textarea
+            id={`${base}-proposal-why`}
+            rows={2}
+            maxLength={1000}
+            value={proposal.rationale}
+            onChange={(e) => setProposal({ ...proposal, rationale: e.target.value })}
+          />
           <div className="controls">
             <button type="submit" className="primary" disabled={!proposal.text.trim()}>
               {t('notes.submitProposal')}
@@ -288,16 +313,19 @@ export function RecommendationNotes(props: {
                 <p className="diff" data-testid="amendment-diff">
                   {diffWords(a.current, a.text).map((part, i) =>
                     part.added ? (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of a word diff have no identity beyond their position; the list is recomputed whole.
                       <ins key={i}>
                         <span className="sr-only">{t('notes.added')} </span>
                         {part.value}
                       </ins>
                     ) : part.removed ? (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of a word diff have no identity beyond their position; the list is recomputed whole.
                       <del key={i}>
                         <span className="sr-only">{t('notes.removed')} </span>
                         {part.value}
                       </del>
                     ) : (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: the parts of a word diff have no identity beyond their position; the list is recomputed whole.
                       <span key={i}>{part.value}</span>
                     ),
                   )}

@@ -52,8 +52,7 @@ export const de: Messages = {
     questionHeading: 'Die Frage',
     notJoined: 'Sie sind dieser Versammlung auf diesem Gerät nicht beigetreten.',
     notJoinedHint: 'Öffnen Sie den Einladungslink, den Sie bekommen haben, um beizutreten.',
-    accessLost:
-      'Ihr Zugang zu dieser Versammlung ist nicht mehr gültig. Möglicherweise wurden Sie entfernt. Öffnen Sie Ihren Einladungslink, um erneut beizutreten.',
+    accessLost: 'Ihr Zugang zu dieser Versammlung ist nicht mehr gültig. Möglicherweise wurden Sie entfernt. Öffnen Sie Ihren Einladungslink, um erneut beizutreten.',
     removed: 'Die Moderation hat Sie aus dieser Versammlung entfernt.',
     ended: 'Diese Versammlung ist beendet. Was angenommen wurde, steht fest; die Antworten der Entscheidungsträger:innen können noch folgen.',
     loadFailed: 'Die Versammlung konnte nicht geladen werden. Bitte prüfen Sie Ihre Verbindung.',
@@ -136,7 +135,8 @@ export const de: Messages = {
       left: 'Ihr Mikrofon ist aus.',
     },
     errors: {
-      MIC_DENIED: 'Ihr Mikrofon konnte nicht eingeschaltet werden: Der Browser hat es nicht erlaubt. Bitte erlauben Sie dieser Seite den Zugriff auf das Mikrofon und versuchen Sie es erneut.',
+      MIC_DENIED:
+        'Ihr Mikrofon konnte nicht eingeschaltet werden: Der Browser hat es nicht erlaubt. Bitte erlauben Sie dieser Seite den Zugriff auf das Mikrofon und versuchen Sie es erneut.',
       MIC_UNAVAILABLE: 'Auf diesem Gerät wurde kein Mikrofon gefunden.',
       UNSUPPORTED: 'Dieser Browser kann das Live-Audio nicht abspielen. Alles andere auf dieser Seite funktioniert.',
       FORBIDDEN: 'Sie können nur sprechen, wenn Sie das Wort haben.',
@@ -159,8 +159,7 @@ export const de: Messages = {
     pointOfOrder: 'Zur Geschäftsordnung',
     directReply: 'Direkte Erwiderung',
     lower: 'Hand senken',
-    raiseHelp:
-      'Ein Antrag zur Geschäftsordnung betrifft den Ablauf der Versammlung, nicht das Thema. Eine direkte Erwiderung antwortet sofort auf die aktuelle Rede.',
+    raiseHelp: 'Ein Antrag zur Geschäftsordnung betrifft den Ablauf der Versammlung, nicht das Thema. Eine direkte Erwiderung antwortet sofort auf die aktuelle Rede.',
     handDown: 'Ihre Hand ist unten.',
     whileSpeaking: 'Sie sprechen gerade; nach Ihrem Beitrag können Sie sich wieder melden.',
     position: 'Sie sind Nummer {{position}} auf der Redeliste.',
@@ -258,7 +257,8 @@ export const de: Messages = {
   },
   outcome: {
     heading: 'Angenommene Empfehlungen',
-    intro: 'Was die Bürger:innen in abgeschlossenen Abstimmungsrunden angenommen haben. Jeder Text ist festgeschrieben: Der Fingerabdruck bezeichnet genau den angenommenen Wortlaut.',
+    intro:
+      'Was die Bürger:innen in abgeschlossenen Abstimmungsrunden angenommen haben. Jeder Text ist festgeschrieben: Der Fingerabdruck bezeichnet genau den angenommenen Wortlaut.',
     none: 'Es wurde noch keine Empfehlung angenommen.',
     listLabel: 'Angenommene Empfehlungen',
     notAgreedHeading: 'Nicht angenommen',

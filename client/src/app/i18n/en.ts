@@ -186,12 +186,9 @@ export const en = {
     'direct-reply': 'Direct reply',
   },
   rules: {
-    'first-come-first-served':
-      'First come, first served: people speak in the order they raised their hand. Points of order come first, then direct replies.',
-    'first-time-speakers-first':
-      'First-time speakers first: people who have not spoken yet go ahead of those who have. Points of order come first, then direct replies.',
-    'least-speaking-time-first':
-      'Least speaking time first: whoever has spoken least so far goes next. Points of order come first, then direct replies.',
+    'first-come-first-served': 'First come, first served: people speak in the order they raised their hand. Points of order come first, then direct replies.',
+    'first-time-speakers-first': 'First-time speakers first: people who have not spoken yet go ahead of those who have. Points of order come first, then direct replies.',
+    'least-speaking-time-first': 'Least speaking time first: whoever has spoken least so far goes next. Points of order come first, then direct replies.',
   },
   reasons: {
     self: {

@@ -37,6 +37,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const [connection, setConnection] = useState<SessionConnection | null>(null);
   useDocumentTitle(credential?.title);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt is the trigger: bumping it (the retry button) checks the credential again.
   useEffect(() => {
     if (!credential) return;
     let cancelled = false;

@@ -20,9 +20,7 @@ export interface SessionSnapshot {
 }
 
 const newRequestId = () =>
-  typeof crypto !== 'undefined' && 'randomUUID' in crypto
-    ? crypto.randomUUID()
-    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
 const MAX_ATTEMPTS = 4;
 const WAIT_FOR_CONNECTION_MS = 60_000;

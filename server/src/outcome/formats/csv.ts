@@ -57,7 +57,11 @@ export const RECOMMENDATION_COLUMNS: Column<Rec>[] = [
     description: '`true` when the text in the document changed after the round opened, so the vote no longer applied to it.',
     value: (r) => r.textChanged,
   },
-  { name: 'minority_notes', description: 'Number of reasons given by those who did not support it (the reasons are in ratings.csv).', value: (r) => r.minorityNotes.length },
+  {
+    name: 'minority_notes',
+    description: 'Number of reasons given by those who did not support it (the reasons are in ratings.csv).',
+    value: (r) => r.minorityNotes.length,
+  },
   {
     name: 'response_status',
     description: 'Officials’ current answer: `accepted`, `partially-accepted`, `rejected`, `under-consideration`; empty when not yet answered.',
@@ -115,7 +119,7 @@ function table<Row>(columns: Column<Row>[], rows: Row[], sessionId: string): str
   const header = line(columns.map((c) => c.name));
   const body = rows.map((row) => line(columns.map((c) => (c.name === 'session_id' ? sessionId : c.value(row)))));
   // CRLF line ends as RFC 4180 asks; a BOM would help old spreadsheet versions but breaks most CSV parsers.
-  return [header, ...body].join('\r\n') + '\r\n';
+  return `${[header, ...body].join('\r\n')}\r\n`;
 }
 
 export function recommendationsCsv(doc: OutcomeDocument): string {
@@ -167,7 +171,7 @@ export function openDataReadme(): string {
     '- Citizens appear only under pseudonyms (“Citizen 1”, “Citizen 2”, …) numbered by the order they joined.',
     '- Times are ISO 8601 in UTC. Empty cells mean “none” or “not yet”.',
     '- Text is shown as written, except that characters which could hide or reorder text (bidirectional overrides,',
-    '  control characters) appear as `[U+XXXX]`, and a cell that begins with `=`, `+`, `-` or `@` gets a leading `\'`',
+    "  control characters) appear as `[U+XXXX]`, and a cell that begins with `=`, `+`, `-` or `@` gets a leading `'`",
     '  so that spreadsheets do not run it as a formula. To recompute `text_sha256`, use the texts in the JSON export.',
     '',
     section('recommendations.csv', 'One row per recommendation that was put to an agreement round.', RECOMMENDATION_COLUMNS),

@@ -4,7 +4,7 @@
  * show any character that could hide or reorder text as a visible code point instead,
  * so "‮evil.exe‭txt" can never pass for something else.
  */
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this pattern is for.
 const INVISIBLE_OR_DECEPTIVE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF\uFFF9-\uFFFB]/gu;
 
 export function codePointLabel(ch: string): string {

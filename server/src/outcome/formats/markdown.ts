@@ -16,8 +16,8 @@ export function md(text: string): string {
 
 function labelsOf(doc: OutcomeDocument): Map<string, string> {
   const labels = new Map<string, string>();
-  doc.outcome.recommendations.agreed.forEach((r, i) => labels.set(`/recommendations/agreed/${i}`, `A${i + 1}`));
-  doc.outcome.recommendations.notAgreed.forEach((r, i) => labels.set(`/recommendations/notAgreed/${i}`, `N${i + 1}`));
+  doc.outcome.recommendations.agreed.forEach((_, i) => labels.set(`/recommendations/agreed/${i}`, `A${i + 1}`));
+  doc.outcome.recommendations.notAgreed.forEach((_, i) => labels.set(`/recommendations/notAgreed/${i}`, `N${i + 1}`));
   return labels;
 }
 

@@ -21,7 +21,11 @@ export const draftingDeciders: Deciders<CommandsOf<'drafting'> | CommandsOf<'ame
     const room = roomOf(state, roomId);
     if (room.kind !== 'breakout') fail('CONFLICT', 'Only a breakout room’s recommendations can be brought to the plenary.');
     // A text already brought back as it reads now is not copied twice; one edited since is copied again.
-    const already = new Set(Object.values(state.broughtBack).filter((b) => b.fromRoomId === roomId).map((b) => `${b.sourceId}\n${b.sourceHash}`));
+    const already = new Set(
+      Object.values(state.broughtBack)
+        .filter((b) => b.fromRoomId === roomId)
+        .map((b) => `${b.sourceId}\n${b.sourceHash}`),
+    );
     const items = draftOf(ctx, roomId)
       .recommendations.filter((r) => !already.has(`${r.id}\n${r.textHash}`))
       .map(({ textHash: sourceHash, ...source }) => {
@@ -44,7 +48,8 @@ export const draftingDeciders: Deciders<CommandsOf<'drafting'> | CommandsOf<'ame
     if (Object.hasOwn(state.amendments, roomScoped(roomId, amendmentId))) fail('CONFLICT', 'This amendment has already been decided.');
     const rec = ctx.draft!.recommendations.find((r) => r.id === amendment.recommendationId);
     if (!rec) fail('CONFLICT', 'The recommendation this amendment changes is gone.');
-    if (decision === 'accepted' && (Object.hasOwn(state.locks, roomScoped(roomId, rec.id)) || room.draftLocked)) fail('CONFLICT', 'That text is locked and cannot be amended.');
+    if (decision === 'accepted' && (Object.hasOwn(state.locks, roomScoped(roomId, rec.id)) || room.draftLocked))
+      fail('CONFLICT', 'That text is locked and cannot be amended.');
     if (decision === 'accepted' && frozenItems(state, roomId).some((i) => i.recommendationId === rec.id)) {
       fail('CONFLICT', 'That text is under vote; withdraw it from the round or wait until the round ends.');
     }

@@ -8,10 +8,7 @@ const MAX_ROOMS = 200;
 function moveAll(state: SessionState, assignments: Record<string, string>, now: number, shuffled: boolean): EventDraft[] {
   const changing = Object.fromEntries(Object.entries(assignments).filter(([pid, rid]) => state.participants[pid]!.roomId !== rid));
   if (Object.keys(changing).length === 0) fail('CONFLICT', 'Everyone is already in those rooms.');
-  return [
-    ...Object.keys(changing).flatMap((pid) => releaseSpeaker(state, pid, now, 'moved')),
-    { type: 'rooms.assigned', payload: { assignments: changing, shuffled } },
-  ];
+  return [...Object.keys(changing).flatMap((pid) => releaseSpeaker(state, pid, now, 'moved')), { type: 'rooms.assigned', payload: { assignments: changing, shuffled } }];
 }
 
 /** Breakout rooms: created, filled by hand or by shuffle, and recalled to the plenary. */

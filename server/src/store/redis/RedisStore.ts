@@ -113,9 +113,7 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
       while (!stopped) {
         try {
           if (!reader.isOpen) await reader.connect();
-          const reply = (await reader.sendCommand(['XREAD', 'BLOCK', String(FOLLOW_BLOCK_MS), 'STREAMS', key, `0-${last}`])) as
-            | [string, [string, string[]][]][]
-            | null;
+          const reply = (await reader.sendCommand(['XREAD', 'BLOCK', String(FOLLOW_BLOCK_MS), 'STREAMS', key, `0-${last}`])) as [string, [string, string[]][]][] | null;
           const entries = reply?.[0]?.[1] ?? [];
           if (entries.length === 0) continue;
           const events = entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!) as SessionEvent);
@@ -183,7 +181,10 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
   async compactDoc(name: string, merged: Uint8Array, uptoId: number, fence?: { epoch: number }): Promise<void> {
     await this.ready();
     const k = this.keys.doc(name);
-    const reply = await this.client.eval(COMPACT_DOC, { keys: [k.epoch, k.order, k.data], arguments: [fence ? String(fence.epoch) : '', String(uptoId), Buffer.from(merged)] });
+    const reply = await this.client.eval(COMPACT_DOC, {
+      keys: [k.epoch, k.order, k.data],
+      arguments: [fence ? String(fence.epoch) : '', String(uptoId), Buffer.from(merged)],
+    });
     if (reply === 'FENCED') throw new FencedError(k.session, fence!.epoch);
   }
 

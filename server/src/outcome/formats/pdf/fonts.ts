@@ -47,6 +47,7 @@ export function registerFonts(doc: PDFKit.PDFDocument): void {
 }
 
 /** Code points that only modify their neighbour: without a glyph they are noise, not content worth labelling. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: it tests one code point at a time (anchored, u flag), so marks and joiners in the class cannot combine.
 const DROPPABLE = /^[\p{M}\u200C\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}]$/u;
 const MARK = /^\p{M}$/u;
 /**

@@ -23,14 +23,12 @@ export function integritySection(layout: Layout, d: OutcomeDocument): void {
   layout.gap(8);
   const how: Run[] = [
     {
-      text:
-        'This brief renders the signed JSON export, which is the authoritative record. To check that export against the event log, run ',
+      text: 'This brief renders the signed JSON export, which is the authoritative record. To check that export against the event log, run ',
       style: STYLE.body,
     },
     { text: 'npx townhall verify <export.json> --log <log.jsonl>', style: { ...STYLE.mono, size: 8.5, color: COLOR.ink } },
     {
-      text:
-        ': it checks the signature and the hashes of the recommendation texts, then the log\'s hash chain up to the head above, and that replaying the log yields exactly this outcome. Trust the public key only if it matches the one the server publishes at ',
+      text: ": it checks the signature and the hashes of the recommendation texts, then the log's hash chain up to the head above, and that replaying the log yields exactly this outcome. Trust the public key only if it matches the one the server publishes at ",
       style: STYLE.body,
     },
     { text: '/.well-known/townhall-signing-key', style: { ...STYLE.mono, size: 8.5, color: COLOR.ink } },

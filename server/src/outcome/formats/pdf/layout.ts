@@ -69,19 +69,21 @@ export class Layout {
     const x = opts.x ?? this.left;
     const width = opts.width ?? this.left + this.width - x;
     // An empty piece would end a continued run without flushing its last line.
-    pieces.filter((p) => p.text.length > 0).forEach((p, i, pieces) => {
-      this.use(p.style);
-      const first = i === 0;
-      const options: PDFKit.Mixins.TextOptions = {
-        continued: i < pieces.length - 1,
-        lineGap: p.style.lineGap ?? 0,
-        // pdfkit carries a continued run's options into the next piece unless they are
-        // overridden; an explicit null keeps one linked piece from linking all that follow.
-        goTo: (p.goTo ?? null) as string | undefined,
-      };
-      if (first) this.doc.text(drawable(p.text, p.style.font), x, this.doc.y, { ...options, width });
-      else this.doc.text(drawable(p.text, p.style.font), options);
-    });
+    pieces
+      .filter((p) => p.text.length > 0)
+      .forEach((p, i, pieces) => {
+        this.use(p.style);
+        const first = i === 0;
+        const options: PDFKit.Mixins.TextOptions = {
+          continued: i < pieces.length - 1,
+          lineGap: p.style.lineGap ?? 0,
+          // pdfkit carries a continued run's options into the next piece unless they are
+          // overridden; an explicit null keeps one linked piece from linking all that follow.
+          goTo: (p.goTo ?? null) as string | undefined,
+        };
+        if (first) this.doc.text(drawable(p.text, p.style.font), x, this.doc.y, { ...options, width });
+        else this.doc.text(drawable(p.text, p.style.font), options);
+      });
   }
 
   runsHeight(pieces: readonly Run[], width = this.width): number {
@@ -127,7 +129,12 @@ export class Layout {
       this.doc.switchToPage(p);
       const y0 = p === from.page ? from.y : this.doc.page.margins.top;
       const y1 = p === to.page ? to.y : this.bottom;
-      if (y1 > y0) this.doc.save().rect(x, y0, width, y1 - y0).fill(color).restore();
+      if (y1 > y0)
+        this.doc
+          .save()
+          .rect(x, y0, width, y1 - y0)
+          .fill(color)
+          .restore();
     }
     this.doc.switchToPage(to.page);
     this.doc.y = to.y;
@@ -135,6 +142,13 @@ export class Layout {
 
   /** A full-width hairline at `y`, under headings and table headers. */
   rule(y: number): void {
-    this.doc.save().moveTo(this.left, y).lineTo(this.left + this.width, y).lineWidth(0.75).strokeColor(COLOR.rule).stroke().restore();
+    this.doc
+      .save()
+      .moveTo(this.left, y)
+      .lineTo(this.left + this.width, y)
+      .lineWidth(0.75)
+      .strokeColor(COLOR.rule)
+      .stroke()
+      .restore();
   }
 }

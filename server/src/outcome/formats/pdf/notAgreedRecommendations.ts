@@ -10,7 +10,9 @@ export function notAgreedRecommendationsSection(layout: Layout, list: readonly N
     layout,
     'Not agreed',
     'not-agreed',
-    list.length === 0 ? 'None: no recommendation put to a vote failed to reach agreement.' : 'Recommendations put to a vote that did not reach agreement, each with the last round that judged it.',
+    list.length === 0
+      ? 'None: no recommendation put to a vote failed to reach agreement.'
+      : 'Recommendations put to a vote that did not reach agreement, each with the last round that judged it.',
   );
   if (list.length > 0) ratingLegend(layout);
   list.forEach((r, i) =>

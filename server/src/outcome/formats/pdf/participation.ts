@@ -41,10 +41,26 @@ function speakingTimeChart(layout: Layout, everyone: Outcome['participation']['p
   for (const person of shown) {
     layout.ensure(rowHeight);
     const y = doc.y;
-    layout.label(layout.fit(person.pseudonym, STYLE.small, labelWidth), { ...STYLE.small, color: COLOR.ink }, layout.left, y + 1.5, { width: labelWidth, align: 'right' });
+    layout.label(layout.fit(person.pseudonym, STYLE.small, labelWidth), { ...STYLE.small, color: COLOR.ink }, layout.left, y + 1.5, {
+      width: labelWidth,
+      align: 'right',
+    });
     const w = max > 0 ? (person.speakingSeconds / max) * barMax : 0;
-    if (w > 0) doc.save().rect(barX, y + 2, w, rowHeight - 4).fill(COLOR.bar).restore();
-    else doc.save().moveTo(barX, y + 2).lineTo(barX, y + rowHeight - 2).lineWidth(0.5).strokeColor(COLOR.faint).stroke().restore();
+    if (w > 0)
+      doc
+        .save()
+        .rect(barX, y + 2, w, rowHeight - 4)
+        .fill(COLOR.bar)
+        .restore();
+    else
+      doc
+        .save()
+        .moveTo(barX, y + 2)
+        .lineTo(barX, y + rowHeight - 2)
+        .lineWidth(0.5)
+        .strokeColor(COLOR.faint)
+        .stroke()
+        .restore();
     layout.label(`${minutesAndSeconds(person.speakingSeconds)} · ${plural(person.turns, 'turn')}`, STYLE.small, barX + w + 4, y + 1.5);
     doc.y = y + rowHeight;
   }

@@ -26,7 +26,11 @@ export function ratingLegend(layout: Layout): void {
       x = layout.left;
       y += rowHeight;
     }
-    doc.save().rect(x, y + 0.5, swatch, swatch).fill(LEVELS[level].fill).restore();
+    doc
+      .save()
+      .rect(x, y + 0.5, swatch, swatch)
+      .fill(LEVELS[level].fill)
+      .restore();
     layout.label(LEVELS[level].label, STYLE.small, x + swatch + 4, y);
     x += w;
   }

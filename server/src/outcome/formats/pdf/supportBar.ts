@@ -34,7 +34,14 @@ export function supportBar(layout: Layout, r: Pick<Recommendation, 'support' | '
   }
   // Supportive levels come first, so the bar's supportive part reaching the mark is the rule being met.
   const tx = x0 + r.rule.minShare * w;
-  doc.save().moveTo(tx, y - 2).lineTo(tx, y + h + 2).lineWidth(1).strokeColor(COLOR.ink).stroke().restore();
+  doc
+    .save()
+    .moveTo(tx, y - 2)
+    .lineTo(tx, y + h + 2)
+    .lineWidth(1)
+    .strokeColor(COLOR.ink)
+    .stroke()
+    .restore();
   const note = `${percent(r.rule.minShare)} needed in the top ${plural(r.rule.topLevels, 'level')}`;
   layout.use(STYLE.small);
   const nw = doc.widthOfString(note);

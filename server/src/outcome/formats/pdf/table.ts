@@ -43,7 +43,11 @@ export function table(layout: Layout, columns: readonly Column[], rows: readonly
     if (r % 2 === 1) doc.save().rect(layout.left, y, layout.width, h).fill(COLOR.zebra).restore();
     row.cells.forEach((cell, i) => {
       doc.y = y + pad;
-      layout.text(cell, { ...STYLE.cell, color: row.colors?.[i] ?? STYLE.cell.color }, { x: xs[i]! + pad, width: widths[i]! - 2 * pad, align: columns[i]!.align ?? 'left' });
+      layout.text(
+        cell,
+        { ...STYLE.cell, color: row.colors?.[i] ?? STYLE.cell.color },
+        { x: xs[i]! + pad, width: widths[i]! - 2 * pad, align: columns[i]!.align ?? 'left' },
+      );
     });
     doc.y = y + h;
   });
