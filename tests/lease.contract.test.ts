@@ -15,7 +15,7 @@
  * lease run out. On Redis such a lease has a short PX, and the case waits for Redis to
  * drop it (polling `holder`, no thresholds); every other lease outlives any test run.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type { DocStore } from '../server/src/ports/DocStore.js';
 import { AppendConflictError, type EventStore } from '../server/src/ports/EventStore.js';
 import { FencedError, type Lease, type LeaseStore } from '../server/src/ports/LeaseStore.js';
@@ -25,7 +25,7 @@ import { GENESIS_HASH, seal } from '../server/src/session/chain.js';
 import { MemoryStorage, MemoryStore, RECEIPT_TTL_MS } from '../server/src/store/memory/MemoryStore.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
 import type { SessionEvent } from '../shared/src/index.js';
-import { startRedis, type RedisProcess } from './helpers/redis.js';
+import { redisForThisFile } from './helpers/redis.js';
 
 type Store = EventStore & DocStore & LeaseStore & ReceiptStore & LogFeed;
 
@@ -48,14 +48,8 @@ interface Adapter {
   cluster(): Cluster;
 }
 
-let redis: RedisProcess | null = null;
-let redisCases = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+/** One redis-server for the Redis adapter's cases, started by this file on a free port. */
+const redis = redisForThisFile();
 
 async function eventually(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (const deadline = Date.now() + 10_000; !(await predicate()); ) {
@@ -70,10 +64,10 @@ const ADAPTERS: Adapter[] = [
   {
     name: 'Redis',
     cluster() {
-      const prefix = `lease-contract-${++redisCases}`;
-      const first = new RedisStore(redis!.url, { prefix });
+      const prefix = redis.prefix('lease-contract');
+      const first = new RedisStore(redis.url, { prefix });
       return {
-        node: () => new RedisStore(redis!.url, { prefix }),
+        node: () => new RedisStore(redis.url, { prefix }),
         // Redis's clock: wait until it has dropped the lease.
         expire: (lease) => eventually(async () => !sameLease(await first.holder(lease.sessionId), lease), `the lease of ${lease.owner} to run out`),
         close: () => first.close(),

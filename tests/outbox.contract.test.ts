@@ -12,13 +12,13 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type { Delivery, OutboxStore } from '../server/src/ports/OutboxStore.js';
 import { MemoryOutbox, MemoryOutboxData } from '../server/src/store/memory/MemoryOutbox.js';
 import { RedisOutbox } from '../server/src/store/redis/RedisOutbox.js';
 import { openDatabase } from '../server/src/store/sqlite/schema.js';
 import { SqliteOutbox } from '../server/src/store/SqliteOutbox.js';
-import { startRedis, type RedisProcess } from './helpers/redis.js';
+import { redisForThisFile } from './helpers/redis.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
 
 interface Handle {
@@ -32,14 +32,8 @@ interface Adapter {
   storage(): { open(): Handle; dispose(): void };
 }
 
-let redis: RedisProcess | null = null;
-let redisCases = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+/** One redis-server for the Redis adapter's cases, started by this file on a free port. */
+const redis = redisForThisFile();
 
 const ADAPTERS: Adapter[] = [
   {
@@ -60,10 +54,10 @@ const ADAPTERS: Adapter[] = [
   {
     name: 'Redis',
     storage() {
-      const prefix = `outbox-contract-${++redisCases}`;
+      const prefix = redis.prefix('outbox-contract');
       return {
         open() {
-          const outbox = new RedisOutbox(redis!.url, { prefix });
+          const outbox = new RedisOutbox(redis.url, { prefix });
           return { outbox, close: () => outbox.close() };
         },
         dispose: () => undefined,
@@ -624,9 +618,9 @@ describe('SQLite outbox: older files and the serving process', () => {
 
 describe('Redis outbox: keys', () => {
   test('every key stays under the prefix, whatever the ids, and prefixes do not share data', async () => {
-    const a = new RedisOutbox(redis!.url, { prefix: 'outbox-keys-a' });
-    const b = new RedisOutbox(redis!.url, { prefix: 'outbox-keys-b' });
-    const raw = createClient({ url: redis!.url });
+    const a = new RedisOutbox(redis.url, { prefix: 'outbox-keys-a' });
+    const b = new RedisOutbox(redis.url, { prefix: 'outbox-keys-b' });
+    const raw = createClient({ url: redis.url });
     raw.on('error', () => undefined);
     try {
       await raw.connect();

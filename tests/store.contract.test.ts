@@ -6,7 +6,7 @@
  * port) and the in-memory adapter (store/memory, for tests and trying things). Leases,
  * fencing and receipts, which only a cluster's stores have, are tests/lease.contract.test.ts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { AppendConflictError, type EventStore } from '../server/src/ports/EventStore.js';
 import type { DocStore } from '../server/src/ports/DocStore.js';
 import { GENESIS_HASH, seal } from '../server/src/session/chain.js';
@@ -16,7 +16,7 @@ import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
 import { createSessionSchema, reduce, type EventDraft, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
-import { startRedis, type RedisProcess } from './helpers/redis.js';
+import { redisForThisFile } from './helpers/redis.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
 
 type Store = EventStore & DocStore;
@@ -28,14 +28,7 @@ interface Adapter {
 }
 
 /** One redis-server for the Redis adapter's cases, started by this file on a free port. */
-let redis: RedisProcess | null = null;
-let redisCases = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 const ADAPTERS: Adapter[] = [
   {
@@ -49,8 +42,8 @@ const ADAPTERS: Adapter[] = [
     name: 'Redis',
     open() {
       // Each case in a key space of its own on the one server: fresh storage without restarting Redis.
-      const prefix = `contract-${++redisCases}`;
-      return { store: new RedisStore(redis!.url, { prefix }), reopen: () => new RedisStore(redis!.url, { prefix }), dispose: () => undefined };
+      const prefix = redis.prefix('contract');
+      return { store: new RedisStore(redis.url, { prefix }), reopen: () => new RedisStore(redis.url, { prefix }), dispose: () => undefined };
     },
   },
   {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient } from 'redis';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
 import { removeDir, tempDataDir } from './server.js';
 
@@ -62,4 +63,27 @@ export async function startRedis(): Promise<RedisProcess> {
     },
   };
   return redis;
+}
+
+/**
+ * One redis-server for a whole test file, started before its first case and stopped
+ * after its last; each case takes a key prefix of its own, so it starts from empty
+ * storage without a restart.
+ */
+export function redisForThisFile(): { readonly url: string; prefix(name: string): string } {
+  let redis: RedisProcess | null = null;
+  let cases = 0;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    get url() {
+      if (!redis) throw new Error('redis-server is not started yet: use it inside a case');
+      return redis.url;
+    },
+    prefix: (name) => `${name}-${++cases}`,
+  };
 }

@@ -1,4 +1,5 @@
 import { CommandError, type CreateSessionInput, type Role } from '../../../shared/src/index.js';
+import { newId } from '../session/credentials.js';
 import type { SessionSource } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { RedisStore } from '../store/redis/RedisStore.js';
@@ -24,6 +25,8 @@ export class ClusterNode implements SessionSource {
   readonly link: NodeLink;
   private readonly ctx: ClusterContext;
   private readonly sessions = new Map<string, ClusteredSession>();
+  /** Sessions being created here, by id. */
+  private readonly creating = new Map<string, Promise<ClusteredSession>>();
   private upkeep: NodeJS.Timeout | null = null;
   private registry: SessionRegistry | null = null;
   private ticking = false;
@@ -47,12 +50,26 @@ export class ClusterNode implements SessionSource {
   }
 
   async create(input: CreateSessionInput): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {
-    const made = await ClusteredSession.create(input, this.ctx);
-    this.sessions.set(made.session.id, made.session);
-    return made;
+    // Between the session's first event and the end of its creation, this node's own discovery may
+    // find it in the store: it must get this very session, not open a second one.
+    const sessionId = newId('s');
+    const making = ClusteredSession.create(input, this.ctx, sessionId);
+    this.creating.set(
+      sessionId,
+      making.then((m) => m.session),
+    );
+    try {
+      const made = await making;
+      this.sessions.set(sessionId, made.session);
+      return made;
+    } finally {
+      this.creating.delete(sessionId);
+    }
   }
 
   async load(sessionId: string): Promise<ClusteredSession> {
+    const known = this.sessions.get(sessionId) ?? (await this.creating.get(sessionId)?.catch(() => undefined));
+    if (known) return known;
     const session = await ClusteredSession.open(sessionId, this.ctx);
     this.sessions.set(sessionId, session);
     // Nobody may own it yet (a cluster starting, an owner gone): take it now rather than at the next upkeep.

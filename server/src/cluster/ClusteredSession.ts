@@ -45,6 +45,8 @@ export interface ClusterContext {
 
 /** Requests remembered per participant on the owner (as on the edge, see ControlChannel). */
 const REMEMBERED_REQUESTS = 64;
+/** A forwarded request refused by a node that no longer owns the session: it ran nothing. */
+const NOT_HERE = 'This server no longer runs this session; please retry.';
 const RATE_LIMITED = () => new CommandError('RATE_LIMITED', 'Too many commands; slow down.');
 const REUSED = () => new CommandError('VALIDATION_FAILED', 'This requestId was already used for a different payload.');
 
@@ -83,7 +85,7 @@ export class ClusteredSession implements LiveSession {
   private lease: Lease | null = null;
   /** When this node's lease runs out by its own clock: past it, it stops deciding even if Redis cannot be asked. */
   private leaseUntil = 0;
-  /** The epoch every append carries: the lease's, or 0 for the creation of a session nobody has owned. */
+  /** The epoch every append carries: the lease's (refused by the store once a newer owner holds the session). */
   private readonly writeFence = { epoch: 0 };
   private readonly ownerListeners = new Set<(isOwner: boolean) => void>();
   /** Where commands go while another node owns the session; re-read when it does not answer. */
@@ -118,10 +120,13 @@ export class ClusteredSession implements LiveSession {
   }
 
   /** Create a session here, and take its lease: the creating node owns it until it dies or leaves. */
-  static async create(input: CreateSessionInput, ctx: ClusterContext): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {
+  static async create(
+    input: CreateSessionInput,
+    ctx: ClusterContext,
+    sessionId: string = newId('s'),
+  ): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {
     // The lease first, on an id nobody has seen: the first event is then written under it,
     // and another node that discovers the session a moment later finds it owned.
-    const sessionId = newId('s');
     const started = (ctx.now ?? Date.now)();
     const lease = await ctx.store.acquire(sessionId, ctx.nodeId, ctx.leaseTtlMs).catch(() => null);
     if (!lease) throw new CommandError('UNAVAILABLE', 'The cluster store is unreachable; no session was created.');
@@ -201,7 +206,7 @@ export class ClusteredSession implements LiveSession {
 
   /** A request another node forwarded: decided here if this node owns the session, refused otherwise. */
   serve(req: NodeRequest): Promise<unknown> {
-    if (!this.isOwner) return Promise.reject(new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.'));
+    if (!this.isOwner) return Promise.reject(new CommandError('UNAVAILABLE', NOT_HERE));
     const parsed = forwardedSchema.safeParse(req.args);
     if (!parsed.success) return Promise.reject(new CommandError('VALIDATION_FAILED', 'Malformed forwarded request.'));
     const r = parsed.data;
@@ -317,10 +322,10 @@ export class ClusteredSession implements LiveSession {
     } catch (err) {
       if (!(err instanceof CommandError && err.code === 'UNAVAILABLE')) throw err;
       this.ownerHint = null;
-      // The node asked is gone (so it did not run the command) and may have been replaced since this node
-      // last looked: ask the new owner once. A timeout is not retried here: that node may have run it.
-      const now = retried || err.message !== NODE_GONE ? null : await this.ctx.store.holder(this.id).catch(() => null);
-      if (now && (now.owner !== owner.owner || now.epoch !== owner.epoch)) return this.forward(args, true);
+      // The node asked is gone, or no longer owns the session: either way it did not run the command, and
+      // the session may have a new owner since this node last looked. Ask again, once. A timeout is not
+      // retried here: that node may have run it.
+      if (!retried && (err.message === NODE_GONE || err.message === NOT_HERE)) return this.forward(args, true);
       throw err;
     }
     // Answer once this node's replica holds the command too: the ack's seq and this node's next view agree.

@@ -120,6 +120,8 @@ export class NodeLink {
       }, this.opts.timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
     });
+    // It may time out while the publish below is still waiting on Redis: handled by the caller, not unhandled meanwhile.
+    answer.catch(() => undefined);
     try {
       const listeners = await this.pub.publish(this.channel(nodeId), JSON.stringify({ k: 'q', id, from: this.opts.nodeId, req } satisfies Message));
       // Nobody listens there: that node is gone. No need to wait out the timeout.

@@ -84,7 +84,7 @@ export class SessionRegistry {
           // Loaded twice at once (a poll and a request)? The first one stays.
           const known = this.hosts.get(sessionId);
           if (known) {
-            session.dispose();
+            if (known !== session) session.dispose();
             return known;
           }
           this.add(session);
@@ -102,6 +102,8 @@ export class SessionRegistry {
   }
 
   private add(host: LiveSession): void {
+    // Created and discovered at once (cluster): the same session, attached once.
+    if (this.hosts.get(host.id) === host) return;
     this.hosts.set(host.id, host);
     for (const listener of this.created) listener(host);
   }
