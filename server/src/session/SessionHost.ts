@@ -29,6 +29,7 @@ import { SOLE_OWNER, type SessionLease } from '../ports/SessionLease.js';
 import { FencedError } from '../ports/LeaseStore.js';
 import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { CredentialIndex, roleForInvite } from './CredentialIndex.js';
+import { LogState } from './LogState.js';
 import { hashSecret, newId, newSecret } from './credentials.js';
 import { copyPlain } from './copyPlain.js';
 import { closeRound, decide, decideJoin, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
@@ -129,7 +130,6 @@ export class SessionHost implements LiveSession {
   /** Participants not removed, on the head: what the session's size limit is checked against on every join. */
   private activeOnHead = 0;
   private readonly credentials: CredentialIndex;
-  private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | null = null;
   private sinceSnapshot = 0;
   /** Everyone who ever joined, removed or not: how large the state is (see `snapshotEvery`). */
@@ -140,18 +140,29 @@ export class SessionHost implements LiveSession {
   private readonly now: () => number;
   private readonly lease: SessionLease;
 
-  private current: SessionState;
+  /**
+   * The durable state, as a replica would hold it: this host feeds it its own events once
+   * the store has them, and another writer's when it catches up (see LogState).
+   */
+  private readonly log: LogState;
 
   private constructor(
     initial: SessionState,
     private readonly opts: SessionHostOptions,
   ) {
-    this.current = copyPlain(initial);
+    this.log = new LogState(copyPlain(initial), (err) => opts.logger.error({ err, sessionId: initial.sessionId }, 'change listener failed'));
     this.head = this.resetHead();
     this.now = opts.now ?? Date.now;
     this.lease = opts.lease ?? SOLE_OWNER;
-    this.credentials = new CredentialIndex(this.current);
-    this.participantCount = Object.keys(this.current.participants).length;
+    this.credentials = new CredentialIndex(this.log.state);
+    this.participantCount = Object.keys(this.log.state.participants).length;
+    // First of the listeners: credentials, snapshots and the clock follow the state before any adapter hears of it.
+    this.log.onChange((events) => this.afterApply(events));
+  }
+
+  /** The durable state (see `state`); a shorter name inside the host. */
+  private get current(): SessionState {
+    return this.log.state;
   }
 
   /**
@@ -235,8 +246,7 @@ export class SessionHost implements LiveSession {
   }
 
   onChange(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.onChange(listener);
   }
 
   /** The participant a credential belongs to, if it is still valid here. */
@@ -337,7 +347,7 @@ export class SessionHost implements LiveSession {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.listeners.clear();
+    this.log.clearListeners();
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -420,10 +430,8 @@ export class SessionHost implements LiveSession {
         continue;
       }
       if (p.settled!.ok) {
-        if (p.events.length) {
-          for (const e of p.events) reduceInPlace(this.current, copyPlain(e));
-          this.afterApply(p.events);
-        }
+        // Sealed on the head, so they continue the durable state; were they not, nothing is applied and it is said.
+        if (!this.log.apply(p.events)) this.opts.logger.error({ sessionId: this.id, seq: p.events[0]!.seq }, 'durable events do not continue the state');
         p.resolve(this.current.seq);
         continue;
       }
@@ -463,9 +471,12 @@ export class SessionHost implements LiveSession {
     await this.settledHead().catch(() => undefined);
     const events = await this.opts.store.readEvents(this.id, this.current.seq);
     if (events.length === 0) return;
-    for (const e of events) reduceInPlace(this.current, copyPlain(e));
+    if (!this.log.apply(events)) {
+      this.opts.logger.error({ sessionId: this.id, seq: this.current.seq }, "the log does not continue this host's state");
+      return;
+    }
     this.head = this.resetHead();
-    this.afterApply(events);
+    this.schedule();
   }
 
   /** The head becomes a copy of the durable state: nothing is in flight, or all of it failed. */
@@ -490,13 +501,6 @@ export class SessionHost implements LiveSession {
         .catch((err: unknown) => this.opts.logger.warn({ err, sessionId }, 'snapshot failed; replay will be longer'));
     }
     this.schedule();
-    for (const listener of this.listeners) {
-      try {
-        listener(events, this.current);
-      } catch (err) {
-        this.opts.logger.error({ err, sessionId: this.id }, 'change listener failed');
-      }
-    }
   }
 
   private retryTickIn(ms: number): void {

@@ -1,7 +1,8 @@
-import { reduceInPlace, replay, REDUCER_VERSION, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
+import { replay, REDUCER_VERSION, type SessionEvent, type SessionState } from '../../../shared/src/index.js';
 import type { EventStore } from '../ports/EventStore.js';
 import type { LogFeed } from '../ports/LogFeed.js';
 import { verifyChain } from './chain.js';
+import { LogState } from './LogState.js';
 import { copyPlain } from './copyPlain.js';
 
 /** How often a replica reads the log even when its feed brought nothing (a feed may lose the last news). */
@@ -20,7 +21,8 @@ export type ReplicaListener = (events: readonly SessionEvent[], state: SessionSt
  * on how the news arrived.
  */
 export class SessionReplica {
-  private readonly listeners = new Set<ReplicaListener>();
+  /** The state as far as the log has been followed: the same fold the writer's state goes through (LogState). */
+  private readonly log: LogState;
   private applying: Promise<void> = Promise.resolve();
   private following: { stop(): Promise<void> } | null = null;
   private readonly poll: NodeJS.Timeout;
@@ -29,9 +31,11 @@ export class SessionReplica {
 
   private constructor(
     private readonly store: EventStore,
-    private current: SessionState,
+    initial: SessionState,
     catchUpEveryMs: number,
   ) {
+    // One adapter's failure must not stop the others from hearing of the events, nor stall the replica.
+    this.log = new LogState(initial, () => undefined);
     this.poll = setInterval(() => this.receive([]), catchUpEveryMs);
     this.poll.unref();
   }
@@ -50,18 +54,17 @@ export class SessionReplica {
   /** A replica that goes on from a state already folded from the log (a host that stepped down hands over its own). */
   static fromState(store: EventStore, feed: LogFeed, state: SessionState, opts: { catchUpEveryMs?: number } = {}): SessionReplica {
     const replica = new SessionReplica(store, copyPlain(state), opts.catchUpEveryMs ?? CATCH_UP_EVERY_MS);
-    replica.following = feed.follow(state.sessionId, replica.current.seq, (batch) => replica.receive(batch));
+    replica.following = feed.follow(state.sessionId, replica.state.seq, (batch) => replica.receive(batch));
     return replica;
   }
 
   /** The state as far as the log has been followed. Live: read it synchronously. */
   get state(): SessionState {
-    return this.current;
+    return this.log.state;
   }
 
   onChange(listener: ReplicaListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.onChange(listener);
   }
 
   /** Resolves once everything received so far is applied. */
@@ -80,16 +83,16 @@ export class SessionReplica {
    * reading the log rather than waiting on the feed, which may be slower or lose it.
    */
   async reach(seq: number): Promise<void> {
-    if (this.current.seq >= seq) return;
+    if (this.state.seq >= seq) return;
     await this.settled();
-    if (this.current.seq < seq) await this.refresh();
+    if (this.state.seq < seq) await this.refresh();
   }
 
   async close(): Promise<void> {
     clearInterval(this.poll);
     await this.following?.stop();
     this.following = null;
-    this.listeners.clear();
+    this.log.clearListeners();
     await this.applying;
   }
 
@@ -99,27 +102,22 @@ export class SessionReplica {
 
   /** Apply a batch from the feed; an empty one is the periodic look at the log. */
   private async apply(batch: readonly SessionEvent[]): Promise<void> {
-    const from = { seq: this.current.seq, head: this.current.head };
+    const current = this.log.state;
+    const from = { seq: current.seq, head: current.head };
     let fresh = batch.filter((e) => e.seq > from.seq);
     if (batch.length === 0) {
-      fresh = await this.store.readEvents(this.current.sessionId, from.seq);
+      fresh = await this.store.readEvents(current.sessionId, from.seq);
       if (fresh.length === 0 || !verifyChain(fresh, from).ok) return;
       this.gapsRepaired += 1;
     } else if (fresh.length === 0) {
       return;
     } else if (fresh[0]!.seq !== from.seq + 1 || !verifyChain(fresh, from).ok) {
       this.gapsRepaired += 1;
-      fresh = await this.store.readEvents(this.current.sessionId, from.seq);
+      fresh = await this.store.readEvents(current.sessionId, from.seq);
       // The log itself must link to what this replica holds; if it does not, nothing is applied.
       if (fresh.length === 0 || !verifyChain(fresh, from).ok) return;
     }
-    for (const e of fresh) reduceInPlace(this.current, copyPlain(e));
-    for (const listener of this.listeners) {
-      try {
-        listener(fresh, this.current);
-      } catch {
-        // One adapter's failure must not stop the others from hearing of the events, nor stall the replica.
-      }
-    }
+    // Checked against the state as it is now (the reads above awaited); a batch that no longer continues it is dropped.
+    this.log.apply(fresh);
   }
 }
