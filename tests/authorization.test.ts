@@ -118,6 +118,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'queue.move': (w) => ({ roomId: PLENARY, participantId: w.A.c1.participantId, position: 1 }),
   'queue.clear': () => ({ roomId: PLENARY }),
   'queue.setRule': () => ({ roomId: PLENARY, rule: 'first-come-first-served' }),
+  'queue.setOpen': () => ({ roomId: PLENARY, open: false }),
   'floor.give': (w) => ({ roomId: PLENARY, participantId: w.A.c1.participantId, seconds: 60 }),
   'floor.end': () => ({ roomId: PLENARY }),
   'floor.yield': () => ({}),
@@ -194,6 +195,7 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   }),
   'queue.clear': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1' }, { roomId: 'room-2' }] }),
   'queue.setRule': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1', rule: 'first-time-speakers-first' }] }),
+  'queue.setOpen': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1', open: false }] }),
   'floor.give': (w) => ({
     sender: 'facilitator',
     payloads: [

@@ -111,6 +111,16 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
     ],
   },
   'queue.clear': { sender: 'facilitator', valid: () => ({ roomId: PLENARY }), required: ['roomId'], ids: [['roomId']], bad: () => [] },
+  'queue.setOpen': {
+    sender: 'facilitator',
+    valid: () => ({ roomId: PLENARY, open: false }),
+    required: ['roomId', 'open'],
+    ids: [['roomId']],
+    bad: () => [
+      ['open as "closed"', { roomId: PLENARY, open: 'closed' }],
+      ['open as 0', { roomId: PLENARY, open: 0 }],
+    ],
+  },
   'queue.setRule': {
     sender: 'facilitator',
     valid: () => ({ roomId: PLENARY, rule: 'first-come-first-served' }),
@@ -881,8 +891,8 @@ describe('events and acks that do not fit', () => {
     expect(hostState(w.sessionId)).toEqual(after);
 
     // The same for a command whose repeat would otherwise conflict.
-    const raise1 = await w.c1.client.send('queue.raise', { kind: 'direct-reply' }, 'dup-raise-1');
-    const raise2 = await w.c1.client.send('queue.raise', { kind: 'direct-reply' }, 'dup-raise-1');
+    const raise1 = await w.c1.client.send('queue.raise', { kind: 'point-of-order' }, 'dup-raise-1');
+    const raise2 = await w.c1.client.send('queue.raise', { kind: 'point-of-order' }, 'dup-raise-1');
     expect(raise1.ok).toBe(true);
     expect(raise2).toEqual(raise1);
     expect(hostState(w.sessionId).seq).toBe(before.seq + 2);

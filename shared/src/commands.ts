@@ -50,6 +50,8 @@ export const COMMANDS = {
   'queue.clear': { roles: ['facilitator'], schema: z.strictObject({ roomId }) },
   /** rule null: the room goes back to following the session's rule. */
   'queue.setRule': { roles: ['facilitator'], schema: z.strictObject({ roomId, rule: queueRuleSchema.nullable() }) },
+  /** Close the list of speakers (no new hands but a point of order), or reopen it. The hands already raised stay. */
+  'queue.setOpen': { roles: ['facilitator'], schema: z.strictObject({ roomId, open: z.boolean() }) },
 
   'floor.give': {
     roles: ['facilitator'],

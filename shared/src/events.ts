@@ -43,6 +43,8 @@ export type EventBody =
   | { type: 'rooms.recalled'; payload: { roomIds: string[] } }
   /** rule null: the room follows the session's rule again. */
   | { type: 'queue.rule-set'; payload: { roomId: string; rule: QueueRule | null } }
+  /** The facilitator closed or reopened the list of speakers: while closed, only a point of order can be raised. */
+  | { type: 'queue.open-set'; payload: { roomId: string; open: boolean } }
   | { type: 'queue.hand-raised'; payload: { roomId: string; participantId: string; kind: HandKind } }
   | { type: 'queue.hand-lowered'; payload: { roomId: string; participantId: string; reason: HandLoweredReason } }
   | { type: 'queue.moved'; payload: { roomId: string; participantId: string; position: number } }

@@ -51,6 +51,8 @@ export interface Room {
   draftLocked: boolean;
   /** Audio: everyone in the room may produce, not only the floor holder. */
   openMic: boolean;
+  /** The list of speakers is open: hands may be raised (a closed list still takes a point of order). */
+  queueOpen: boolean;
 }
 
 export interface Rating {

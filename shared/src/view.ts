@@ -81,6 +81,8 @@ export interface RoomView {
   members: MemberView[] | null;
   /** Audio: everyone in the room may speak at once. */
   openMic: boolean;
+  /** The list of speakers is open; closed, only a point of order can be raised. */
+  queueOpen: boolean;
   /** Agreed recommendations of this room, locked with the hash of their text. */
   locks: { recommendationId: string; roundId: string; textHash: string; lockedAt: number }[];
   /** Decided amendments, from the log: the authority on their status (the document only mirrors it). */
@@ -226,6 +228,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
     drafting: { open: room.draftingOpen, locked: room.draftLocked },
     members: staff || room.kind !== 'breakout' ? null : smallRoomMembers(state, roomId, online),
     openMic: room.openMic,
+    queueOpen: room.queueOpen,
     locks: Object.values(state.locks)
       .filter((l) => l.roomId === roomId)
       .map(({ recommendationId, roundId, textHash, lockedAt }) => ({ recommendationId, roundId, textHash, lockedAt })),

@@ -162,4 +162,31 @@ describe('browser client: a plenary of 300', () => {
     draft.destroy();
     expect(errors.flat()).toEqual([]);
   });
+
+  test('fair-queue controls in front of the crowd: a direct reply only while someone speaks; a closed list says why a hand is refused', async () => {
+    await citPage.getByRole('button', { name: 'Lower hand' }).click();
+    await waitForText(citPage, '[data-testid="my-place"]', 'Your hand is down.');
+    // Nobody has the floor: a direct reply is not offered, and the page says why.
+    expect(await citPage.getByRole('button', { name: 'Direct reply' }).isDisabled()).toBe(true);
+    await waitForText(citPage, '#no-floor-for-reply', 'nobody has it now');
+    // The facilitator closes the list: the citizen sees it, a hand is refused, a point of order is not.
+    await facPage.getByRole('button', { name: 'Close the list of speakers' }).click();
+    await waitForText(citPage, '[data-testid="queue-closed"]', 'The list of speakers is closed');
+    expect(await citPage.getByRole('button', { name: 'Raise hand' }).isDisabled()).toBe(true);
+    expect(await citPage.getByRole('button', { name: 'Point of order' }).isDisabled()).toBe(false);
+    await expectNoAxeViolations(citPage);
+    await expectNoAxeViolations(facPage);
+    await citPage.setViewportSize({ width: 390, height: 844 });
+    await citPage.locator('[data-testid="my-place"]').scrollIntoViewIfNeeded();
+    await citPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-list-closed-phone.png'), timeout: 60_000 });
+    await expectNoAxeViolations(citPage);
+    // Clearing the queue asks first, naming how many hands it lowers.
+    await facPage.getByRole('button', { name: 'Clear the queue' }).click();
+    await waitForText(facPage, '[role="group"]', /Lower all \d+ hands\?/);
+    await facPage.getByRole('button', { name: 'Keep the queue' }).click();
+    await facPage.getByRole('button', { name: 'Reopen the list of speakers' }).click();
+    await expect.poll(() => citPage.locator('[data-testid="queue-closed"]').count(), { timeout: 10_000 }).toBe(0);
+    expect(await citPage.getByRole('button', { name: 'Raise hand' }).isDisabled()).toBe(false);
+    expect(errors.flat()).toEqual([]);
+  });
 });

@@ -10,6 +10,10 @@ export function removeFromQueues(s: S, participantId: string): void {
 
 /** The speaking queue of each room. */
 export const queueAppliers: Appliers<EventsOf<'queue'>> = {
+  'queue.open-set': (s, e) => {
+    const room = s.rooms[e.payload.roomId];
+    if (room) room.queueOpen = e.payload.open;
+  },
   'queue.rule-set': (s, e) => {
     const room = s.rooms[e.payload.roomId];
     if (room) room.queueRule = e.payload.rule;

@@ -5,7 +5,7 @@ import { endFloor, endFloorsOf } from './floor.js';
 import { removeFromQueues } from './queue.js';
 
 export function newRoom(id: string, name: string, kind: Room['kind']): Room {
-  return { id, name, kind, open: true, queueRule: null, queue: [], floor: null, draftingOpen: true, draftLocked: false, openMic: false };
+  return { id, name, kind, open: true, queueRule: null, queue: [], floor: null, draftingOpen: true, draftLocked: false, openMic: false, queueOpen: true };
 }
 
 /** Breakout rooms: created, filled, and recalled to the plenary. */

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HandKind, QueueEntryView, RoomView } from '../../../../shared/src/index.js';
 import { isolate } from '../i18n';
@@ -41,11 +41,22 @@ function MyPlace({ room }: { room: RoomView }) {
   const me = snapshot.me!;
   const entry = room.queue.find((e) => e.participantId === me.participantId);
   const speaking = room.floor?.participantId === me.participantId;
+  // What the server would refuse is not offered: a direct reply needs someone speaking, a closed list takes only a point of order.
+  const why = (kind: HandKind): string | null => {
+    if (!room.queueOpen && kind !== 'point-of-order') return 'queue-closed';
+    if (kind === 'direct-reply' && !room.floor) return 'no-floor-for-reply';
+    return null;
+  };
   return (
     <div className="my-place" data-testid="my-place">
       {!me.canSpeak && (
         <p id="cannot-speak" className="callout warn" data-testid="cannot-speak">
           {t('queue.cannotSpeak')}
+        </p>
+      )}
+      {!room.queueOpen && (
+        <p id="queue-closed" className="callout warn" data-testid="queue-closed">
+          {t('queue.closed')}
         </p>
       )}
       {entry ? (
@@ -70,14 +81,19 @@ function MyPlace({ room }: { room: RoomView }) {
                 key={b.kind}
                 type="button"
                 className={b.kind === 'normal' ? 'primary' : undefined}
-                disabled={disabled || !me.canSpeak}
-                aria-describedby={me.canSpeak ? 'raise-help' : 'cannot-speak raise-help'}
+                disabled={disabled || !me.canSpeak || why(b.kind) !== null}
+                aria-describedby={[me.canSpeak ? null : 'cannot-speak', why(b.kind), 'raise-help'].filter(Boolean).join(' ')}
                 onClick={() => void act('queue.raise', { kind: b.kind })}
               >
                 {t(b.label)}
               </button>
             ))}
           </div>
+          {room.queueOpen && !room.floor && (
+            <p id="no-floor-for-reply" className="hint">
+              {t('queue.noFloorForReply')}
+            </p>
+          )}
           <p id="raise-help" className="hint">
             {t('queue.raiseHelp')}
           </p>
@@ -109,7 +125,43 @@ function FacilitatorQueueControls({ room, pick }: { room: RoomView; pick: (id: s
       <button type="button" className="primary" disabled={disabled || room.queue.length === 0} onClick={() => void act('floor.give', { roomId: room.id })}>
         {t('facilitator.giveNext')}
       </button>
+      <button type="button" disabled={disabled} data-testid="queue-open-toggle" onClick={() => void act('queue.setOpen', { roomId: room.id, open: !room.queueOpen })}>
+        {room.queueOpen ? t('queue.closeList') : t('queue.reopenList')}
+      </button>
+      <ClearQueue room={room} />
     </div>
+  );
+}
+
+/** Lowering every hand is not undone by a click: it asks once, naming how many. */
+function ClearQueue({ room }: { room: RoomView }) {
+  const { t } = useTranslation();
+  const { act, disabled } = useAction();
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" disabled={disabled || room.queue.length === 0} onClick={() => setAsking(true)}>
+        {t('queue.clear')}
+      </button>
+    );
+  }
+  return (
+    <span role="group" aria-label={t('queue.clear')}>
+      <span>{t('queue.clearConfirm', { count: room.queue.length })}</span>{' '}
+      <button
+        type="button"
+        disabled={disabled}
+        onClick={() => {
+          setAsking(false);
+          void act('queue.clear', { roomId: room.id });
+        }}
+      >
+        {t('queue.clearYes')}
+      </button>{' '}
+      <button type="button" onClick={() => setAsking(false)}>
+        {t('queue.clearNo')}
+      </button>
+    </span>
   );
 }
 

@@ -8,6 +8,9 @@ export const queueDeciders: Deciders<CommandsOf<'queue'>> = {
     const room = roomOf(state, actor.roomId);
     if (room.floor?.participantId === actor.id) fail('CONFLICT', 'You already have the floor.');
     if (queueEntry(room, actor.id)?.kind === kind) fail('CONFLICT', 'Your hand is already raised.');
+    // A direct reply answers the person speaking: without one it would only be a way to jump the queue.
+    if (kind === 'direct-reply' && !room.floor) fail('CONFLICT', 'A direct reply answers whoever has the floor, and nobody has it now; raise your hand instead.');
+    if (!room.queueOpen && kind !== 'point-of-order') fail('CONFLICT', 'The list of speakers is closed; only a point of order can be raised.');
     return { events: [{ type: 'queue.hand-raised', payload: { roomId: room.id, participantId: actor.id, kind } }] };
   },
   'queue.lower': ({ state, actor }) => {
@@ -30,6 +33,11 @@ export const queueDeciders: Deciders<CommandsOf<'queue'>> = {
     const room = roomOf(state, roomId);
     if (room.queue.length === 0) fail('CONFLICT', 'The queue is already empty.');
     return { events: [{ type: 'queue.cleared', payload: { roomId } }] };
+  },
+  'queue.setOpen': ({ state }, { roomId, open }) => {
+    const room = roomOf(state, roomId);
+    if (room.queueOpen === open) fail('CONFLICT', open ? 'The list of speakers is already open.' : 'The list of speakers is already closed.');
+    return { events: [{ type: 'queue.open-set', payload: { roomId, open } }] };
   },
   'queue.setRule': ({ state }, { roomId, rule }) => {
     const room = roomOf(state, roomId);
