@@ -24,7 +24,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // Maps are written beside the build for whoever runs the server (decoding an error report), but the
+    // bundles do not point at them and the server does not serve them (staticClient): no public source.
+    sourcemap: 'hidden',
     // Nothing inline: Helmet's Content-Security-Policy allows scripts from 'self' only.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },

@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, type createSession, join } from './helpers/clients.js';
+import { ensureClientBuilt } from './helpers/browser.js';
 import { sessionInput } from './helpers/fixtures.js';
 import { startServer, type RunningServer } from './helpers/server.js';
 
@@ -78,6 +79,26 @@ describe('HTTP API', () => {
     // Emoji sequences keep their joiners.
     const family = '👩\u200D👩\u200D👧';
     expect((await join(server.url, s, 'citizen', family)).displayName).toBe(family);
+  });
+
+  test('the browser client goes out compressed, and its source maps do not go out at all', async () => {
+    await ensureClientBuilt();
+    // The page itself is under the 1 KiB below which compressing does not pay; what it loads is not.
+    const html = await (await fetch(`${server.url}/`)).text();
+    const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [i, path] of scripts.entries()) {
+      const encoding = i % 2 === 0 ? 'br' : 'gzip';
+      const js = await fetch(`${server.url}${path}`, { headers: { 'accept-encoding': encoding } });
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-encoding')).toBe(encoding);
+      // The bundle does not point at a map, and the map is not served even when asked for by name.
+      expect(await js.text()).not.toMatch(/sourceMappingURL/);
+      expect((await fetch(`${server.url}${path}.map`)).status).toBe(404);
+    }
+    // A client that asks for nothing gets it plain.
+    const plain = await fetch(`${server.url}${scripts[0]}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
   });
 
   test('health, readiness, metrics and security headers', async () => {

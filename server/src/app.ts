@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import compression from 'compression';
 import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -133,6 +134,8 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   // upgrade-insecure-requests would send a plain-HTTP deployment's own scripts to https and break the page;
   // TLS belongs to the reverse proxy (docs/DEPLOYMENT.md), which sets HSTS there.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // gzip or brotli, as the browser asks, for everything over 1 KiB: the client's scripts, the exports, JSON.
+  app.use(compression());
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining, cluster }));
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));

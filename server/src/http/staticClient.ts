@@ -30,6 +30,8 @@ export function staticClient(dir: string = defaultClientDir()): Router {
   const router = Router();
   const index = join(dir, 'index.html');
 
+  // Source maps stay on the server's disk: the published client is what runs, not its source.
+  router.use((req, res, next) => (req.path.endsWith('.map') ? res.status(404).end() : next()));
   router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: true, redirect: false }));
   router.use(express.static(dir, { index: 'index.html', maxAge: 0, redirect: false }));
 
