@@ -682,10 +682,10 @@ describe('rooms and audiences', () => {
       if (!isDeepStrictEqual(hostState(w.A.id), before)) problems.push(`${who.displayName} -> ${questionId}: state changed`);
     }
     expect(problems).toEqual([]);
-    // The same command, aimed at a question of the sender's own room, goes through.
+    // The same command, aimed at a question of the sender's own room (asked by someone else), goes through.
     const before = hostState(w.A.id).seq;
-    expect(await w.A.c3.client.send('qa.upvote', { questionId: w.A.qRoom })).toMatchObject({ ok: true, seq: before + 1 });
-    expect(hostState(w.A.id).questions[w.A.qRoom]!.upvoters).toEqual([w.A.c3.participantId]);
+    expect(await w.A.c2.client.send('qa.upvote', { questionId: w.A.qPlenary })).toMatchObject({ ok: true, seq: before + 1 });
+    expect(hostState(w.A.id).questions[w.A.qPlenary]!.upvoters).toEqual([w.A.c2.participantId]);
   });
 
   test('a citizen cannot rate another room’s agreement round, but can rate one in its own room', async () => {

@@ -9,7 +9,7 @@ import { verifyChain } from '../server/src/session/chain.js';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { api, connect, createSession, join, sessionLog } from './helpers/clients.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
-import { must, ok } from './helpers/expect.js';
+import { must, ok, refused } from './helpers/expect.js';
 import { assembly } from './helpers/fixtures.js';
 
 let cluster: TestCluster | null = null;
@@ -151,11 +151,13 @@ describe('cluster', () => {
     for (const [i, citizen] of citizens.entries()) await must(citizen.send('queue.raise', { kind: 'normal' }), `hand ${i}`);
     const asked = await must(citizens[1]!.send('qa.ask', { text: 'Who pays for the new cycle lanes?', anonymous: false }), 'a question');
     const questionId = (asked.result as { questionId: string }).questionId;
-    for (const citizen of citizens) ok(await citizen.send('qa.upvote', { questionId }));
+    // Everyone but its author (who may not upvote their own question).
+    for (const citizen of citizens) if (citizen !== citizens[1]) ok(await citizen.send('qa.upvote', { questionId }));
+    refused(await citizens[1]!.send('qa.upvote', { questionId }), 'CONFLICT');
     const last = ok(await fac.send('floor.give', { roomId: 'plenary' }));
 
     // Every client, on every node, comes to the same queue, floor and question.
-    const expected = { speaker: citizens[0]!.me!.participantId, waiting: 5, upvotes: 6 };
+    const expected = { speaker: citizens[0]!.me!.participantId, waiting: 5, upvotes: 5 };
     for (const client of [fac, ...citizens]) {
       await client.caughtUp(last);
       await client.waitFor(

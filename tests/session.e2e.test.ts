@@ -202,6 +202,10 @@ describe('a scripted session', () => {
 
     ok(await c1.client.send('qa.upvote', { questionId: q2 }));
     refused(await c1.client.send('qa.upvote', { questionId: q2 }), 'CONFLICT');
+    // Its author may not upvote it, anonymous or not: support is what others give.
+    const own = await c2.client.send('qa.upvote', { questionId: q2 });
+    refused(own, 'CONFLICT');
+    if (!own.ok) expect(own.error.message).toBe('You cannot upvote your own question.');
     await sync(ok(await c3.client.send('qa.upvote', { questionId: q2 })));
     expect(plenary(obs).questions.find((q) => q.id === q2)!.upvotes).toBe(2);
     expect(c1.client.me!.upvoted).toEqual([q2]);

@@ -329,14 +329,18 @@ function arrivals(seqs: number[]): ArrivalsReply {
 
 type Ack = { ok: true; seq: number; result?: { questionId?: string } } | { ok: false; error: { code: string; message: string } };
 
+/** Who asked the storm's question: an author may not upvote their own, so they sit the storm out. */
+let asker: unknown = null;
+
 async function ask(text: string, ackTimeoutMs: number): Promise<Ack> {
   const c = holding().find((x) => x.socket?.connected);
   if (!c?.socket) throw new Error('no connected citizen holds a view');
+  asker = c;
   return (await c.socket.timeout(ackTimeoutMs).emitWithAck('qa.ask', { text, requestId: `ask-${Date.now()}` })) as Ack;
 }
 
 async function upvote(questionId: string, ackTimeoutMs: number): Promise<UpvoteReply> {
-  const voters = holding().filter((c) => c.socket?.connected);
+  const voters = holding().filter((c) => c.socket?.connected && c !== asker);
   const codes: Record<string, number> = {};
   const latencies: number[] = [];
   let ok = 0;

@@ -195,6 +195,8 @@ describe('browser client: one facilitator, three citizens', () => {
     await upvote.click();
     await expect.poll(() => upvote.getAttribute('aria-pressed')).toBe('true');
     await waitForText(c1.page, `li.question:has-text("${q1}") [data-testid="votes"]`, '1 upvote');
+    // Its author is not offered an upvote of their own question.
+    expect(await c1.page.locator('li.question', { hasText: q1 }).getByRole('button', { name: 'Upvote' }).count()).toBe(0);
     await fac.page.locator('li.question', { hasText: q1 }).getByRole('button', { name: 'Discuss now' }).click();
     await waitForText(c2.page, `li.question:has-text("${q1}")`, 'Being discussed now');
   });

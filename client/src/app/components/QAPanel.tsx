@@ -109,6 +109,8 @@ function QuestionItem({ q }: { q: QuestionView }) {
   const me = snapshot.me!;
   const textId = useId();
   const voted = me.upvoted.includes(q.id);
+  // The server refuses an upvote of one's own question, anonymous ones included: it is not offered.
+  const mine = me.myQuestions.some((m) => m.id === q.id);
   const staff = me.role === 'facilitator';
   const moderate = (status: 'approved' | 'live' | 'answered' | 'hidden') => void act('qa.moderate', { questionId: q.id, status });
   return (
@@ -121,7 +123,7 @@ function QuestionItem({ q }: { q: QuestionView }) {
         <span className={`status status-${q.status}`}>{t(`qa.status.${q.status}`)}</span> · <span data-testid="votes">{t('qa.votes', { count: q.upvotes })}</span>
       </p>
       <div className="controls">
-        {me.role === 'citizen' && (
+        {me.role === 'citizen' && !mine && (
           <button
             type="button"
             aria-pressed={voted}

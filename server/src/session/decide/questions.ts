@@ -25,6 +25,8 @@ export const questionDeciders: Deciders<CommandsOf<'qa'>> = {
     const q = Object.hasOwn(state.questions, questionId) ? state.questions[questionId] : undefined;
     // Questions of other rooms, and those not (or no longer) visible, are indistinguishable from absent ones.
     if (!q || q.roomId !== actor.roomId || q.status === 'pending' || q.status === 'hidden') fail('NOT_FOUND', 'There is no such question.');
+    // Support is what others give a question; its author's own vote would only inflate it.
+    if (q.authorId === actor.id) fail('CONFLICT', 'You cannot upvote your own question.');
     if (hasUpvoted(q.upvoters, actor.id)) fail('CONFLICT', 'You have already upvoted this question.');
     return { events: [{ type: 'qa.upvoted', payload: { questionId, participantId: actor.id } }] };
   },
