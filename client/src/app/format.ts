@@ -19,13 +19,27 @@ export function formatRemaining(ms: number): string {
  * German page never shows English month names.
  */
 export function dateLocale(language: string): string {
-  const preferred = typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]);
+  // Through globalThis: this module also runs outside a browser (the tests), where there is no navigator.
+  const nav = (globalThis as { navigator?: { languages?: readonly string[]; language?: string } }).navigator;
+  const preferred = nav ? (nav.languages ?? (nav.language ? [nav.language] : [])) : [];
   return preferred.find((tag) => tag.toLowerCase().split('-')[0] === language.toLowerCase()) ?? language;
 }
 
-/** A moment, in the reader's language: "12 March 2026 at 14:05". */
-export function formatDateTime(ms: number, language: string): string {
-  return new Intl.DateTimeFormat(dateLocale(language), { dateStyle: 'long', timeStyle: 'short' }).format(ms);
+/**
+ * A moment, in the reader's language and time zone, which it names: "12 March 2026 at
+ * 14:05 CET". Officials, citizens and a council's website are not always in one zone,
+ * and a due date or a round's closing time read in the wrong one is an hour off.
+ */
+export function formatDateTime(ms: number, language: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(dateLocale(language), {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(ms);
 }
 
 /**
