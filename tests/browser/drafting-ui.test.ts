@@ -155,6 +155,9 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     // The editor's text is exactly the agreed text (no cursor or name inside it), and no cursor is drawn on a locked text.
     expect(await field(c1.page, 'body').textContent()).toBe('Build protected cycle lanes on the three radial roads.');
     expect(await firstRec(c1.page).locator('.cm-remoteCaret').count()).toBe(0);
+    // The fields are named plainly, badges and hashes aside; the group says which recommendation they belong to.
+    expect(await firstRec(c1.page).getByRole('textbox', { name: 'Title', exact: true }).count()).toBe(1);
+    expect(await firstRec(c1.page).getByRole('group', { name: 'Recommendation 1', exact: true }).count()).toBe(1);
 
     // The facilitator sums up what the room decided; everyone sees it with the results.
     await fac.page.getByLabel(/Sum up what the room decided/).fill('The room backs protected cycle lanes on the radial roads.');

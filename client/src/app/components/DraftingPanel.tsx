@@ -199,7 +199,7 @@ function Recommendation({
   return (
     <li className={`recommendation${lock ? ' locked' : frozen ? ' frozen' : ''}`} data-rec={entry.id} data-testid="recommendation">
       <h3 id={`${base}-heading`}>
-        {t('drafting.number', { n: index })}
+        <span id={`${base}-number`}>{t('drafting.number', { n: index })}</span>
         {lock && (
           <span className="badge agreed" data-testid="agreed-badge">
             {' '}
@@ -229,22 +229,25 @@ function Recommendation({
           {t('drafting.frozenHint')}
         </p>
       )}
-      {TEXT_FIELDS.map((f: TextField) => (
-        <div className="field" key={f}>
-          <span className="field-label" id={`${base}-${f}-label`}>
-            {t(`drafting.fields.${f}`)}
-          </span>
-          <FieldEditor
-            text={entry.map.get(f) as Y.Text}
-            awareness={conn.provider.awareness}
-            labelId={`${base}-${f}-label ${base}-heading`}
-            describedBy={hintId}
-            readOnly={readOnly}
-            testId={`${base}-${f}`}
-            onSelect={(from, to) => setSelection({ field: f, from, to })}
-          />
-        </div>
-      ))}
+      {/* The fields are named plainly ("Title"); the group says whose they are ("Recommendation 2"), without the badges. */}
+      <div role="group" aria-labelledby={`${base}-number`}>
+        {TEXT_FIELDS.map((f: TextField) => (
+          <div className="field" key={f}>
+            <span className="field-label" id={`${base}-${f}-label`}>
+              {t(`drafting.fields.${f}`)}
+            </span>
+            <FieldEditor
+              text={entry.map.get(f) as Y.Text}
+              awareness={conn.provider.awareness}
+              labelId={`${base}-${f}-label`}
+              describedBy={hintId}
+              readOnly={readOnly}
+              testId={`${base}-${f}`}
+              onSelect={(from, to) => setSelection({ field: f, from, to })}
+            />
+          </div>
+        ))}
+      </div>
       <RecommendationNotes
         doc={conn.doc}
         rec={entry.map}
