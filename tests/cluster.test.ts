@@ -142,8 +142,10 @@ describe('cluster', () => {
     ok(await fac.send('settings.update', { patch: { qaPremoderation: false } }));
     const urls = [a, b, c];
     const citizens: ControlClient[] = [];
+    const tokens: { sessionId: string; token: string }[] = [];
     for (let i = 0; i < 6; i++) {
       const joined = await join(urls[i % 3]!, session, 'citizen', assembly.citizens[i]!);
+      tokens.push(joined);
       citizens.push(track(await connect(urls[(i + 1) % 3]!, joined)));
     }
 
@@ -176,9 +178,14 @@ describe('cluster', () => {
       expect(verifyChain(log).ok).toBe(true);
       expect(log.at(-1)!.hash).toBe(logs[0]!.at(-1)!.hash);
     }
-    // And a hostile retry through another node is answered, not done twice.
-    const retried = await citizens[2]!.send('qa.ask', { text: 'A question asked once', anonymous: true }, 'same-request-1');
-    ok(retried);
+    // And a retry through another node (the same participant's second device on node b) is answered, not done twice.
+    const first = await must(citizens[2]!.send('qa.ask', { text: 'A question asked once', anonymous: true }, 'same-request-1'), 'first');
+    const secondDevice = track(await connect(b, tokens[2]!));
+    const retried = await must(secondDevice.send('qa.ask', { text: 'A question asked once', anonymous: true }, 'same-request-1'), 'retry');
+    expect(retried.seq).toBe(first.seq);
+    expect(retried.result).toEqual(first.result);
+    const once = (await sessionLog(a, session.sessionId, facJoined.token)).filter((e) => e.type === 'qa.asked' && e.payload.text === 'A question asked once');
+    expect(once.length).toBe(1);
     const other = track(await connect(a, { sessionId: session.sessionId, token: (await join(c, session, 'citizen', 'Late Comer')).token }));
     expect(other.me).not.toBeNull();
     const status = await api<{ node: string; owns: string[] }>(a, '/readyz');

@@ -183,6 +183,17 @@ describe('browser client: a plenary of 300', () => {
     // Clearing the queue asks first, naming how many hands it lowers.
     await facPage.getByRole('button', { name: 'Clear the queue' }).click();
     await waitForText(facPage, '[role="group"]', /Lower all \d+ hands\?/);
+    // The console's queue controls, confirmation open, at both sizes: looked at and checked with axe.
+    await expectNoAxeViolations(facPage);
+    await facPage.locator('#queue-heading').scrollIntoViewIfNeeded();
+    await facPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-queue-controls-1280.png'), timeout: 60_000 });
+    await facPage.setViewportSize({ width: 390, height: 844 });
+    await facPage.locator('#queue-heading').scrollIntoViewIfNeeded();
+    await expectNoAxeViolations(facPage);
+    await facPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-queue-controls-phone.png'), timeout: 60_000 });
+    await citPage.setViewportSize({ width: 1280, height: 900 });
+    await citPage.locator('[data-testid="my-place"]').scrollIntoViewIfNeeded();
+    await citPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-list-closed-1280.png'), timeout: 60_000 });
     await facPage.getByRole('button', { name: 'Keep the queue' }).click();
     await facPage.getByRole('button', { name: 'Reopen the list of speakers' }).click();
     await expect.poll(() => citPage.locator('[data-testid="queue-closed"]').count(), { timeout: 10_000 }).toBe(0);
