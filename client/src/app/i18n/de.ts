@@ -238,9 +238,6 @@ export const de: Messages = {
     speakingNow: 'spricht gerade',
     offline: 'offline',
     noCitizens: 'Es sind noch keine Bürger:innen beigetreten.',
-    laterHeading: 'Kommt später',
-    notInClient:
-      'Noch nicht im Browser-Client: Änderungen der Redelisten-Regel, Einstellungen, neue Einladungen und das Beenden der Sitzung. Sie funktionieren über den Steuerkanal und den Schreib-Endpunkt (docs/PROTOCOL.md).',
   },
   participants: {
     heading: 'Teilnehmende',

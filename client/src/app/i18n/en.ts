@@ -237,9 +237,6 @@ export const en = {
     speakingNow: 'speaking now',
     offline: 'offline',
     noCitizens: 'No citizens have joined yet.',
-    laterHeading: 'Coming later',
-    notInClient:
-      'Not in the browser client yet: queue rule changes, settings, invite rotation and closing the session. They work through the control channel and the drafting endpoint (docs/PROTOCOL.md).',
   },
   participants: {
     heading: 'Participants',

@@ -1,24 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, whoAmI } from '../api';
-import { AgendaPanel } from '../components/AgendaPanel';
 import { AudioProvider } from '../audio/context';
-import { AnswersPanel } from '../components/AnswersPanel';
-import { AudioPanel } from '../components/AudioPanel';
-import { BreakoutPanel, MyRoom } from '../components/BreakoutPanel';
-import { DraftingPanel } from '../components/DraftingPanel';
-import { ConnectionBanner, ErrorArea } from '../components/ConnectionBanner';
-import { FloorPanel } from '../components/FloorPanel';
-import { LiveAnnouncer } from '../components/LiveAnnouncer';
-import { OutcomeDeliveryPanel } from '../components/OutcomeDeliveryPanel';
-import { OutcomePanel } from '../components/OutcomePanel';
-import { ParticipantsPanel } from '../components/ParticipantsPanel';
-import { QAPanel } from '../components/QAPanel';
-import { QueuePanel } from '../components/QueuePanel';
-import { RoomPickProvider } from '../components/roomPick';
-import { SpeakingTimeChart } from '../components/SpeakingTimeChart';
+import { ConnectionBanner } from '../components/ConnectionBanner';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
-import { isolate } from '../i18n';
+import { ConsoleLayout } from '../console/ConsoleLayout';
+import { ParticipantLayout } from '../participant/ParticipantLayout';
 import { SessionConnection } from '../session/SessionConnection';
 import { SessionProvider, useSession } from '../session/context';
 import { forgetCredential, loadCredential } from '../storage';
@@ -145,65 +132,5 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
       </div>
     );
   }
-  const role = me.role;
-  const outcome = (
-    <>
-      {(role === 'official' || role === 'observer') && <OutcomePanel />}
-      {(role === 'citizen' || role === 'observer') && <AnswersPanel />}
-      {role === 'facilitator' && <OutcomeDeliveryPanel />}
-    </>
-  );
-  return (
-    <AudioProvider>
-      <div className={`page session role-${role}`}>
-        <ConnectionBanner />
-        <h1 ref={focusOnMount} tabIndex={-1}>
-          {view.title}
-        </h1>
-        <p className="who" data-testid="who">
-          {t('session.you', { name: isolate(me.displayName), role: t(`roles.${role}`) })}
-        </p>
-        {snapshot.presence && (
-          <p className="muted" data-testid="presence">
-            {t('session.presence', { count: snapshot.presence.members, online: snapshot.presence.online })}
-          </p>
-        )}
-        {view.closed && <p className="callout">{t('session.ended')}</p>}
-        {(role === 'observer' || role === 'official') && <p className="muted">{t('session.readOnly')}</p>}
-        <ErrorArea />
-        <MyRoom />
-        <section className="panel intro" aria-labelledby="question-heading">
-          <h2 id="question-heading">{t('session.questionHeading')}</h2>
-          <p className="session-question">{view.question}</p>
-        </section>
-        {/* Once the session is over, the outcome and what becomes of it is what people come back for. */}
-        {view.closed && outcome}
-        <div className="columns">
-          <div className="column">
-            <AudioPanel />
-            <RoomPickProvider>
-              <FloorPanel />
-              <QueuePanel />
-            </RoomPickProvider>
-            <AgendaPanel />
-          </div>
-          <div className="column">
-            {role === 'facilitator' && <BreakoutPanel />}
-            {role === 'facilitator' && <ParticipantsPanel />}
-            {role === 'facilitator' && <SpeakingTimeChart />}
-            <QAPanel />
-            {role === 'facilitator' && (
-              <section className="panel todo" aria-labelledby="todo-heading">
-                <h2 id="todo-heading">{t('facilitator.laterHeading')}</h2>
-                <p>{t('facilitator.notInClient')}</p>
-              </section>
-            )}
-          </div>
-        </div>
-        {!view.closed && outcome}
-        <DraftingPanel />
-        <LiveAnnouncer />
-      </div>
-    </AudioProvider>
-  );
+  return <AudioProvider>{me.role === 'facilitator' ? <ConsoleLayout /> : <ParticipantLayout />}</AudioProvider>;
 }
