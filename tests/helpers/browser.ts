@@ -212,3 +212,14 @@ export async function screenshotOf(page: Page, selectors: string[], name: string
   await page.screenshot({ path, fullPage: true, clip: { x: Math.max(0, x - pad), y: Math.max(0, y - pad), width: right - x + 2 * pad, height: bottom - y + 2 * pad } });
   return path;
 }
+
+/** The console's tabs, by their English names. */
+export type ConsoleTab = 'Floor and queue' | 'Questions' | 'Drafting and votes' | 'People' | 'Outcome' | 'Session';
+
+/** Opens one tab of the facilitator's console (a no-op while the console has no tabs yet). */
+export async function openConsoleTab(page: Page, name: ConsoleTab): Promise<void> {
+  const tab = page.getByRole('tab', { name, exact: true });
+  if ((await tab.count()) === 0) return;
+  await tab.click();
+  await expect.poll(() => tab.getAttribute('aria-selected')).toBe('true');
+}
