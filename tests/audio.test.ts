@@ -21,6 +21,7 @@ let server: RunningServer;
 let session: CreatedSession;
 let fac: Person, c1: Person, c2: Person, c3: Person, obs: Person;
 let other: Person;
+let otherSession: CreatedSession;
 
 const events = <E extends AudioEventRecord['event']>(c: ControlClient, name: E) =>
   c.audioEvents.filter((e): e is Extract<AudioEventRecord, { event: E }> => e.event === name);
@@ -46,7 +47,7 @@ beforeAll(async () => {
   c2 = await joinAndConnect(server.url, session, 'citizen', assembly.citizens[1]!);
   c3 = await joinAndConnect(server.url, session, 'citizen', assembly.citizens[2]!);
   obs = await joinAndConnect(server.url, session, 'observer', assembly.observers[0]!);
-  const otherSession = await createSession(server.url);
+  otherSession = await createSession(server.url);
   other = await joinAndConnect(server.url, otherSession, 'citizen', 'Someone elsewhere');
 }, 30_000);
 
@@ -161,6 +162,41 @@ describe('audio rooms bound to the floor', () => {
     await eventually(() => lastProducers(c3.client)?.mayProduce === true, 'c3 may speak again');
     await speak(c3);
     await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+  });
+
+  test('a facilitator who does not listen still sees whose microphone is live, and only in their own session', async () => {
+    // A second facilitator device, not in the audio room at all.
+    const console2 = await joinAndConnect(server.url, session, 'facilitator', 'Console only');
+    const otherFac = await joinAndConnect(server.url, otherSession, 'facilitator', 'Facilitator elsewhere');
+    try {
+      refused(await c1.client.send('audio.watchMics', {} as never), 'FORBIDDEN');
+      const first = await must(console2.client.send('audio.watchMics', {}), 'watch');
+      expect(first.result).toEqual({ rooms: [] });
+      ok(await otherFac.client.send('audio.watchMics', {}));
+      const mics = (c: ControlClient) => events(c, 'audio.mics').map((e) => e.payload);
+
+      ok(await c2.client.send('queue.raise', {}));
+      await must(fac.client.send('floor.give', { roomId: PLENARY, participantId: c2.participantId }), 'floor.give');
+      await join(c2);
+      await eventually(() => lastProducers(c2.client)?.mayProduce === true, 'c2 may speak');
+      await speak(c2);
+      await eventually(() => mics(console2.client).some((m) => m.live.includes(c2.participantId)), 'the console sees the microphone on');
+      expect(mics(console2.client).at(-1)).toEqual({ roomId: PLENARY, live: [c2.participantId] });
+      // Watching again (a reconnect) answers with the current lists at once.
+      expect((await must(console2.client.send('audio.watchMics', {}), 'watch again')).result).toEqual({ rooms: [{ roomId: PLENARY, live: [c2.participantId] }] });
+
+      await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+      await eventually(() => mics(console2.client).at(-1)?.live.length === 0, 'the console sees the microphone off');
+      // Told on change only: on, then off.
+      expect(mics(console2.client)).toEqual([
+        { roomId: PLENARY, live: [c2.participantId] },
+        { roomId: PLENARY, live: [] },
+      ]);
+      expect(mics(otherFac.client)).toEqual([]);
+    } finally {
+      console2.client.close();
+      otherFac.client.close();
+    }
   });
 
   test('a speaker stops speaking and keeps listening; two joins at once leave one receive transport', async () => {

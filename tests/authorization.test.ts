@@ -160,6 +160,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'audio.connect': () => ({ transportId: someMediaId(), dtlsParameters: DTLS_PARAMETERS }),
   'audio.createSendTransport': () => ({}),
   'audio.stopSpeaking': () => ({}),
+  'audio.watchMics': () => ({}),
   'audio.produce': () => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }),
   'audio.consume': () => ({ producerId: someMediaId(), rtpCapabilities: OPUS_RTP_CAPABILITIES }),
   'audio.resume': () => ({ consumerId: someMediaId() }),
@@ -352,6 +353,8 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   'audio.connect': null,
   'audio.createSendTransport': null,
   'audio.stopSpeaking': null,
+  // Answers with the sender's own session only: audio.test.ts checks another session's microphones stay out of reach.
+  'audio.watchMics': null,
   'audio.produce': null,
   'audio.consume': null,
   'audio.resume': null,

@@ -296,6 +296,7 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   'audio.join': { sender: 'observer', valid: () => ({}), required: [], ids: [], bad: () => [['a room chosen by the client', { roomId: 'room-1' }]] },
   'audio.leave': { sender: 'official', valid: () => ({}), required: [], ids: [], bad: () => [] },
   'audio.createSendTransport': { sender: 'citizen', valid: () => ({}), required: [], ids: [], bad: () => [['forced transport options', { enableTcp: false }]] },
+  'audio.watchMics': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [['a room chosen by the client', { roomId: 'plenary' }]] },
   'audio.stopSpeaking': {
     sender: 'facilitator',
     valid: () => ({}),

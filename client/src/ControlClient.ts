@@ -23,7 +23,7 @@ export interface Member {
   online: boolean;
 }
 
-const AUDIO_EVENTS = ['audio.producers', 'audio.producer-closed', 'audio.speaking', 'audio.status'] as const satisfies readonly (keyof AudioEvents)[];
+const AUDIO_EVENTS = ['audio.producers', 'audio.producer-closed', 'audio.speaking', 'audio.status', 'audio.mics'] as const satisfies readonly (keyof AudioEvents)[];
 export type AudioEventRecord = { [E in keyof AudioEvents]: { event: E; payload: Parameters<AudioEvents[E]>[0] } }[keyof AudioEvents];
 
 export interface ControlClientOptions {
@@ -89,7 +89,7 @@ export class ControlClient {
       this.notify();
     });
     for (const event of AUDIO_EVENTS) {
-      // One listener for four event types: socket.io's typings cannot follow the loop variable.
+      // One listener for every audio event type: socket.io's typings cannot follow the loop variable.
       (this.socket.on as (e: string, f: (payload: unknown) => void) => void).call(this.socket, event, (payload) => {
         this.audioEvents.push({ event, payload } as AudioEventRecord);
         if (this.audioEvents.length > 500) this.audioEvents.shift();

@@ -86,6 +86,12 @@ export interface TransportOptions {
   dtlsParameters: unknown;
 }
 
+/** Whose microphone is sending in one room (participant ids), for the facilitator's console. */
+export interface MicsView {
+  roomId: string;
+  live: string[];
+}
+
 export interface AudioProducerInfo {
   producerId: string;
   participantId: string;
@@ -99,6 +105,8 @@ export interface AudioEvents {
   'audio.producer-closed': (msg: { producerId: string; reason: 'turn-ended' | 'muted' | 'moved' | 'open-mic-off' | 'left' }) => void;
   /** Who is speaking in your room now (loudest above the threshold), or null. */
   'audio.speaking': (msg: { roomId: string; participantId: string | null }) => void;
+  /** Facilitators who sent audio.watchMics: whose microphone is live in a room changed. */
+  'audio.mics': (msg: MicsView) => void;
   /** Audio became unavailable or available again; after `restart`, join again. */
   'audio.status': (msg: { enabled: boolean; restart: boolean; reason: string | null }) => void;
 }

@@ -169,6 +169,8 @@ export const COMMANDS = {
     transient: true,
   },
   'audio.resume': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: z.strictObject({ consumerId: mediaIdSchema }), transient: true },
+  /** Follow whose microphone is live in every room (audio.mics), without listening. Answered with the current lists. */
+  'audio.watchMics': { roles: ['facilitator'], schema: empty, transient: true },
   /** Close a participant's microphone until they are given the floor again. Logged: every node, and the next owner, knows. */
   'audio.mute': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
 } as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType; afterClose?: true; transient?: true }>;

@@ -5,6 +5,7 @@ import {
   type AudioJoined,
   type AudioProducerInfo,
   type CommandPayload,
+  type MicsView,
   type SessionEvent,
   type SessionState,
   type TransientCommand,
@@ -15,6 +16,7 @@ import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { AudioRoom, type RouterSlot } from './AudioRoom.js';
 import { mayProduce } from './floorPolicy.js';
+import { MicWatchers } from './MicWatchers.js';
 import type { WorkerPool } from './WorkerPool.js';
 
 export interface AudioServiceOptions {
@@ -54,6 +56,9 @@ export class AudioService implements MediaSignalling {
   private readonly peers = new Map<string, Peer>();
   private readonly rooms = new Map<string, AudioRoom>();
   private readonly connected = new WeakSet<types.WebRtcTransport>();
+  private readonly mics = new MicWatchers();
+  /** Which session and room each audio room serves, for the mic watchers. */
+  private readonly roomOf = new WeakMap<AudioRoom, { sessionId: string; roomId: string }>();
 
   constructor(private readonly opts: AudioServiceOptions) {
     opts.registry.onHost((host) => host.onChange((events, state) => this.enforce(host, events, state)));
@@ -79,10 +84,13 @@ export class AudioService implements MediaSignalling {
         return this.consume(peer, payload as CommandPayload<'audio.consume'>);
       case 'audio.resume':
         return this.resume(peer, payload as CommandPayload<'audio.resume'>);
+      case 'audio.watchMics':
+        return this.mics.watch(peer, this.micsOf(peer.host.id));
     }
   }
 
   disconnected(peer: MediaPeer): void {
+    this.mics.forget(peer.socketId);
     this.gone.add(peer.socketId);
     this.leave(peer.socketId, 'left');
     // A join still in flight for this connection sees the mark and cleans up after itself.
@@ -102,6 +110,7 @@ export class AudioService implements MediaSignalling {
       this.leave(socketId, 'moved', false);
       p.peer.emit('audio.status', { enabled: true, restart: true, reason: 'moved' });
     }
+    this.mics.dropSession(sessionId);
   }
 
   /** For tests and metrics: the audio rooms and how many peers are in each. */
@@ -157,6 +166,7 @@ export class AudioService implements MediaSignalling {
     if (!room || room.isClosed) {
       room = new AudioRoom(key, this.opts.pool, this.opts.consumersPerRouter, (participantId) => this.speaking(key, roomId, participantId));
       this.rooms.set(key, room);
+      this.roomOf.set(room, { sessionId: peer.host.id, roomId });
     }
     room.joining += 1;
     let slot: RouterSlot;
@@ -290,8 +300,26 @@ export class AudioService implements MediaSignalling {
     return [...p.room.producers.values()].filter((x) => x.socketId !== p.peer.socketId).map((x) => ({ producerId: x.producer.id, participantId: x.participantId }));
   }
 
+  /** A closed room is heard by nobody: its watchers are told so. */
+  private quiet(room: AudioRoom): void {
+    const at = this.roomOf.get(room);
+    if (at) this.mics.changed(at.sessionId, at.roomId, []);
+  }
+
+  /** Whose microphone is live in each of a session's rooms (rooms with nobody heard are left out). */
+  private micsOf(sessionId: string): MicsView[] {
+    const out: MicsView[] = [];
+    for (const room of this.rooms.values()) {
+      const at = this.roomOf.get(room);
+      if (at?.sessionId === sessionId && !room.isClosed && room.producers.size > 0) out.push({ roomId: at.roomId, live: liveIn(room) });
+    }
+    return out;
+  }
+
   /** Tell everyone in a room who can be heard now, and whether they themselves may speak. */
   private announce(room: AudioRoom): void {
+    const at = this.roomOf.get(room);
+    if (at) this.mics.changed(at.sessionId, at.roomId, liveIn(room));
     for (const p of this.peers.values()) {
       if (p.room !== room) continue;
       const msg = this.newsFor(p);
@@ -359,6 +387,7 @@ export class AudioService implements MediaSignalling {
     if (room.joining > 0 || [...this.peers.values()].some((x) => x.room === room)) return false;
     room.close();
     if (this.rooms.get(room.key) === room) this.rooms.delete(room.key);
+    this.quiet(room);
     return true;
   }
 
@@ -370,6 +399,7 @@ export class AudioService implements MediaSignalling {
       for (const p of peers) this.peers.delete(p.peer.socketId);
       room.close();
       this.rooms.delete(room.key);
+      this.quiet(room);
       // Audio stays enabled: the pool is replacing the worker, and a join retried with back-off lands on it.
       for (const p of peers) p.peer.emit('audio.status', { enabled: true, restart: true, reason: 'worker-died' });
     }
@@ -384,4 +414,9 @@ function transportOptions(t: types.WebRtcTransport): TransportOptions {
 function mediaError(err: unknown): never {
   if (err instanceof TypeError) throw new CommandError('VALIDATION_FAILED', `The media parameters were refused: ${err.message}`);
   throw err;
+}
+
+/** Participants heard in a room, each once, in a stable order (a list that did not change compares equal). */
+function liveIn(room: AudioRoom): string[] {
+  return [...new Set([...room.producers.values()].map((p) => p.participantId))].sort();
 }

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AgendaPanel } from '../components/AgendaPanel';
 import { AudioPanel } from '../components/AudioPanel';
@@ -13,39 +14,99 @@ import { RoomPickProvider } from '../components/roomPick';
 import { SessionHeader } from '../components/SessionHeader';
 import { SpeakingTimeChart } from '../components/SpeakingTimeChart';
 import { useSession } from '../session/context';
+import { ConsoleTabs, panelId, tabId } from './ConsoleTabs';
+import { type ConsoleTab, rememberTab, rememberedTab } from './consoleTabs';
+import { LiveMicsProvider } from './liveMics';
+import { LiveStrip } from './LiveStrip';
 
-/** The facilitator's console. */
+/**
+ * The facilitator's console: a strip that always shows the floor, who is next and the
+ * clock, then one area at a time (floor and queue, questions, drafting and votes,
+ * people, outcome, the session itself) so that no area is 50 screens down a page.
+ */
 export function ConsoleLayout() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const view = snapshot.view!;
+  const sessionId = view.sessionId;
+  const [tab, setTab] = useState<ConsoleTab>(() => (view.closed && rememberedTab(sessionId) === 'floor' ? 'outcome' : rememberedTab(sessionId)));
+  const select = (next: ConsoleTab) => {
+    setTab(next);
+    rememberTab(sessionId, next);
+  };
+  const waiting = view.rooms.reduce((n, r) => n + r.questions.filter((q) => q.status === 'pending').length, 0);
   return (
-    <div className="page session role-facilitator">
-      <SessionHeader />
-      <section className="panel intro" aria-labelledby="question-heading">
-        <h2 id="question-heading">{t('session.questionHeading')}</h2>
-        <p className="session-question">{view.question}</p>
-      </section>
-      {view.closed && <OutcomeDeliveryPanel />}
-      <div className="columns">
-        <div className="column">
-          <AudioPanel />
-          <RoomPickProvider>
+    <LiveMicsProvider>
+      <RoomPickProvider>
+        <div className="page session role-facilitator console">
+          <SessionHeader />
+          <p className="console-question" data-testid="console-question">
+            <span className="live-label">{t('session.questionHeading')}:</span> {view.question}
+          </p>
+          <LiveStrip />
+          <ConsoleTabs
+            current={tab}
+            onSelect={select}
+            badges={{
+              questions: waiting > 0 ? t('console.badgeWaiting', { count: waiting }) : undefined,
+              people: snapshot.presence ? String(snapshot.presence.members) : undefined,
+            }}
+          />
+          <div className="console-panel" role="tabpanel" id={panelId(tab)} aria-labelledby={tabId(tab)} data-testid={`console-panel-${tab}`}>
+            <TabContent tab={tab} />
+          </div>
+          <LiveAnnouncer />
+        </div>
+      </RoomPickProvider>
+    </LiveMicsProvider>
+  );
+}
+
+function TabContent({ tab }: { tab: ConsoleTab }) {
+  switch (tab) {
+    case 'floor':
+      return (
+        <div className="columns">
+          <div className="column">
             <FloorPanel />
             <QueuePanel />
-          </RoomPickProvider>
-          <AgendaPanel />
+          </div>
+          <div className="column">
+            <AgendaPanel />
+            <AudioPanel />
+          </div>
         </div>
-        <div className="column">
-          <BreakoutPanel />
-          <ParticipantsPanel />
-          <SpeakingTimeChart />
-          <QAPanel />
+      );
+    case 'questions':
+      return <QAPanel />;
+    case 'drafting':
+      return <DraftingPanel />;
+    case 'people':
+      return (
+        <div className="columns">
+          <div className="column">
+            <ParticipantsPanel />
+          </div>
+          <div className="column">
+            <BreakoutPanel />
+            <SpeakingTimeChart />
+          </div>
         </div>
-      </div>
-      {!view.closed && <OutcomeDeliveryPanel />}
-      <DraftingPanel />
-      <LiveAnnouncer />
-    </div>
+      );
+    case 'outcome':
+      return <OutcomeDeliveryPanel />;
+    case 'session':
+      return <SessionTab />;
+  }
+}
+
+function SessionTab() {
+  const { t } = useTranslation();
+  const { snapshot } = useSession();
+  return (
+    <section className="panel" aria-labelledby="question-heading">
+      <h2 id="question-heading">{t('session.questionHeading')}</h2>
+      <p className="session-question">{snapshot.view!.question}</p>
+    </section>
   );
 }
