@@ -1,14 +1,31 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ParticipantStatsView } from '../../../../shared/src/index.js';
+import type { ParticipantStatsView, Role } from '../../../../shared/src/index.js';
+import { ListTools } from './ListTools';
+import { matchesQuery } from './searchText';
+import { VirtualList } from './VirtualList';
 import { isolate } from '../i18n';
 import { useAction, useSession } from '../session/context';
+
+type PeopleSort = 'name' | 'joined' | 'speaking' | 'online';
+type RoleFilter = 'all' | Role;
+const ROLE_FILTERS: readonly Role[] = ['citizen', 'facilitator', 'observer', 'official'];
+
+/** Who comes first for each sort: the order a facilitator scans for. */
+const SORTS: Record<PeopleSort, (a: ParticipantStatsView, b: ParticipantStatsView) => number> = {
+  name: (a, b) => a.displayName.localeCompare(b.displayName),
+  // The view lists people in the order they joined.
+  joined: () => 0,
+  speaking: (a, b) => b.speakingMs - a.speakingMs || b.turns - a.turns,
+  online: (a, b) => Number(b.online) - Number(a.online),
+};
 
 /**
  * Facilitator: everyone in the session with role, room and online state; a citizen's
  * right to speak can be withdrawn and restored, and anyone but a facilitator removed, after
  * a second, explicit "Confirm removal" (no window.confirm: it is not styled, not
  * translated by the app and blocks the page).
+ * Hundreds of people: searched, filtered by role, sorted, and drawn a window at a time.
  */
 export function ParticipantsPanel() {
   const { t } = useTranslation();
@@ -16,18 +33,54 @@ export function ParticipantsPanel() {
   const view = snapshot.view!;
   const me = snapshot.me!;
   const people = view.participants ?? [];
+  const [query, setQuery] = useState('');
+  const [sort, setSort] = useState<PeopleSort>('name');
+  const [role, setRole] = useState<RoleFilter>('all');
+  const roleId = useId();
   const roomName = (id: string) => view.roomDirectory.find((r) => r.id === id)?.name ?? view.rooms.find((r) => r.id === id)?.name ?? id;
+  const shown = useMemo(
+    () => people.filter((p) => (role === 'all' || p.role === role) && matchesQuery(p.displayName, query)).sort(SORTS[sort]),
+    [people, role, query, sort],
+  );
   return (
     <section className="panel" aria-labelledby="participants-heading" data-testid="participants">
       <h2 id="participants-heading">{t('participants.heading')}</h2>
       {people.length === 0 ? (
         <p className="muted">{t('participants.empty')}</p>
       ) : (
-        <ul className="participants" aria-label={t('participants.listLabel')} data-testid="participant-list">
-          {people.map((p) => (
-            <ParticipantRow key={p.participantId} p={p} isMe={p.participantId === me.participantId} room={roomName(p.roomId)} />
-          ))}
-        </ul>
+        <>
+          <ListTools
+            query={query}
+            onQuery={setQuery}
+            searchLabel={t('participants.search')}
+            sort={sort}
+            onSort={setSort}
+            sorts={(['name', 'joined', 'speaking', 'online'] as const).map((value) => ({ value, label: t(`participants.sort.${value}`) }))}
+            shown={shown.length}
+            total={people.length}
+          >
+            <span className="inline-field">
+              <label htmlFor={roleId}>{t('participants.roleFilter')}</label>
+              <select id={roleId} value={role} onChange={(e) => setRole(e.target.value as RoleFilter)}>
+                <option value="all">{t('participants.allRoles')}</option>
+                {ROLE_FILTERS.map((r) => (
+                  <option key={r} value={r}>
+                    {t(`participants.roleOption.${r}`)}
+                  </option>
+                ))}
+              </select>
+            </span>
+          </ListTools>
+          <VirtualList
+            className="participants"
+            label={t('participants.listLabel')}
+            testId="participant-list"
+            items={shown}
+            keyOf={(p) => p.participantId}
+            estimate={120}
+            renderItem={(p) => <ParticipantRow p={p} isMe={p.participantId === me.participantId} room={roomName(p.roomId)} />}
+          />
+        </>
       )}
     </section>
   );
@@ -57,7 +110,7 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
   };
 
   return (
-    <li className="participant" data-testid="participant" data-participant-id={p.participantId}>
+    <div className="participant" data-testid="participant" data-participant-id={p.participantId}>
       <div>
         <span className="participant-name">
           {isolate(p.displayName)} {isMe && t('participants.you')}
@@ -130,6 +183,6 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
           </div>
         </div>
       )}
-    </li>
+    </div>
   );
 }

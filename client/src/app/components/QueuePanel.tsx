@@ -5,6 +5,7 @@ import { isolate } from '../i18n';
 import { useAction, useSession } from '../session/context';
 import { usePanelRoom } from './roomPick';
 import { reasonText } from './queueWords';
+import { VirtualList } from './VirtualList';
 
 const RAISE_BUTTONS: { kind: HandKind; label: 'queue.raise' | 'queue.pointOfOrder' | 'queue.directReply' }[] = [
   { kind: 'normal', label: 'queue.raise' },
@@ -171,18 +172,24 @@ function QueueList({ room }: { room: RoomView }) {
   const me = snapshot.me!;
   if (room.queue.length === 0) return <p className="muted">{t('queue.empty')}</p>;
   return (
-    <ol className="queue" aria-label={t('queue.listLabel')} data-testid="queue-list">
-      {room.queue.map((entry) => (
+    <VirtualList
+      ordered
+      className="queue"
+      label={t('queue.listLabel')}
+      testId="queue-list"
+      items={room.queue}
+      keyOf={(entry) => entry.participantId}
+      estimate={me.role === 'facilitator' ? 110 : 70}
+      renderItem={(entry) => (
         <QueueItem
-          key={entry.participantId}
           room={room}
           entry={entry}
           last={entry.position === room.queue.length}
           isMe={entry.participantId === me.participantId}
           staff={me.role === 'facilitator'}
         />
-      ))}
-    </ol>
+      )}
+    />
   );
 }
 
@@ -214,7 +221,7 @@ function QueueItem({ room, entry, last, isMe, staff }: { room: RoomView; entry: 
     if (!ack?.ok) refocus.current = null;
   };
   return (
-    <li className={isMe ? 'queue-entry me' : 'queue-entry'}>
+    <div className={isMe ? 'queue-entry me' : 'queue-entry'}>
       <div>
         <span className="queue-name">
           {t('queue.entry', { position: entry.position, name })} {isMe && t('queue.you')}
@@ -261,6 +268,6 @@ function QueueItem({ room, entry, last, isMe, staff }: { room: RoomView; entry: 
           </button>
         </div>
       )}
-    </li>
+    </div>
   );
 }
