@@ -17,8 +17,40 @@ import {
   newPerson,
   tapControlChannel,
   waitForText,
+  openConsoleTab,
+  type ConsoleTab,
   type ControlChannelTap,
 } from '../helpers/browser.js';
+
+const CONSOLE_AREAS: ConsoleTab[] = ['Floor and queue', 'Questions', 'Drafting and votes', 'People', 'Outcome', 'Session'];
+
+/**
+ * Each area of the console, opened from the keyboard, starts within one screen of
+ * scrolling (its first heading's top is above the bottom of the second screen), the live
+ * strip is on screen after scrolling to the very bottom, and axe finds nothing.
+ */
+async function everyAreaWithinOneScreen(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { selected: true }).focus();
+  await page.keyboard.press('Home');
+  for (const [i, area] of CONSOLE_AREAS.entries()) {
+    if (i > 0) await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByRole('tab', { selected: true }).textContent()).toMatch(new RegExp(`^${area}`));
+    const panel = page.getByRole('tabpanel');
+    await panel.locator('h2').first().waitFor();
+    const box = (await panel.locator('h2').first().boundingBox())!;
+    const [scrollY, screen] = (await page.evaluate('[window.scrollY, window.innerHeight]')) as [number, number];
+    const top = box.y + scrollY;
+    expect(top, `${area} starts at ${top}px`).toBeLessThan(2 * screen);
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    const strip = (await page.getByTestId('live-strip').boundingBox())!;
+    expect(strip.y, `the live strip is in view at the bottom of ${area}`).toBeGreaterThanOrEqual(0);
+    expect(strip.y + strip.height).toBeLessThanOrEqual(screen);
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: joinPath(artifactsDir, `console-300-${name}-${area.toLowerCase().replace(/ /g, '-')}.png`), timeout: 60_000 });
+    await page.evaluate('window.scrollTo(0, 0)');
+  }
+  await page.keyboard.press('Home');
+}
 
 /**
  * A plenary of 300 citizens, 120 hands up and 40 questions, with a facilitator and a
@@ -81,8 +113,17 @@ describe('browser client: a plenary of 300', () => {
     await waitForText(facPage, '[data-testid="presence"]', /303 people take part/, 20_000);
     const received = citTap.received.join('\n');
     for (const c of crowd.slice(0, 50)) expect(received).not.toContain(c.joined.displayName);
-    // The facilitator's list has everyone.
-    await expect.poll(() => facPage.locator('[data-testid="participant"]').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(CROWD);
+    // The facilitator's list has everyone, drawn a window at a time, and finds anyone by name.
+    await openConsoleTab(facPage, 'People');
+    await waitForText(facPage, '[data-testid="participants"] [role="status"]', 'All 303 shown', 20_000);
+    const drawn = await facPage.locator('[data-testid="participant"]').count();
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(60);
+    await facPage.getByLabel('Find a person').fill('crowd CITIZEN 299');
+    await waitForText(facPage, '[data-testid="participants"] [role="status"]', '1 of 303 shown');
+    await waitForText(facPage, '[data-testid="participant-list"]', 'Crowd citizen 299');
+    await facPage.getByLabel('Find a person').fill('');
+    await openConsoleTab(facPage, 'Floor and queue');
   });
 
   test('120 hands and 40 questions: the citizen sees its own place; every change reaches it as a patch', async () => {
@@ -121,11 +162,15 @@ describe('browser client: a plenary of 300', () => {
     await citPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-citizen-1280.png'), timeout: 60_000 });
     // The console is one long page at this size (issue 13 lays it out for a crowd): give the full-page capture time.
     await facPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-facilitator-1280.png'), fullPage: true, timeout: 60_000 });
+    await everyAreaWithinOneScreen(facPage, 'facilitator-1280');
     await citPage.setViewportSize({ width: 390, height: 844 });
     await facPage.setViewportSize({ width: 390, height: 844 });
     await expectNoAxeViolations(citPage);
     await citPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-citizen-phone.png'), timeout: 60_000 });
     await facPage.screenshot({ path: joinPath(artifactsDir, 'plenary-300-facilitator-phone.png'), timeout: 60_000 });
+    await everyAreaWithinOneScreen(facPage, 'facilitator-phone');
+    await facPage.setViewportSize({ width: 1280, height: 900 });
+    await citPage.setViewportSize({ width: 1280, height: 900 });
     expect(errors.flat()).toEqual([]);
   });
 
@@ -136,6 +181,9 @@ describe('browser client: a plenary of 300', () => {
     const [r1] = assembly.recommendations;
     addRecommendation(draft.doc, { id: 'rec-crowd-1', ...r1! });
     addRecommendation(draft.doc, { id: 'rec-crowd-2', title: 'Half an idea', body: '', rationale: '' });
+    await citPage.setViewportSize({ width: 390, height: 844 });
+    await facPage.setViewportSize({ width: 390, height: 844 });
+    await openConsoleTab(facPage, 'Drafting and votes');
     await waitForText(facPage, '[data-testid="round-picker"]', /Half an idea\s*Title or recommendation empty/);
     await expectNoAxeViolations(facPage);
     await facPage.locator('[data-testid="rounds"]').screenshot({ path: joinPath(artifactsDir, 'plenary-300-round-picker-phone.png'), timeout: 60_000 });
@@ -160,6 +208,7 @@ describe('browser client: a plenary of 300', () => {
     await facPage.locator('[data-testid="rounds"]').screenshot({ path: joinPath(artifactsDir, 'plenary-300-round-facilitator-1280.png'), timeout: 60_000 });
     ok(await facControl.send('round.cancel', { roundId }));
     draft.destroy();
+    await openConsoleTab(facPage, 'Floor and queue');
     expect(errors.flat()).toEqual([]);
   });
 
@@ -198,6 +247,69 @@ describe('browser client: a plenary of 300', () => {
     await facPage.getByRole('button', { name: 'Reopen the list of speakers' }).click();
     await expect.poll(() => citPage.locator('[data-testid="queue-closed"]').count(), { timeout: 10_000 }).toBe(0);
     expect(await citPage.getByRole('button', { name: 'Raise hand' }).isDisabled()).toBe(false);
+    expect(errors.flat()).toEqual([]);
+  });
+
+  test('a live session from the console, in front of the crowd: floor from the strip, people found by name, citizens moved in bulk', async () => {
+    await facPage.setViewportSize({ width: 1280, height: 900 });
+    // Hands up (already up from the tests before: refused as a repeat, which is fine).
+    const hands = await Promise.all(crowd.slice(0, 5).map((c) => c.client.send('queue.raise', { kind: 'normal' })));
+    for (const ack of hands) if (!ack.ok) expect(ack.error.code).toBe('CONFLICT');
+    // The strip names who is next (and why), however far down the page the facilitator is.
+    await waitForText(facPage, '[data-testid="live-next"]', /Next \(\d+ hands up\)/);
+    await openConsoleTab(facPage, 'People');
+    await facPage.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    const strip = facPage.getByTestId('live-strip');
+    await strip.getByRole('button', { name: 'Give the floor to the next person' }).click();
+    await waitForText(facPage, '[data-testid="live-floor"]', /Crowd citizen \d+\s+Time left: \d+:\d\d/);
+    const speaker = facControl.room('plenary')!.floor!;
+    expect(speaker).not.toBeNull();
+    await strip.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(facPage, '[data-testid="live-floor"]', 'Nobody has the floor.');
+    await expect.poll(() => facControl.room('plenary')!.floor).toBeNull();
+
+    // Two breakout rooms, then three citizens found by name and moved at once.
+    await facPage.getByLabel('Number of rooms').fill('2');
+    await facPage.getByRole('button', { name: 'Create breakout rooms' }).click();
+    await waitForText(facPage, '[data-testid="room-list"]', /Room 2: 0 people/);
+    const movers = crowd.slice(250, 253);
+    const mover = facPage.getByTestId('move-people');
+    await mover.getByLabel('Find a citizen').fill('Crowd citizen 25');
+    // Every word of the search appears: "…25", "…125", "…225" and "…250" to "…259", thirteen names.
+    await waitForText(facPage, '[data-testid="move-people"] [role="status"]', '13 shown, 0 ticked');
+    for (const m of movers) await mover.getByLabel(m.joined.displayName, { exact: true }).check();
+    await waitForText(facPage, '[data-testid="move-people"] [role="status"]', '13 shown, 3 ticked');
+    await mover.getByLabel('Move to').selectOption({ label: 'Room 2' });
+    await mover.getByRole('button', { name: 'Move 3 citizens' }).click();
+    const room2 = facControl.view!.roomDirectory.find((r) => r.name === 'Room 2')!.id;
+    await expect
+      .poll(() => movers.map((m) => facControl.view!.participants!.find((p) => p.participantId === m.joined.participantId)!.roomId))
+      .toEqual([room2, room2, room2]);
+    await waitForText(facPage, '[data-testid="room-list"]', /Room 2: 3 people, 3 connected/);
+    await waitForText(facPage, '[data-testid="move-people"] [role="status"]', '13 shown, 0 ticked');
+    await expectNoAxeViolations(facPage);
+    await facPage.getByTestId('breakouts').screenshot({ path: joinPath(artifactsDir, 'console-300-breakouts-1280.png'), timeout: 60_000 });
+
+    // Everyone back; a citizen found by name loses the right to speak, and gets it back.
+    await facPage.getByRole('button', { name: 'Recall everyone to the plenary' }).click();
+    await waitForText(facPage, '[data-testid="room-list"]', /Plenary: 303 people/);
+    const target = crowd[42]!;
+    await facPage.getByLabel('Find a person').fill(target.joined.displayName);
+    await facPage.getByRole('button', { name: `Withdraw right to speak from ${target.joined.displayName}` }).click();
+    await expect.poll(() => facControl.view!.participants!.find((p) => p.participantId === target.joined.participantId)!.canSpeak).toBe(false);
+    await facPage.getByRole('button', { name: `Restore right to speak to ${target.joined.displayName}` }).click();
+    await expect.poll(() => facControl.view!.participants!.find((p) => p.participantId === target.joined.participantId)!.canSpeak).toBe(true);
+    await facPage.getByLabel('Find a person').fill('');
+
+    // Speaking time: the one who spoke comes first when sorted by most, last by least.
+    const chart = facPage.locator('section', { has: facPage.getByRole('heading', { name: 'Speaking time' }) });
+    await chart.getByLabel('Sort by').selectOption({ label: 'Most speaking time' });
+    await waitForText(facPage, '[data-testid="speaking-chart"] .chart-row', speaker.displayName);
+    await facPage.setViewportSize({ width: 390, height: 844 });
+    await expectNoAxeViolations(facPage);
+    await facPage.screenshot({ path: joinPath(artifactsDir, 'console-300-people-phone.png'), timeout: 60_000 });
+    await facPage.setViewportSize({ width: 1280, height: 900 });
+    await openConsoleTab(facPage, 'Floor and queue');
     expect(errors.flat()).toEqual([]);
   });
 });
