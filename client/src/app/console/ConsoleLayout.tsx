@@ -13,6 +13,7 @@ import { RoomPickProvider } from '../components/roomPick';
 import { SessionHeader } from '../components/SessionHeader';
 import { SpeakingTimeChart } from '../components/SpeakingTimeChart';
 import { useSession } from '../session/context';
+import { ProjectorLink } from './ProjectorLink';
 
 /** The facilitator's console. */
 export function ConsoleLayout() {
@@ -22,6 +23,7 @@ export function ConsoleLayout() {
   return (
     <div className="page session role-facilitator">
       <SessionHeader />
+      <ProjectorLink />
       <section className="panel intro" aria-labelledby="question-heading">
         <h2 id="question-heading">{t('session.questionHeading')}</h2>
         <p className="session-question">{view.question}</p>
