@@ -286,6 +286,17 @@ describe('browser client: the projector view of a plenary of 50', () => {
     await stranger.context.close();
   });
 
+  test('the hall loses its network: the screen says it is reconnecting, then follows again', async () => {
+    expect(await projector.locator('[data-testid="projector-reconnecting"]').count()).toBe(0);
+    await facContext.setOffline(true);
+    await waitForText(projector, '[data-testid="projector-reconnecting"]', 'Reconnecting…');
+    // What happens meanwhile is on the screen once it is back.
+    ok(await crowd[12]!.client.send('queue.raise', { kind: 'point-of-order' }));
+    await facContext.setOffline(false);
+    await expect.poll(() => projector.locator('[data-testid="projector-reconnecting"]').count(), { timeout: 20_000 }).toBe(0);
+    await waitForText(projector, '[data-testid="projector-next"]', new RegExp(`^1${regexEscape(nameOf(12))}Point of order`), 20_000);
+  });
+
   test('axe and screenshots with the crowd in place: 1920×1080, 1280×720 and a 390×844 phone', async () => {
     // Something live in every part of the screen.
     await waitForText(projector, '[data-testid="projector-live-question"]', 'Asked anonymously');
@@ -304,6 +315,19 @@ describe('browser client: the projector view of a plenary of 50', () => {
     await screenshotOf(facPage, ['h1', '.projector-link'], 'projector-console-link');
     expect(dialogs).toEqual([]);
     expect(errors.flat()).toEqual([]);
+  });
+
+  test('the session closes: the screen says it has ended', async () => {
+    ok(await facControl.send('session.close', {}));
+    await waitForText(projector, 'main', 'This town hall has ended.');
+    // The question stays; the clock, the queue and the floor, which no longer mean anything, go.
+    await waitForText(projector, '[data-testid="projector-question"]', plain(assembly.question));
+    for (const gone of ['projector-agenda', 'projector-speaker', 'projector-next', 'projector-live-question']) {
+      expect(await projector.locator(`[data-testid="${gone}"]`).count(), gone).toBe(0);
+    }
+    await projector.setViewportSize({ width: 1280, height: 720 });
+    await expectNoAxeViolations(projector);
+    await screenshot(projector, 'projector-ended-1280');
   });
 });
 

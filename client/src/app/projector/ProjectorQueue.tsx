@@ -46,7 +46,7 @@ function NextSpeaker({ entry }: { entry: QueueEntryView }) {
   // A point of order or direct reply says so in its reason already, unless the facilitator placed it by hand.
   const kindShown = entry.kind !== 'normal' && entry.reason.code !== entry.kind;
   return (
-    <li className={`projector-entry kind-${entry.kind}`} data-testid="projector-entry">
+    <li className="projector-entry" data-testid="projector-entry">
       <span className="projector-position">{entry.position}</span>
       <div>
         <p className="projector-entry-name">

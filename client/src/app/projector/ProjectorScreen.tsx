@@ -54,7 +54,7 @@ export function ProjectorScreen() {
               {t('projector.reconnecting')}
             </p>
           )}
-          <ProjectorAgenda agenda={view.agenda} now={now} />
+          {!view.closed && <ProjectorAgenda agenda={view.agenda} now={now} />}
           {view.closed && <p className="projector-banner">{t('projector.ended')}</p>}
           {room && !room.open && <p className="projector-banner">{t('projector.roomClosed')}</p>}
           {!room && <p className="projector-banner">{t('projector.roomNotShown')}</p>}
@@ -67,7 +67,8 @@ export function ProjectorScreen() {
             {view.question}
           </p>
         </section>
-        {room && (
+        {/* Once the session has ended, a queue or a clock on the screen would only say what is no longer so. */}
+        {room && !view.closed && (
           <>
             <ProjectorFloor floor={room.floor} now={now} />
             <ProjectorQueue room={room} />
