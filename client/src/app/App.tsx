@@ -3,11 +3,14 @@ import { LanguageSwitcher } from './components/LanguageSwitcher';
 import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
 import { SessionPage } from './pages/SessionPage';
+import { ProjectorPage } from './projector/ProjectorPage';
 import { parseRoute, usePathname } from './router';
 
 export function App() {
   const { t } = useTranslation();
   const route = parseRoute(usePathname());
+  // The room's screen has nothing to skip to and nothing to switch: no bar, no controls.
+  if (route.page === 'projector') return <ProjectorPage key={route.sessionId} sessionId={route.sessionId} />;
   return (
     <>
       <a className="skip-link" href="#main">

@@ -5,14 +5,22 @@ import { useSyncExternalStore } from 'react';
  *   /                 home
  *   /join/<sessionId> join with the invite in the fragment (#invite=…)
  *   /s/<sessionId>    the session itself
+ *   /s/<sessionId>/projector[?room=<roomId>]  the read-only view for the room's screen
  * The server answers every such path with index.html (server/src/http/staticClient.ts).
  */
-export type Route = { page: 'home' } | { page: 'join'; sessionId: string } | { page: 'session'; sessionId: string } | { page: 'not-found' };
+export type Route =
+  | { page: 'home' }
+  | { page: 'join'; sessionId: string }
+  | { page: 'session'; sessionId: string }
+  | { page: 'projector'; sessionId: string }
+  | { page: 'not-found' };
 
 const NAVIGATE = 'townhall:navigate';
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '/index.html') return { page: 'home' };
+  const projector = /^\/s\/([A-Za-z0-9_-]{1,64})\/projector\/?$/.exec(pathname);
+  if (projector) return { page: 'projector', sessionId: projector[1]! };
   const m = /^\/(join|s)\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname);
   if (!m) return { page: 'not-found' };
   return m[1] === 'join' ? { page: 'join', sessionId: m[2]! } : { page: 'session', sessionId: m[2]! };
@@ -39,3 +47,4 @@ export function navigate(path: string, opts: { replace?: boolean } = {}): void {
 }
 
 export const sessionPath = (sessionId: string) => `/s/${encodeURIComponent(sessionId)}`;
+export const projectorPath = (sessionId: string) => `${sessionPath(sessionId)}/projector`;

@@ -18,6 +18,7 @@ import { ConsoleTabs, panelId, tabId } from './ConsoleTabs';
 import { type ConsoleTab, rememberTab, rememberedTab } from './consoleTabs';
 import { LiveMicsProvider } from './liveMics';
 import { LiveStrip } from './LiveStrip';
+import { ProjectorLink } from './ProjectorLink';
 
 /**
  * The facilitator's console: a strip that always shows the floor, who is next and the
@@ -107,6 +108,7 @@ function SessionTab() {
     <section className="panel" aria-labelledby="question-heading">
       <h2 id="question-heading">{t('session.questionHeading')}</h2>
       <p className="session-question">{snapshot.view!.question}</p>
+      <ProjectorLink />
     </section>
   );
 }
