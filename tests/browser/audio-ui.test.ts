@@ -353,13 +353,17 @@ describe('browser client: live audio', () => {
   test('the speaker turns the microphone off and on while holding the floor, and keeps listening throughout', async () => {
     await giveFloorAndSpeak();
     await expectReceiving(l1.page, speaker.participantId);
+    // The console's strip shows the floor holder's microphone live, then off (audio.test.ts: also for a facilitator who is not listening).
+    await waitForText(fac.page, '[data-testid="live-floor"] [data-testid="mic-state"]', 'Microphone on');
     await speaker.page.getByRole('button', { name: 'Turn off your microphone' }).click();
+    await waitForText(fac.page, '[data-testid="live-floor"] [data-testid="mic-state"]', 'Microphone off');
     for (const l of [l1, l2]) await expect.poll(() => fromSpeaker(l.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
     await waitForText(speaker.page, audioPanel, 'You are listening to the room.');
     expect(server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!.producers).toBe(0);
     await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
     await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
     await expectReceiving(l1.page, speaker.participantId);
+    await waitForText(fac.page, '[data-testid="live-floor"] [data-testid="mic-state"]', 'Microphone on');
     await fac.page.getByRole('button', { name: 'End turn' }).click();
     await waitForText(fac.page, '.panel.floor', 'Nobody has the floor.');
   });

@@ -17,6 +17,7 @@ import {
   newPerson,
   screenshot,
   storedCredentials,
+  openConsoleTab,
   textOf,
   waitForText,
 } from '../helpers/browser.js';
@@ -109,6 +110,7 @@ describe('browser client: facilitator console and official view', () => {
   });
 
   test('the participant list: withdraw and restore a citizen’s right to speak', async () => {
+    await openConsoleTab(fac.page, 'People');
     const list = fac.page.locator('[data-testid="participant-list"]');
     await waitForText(fac.page, `[data-participant-id="${off.participantId}"]`, /online\s*official · Plenary/);
     expect(await list.locator('[data-testid="participant"]').count()).toBe(4);
@@ -187,6 +189,7 @@ describe('browser client: facilitator console and official view', () => {
   });
 
   test('removing a citizen takes a confirmation; their page then says they were removed', async () => {
+    await openConsoleTab(fac.page, 'People');
     await fac.page.getByRole('button', { name: `Remove ${names.c2} from the town hall` }).click();
     // Nothing happens before the confirmation; the focus is on it, Escape would cancel.
     const confirm = fac.page.getByRole('button', { name: `Confirm removal of ${names.c2}` });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, screenshot, textOf, waitForText } from '../helpers/browser.js';
+import { ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, openConsoleTab, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /**
  * Drafting, agreement rounds and breakout rooms through the browser client: a
@@ -40,6 +40,7 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
 
   test('a facilitator and two citizens join', async () => {
     await Promise.all([join(fac, 'facilitator'), join(c1, 'citizen'), join(c2, 'citizen')]);
+    await openConsoleTab(fac.page, 'Drafting and votes');
   });
 
   test('two citizens write the same recommendation, each sees the other’s text and cursor', async () => {
@@ -169,6 +170,7 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
   });
 
   test('breakouts: create and shuffle move the citizens live into their own documents; recall brings them back', async () => {
+    await openConsoleTab(fac.page, 'People');
     await fac.page.getByLabel('Number of rooms').fill('2');
     await fac.page.getByRole('button', { name: 'Create breakout rooms' }).click();
     await waitForText(fac.page, '[data-testid="room-list"]', 'Room 2');
@@ -185,6 +187,7 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     // Writing in a breakout room's document works.
     await c1.page.getByRole('button', { name: 'Add recommendation' }).click();
     await c1.page.keyboard.type('Breakout idea');
+    await openConsoleTab(fac.page, 'Drafting and votes');
     await fac.page.locator('[data-testid="drafting-room"]').selectOption({ label: rooms[0]! });
     await waitForText(fac.page, '[data-testid="recommendation"] [data-testid$="-title"]', 'Breakout idea');
     await screenshot(c1.page, 'drafting-breakout');
@@ -195,6 +198,7 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     await waitForText(fac.page, '[data-testid="drafting"]', 'Breakout idea');
     await expectNoAxeViolations(fac.page);
 
+    await openConsoleTab(fac.page, 'People');
     await fac.page.getByRole('button', { name: 'Recall everyone to the plenary' }).click();
     for (const c of [c1, c2]) {
       await waitForText(c.page, '[data-testid="my-room"]', 'You are in the plenary.');
@@ -241,6 +245,7 @@ describe('browser client: drafting, agreement rounds, breakouts', () => {
     await c1.page.setViewportSize({ width: 1280, height: 900 });
 
     // The facilitator accepts it; the server applies it for everyone.
+    await openConsoleTab(fac.page, 'Drafting and votes');
     await rec(fac.page).getByRole('button', { name: 'Accept the new Recommendation' }).click();
     await expect.poll(() => rec(c1.page).locator('[data-testid$="-body"]').textContent()).toBe('Run a pilot in one district.');
     await expect.poll(() => rec(c1.page).locator('[data-testid="amendment"]').count()).toBe(0);

@@ -136,6 +136,9 @@ describe('browser client: the outcome, the answers and the delivery', () => {
   });
 
   test('the facilitator downloads the brief as a PDF through the page', async () => {
+    // Downloads follow the latest publication unless another is picked.
+    expect(await fac.page.getByLabel('Version').inputValue()).toBe('1');
+    await fac.page.getByLabel('Version').selectOption('current');
     await fac.page.getByLabel('Version').selectOption('1');
     const [download] = await Promise.all([fac.page.waitForEvent('download'), fac.page.getByRole('button', { name: 'Brief (PDF)' }).click()]);
     // The name comes from the server's content-disposition, not from the URL.
@@ -209,6 +212,8 @@ describe('browser client: the outcome, the answers and the delivery', () => {
     await waitForText(fac.page, '[data-testid="answered-count"]', '2 of 2 agreed recommendations answered.');
     await fac.page.getByRole('button', { name: 'Publish the outcome' }).click();
     await waitForText(fac.page, '[data-testid="publish-result"]', 'Published as number 2.');
+    // The facilitator picked number 1 earlier: their choice stays.
+    expect(await fac.page.getByLabel('Version').inputValue()).toBe('1');
     const delivered = fac.page.locator('[data-testid="delivery"][data-status="delivered"]');
     await expect.poll(() => delivered.count(), { timeout: 15_000, interval: 200 }).toBe(2);
     expect(deliveredTo('/townhall/outcome').map((r) => r.headers['idempotency-key'])).toEqual([`${sessionId}:1:${webhookId}`, `${sessionId}:2:${webhookId}`]);

@@ -277,7 +277,7 @@ describe('browser client: a plenary of 300', () => {
     await mover.getByLabel('Find a citizen').fill('Crowd citizen 25');
     // Every word of the search appears: "…25", "…125", "…225" and "…250" to "…259", thirteen names.
     await waitForText(facPage, '[data-testid="move-people"] [role="status"]', '13 shown, 0 ticked');
-    for (const m of movers) await mover.getByLabel(m.joined.displayName, { exact: true }).check();
+    for (const m of movers) await mover.getByLabel(`${m.joined.displayName}, Plenary`, { exact: true }).check();
     await waitForText(facPage, '[data-testid="move-people"] [role="status"]', '13 shown, 3 ticked');
     await mover.getByLabel('Move to').selectOption({ label: 'Room 2' });
     await mover.getByRole('button', { name: 'Move 3 citizens' }).click();

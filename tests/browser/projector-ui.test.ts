@@ -248,7 +248,8 @@ describe('browser client: the projector view of a plenary of 50', () => {
     errors.push(obs.errors);
     watch(obs.page, obs.errors);
     await joinByInvite(obs.page, { inviteUrl: session.invites.observer.url, serverUrl: server.url, name: 'Hall PC', role: 'observer' });
-    await obs.page.goto(`${server.url}/s/${session.sessionId}/projector`);
+    // A generous bound, not a speed check: a busy CI machine can be slow to load a fresh context.
+    await obs.page.goto(`${server.url}/s/${session.sessionId}/projector`, { timeout: 30_000 });
     await obs.page.setViewportSize({ width: 1920, height: 1080 });
     await waitForText(obs.page, '[data-testid="projector-list-closed"]', 'The list of speakers is closed');
     for (const part of ['projector-question', 'projector-agenda', 'projector-speaker', 'projector-next', 'projector-more', 'projector-live-question']) {
@@ -267,14 +268,14 @@ describe('browser client: the projector view of a plenary of 50', () => {
     ok(await crowd[40]!.client.send('queue.raise', { kind: 'normal' }));
     const breakout = await facContext.newPage();
     watch(breakout, errors[0]!);
-    await breakout.goto(`${server.url}/s/${session.sessionId}/projector?room=${roomId}`);
+    await breakout.goto(`${server.url}/s/${session.sessionId}/projector?room=${roomId}`, { timeout: 30_000 });
     await waitForText(breakout, '[data-testid="projector-room"]', 'Room: Table by the window');
     await waitForText(breakout, '[data-testid="projector-next"]', `1${nameOf(40)}`);
     expect(await breakout.locator('[data-testid="projector-list-closed"]').count()).toBe(0);
     // The plenary's screen does not show the breakout's queue.
     expect(await projectorText()).not.toContain(nameOf(40));
     await expectNoAxeViolations(breakout);
-    await breakout.goto(`${server.url}/s/${session.sessionId}/projector?room=room-404`);
+    await breakout.goto(`${server.url}/s/${session.sessionId}/projector?room=room-404`, { timeout: 30_000 });
     await waitForText(breakout, 'main', 'This room cannot be shown on this screen.');
     await breakout.close();
     ok(await facControl.send('rooms.recall', {}));
@@ -282,7 +283,7 @@ describe('browser client: the projector view of a plenary of 50', () => {
 
   test('a device that has not joined is told how to open the screen', async () => {
     const stranger = await newPerson(browser);
-    await stranger.page.goto(`${server.url}/s/${session.sessionId}/projector`);
+    await stranger.page.goto(`${server.url}/s/${session.sessionId}/projector`, { timeout: 30_000 });
     await waitForText(stranger.page, 'h1', 'This device has not joined this town hall.');
     await expectNoAxeViolations(stranger.page);
     await stranger.context.close();

@@ -9,6 +9,7 @@ import {
   expectNoAxeViolations,
   launchBrowser,
   newPerson,
+  openConsoleTab,
   plain,
   screenshot,
   tapControlChannel,
@@ -164,11 +165,14 @@ describe('browser client: one facilitator, three citizens', () => {
     await waitForText(c2.page, '[data-testid="floor-you"]', 'You have the floor');
     await waitForText(c3.page, '.floor-speaker', `${names.c2} has the floor.`);
     await screenshot(c2.page, 'citizen-has-floor');
+    await openConsoleTab(fac.page, 'People');
     await waitForText(fac.page, '[data-testid="speaking-chart"]', `${names.c3}: 0:0`);
-    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    // From the console's live strip, which stays in view whichever area is open.
+    await fac.page.getByTestId('live-strip').getByRole('button', { name: 'End turn' }).click();
     await waitForText(c2.page, '.floor', 'Nobody has the floor.');
     await waitForText(fac.page, '[data-testid="speaking-chart"]', `${names.c2}: 0:0`);
     expect(await textOf(fac.page, '[data-testid="speaking-chart"]')).toMatch(new RegExp(`${names.c2}: 0:\\d\\d in 1 turn`));
+    await openConsoleTab(fac.page, 'Floor and queue');
   });
 
   test('Q&A: citizens ask (one anonymously), the facilitator approves, citizens upvote', async () => {
@@ -182,6 +186,7 @@ describe('browser client: one facilitator, three citizens', () => {
     await c2.page.getByRole('button', { name: 'Ask', exact: true }).click();
     await waitForText(c2.page, '[data-testid="my-questions"]', `${q2} Waiting for approval`);
 
+    await openConsoleTab(fac.page, 'Questions');
     await waitForText(fac.page, '[data-testid="qa-pending"]', '2 questions waiting for approval');
     for (const q of [q1, q2]) {
       await fac.page.locator('li.question', { hasText: q }).getByRole('button', { name: 'Approve' }).click();
@@ -209,6 +214,7 @@ describe('browser client: one facilitator, three citizens', () => {
     await c1.page.getByRole('button', { name: 'Ask', exact: true }).click();
     await expect.poll(() => c1Tap.dropped.length).toBe(1);
     c1Tap.dropAcksFor = null;
+    await openConsoleTab(fac.page, 'Questions');
     await waitForText(fac.page, '[data-testid="qa-pending"]', '1 question waiting for approval');
     expect(await c1.page.getByLabel('Your question').inputValue()).toBe(q3); // still waiting for the answer
 
@@ -218,9 +224,11 @@ describe('browser client: one facilitator, three citizens', () => {
     expect(await c1.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).count()).toBe(1);
     await expect.poll(() => c1.page.getByRole('button', { name: 'Lower hand' }).isDisabled()).toBe(true);
     await screenshot(c1.page, 'citizen-offline');
+    await openConsoleTab(fac.page, 'People');
     await waitForText(fac.page, '[data-testid="speaking-chart"]', `${names.c1}: 0:00 in 0 turns offline`);
 
     // Meanwhile the room moves on: c1 is given the floor while away.
+    await openConsoleTab(fac.page, 'Floor and queue');
     await fac.page.getByRole('button', { name: `Give the floor to ${names.c1}` }).click();
     await waitForText(c2.page, '.floor-speaker', `${names.c1} has the floor.`);
     await new Promise((r) => setTimeout(r, 1500));
@@ -233,11 +241,15 @@ describe('browser client: one facilitator, three citizens', () => {
     await expect.poll(() => c1.page.getByLabel('Your question').inputValue()).toBe('');
     expect(await textOf(c1.page, '.error-area')).toBe('');
     expect(await c1.page.locator('[data-testid="my-questions"] li').count()).toBe(2);
+    await openConsoleTab(fac.page, 'Questions');
     await waitForText(fac.page, '[data-testid="qa-pending"]', '1 question waiting for approval');
     expect(await fac.page.locator('li.question').count()).toBe(3);
     expect(await fac.page.locator('li.question', { hasText: q3 }).count()).toBe(1);
     // Nobody twice in the queue, and the facilitator sees c1 back online with the turn counted.
+    await openConsoleTab(fac.page, 'Floor and queue');
     expect(await fac.page.locator('[data-testid="queue-list"] li').count()).toBe(0);
+    await waitForText(fac.page, '[data-testid="live-next"]', 'Next (0 hands up)');
+    await openConsoleTab(fac.page, 'People');
     await waitForText(fac.page, '[data-testid="speaking-chart"]', new RegExp(`${names.c1}: 0:\\d\\d in 1 turn speaking now(?! offline)`));
   });
 

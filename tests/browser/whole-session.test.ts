@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { ensureClientBuilt, expectNoAxeViolations, joinByInvite, launchBrowser, newPerson, plain, screenshot, textOf, waitForText } from '../helpers/browser.js';
+import {
+  ensureClientBuilt,
+  expectNoAxeViolations,
+  joinByInvite,
+  launchBrowser,
+  newPerson,
+  openConsoleTab,
+  plain,
+  screenshot,
+  textOf,
+  waitForText,
+} from '../helpers/browser.js';
 
 /**
  * A whole town hall, start to finish, in one continuous scenario: a facilitator and
@@ -77,6 +88,7 @@ describe('browser client: a whole session through the UI', () => {
     await shot(c3, 'floor');
     await fac.page.getByRole('button', { name: 'End turn' }).click();
     for (const c of citizens) await waitForText(c.page, '.floor', 'Nobody has the floor.');
+    await openConsoleTab(fac.page, 'People');
     await waitForText(fac.page, '[data-testid="speaking-chart"]', new RegExp(`${names.c3}: 0:\\d\\d in 1 turn`));
 
     // 5. Q&A: c1 asks, the facilitator approves, c2 upvotes.
@@ -84,6 +96,7 @@ describe('browser client: a whole session through the UI', () => {
     await c1.page.getByLabel('Your question').fill(q);
     await c1.page.getByRole('button', { name: 'Ask', exact: true }).click();
     await waitForText(c1.page, '[data-testid="my-questions"]', `${q} Waiting for approval`);
+    await openConsoleTab(fac.page, 'Questions');
     await waitForText(fac.page, '[data-testid="qa-pending"]', '1 question waiting for approval');
     await fac.page.locator('li.question', { hasText: q }).getByRole('button', { name: 'Approve' }).click();
     await waitForText(c2.page, '[data-testid="questions"]', q);
@@ -95,6 +108,7 @@ describe('browser client: a whole session through the UI', () => {
     await shot(c2, 'qa');
 
     // 6. Breakouts: two rooms, shuffled; each citizen sees their room; recall brings them back.
+    await openConsoleTab(fac.page, 'People');
     await fac.page.getByLabel('Number of rooms').fill('2');
     await fac.page.getByRole('button', { name: 'Create breakout rooms' }).click();
     await waitForText(fac.page, '[data-testid="room-list"]', 'Room 2');
@@ -110,6 +124,7 @@ describe('browser client: a whole session through the UI', () => {
     // The facilitator manages a breakout room's queue from the console: pick the room, give the floor.
     await c1.page.getByRole('button', { name: 'Raise hand' }).click();
     await waitForText(c1.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
+    await openConsoleTab(fac.page, 'Floor and queue');
     expect(await textOf(fac.page, '#queue-heading + .controls')).toContain('Queue of room');
     expect(await fac.page.locator('[data-testid="queue-room"] option').allTextContents()).toEqual(['Plenary', 'Room 1', 'Room 2']);
     expect(await fac.page.locator('[data-testid="queue-room"]').inputValue()).toBe('plenary');
@@ -125,6 +140,7 @@ describe('browser client: a whole session through the UI', () => {
     await waitForText(fac.page, '.floor-speaker', `${names.c1} has the floor.`);
     await fac.page.getByRole('button', { name: 'End turn' }).click();
     await waitForText(c1.page, '.floor', 'Nobody has the floor.');
+    await openConsoleTab(fac.page, 'People');
     await fac.page.getByRole('button', { name: 'Recall everyone to the plenary' }).click();
     for (const c of citizens) {
       await waitForText(c.page, '[data-testid="my-room"]', 'You are in the plenary.');
@@ -143,6 +159,7 @@ describe('browser client: a whole session through the UI', () => {
     await rec(c1.page, 'rationale').click();
     await c1.page.keyboard.type(draft.rationale);
     await waitForText(c2.page, '[data-testid="recommendation"] [data-testid$="-rationale"]', draft.rationale);
+    await openConsoleTab(fac.page, 'Drafting and votes');
     await waitForText(fac.page, '[data-testid="recommendation"] [data-testid$="-rationale"]', draft.rationale);
     await shot(c2, 'drafting');
 

@@ -153,7 +153,8 @@ function PickRow({ c, room, picked, onToggle }: { c: ParticipantStatsView; room:
   const id = `pick-${c.participantId}`;
   return (
     <label className="check pick-row" htmlFor={id}>
-      <input id={id} type="checkbox" checked={picked} onChange={(e) => onToggle(c.participantId, e.target.checked)} />
+      {/* Accessible names are spoken, not laid out: no bidi isolates in them. */}
+      <input id={id} type="checkbox" checked={picked} aria-label={`${c.displayName}, ${room}`} onChange={(e) => onToggle(c.participantId, e.target.checked)} />
       <span>{isolate(c.displayName)}</span> <span className="hint">{room}</span>
     </label>
   );

@@ -20,7 +20,10 @@ export function OutcomeDeliveryPanel() {
   const answered = agreed.filter((a) => a.response).length;
   const publish = useFormAction({ afterClose: true });
   const [published, setPublished] = useState<number | null>(null);
-  const [version, setVersion] = useState<'current' | number>('current');
+  // Until the facilitator picks one, downloads follow the latest publication: that is what went out and what
+  // `townhall verify` is run against. With nothing published yet, the draft as it stands now.
+  const [picked, setVersion] = useState<'current' | number | null>(null);
+  const version = picked ?? publications.at(-1)?.number ?? 'current';
   const versionId = useId();
   const when = (ms: number) => formatDateTime(ms, i18n.language);
 

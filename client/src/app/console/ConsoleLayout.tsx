@@ -44,7 +44,7 @@ export function ConsoleLayout() {
           <p className="console-question" data-testid="console-question">
             <span className="live-label">{t('session.questionHeading')}:</span> {view.question}
           </p>
-          <LiveStrip />
+          <LiveStrip withActions={tab !== 'floor'} />
           <ConsoleTabs
             current={tab}
             onSelect={select}

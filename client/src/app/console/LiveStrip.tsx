@@ -15,7 +15,7 @@ const NEXT_SHOWN = 3;
  * and for how long (with their microphone), who is next and why, the agenda clock, and
  * how many are here. It stays at the top of the screen while the page scrolls.
  */
-export function LiveStrip() {
+export function LiveStrip({ withActions }: { withActions: boolean }) {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const { room } = usePanelRoom();
@@ -26,7 +26,7 @@ export function LiveStrip() {
       <h2 id="live-strip-heading" className="sr-only">
         {t('console.liveHeading')}
       </h2>
-      {room && <FloorNow room={room} />}
+      {room && <FloorNow room={room} withActions={withActions} />}
       {room && <NextUp room={room} />}
       <AgendaClock />
       <p className="live-counts" data-testid="live-counts">
@@ -37,7 +37,8 @@ export function LiveStrip() {
   );
 }
 
-function FloorNow({ room }: { room: RoomView }) {
+/** `withActions`: the floor's own buttons, left out while the floor area (which has them) is open. */
+function FloorNow({ room, withActions }: { room: RoomView; withActions: boolean }) {
   const { t } = useTranslation();
   const now = useServerNow(500);
   const { act, disabled } = useAction();
@@ -53,16 +54,20 @@ function FloorNow({ room }: { room: RoomView }) {
             {remaining >= 0 ? t('floor.timeLeft', { time: formatRemaining(remaining) }) : t('floor.overran', { time: formatRemaining(remaining) })}
           </span>{' '}
           <MicState roomId={room.id} participantId={floor.participantId} />{' '}
-          <button type="button" className="danger small" disabled={disabled} onClick={() => void act('floor.end', { roomId: room.id })}>
-            {t('floor.endTurn')}
-          </button>
+          {withActions && (
+            <button type="button" className="danger small" disabled={disabled} onClick={() => void act('floor.end', { roomId: room.id })}>
+              {t('floor.endTurn')}
+            </button>
+          )}
         </>
       ) : (
         <>
           <span>{t('console.nobody')}</span>{' '}
-          <button type="button" className="primary small" disabled={disabled || room.queue.length === 0} onClick={() => void act('floor.give', { roomId: room.id })}>
-            {t('facilitator.giveNext')}
-          </button>
+          {withActions && (
+            <button type="button" className="primary small" disabled={disabled || room.queue.length === 0} onClick={() => void act('floor.give', { roomId: room.id })}>
+              {t('facilitator.giveNext')}
+            </button>
+          )}
         </>
       )}
     </div>
