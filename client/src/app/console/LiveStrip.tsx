@@ -26,13 +26,17 @@ export function LiveStrip({ withActions }: { withActions: boolean }) {
       <h2 id="live-strip-heading" className="sr-only">
         {t('console.liveHeading')}
       </h2>
-      {room && <FloorNow room={room} withActions={withActions} />}
-      {room && <NextUp room={room} />}
-      <AgendaClock />
-      <p className="live-counts" data-testid="live-counts">
-        {snapshot.presence && <span>{t('console.people', { count: snapshot.presence.members, online: snapshot.presence.online })}</span>}
-        <span>{t('console.waitingQuestions', { count: waiting })}</span>
-      </p>
+      <div className="live-strip-side">
+        {room && <FloorNow room={room} withActions={withActions} />}
+        <AgendaClock />
+      </div>
+      <div className="live-strip-side">
+        {room && <NextUp room={room} />}
+        <p className="live-counts" data-testid="live-counts">
+          {snapshot.presence && <span>{t('console.people', { count: snapshot.presence.members, online: snapshot.presence.online })}</span>}
+          <span>{t('console.waitingQuestions', { count: waiting })}</span>
+        </p>
+      </div>
     </section>
   );
 }
@@ -91,9 +95,9 @@ function NextUp({ room }: { room: RoomView }) {
               <span className="live-next-name">{isolate(e.displayName)}</span> <span className="hint">{reasonText(t, e.reason, false)}</span>
             </li>
           ))}
-          {more > 0 && <li className="hint">{t('console.andMore', { count: more })}</li>}
         </ol>
       )}
+      {more > 0 && <span className="hint live-more">{t('console.andMore', { count: more })}</span>}
     </div>
   );
 }
