@@ -1,8 +1,9 @@
 import { useTranslation } from 'react-i18next';
+import { Deferred } from './components/Deferred';
 import { LanguageSwitcher } from './components/LanguageSwitcher';
 import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
-import { SessionPage } from './pages/SessionPage';
+import { SessionPage } from './pages/lazyPages';
 import { parseRoute, usePathname } from './router';
 
 export function App() {
@@ -21,7 +22,11 @@ export function App() {
         {route.page === 'home' && <HomePage />}
         {route.page === 'not-found' && <HomePage notFound />}
         {route.page === 'join' && <JoinPage key={route.sessionId} sessionId={route.sessionId} />}
-        {route.page === 'session' && <SessionPage key={route.sessionId} sessionId={route.sessionId} />}
+        {route.page === 'session' && (
+          <Deferred key={route.sessionId} className="page narrow">
+            <SessionPage sessionId={route.sessionId} />
+          </Deferred>
+        )}
       </main>
     </>
   );

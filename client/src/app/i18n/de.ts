@@ -593,6 +593,11 @@ export const de: Messages = {
     answer: 'Neue Antwort der Entscheidungsträger:innen: „{{title}}“: {{status}}.',
     progress: 'Fortschrittsmeldung der Entscheidungsträger:innen zu „{{title}}“.',
   },
+  perf: {
+    loading: 'Wird geladen…',
+    loadFailed: 'Dieser Teil der Seite konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und laden Sie die Seite neu.',
+    reload: 'Seite neu laden',
+  },
   errors: {
     VALIDATION_FAILED: 'Das wurde nicht angenommen. Bitte prüfen Sie Ihre Eingabe und versuchen Sie es erneut.',
     UNKNOWN_COMMAND: 'Diese Aktion ist nicht verfügbar.',

@@ -591,6 +591,11 @@ export const en = {
     answer: 'New answer from the decision-makers: “{{title}}”: {{status}}.',
     progress: 'Progress update from the decision-makers on “{{title}}”.',
   },
+  perf: {
+    loading: 'Loading…',
+    loadFailed: 'This part of the page could not be loaded. Check your connection and reload the page.',
+    reload: 'Reload the page',
+  },
   errors: {
     VALIDATION_FAILED: 'That was not accepted. Please check your input and try again.',
     UNKNOWN_COMMAND: 'This action is not available.',
