@@ -15,11 +15,12 @@ export interface Transfer {
   status: number;
   contentEncoding: string | null;
   transferredBytes: number;
-  /** performance.now()-like ms on the browser's monotonic clock (CDP timestamps, in ms). */
+  /** When the request started and when its last byte arrived, in ms on the browser's monotonic clock (CDP timestamps). */
+  startedAt: number;
   finishedAt: number;
 }
 
-type Pending = { url: string; type: string; status: number; contentEncoding: string | null };
+type Pending = { url: string; type: string; status: number; contentEncoding: string | null; startedAt: number };
 
 export class NetworkLog {
   readonly transfers: Transfer[] = [];
@@ -36,7 +37,7 @@ export class NetworkLog {
     cdp.on('Network.requestWillBeSent', (e) => {
       log.lastActivity = Date.now();
       if (!e.request.url.startsWith('http')) return;
-      log.inFlight.set(e.requestId, { url: e.request.url, type: e.type ?? 'Other', status: 0, contentEncoding: null });
+      log.inFlight.set(e.requestId, { url: e.request.url, type: e.type ?? 'Other', status: 0, contentEncoding: null, startedAt: e.timestamp * 1000 });
     });
     cdp.on('Network.responseReceived', (e) => {
       log.lastActivity = Date.now();
