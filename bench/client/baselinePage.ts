@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * The client bench's baseline: the join page as plain HTML, no JavaScript at all, with
@@ -26,7 +26,7 @@ export function writeBaselinePage(dir: string, opts: { clientDist: string; title
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="color-scheme" content="light" />
-    <title>${escape(opts.title)} – Townhall</title>
+    <title>${escapeHtml(opts.title)} – Townhall</title>
     <link rel="stylesheet" href="/assets/app.css" />
   </head>
   <body>
@@ -35,11 +35,11 @@ export function writeBaselinePage(dir: string, opts: { clientDist: string; title
       <header class="topbar"><span class="brand">Townhall</span></header>
       <main id="main" tabindex="-1">
         <div class="page narrow">
-          <h1 tabindex="-1">${escape(opts.title)}</h1>
+          <h1 tabindex="-1">${escapeHtml(opts.title)}</h1>
           <p class="lead">You are invited to take part as citizen.</p>
           <section class="panel intro" aria-labelledby="join-question">
             <h2 id="join-question">The question for this town hall</h2>
-            <p class="session-question">${escape(opts.question)}</p>
+            <p class="session-question">${escapeHtml(opts.question)}</p>
           </section>
           <form class="join-form" method="post" action="/join">
             <label for="name">Your display name</label>
