@@ -148,6 +148,24 @@ describe('client bundle: what a page loads, and when', () => {
     await fac.context.close();
   });
 
+  test('opening the session page fetches the layout for the role alongside the page, not after it', async () => {
+    const person = await newPerson(browser);
+    await joinByInvite(person.page, { inviteUrl: session.invites.citizen.url, serverUrl: server.url, name: 'Ida', role: 'citizen' });
+    // The session page's own code is held back: whatever is fetched meanwhile was asked for without it.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await person.context.route(/\/assets\/SessionPage-[^/]+\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const layoutRequested = person.page.waitForRequest(/\/assets\/ParticipantLayout-[^/]+\.js$/);
+    await person.page.reload();
+    await layoutRequested;
+    release();
+    await waitForText(person.page, '[data-testid="who"]', 'You take part as Ida (citizen)');
+    await person.context.close();
+  });
+
   test('while a part is on its way the page says "Loading…"; one that cannot be fetched says so, with a way to reload', async () => {
     const person = await newPerson(browser);
     await person.page.setViewportSize({ width: 390, height: 844 });

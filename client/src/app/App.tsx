@@ -1,5 +1,4 @@
 import { useTranslation } from 'react-i18next';
-import { Deferred } from './components/Deferred';
 import { LanguageSwitcher } from './components/LanguageSwitcher';
 import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
@@ -22,11 +21,7 @@ export function App() {
         {route.page === 'home' && <HomePage />}
         {route.page === 'not-found' && <HomePage notFound />}
         {route.page === 'join' && <JoinPage key={route.sessionId} sessionId={route.sessionId} />}
-        {route.page === 'session' && (
-          <Deferred key={route.sessionId} className="page narrow">
-            <SessionPage sessionId={route.sessionId} />
-          </Deferred>
-        )}
+        {route.page === 'session' && <SessionPage key={route.sessionId} sessionId={route.sessionId} />}
       </main>
     </>
   );

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { Role } from '../../../../shared/src/domain.js';
-import { lazyPart } from '../components/Deferred';
+import { Deferred, lazyPart } from '../components/Deferred';
 import { loadCredential } from '../storage';
 
 /**
@@ -24,9 +24,14 @@ export function preloadSessionPage(role: Role | undefined): void {
   if (role) (role === 'facilitator' ? loadConsoleLayout : loadParticipantLayout)().catch(ignore);
 }
 
-/** /s/<sessionId>, fetched on demand. Render it inside a Deferred. */
+/** /s/<sessionId>, fetched on demand ("Loading…" until it is there). */
 export function SessionPage({ sessionId }: { sessionId: string }) {
   // The layout's code comes alongside the page's instead of after it: one round trip less on a slow phone.
+  // (This component stays outside the Suspense boundary, so the effect runs while the page is still loading.)
   useEffect(() => preloadSessionPage(loadCredential(sessionId)?.role), [sessionId]);
-  return <LazySessionPage sessionId={sessionId} />;
+  return (
+    <Deferred className="page narrow">
+      <LazySessionPage sessionId={sessionId} />
+    </Deferred>
+  );
 }
