@@ -358,7 +358,10 @@ const plenary = async (): Promise<void> => (await import('./plenary/index.js')).
 /** Three nodes and Redis against one node, and the failover time (bench/cluster/). */
 const cluster = async (): Promise<void> => (await import('./cluster/index.js')).cluster();
 
-const all = { commands, fanout, replay, drafting, outcome, audio, plenary, cluster } as const;
+/** The join page on a throttled phone: bytes and time until usable, against plain HTML and the build before code splitting (bench/client/). */
+const client = async (): Promise<void> => (await import('./client/index.js')).client();
+
+const all = { commands, fanout, replay, drafting, outcome, audio, plenary, cluster, client } as const;
 const wanted = process.argv.slice(2).filter((a) => a in all) as (keyof typeof all)[];
 for (const name of wanted.length ? wanted : (Object.keys(all) as (keyof typeof all)[])) {
   await all[name]();

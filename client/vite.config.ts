@@ -30,6 +30,22 @@ export default defineConfig({
     // Nothing inline: Helmet's Content-Security-Policy allows scripts from 'self' only.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // What loads when (docs/DEPLOYMENT.md): the entry holds React, i18next and the join and home pages; the
+    // session page, each layout, drafting (CodeMirror, Yjs) and audio (mediasoup-client) are fetched with
+    // import() when first shown. The groups only name chunks and keep the libraries, which change less often
+    // than the app, in files of their own that browsers keep cached across releases.
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler|i18next|react-i18next|use-sync-external-store)[\\/]/ },
+            { name: 'codemirror', test: /[\\/]node_modules[\\/](@codemirror|@lezer|codemirror|style-mod|w3c-keyname|crelt|@marijn|y-codemirror\.next)[\\/]/ },
+            { name: 'yjs', priority: 1, test: /[\\/]node_modules[\\/](yjs|lib0|y-protocols|y-websocket)[\\/]/ },
+            { name: 'mediasoup-client', test: /[\\/]node_modules[\\/]mediasoup-client[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     port: 5173,

@@ -84,6 +84,4 @@ export const PLENARY = 'plenary';
 export const QUESTION_STATUSES = ['pending', 'approved', 'live', 'answered', 'hidden'] as const;
 export type QuestionStatus = (typeof QUESTION_STATUSES)[number];
 
-/** How an official answers an agreed recommendation. A rejection must give its reason. */
-export const RESPONSE_STATUSES = ['accepted', 'partially-accepted', 'rejected', 'under-consideration'] as const;
-export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
+export { RESPONSE_STATUSES, type ResponseStatus } from './vocabulary.js';

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { isValidId } from './ids.js';
+
+export { isValidId };
 
 /**
  * Characters that can make text lie about itself: C0/C1 controls (except tab and
@@ -48,19 +51,6 @@ export function paragraph(max: number) {
         .max(max, { message: `must be at most ${max} characters` })
         .regex(VISIBLE, visible),
     );
-}
-
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-/** Names that mean something on every JavaScript object; as record keys they would reach the prototype. */
-const RESERVED = new Set(['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
-
-/**
- * Whether a string may serve as an id, and so as a record key. Some ids are chosen by
- * clients (recommendation and amendment ids in drafting documents), so the prototype's
- * own names are refused everywhere.
- */
-export function isValidId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value) && !RESERVED.has(value);
 }
 
 /** Identifiers: short, URL-safe, and never a key like "__proto__" or "constructor". */

@@ -2,8 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { LanguageSwitcher } from './components/LanguageSwitcher';
 import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
-import { SessionPage } from './pages/SessionPage';
-import { ProjectorPage } from './projector/ProjectorPage';
+import { ProjectorPage, SessionPage } from './pages/lazyPages';
 import { parseRoute, usePathname } from './router';
 
 export function App() {

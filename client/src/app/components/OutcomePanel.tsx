@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { RESPONSE_STATUSES, type ResponseStatus } from '../../../../shared/src/domain.js';
-import { AGREEMENT_LEVELS } from '../../../../shared/src/drafting.js';
+import { AGREEMENT_LEVELS, RESPONSE_STATUSES, type ResponseStatus } from '../../../../shared/src/vocabulary.js';
 import type { AgreedView, ErrorBody, RoomView, RoundResult, RoundView } from '../../../../shared/src/index.js';
 import { formatDateTime } from '../format';
 import { useFormAction, useSession } from '../session/context';

@@ -1,7 +1,8 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type * as Y from 'yjs';
-import { AGREEMENT_LEVELS, readRecommendations, type AgreementLevel, type RecommendationText } from '../../../../shared/src/drafting.js';
+import { readRecommendations, type RecommendationText } from '../../../../shared/src/draftDoc.js';
+import { AGREEMENT_LEVELS, type AgreementLevel } from '../../../../shared/src/vocabulary.js';
 import type { RoomView, RoundView } from '../../../../shared/src/index.js';
 import { useDocValue } from '../drafting/useDocValue';
 import { formatDateTime, formatRemaining } from '../format';

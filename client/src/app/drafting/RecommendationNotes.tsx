@@ -2,7 +2,7 @@ import { diffWords } from 'diff';
 import { useCallback, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import * as Y from 'yjs';
-import { DOC, TEXT_FIELDS, type TextField } from '../../../../shared/src/drafting.js';
+import { DOC, TEXT_FIELDS, type TextField } from '../../../../shared/src/draftDoc.js';
 import type { RoomView } from '../../../../shared/src/index.js';
 import { useSession } from '../session/context';
 import { useDocValue } from './useDocValue';
@@ -109,7 +109,7 @@ function addNote(doc: Y.Doc, map: string, id: string, fields: Record<string, unk
 
 /**
  * Comments anchored to words, and proposed changes shown as a difference, for one
- * recommendation (the document layout in shared/src/drafting.ts). Writing them is an
+ * recommendation (the document layout in shared/src/draftDoc.ts). Writing them is an
  * edit of the shared document like any other; deciding an amendment is the
  * facilitator's command, and the server applies an accepted one.
  */

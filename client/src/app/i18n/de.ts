@@ -699,6 +699,11 @@ export const de: Messages = {
     linkHint:
       'Nur zum Ansehen, in großer Schrift, für die Leinwand im Saal oder einen Stream: die Frage, die Uhr, wer spricht, die nächsten fünf auf der Redeliste und die Frage, die gerade besprochen wird.',
   },
+  perf: {
+    loading: 'Wird geladen…',
+    loadFailed: 'Dieser Teil der Seite konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und laden Sie die Seite neu.',
+    reload: 'Seite neu laden',
+  },
   errors: {
     VALIDATION_FAILED: 'Das wurde nicht angenommen. Bitte prüfen Sie Ihre Eingabe und versuchen Sie es erneut.',
     UNKNOWN_COMMAND: 'Diese Aktion ist nicht verfügbar.',

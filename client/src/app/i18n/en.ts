@@ -697,6 +697,11 @@ export const en = {
     linkHint:
       'Read-only, in large type, for the room’s screen or a stream: the question, the clock, who is speaking, the next five in the queue and the question being discussed.',
   },
+  perf: {
+    loading: 'Loading…',
+    loadFailed: 'This part of the page could not be loaded. Check your connection and reload the page.',
+    reload: 'Reload the page',
+  },
   errors: {
     VALIDATION_FAILED: 'That was not accepted. Please check your input and try again.',
     UNKNOWN_COMMAND: 'This action is not available.',

@@ -6,6 +6,7 @@ import { isolate } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { navigate, sessionPath } from '../router';
 import { forgetCredential, loadCredential, saveCredential, type StoredCredential } from '../storage';
+import { preloadSessionPage } from './lazyPages';
 
 type JoinErrorKey = keyof Messages['join']['errors'];
 
@@ -182,6 +183,8 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
         aria-describedby={error ? `${hintId} ${errorId}` : hintId}
         aria-invalid={error === 'name' ? true : undefined}
         onChange={(e) => setName(e.target.value)}
+        // While the name is typed, the session page's code is fetched: it is there when they press Join.
+        onFocus={() => preloadSessionPage(info.role)}
       />
       <div role="alert" id={errorId}>
         {error && <p className="callout error">{t(`join.errors.${error}`)}</p>}

@@ -4,11 +4,10 @@ import { ApiError, whoAmI } from '../api';
 import { AudioProvider } from '../audio/context';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
-import { ConsoleLayout } from '../console/ConsoleLayout';
-import { ParticipantLayout } from '../participant/ParticipantLayout';
 import { SessionConnection } from '../session/SessionConnection';
 import { SessionProvider, useSession } from '../session/context';
 import { forgetCredential, loadCredential } from '../storage';
+import { ConsoleLayout, ParticipantLayout } from './sessionLayouts';
 
 type Phase = 'checking' | 'ready' | 'invalid' | 'unreachable';
 
