@@ -1,7 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitcher } from './components/LanguageSwitcher';
 import { HomePage } from './pages/HomePage';
+import { InvitesPage } from './pages/InvitesPage';
 import { JoinPage } from './pages/JoinPage';
+import { NewSessionPage } from './pages/NewSessionPage';
 import { SessionPage } from './pages/SessionPage';
 import { parseRoute, usePathname } from './router';
 
@@ -22,6 +24,8 @@ export function App() {
         {route.page === 'not-found' && <HomePage notFound />}
         {route.page === 'join' && <JoinPage key={route.sessionId} sessionId={route.sessionId} />}
         {route.page === 'session' && <SessionPage key={route.sessionId} sessionId={route.sessionId} />}
+        {route.page === 'setup' && <NewSessionPage />}
+        {route.page === 'invites' && <InvitesPage key={route.sessionId} sessionId={route.sessionId} />}
       </main>
     </>
   );

@@ -13,6 +13,9 @@ import { RoomPickProvider } from '../components/roomPick';
 import { SessionHeader } from '../components/SessionHeader';
 import { SpeakingTimeChart } from '../components/SpeakingTimeChart';
 import { useSession } from '../session/context';
+import { EndSessionPanel } from './EndSessionPanel';
+import { InvitesPanel } from './InvitesPanel';
+import { SettingsPanel } from './SettingsPanel';
 
 /** The facilitator's console. */
 export function ConsoleLayout() {
@@ -44,6 +47,11 @@ export function ConsoleLayout() {
         </div>
       </div>
       {!view.closed && <OutcomeDeliveryPanel />}
+      <div className="console-session-panels">
+        <InvitesPanel />
+        <SettingsPanel />
+        <EndSessionPanel />
+      </div>
       <DraftingPanel />
       <LiveAnnouncer />
     </div>
