@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AGREEMENT_LEVELS } from '../../../../shared/src/drafting.js';
 import { QUEUE_RULES, TURN_EXPIRY, type Settings, type SettingsPatch } from '../../../../shared/src/domain.js';
@@ -81,6 +81,12 @@ export function SettingsPanel() {
   const { send, busy, disabled, error } = useFormAction();
   const [edits, setEdits] = useState<Partial<Values>>({});
   const [outcome, setOutcome] = useState<'saved' | 'unchanged' | null>(null);
+  const [refusals, setRefusals] = useState(0);
+  const form = useRef<HTMLFormElement>(null);
+  // After a refusal, the first field marked takes the focus, and its message is read with it.
+  useEffect(() => {
+    if (refusals > 0) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [refusals]);
   const current = valuesOf(settings);
   const values = { ...current, ...edits } as Values;
   const set = (f: Field, v: string | boolean) => {
@@ -106,10 +112,7 @@ export function SettingsPanel() {
     if (ack.ok) {
       setEdits({});
       setOutcome('saved');
-    } else if (ack.error.code === 'VALIDATION_FAILED') {
-      // The first field refused takes the focus, with its message read out.
-      requestAnimationFrame(() => document.querySelector<HTMLElement>('.settings-form [aria-invalid="true"]')?.focus());
-    }
+    } else if (ack.error.code === 'VALIDATION_FAILED') setRefusals((n) => n + 1);
   };
 
   const num = (f: Field, label: string, hint: string, limits: { min: number; max?: number; step?: number | 'any' }) => (
@@ -136,58 +139,60 @@ export function SettingsPanel() {
   return (
     <section className="panel" aria-labelledby="settings-heading" data-testid="session-settings">
       <h2 id="settings-heading">{t('setup.settings.heading')}</h2>
-      <form className="settings-form" onSubmit={(e) => void save(e)} noValidate>
-        <fieldset className="setup-group">
-          <legend>{t('setup.settings.speaking')}</legend>
-          <Labelled label={t('setup.settings.queueRule')} hint={t('setup.settings.queueRuleHint')}>
-            {(ids) => (
-              <select {...ids} value={values.queueRule as string} onChange={(e) => set('queueRule', e.target.value)}>
-                {QUEUE_RULES.map((rule) => (
-                  <option key={rule} value={rule}>
-                    {t(`setup.ruleNames.${rule}`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Labelled>
-          {num('turnSeconds', t('setup.settings.turnSeconds'), t('setup.settings.turnSecondsLater'), { min: 10, max: 3600 })}
-          {num('warnSeconds', t('setup.settings.warnSeconds'), t('setup.settings.warnSecondsHint'), { min: 0, max: 600 })}
-          <Labelled label={t('setup.settings.onTurnExpiry')} hint={t('setup.settings.onTurnExpiryHint')}>
-            {(ids) => (
-              <select {...ids} value={values.onTurnExpiry as string} onChange={(e) => set('onTurnExpiry', e.target.value)}>
-                {TURN_EXPIRY.map((x) => (
-                  <option key={x} value={x}>
-                    {t(`setup.settings.expiry.${x}`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Labelled>
-        </fieldset>
-        <fieldset className="setup-group">
-          <legend>{t('setup.settings.participation')}</legend>
-          {check('qaPremoderation', t('setup.settings.premoderation'), t('setup.settings.premoderationLater'))}
-          {num('maxParticipants', t('setup.settings.maxParticipants'), t('setup.settings.maxParticipantsHint'), { min: 1, max: 100_000 })}
-        </fieldset>
-        <fieldset className="setup-group">
-          <legend>{t('setup.settings.agreement')}</legend>
-          <p className="hint">{t('setup.settings.agreementHint')}</p>
-          {num('minShare', t('setup.settings.minShare'), t('setup.settings.minShareHint'), { min: 0, max: 100, step: 'any' })}
-          <Labelled label={t('setup.settings.topLevels')} hint={t('setup.settings.topLevelsHint')}>
-            {(ids) => (
-              <select {...ids} value={values.topLevels as string} onChange={(e) => set('topLevels', e.target.value)}>
-                {AGREEMENT_LEVELS.map((level, i) => (
-                  <option key={level} value={String(i + 1)}>
-                    {t('setup.settings.upTo', { count: i + 1, level: t(`levels.${level}`) })}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Labelled>
-          {num('maxBlocks', t('setup.settings.maxBlocks'), t('setup.settings.maxBlocksHint'), { min: 0 })}
-          {num('minRatings', t('setup.settings.minRatings'), t('setup.settings.minRatingsHint'), { min: 1 })}
-          {check('resultsLive', t('setup.settings.resultsLive'), t('setup.settings.resultsLiveHint'))}
-        </fieldset>
+      <form ref={form} className="settings-form" onSubmit={(e) => void save(e)} noValidate>
+        <div className="settings-groups">
+          <fieldset className="setup-group">
+            <legend>{t('setup.settings.speaking')}</legend>
+            <Labelled label={t('setup.settings.queueRule')} hint={t('setup.settings.queueRuleHint')}>
+              {(ids) => (
+                <select {...ids} value={values.queueRule as string} onChange={(e) => set('queueRule', e.target.value)}>
+                  {QUEUE_RULES.map((rule) => (
+                    <option key={rule} value={rule}>
+                      {t(`setup.ruleNames.${rule}`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Labelled>
+            {num('turnSeconds', t('setup.settings.turnSeconds'), t('setup.settings.turnSecondsLater'), { min: 10, max: 3600 })}
+            {num('warnSeconds', t('setup.settings.warnSeconds'), t('setup.settings.warnSecondsHint'), { min: 0, max: 600 })}
+            <Labelled label={t('setup.settings.onTurnExpiry')} hint={t('setup.settings.onTurnExpiryHint')}>
+              {(ids) => (
+                <select {...ids} value={values.onTurnExpiry as string} onChange={(e) => set('onTurnExpiry', e.target.value)}>
+                  {TURN_EXPIRY.map((x) => (
+                    <option key={x} value={x}>
+                      {t(`setup.settings.expiry.${x}`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Labelled>
+          </fieldset>
+          <fieldset className="setup-group">
+            <legend>{t('setup.settings.participation')}</legend>
+            {check('qaPremoderation', t('setup.settings.premoderation'), t('setup.settings.premoderationLater'))}
+            {num('maxParticipants', t('setup.settings.maxParticipants'), t('setup.settings.maxParticipantsHint'), { min: 1, max: 100_000 })}
+          </fieldset>
+          <fieldset className="setup-group">
+            <legend>{t('setup.settings.agreement')}</legend>
+            <p className="hint">{t('setup.settings.agreementHint')}</p>
+            {num('minShare', t('setup.settings.minShare'), t('setup.settings.minShareHint'), { min: 0, max: 100, step: 'any' })}
+            <Labelled label={t('setup.settings.topLevels')} hint={t('setup.settings.topLevelsHint')}>
+              {(ids) => (
+                <select {...ids} value={values.topLevels as string} onChange={(e) => set('topLevels', e.target.value)}>
+                  {AGREEMENT_LEVELS.map((level, i) => (
+                    <option key={level} value={String(i + 1)}>
+                      {t(`levels.${level}`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Labelled>
+            {num('maxBlocks', t('setup.settings.maxBlocks'), t('setup.settings.maxBlocksHint'), { min: 0 })}
+            {num('minRatings', t('setup.settings.minRatings'), t('setup.settings.minRatingsHint'), { min: 1 })}
+            {check('resultsLive', t('setup.settings.resultsLive'), t('setup.settings.resultsLiveHint'))}
+          </fieldset>
+        </div>
         <div role="status" data-testid="settings-status">
           {outcome && <p className="callout ok">{t(`setup.settings.${outcome}`)}</p>}
         </div>

@@ -11,7 +11,7 @@ const COPIED_SHOWN_MS = 5_000;
  * One role's invitation link: the link itself in a read-only field (selected as soon as
  * it gets focus, so it can always be copied by hand), a Copy button that confirms on
  * screen and to screen readers, and a large QR code on demand for a room full of phones.
- * `children` is what a page adds for the role (the console's "Make a new link").
+ * `children` is what a page adds for the role, among the buttons (the console's "Make a new link").
  */
 export function InviteLink({ role, url, heading: Heading = 'h3', children }: { role: Role; url: string | null; heading?: 'h2' | 'h3'; children?: ReactNode }) {
   const { t } = useTranslation();
@@ -75,6 +75,7 @@ export function InviteLink({ role, url, heading: Heading = 'h3', children }: { r
             >
               {t(qrShown ? 'setup.link.hideQr' : 'setup.link.showQr')}
             </button>
+            {children}
             <span className="copy-status" role="status">
               {copied === 'copied' ? t('setup.link.copied') : ''}
             </span>
@@ -92,11 +93,13 @@ export function InviteLink({ role, url, heading: Heading = 'h3', children }: { r
           )}
         </>
       ) : (
-        <p className="muted" data-testid="invite-unknown">
-          {t('setup.link.unknown')}
-        </p>
+        <>
+          <p className="muted" data-testid="invite-unknown">
+            {t('setup.link.unknown')}
+          </p>
+          {children && <div className="controls">{children}</div>}
+        </>
       )}
-      {children}
     </div>
   );
 }
