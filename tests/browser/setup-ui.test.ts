@@ -12,6 +12,7 @@ import {
   expectNoAxeViolations,
   joinByInvite,
   launchBrowser,
+  launchBrowserWith,
   newPerson,
   openConsoleTab,
   plain,
@@ -133,6 +134,7 @@ describe('browser client: starting and running a town hall from the browser', ()
   test('the setup page asks for the operator token; a wrong one is refused with a clear message, then an empty title next to its field', async () => {
     const { page } = organiser;
     await page.goto(`${server.url}/`);
+    await both(page, 'setup-home');
     await page.getByRole('link', { name: 'Start a town hall' }).click();
     await waitForText(page, 'h1', 'Start a town hall');
     expect(new URL(page.url()).pathname).toBe('/new');
@@ -411,6 +413,10 @@ describe('browser client: starting and running a town hall from the browser', ()
     // Links can no longer change.
     expect(await page.getByRole('button', { name: 'Make a new link for citizens' }).count()).toBe(0);
     await waitForText(page, '[data-testid="invitations"]', 'The town hall has ended: links can no longer be changed.');
+    // The settings are still shown, but can no longer change.
+    await waitForText(page, '[data-testid="session-settings"]', 'The town hall has ended: its settings can no longer change.');
+    expect(await page.getByLabel('Check questions before everyone sees them').isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Save settings' }).isDisabled()).toBe(true);
     await both(page, 'setup-console-ended');
   });
 
@@ -511,6 +517,34 @@ describe('browser client: starting and running a town hall from the browser', ()
     await waitForText(page, '[data-testid="session-ended"]', 'The town hall has ended.');
     await expect.poll(() => page.evaluate('document.activeElement?.dataset.testid')).toBe('session-ended');
     expect(p.errors).toEqual([]);
+  });
+
+  test('over plain http at a network address (no Clipboard API there), Copy still copies, through the selected link', async () => {
+    // A laptop serving a room over the local network: an http address that is not localhost is not a secure context.
+    const lanBrowser = await launchBrowserWith(['--host-resolver-rules=MAP townhall.lan 127.0.0.1']);
+    try {
+      const p = await newPerson(lanBrowser);
+      const origin = openServer.url.replace('127.0.0.1', 'townhall.lan');
+      await p.page.goto(`${origin}/new`);
+      expect(await p.page.evaluate('[window.isSecureContext, typeof navigator.clipboard]')).toEqual([false, 'undefined']);
+      await p.page.getByLabel('Title', { exact: true }).fill('Library opening hours');
+      await p.page.getByLabel('The question').fill('Should the library open on Sundays?');
+      await p.page.getByRole('button', { name: 'Start the town hall' }).click();
+      await waitForText(p.page, '[data-testid="setup-ready"]', 'Your town hall is ready.');
+      const link = await p.page.locator('[data-testid="invite-citizen"] input').inputValue();
+      expect(link).toMatch(new RegExp(`^${origin}/join/s_[A-Za-z0-9_-]+#invite=inv_`));
+      await p.page.getByRole('button', { name: 'Copy the citizen link' }).click();
+      await waitForText(p.page, '[data-testid="invite-citizen"] [role="status"]', 'Copied');
+      // Read the clipboard back the way a person would: paste it somewhere.
+      await p.page.evaluate(`document.body.append(Object.assign(document.createElement('textarea'), { id: 'paste-here' }))`);
+      await p.page.locator('#paste-here').focus();
+      await p.page.keyboard.press('ControlOrMeta+V');
+      expect(await p.page.locator('#paste-here').inputValue()).toBe(link);
+      // Chromium notes that Helmet's Cross-Origin-Opener-Policy needs https; nothing else may be logged.
+      expect(p.errors.filter((e) => !/Cross-Origin-Opener-Policy header has been ignored/.test(e))).toEqual([]);
+    } finally {
+      await lanBrowser.close();
+    }
   });
 
   test('no page errors and no CSP violations, beyond the refusals provoked on purpose', () => {

@@ -15,7 +15,7 @@ export interface StoredInvites {
 }
 
 const PREFIX = 'townhall.invites.';
-const inviteKey = (sessionId: string) => `${PREFIX}${sessionId}`;
+export const inviteKey = (sessionId: string) => `${PREFIX}${sessionId}`;
 
 /** Only join links of this app are taken back from storage: anything else there was not written by it. */
 const isJoinLink = (url: unknown): url is string => typeof url === 'string' && /^https?:\/\/[^#]+\/join\/[A-Za-z0-9_-]{1,64}#invite=/.test(url);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROLES, type Role } from '../../../../shared/src/domain.js';
-import { joinLink, loadInvites, rememberInvite, type StoredInvites } from '../inviteStorage';
+import { inviteKey, joinLink, loadInvites, rememberInvite, type StoredInvites } from '../inviteStorage';
 import { useFormAction, useSession } from '../session/context';
 import { InviteLink } from '../setup/InviteLink';
 
@@ -21,10 +21,10 @@ export function InvitesPanel() {
   const sessionId = view.sessionId;
   const [stored, setStored] = useState<StoredInvites | null>(() => loadInvites(sessionId));
 
-  // Another tab of this device may make a new link (or start the session's setup page): follow it.
+  // Another tab of this device may make a new link: follow it.
   useEffect(() => {
     const reload = (e: StorageEvent) => {
-      if (e.key === null || e.key.endsWith(sessionId)) setStored(loadInvites(sessionId));
+      if (e.key === null || e.key === inviteKey(sessionId)) setStored(loadInvites(sessionId));
     };
     window.addEventListener('storage', reload);
     return () => window.removeEventListener('storage', reload);

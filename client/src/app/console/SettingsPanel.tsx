@@ -77,7 +77,7 @@ function patchOf(values: Values, current: Values): SettingsPatch {
 export function SettingsPanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
-  const settings = snapshot.view!.settings;
+  const { settings, closed } = snapshot.view!;
   const { send, busy, disabled, error } = useFormAction();
   const [edits, setEdits] = useState<Partial<Values>>({});
   const [outcome, setOutcome] = useState<'saved' | 'unchanged' | null>(null);
@@ -139,8 +139,10 @@ export function SettingsPanel() {
   return (
     <section className="panel" aria-labelledby="settings-heading" data-testid="session-settings">
       <h2 id="settings-heading">{t('setup.settings.heading')}</h2>
+      {closed && <p className="muted">{t('setup.settings.closed')}</p>}
       <form ref={form} className="settings-form" onSubmit={(e) => void save(e)} noValidate>
-        <div className="settings-groups">
+        {/* Once the town hall has ended the settings are only shown: a disabled fieldset disables every field in it. */}
+        <fieldset className="settings-groups" disabled={closed}>
           <fieldset className="setup-group">
             <legend>{t('setup.settings.speaking')}</legend>
             <Labelled label={t('setup.settings.queueRule')} hint={t('setup.settings.queueRuleHint')}>
@@ -192,7 +194,7 @@ export function SettingsPanel() {
             {num('minRatings', t('setup.settings.minRatings'), t('setup.settings.minRatingsHint'), { min: 1 })}
             {check('resultsLive', t('setup.settings.resultsLive'), t('setup.settings.resultsLiveHint'))}
           </fieldset>
-        </div>
+        </fieldset>
         <div role="status" data-testid="settings-status">
           {outcome && <p className="callout ok">{t(`setup.settings.${outcome}`)}</p>}
         </div>

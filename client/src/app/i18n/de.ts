@@ -669,6 +669,7 @@ export const de: Messages = {
       saving: 'Wird gespeichert …',
       saved: 'Einstellungen gespeichert.',
       unchanged: 'Es hat sich nichts geändert.',
+      closed: 'Die Versammlung ist beendet: Ihre Einstellungen können sich nicht mehr ändern.',
     },
     errors: {
       title: 'Bitte geben Sie der Versammlung einen Titel (höchstens 200 Zeichen).',

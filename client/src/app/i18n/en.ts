@@ -666,6 +666,7 @@ export const en = {
       saving: 'Saving…',
       saved: 'Settings saved.',
       unchanged: 'Nothing has changed.',
+      closed: 'The town hall has ended: its settings can no longer change.',
     },
     errors: {
       title: 'Please give the town hall a title (up to 200 characters).',
