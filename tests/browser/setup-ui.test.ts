@@ -519,6 +519,57 @@ describe('browser client: starting and running a town hall from the browser', ()
     expect(p.errors).toEqual([]);
   });
 
+  test('"Remember on this device" keeps the operator token for this tab only, and unticking it forgets it', async () => {
+    const p = await person();
+    const start = async (page: Page, name: string) => {
+      await page.getByLabel('Title', { exact: true }).fill(name);
+      await page.getByLabel('The question').fill('What should change?');
+      await page.getByRole('button', { name: 'Start the town hall' }).click();
+      await waitForText(page, '[data-testid="setup-ready"]', 'Your town hall is ready.');
+    };
+    await p.page.goto(`${server.url}/new`);
+    await p.page.getByLabel('Operator token').fill(ADMIN);
+    await p.page.getByLabel('Remember on this device').check();
+    await start(p.page, 'Remembered once');
+    expect(await p.page.evaluate('JSON.stringify(Object.entries(localStorage))')).not.toContain(ADMIN);
+    expect(await p.page.evaluate(`sessionStorage.getItem('townhall.operatorToken')`)).toBe(ADMIN);
+
+    // The same tab, later: filled in and ticked.
+    await p.page.goto(`${server.url}/new`);
+    expect(await p.page.getByLabel('Operator token').inputValue()).toBe(ADMIN);
+    expect(await p.page.getByLabel('Remember on this device').isChecked()).toBe(true);
+    // Another tab of the same browser does not have it.
+    const other = await p.context.newPage();
+    await other.goto(`${server.url}/new`);
+    expect(await other.getByLabel('Operator token').inputValue()).toBe('');
+    expect(await other.getByLabel('Remember on this device').isChecked()).toBe(false);
+    await other.close();
+
+    await p.page.getByLabel('Remember on this device').uncheck();
+    await start(p.page, 'Not remembered');
+    expect(await allStorage(p.page)).not.toContain(ADMIN);
+  });
+
+  test('in German: the setup page and the links, with the same checks', async () => {
+    const p = await newPerson(browser, { locale: 'de-DE' });
+    people.push(p);
+    await p.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: openServer.url });
+    await p.page.goto(`${openServer.url}/new`);
+    await waitForText(p.page, 'h1', 'Eine Versammlung starten');
+    await p.page.getByRole('button', { name: 'Versammlung starten' }).click();
+    await expect.poll(() => p.page.getByLabel('Titel', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await textAfter(p.page.getByLabel('Titel', { exact: true }))).toBe('Bitte geben Sie der Versammlung einen Titel (höchstens 200 Zeichen).');
+    await p.page.getByLabel('Titel', { exact: true }).fill('Bürgerrat Mobilität');
+    await p.page.getByLabel('Die Frage').fill('Wie kommen wir 2030 durch die Stadt?');
+    await p.page.getByRole('button', { name: 'Versammlung starten' }).click();
+    await waitForText(p.page, '[data-testid="setup-ready"]', 'Ihre Versammlung ist bereit.');
+    await p.page.getByRole('button', { name: 'Kopieren: Link für Bürger:innen' }).click();
+    await waitForText(p.page, '[data-testid="invite-citizen"] [role="status"]', 'Kopiert');
+    await p.page.getByRole('button', { name: 'QR-Code zeigen: Link für Bürger:innen' }).click();
+    await expect.poll(() => p.page.getByRole('img', { name: 'QR-Code des Links für Bürger:innen' }).count()).toBe(1);
+    await both(p.page, 'setup-invites-de');
+  });
+
   test('over plain http at a network address (no Clipboard API there), Copy still copies, through the selected link', async () => {
     // A laptop serving a room over the local network: an http address that is not localhost is not a secure context.
     const lanBrowser = await launchBrowserWith(['--host-resolver-rules=MAP townhall.lan 127.0.0.1']);
