@@ -10,6 +10,7 @@ import { errorHandler, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { outcomeApi } from './http/outcomeApi.js';
 import { sessionsApi } from './http/sessionsApi.js';
+import { setupApi } from './http/setupApi.js';
 import { staticClient } from './http/staticClient.js';
 import { createMetrics } from './metrics.js';
 import { OutcomeService } from './outcome/OutcomeService.js';
@@ -143,6 +144,8 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     '/api',
     sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }),
   );
+  // After the sessions API, whose guard answers every /api request with 503 while the server shuts down.
+  app.use('/api', setupApi({ adminToken: config.adminToken }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
   app.use(errorHandler(logger));

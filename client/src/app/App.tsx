@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { LanguageSwitcher } from './components/LanguageSwitcher';
 import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
-import { ProjectorPage, SessionPage } from './pages/lazyPages';
+import { InvitesPage, NewSessionPage, ProjectorPage, SessionPage } from './pages/lazyPages';
 import { parseRoute, usePathname } from './router';
 
 export function App() {
@@ -24,6 +24,8 @@ export function App() {
         {route.page === 'not-found' && <HomePage notFound />}
         {route.page === 'join' && <JoinPage key={route.sessionId} sessionId={route.sessionId} />}
         {route.page === 'session' && <SessionPage key={route.sessionId} sessionId={route.sessionId} />}
+        {route.page === 'setup' && <NewSessionPage />}
+        {route.page === 'invites' && <InvitesPage key={route.sessionId} sessionId={route.sessionId} />}
       </main>
     </>
   );

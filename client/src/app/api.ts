@@ -1,4 +1,4 @@
-import type { Role } from '../../../shared/src/domain.js';
+import type { QueueRule, Role } from '../../../shared/src/domain.js';
 
 /** A failed HTTP call: the server's error code, or NETWORK when there was no answer at all. */
 export class ApiError extends Error {
@@ -189,3 +189,30 @@ export interface SigningKeyInfo {
 }
 
 export const signingKey = () => request<SigningKeyInfo>('/.well-known/townhall-signing-key');
+
+/** What the setup page needs to know before it shows its form (GET /api/setup). */
+export interface SetupInfo {
+  operatorTokenRequired: boolean;
+}
+
+export const setupInfo = () => request<SetupInfo>('/api/setup');
+
+/**
+ * What the setup form sends. Numbers a person left empty or mistyped go as null: the
+ * server checks every field (createSessionSchema) and names each one it refuses, so the
+ * page shows one set of rules, the server's, next to the fields.
+ */
+export interface NewSession {
+  title: string;
+  question: string;
+  agenda: { title: string; minutes: number | null }[];
+  settings: { queueRule: QueueRule; turnSeconds: number | null; qaPremoderation: boolean };
+}
+
+export interface CreatedSession {
+  sessionId: string;
+  invites: Record<Role, { invite: string; url: string }>;
+}
+
+export const createSession = (input: NewSession, operatorToken: string | null) =>
+  request<CreatedSession>('/api/sessions', { body: input, ...(operatorToken ? { token: operatorToken } : {}) });

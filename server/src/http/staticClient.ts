@@ -15,12 +15,12 @@ export function defaultClientDir(): string {
 }
 
 /** The app's own pages: the server answers them with index.html and the client routes. */
-const APP_PAGE = /^\/(?:join\/[A-Za-z0-9_-]{1,64}|s\/[A-Za-z0-9_-]{1,64}(?:\/projector)?)\/?$/;
+const APP_PAGE = /^\/(?:join\/[A-Za-z0-9_-]{1,64}|s\/[A-Za-z0-9_-]{1,64}(?:\/projector)?|new(?:\/[A-Za-z0-9_-]{1,64})?)\/?$/;
 
 /**
  * Serves the built browser client: hashed assets under /assets (cached for a year),
  * everything else in client/dist as it is, and index.html for the app's pages
- * (/join/<sessionId>, /s/<sessionId>, /s/<sessionId>/projector). It never answers /api, /socket.io, /yjs or the
+ * (/join/<sessionId>, /s/<sessionId>, /s/<sessionId>/projector, /new and /new/<sessionId>). It never answers /api, /socket.io, /yjs or the
  * operations endpoints: those are mounted before it, and the SPA fallback matches only
  * the app's own paths, so an unknown path elsewhere still gets a 404.
  *

@@ -17,8 +17,11 @@ import { useSession } from '../session/context';
 import { ConsoleTabs, panelId, tabId } from './ConsoleTabs';
 import { type ConsoleTab, rememberTab, rememberedTab } from './consoleTabs';
 import { LiveMicsProvider } from './liveMics';
+import { EndSessionPanel } from './EndSessionPanel';
+import { InvitesPanel } from './InvitesPanel';
 import { LiveStrip } from './LiveStrip';
 import { ProjectorLink } from './ProjectorLink';
+import { SettingsPanel } from './SettingsPanel';
 
 /**
  * The facilitator's console: a strip that always shows the floor, who is next and the
@@ -105,10 +108,15 @@ function SessionTab() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   return (
-    <section className="panel" aria-labelledby="question-heading">
-      <h2 id="question-heading">{t('session.questionHeading')}</h2>
-      <p className="session-question">{snapshot.view!.question}</p>
-      <ProjectorLink />
-    </section>
+    <div className="console-session-panels">
+      <section className="panel" aria-labelledby="question-heading">
+        <h2 id="question-heading">{t('session.questionHeading')}</h2>
+        <p className="session-question">{snapshot.view!.question}</p>
+        <ProjectorLink />
+      </section>
+      <InvitesPanel />
+      <SettingsPanel />
+      <EndSessionPanel />
+    </div>
   );
 }

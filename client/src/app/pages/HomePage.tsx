@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useDocumentTitle } from '../components/useDocumentTitle';
 import { isolate } from '../i18n';
-import { navigate, sessionPath } from '../router';
+import { navigate, SETUP_PATH, sessionPath } from '../router';
 import { listCredentials } from '../storage';
 
 export function HomePage({ notFound = false }: { notFound?: boolean }) {
@@ -13,6 +13,22 @@ export function HomePage({ notFound = false }: { notFound?: boolean }) {
       <h1>{t('home.title')}</h1>
       {notFound && <p className="callout warn">{t('home.notFound')}</p>}
       <p>{t('home.intro')}</p>
+      <section aria-labelledby="home-start" className="home-start">
+        <h2 id="home-start">{t('setup.home.heading')}</h2>
+        <p>{t('setup.home.intro')}</p>
+        <p>
+          <a
+            className="button primary"
+            href={SETUP_PATH}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(SETUP_PATH);
+            }}
+          >
+            {t('setup.home.start')}
+          </a>
+        </p>
+      </section>
       {joined.length > 0 && (
         <section aria-labelledby="home-sessions">
           <h2 id="home-sessions">{t('home.yourSessions')}</h2>

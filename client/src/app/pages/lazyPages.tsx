@@ -13,6 +13,8 @@ export const loadConsoleLayout = () => import('../console/ConsoleLayout').then((
 export const loadParticipantLayout = () => import('../participant/ParticipantLayout').then((m) => m.ParticipantLayout);
 
 const LazySessionPage = lazyPart(loadSessionPage);
+const LazyNewSessionPage = lazyPart(() => import('./NewSessionPage').then((m) => m.NewSessionPage));
+const LazyInvitesPage = lazyPart(() => import('./InvitesPage').then((m) => m.InvitesPage));
 const LazyProjectorPage = lazyPart(() => import('../projector/ProjectorPage').then((m) => m.ProjectorPage));
 
 const ignore = () => {
@@ -42,6 +44,24 @@ export function ProjectorPage(props: { sessionId: string }) {
   return (
     <Deferred className="page narrow">
       <LazyProjectorPage {...props} />
+    </Deferred>
+  );
+}
+
+/** /new: starting a town hall is for the few who run one; nobody joining downloads it. */
+export function NewSessionPage() {
+  return (
+    <Deferred className="page narrow">
+      <LazyNewSessionPage />
+    </Deferred>
+  );
+}
+
+/** /new/<sessionId>: the invitation links of a town hall just started on this device. */
+export function InvitesPage(props: { sessionId: string }) {
+  return (
+    <Deferred className="page narrow">
+      <LazyInvitesPage {...props} />
     </Deferred>
   );
 }
