@@ -141,7 +141,15 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
   app.use(
     '/api',
-    sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }),
+    sessionsApi({
+      registry,
+      store,
+      adminToken: config.adminToken,
+      publicUrl: config.publicUrl,
+      isDraining: () => draining,
+      joinsPerAddress: config.joinsPerAddress,
+      liveAudio: media !== null,
+    }),
   );
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());

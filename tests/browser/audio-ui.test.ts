@@ -150,7 +150,8 @@ describe('browser client: live audio', () => {
   }
 
   async function join(p: Person) {
-    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role });
+    // Everyone here starts listening with the Listen button, not with the Join click (citizen-phone.test.ts has that).
+    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role, listen: false });
     p.participantId = (await storedCredentials(p.page, session.sessionId)).participantId;
   }
 
@@ -164,7 +165,8 @@ describe('browser client: live audio', () => {
     await waitForText(speaker.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
     await fac.page.getByRole('button', { name: 'Give the floor to the next person' }).click();
     await waitForText(speaker.page, '[data-testid="floor-you"]', 'You have the floor');
-    await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    // The microphone is switched where "You have the floor" says so (the status bar at the top has the same button).
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn on your microphone' }).click();
     await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
   }
 
@@ -353,11 +355,11 @@ describe('browser client: live audio', () => {
   test('the speaker turns the microphone off and on while holding the floor, and keeps listening throughout', async () => {
     await giveFloorAndSpeak();
     await expectReceiving(l1.page, speaker.participantId);
-    await speaker.page.getByRole('button', { name: 'Turn off your microphone' }).click();
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn off your microphone' }).click();
     for (const l of [l1, l2]) await expect.poll(() => fromSpeaker(l.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
     await waitForText(speaker.page, audioPanel, 'You are listening to the room.');
     expect(server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!.producers).toBe(0);
-    await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn on your microphone' }).click();
     await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
     await expectReceiving(l1.page, speaker.participantId);
     await fac.page.getByRole('button', { name: 'End turn' }).click();

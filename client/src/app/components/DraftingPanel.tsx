@@ -21,8 +21,11 @@ export function useDraftingRoom(): { room: RoomView | undefined; pick: (id: stri
   return { room, pick };
 }
 
-/** The collaborative drafting area of a room, and its agreement rounds. */
-export function DraftingPanel() {
+/**
+ * The collaborative drafting area of a room, and its agreement rounds (unless the page
+ * shows the rounds elsewhere: `withRounds={false}`; only a facilitator's round form needs this document).
+ */
+export function DraftingPanel({ withRounds = true }: { withRounds?: boolean } = {}) {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const me = snapshot.me!;
@@ -62,7 +65,7 @@ export function DraftingPanel() {
         </div>
         {!conn?.synced ? <p className="muted">{t('drafting.loading')}</p> : <Recommendations conn={conn} room={room} readOnlyWhy={readOnlyWhy} />}
       </section>
-      <RoundsPanel room={room} doc={conn?.synced ? conn.doc : null} />
+      {withRounds && <RoundsPanel room={room} doc={conn?.synced ? conn.doc : null} />}
     </>
   );
 }
