@@ -268,7 +268,8 @@ describe('the citizen on a phone, among a crowd', () => {
     await expect.poll(() => textOf(page, '[data-testid="status-countdown"]'), { timeout: 5_000 }).not.toBe(first);
     const micOn = barButton(page, 'Turn on your microphone');
     await expectInView(page, micOn, 'the microphone button');
-    expect(await textOf(page, `${bar} [data-testid="speaker-mic"]`)).toContain('Microphone off');
+    expect(await textOf(page, `${bar} [data-testid="speaker-mic"]`)).not.toContain('Microphone on');
+    expect(await textOf(page, '[data-testid="floor-you"] [data-testid="speaker-mic"]')).toContain('Your microphone is off: turn it on to be heard.');
     await expect.poll(() => page.title()).toBe(`● You have the floor – ${title}`);
     // The tone was asked for, and the checkbox click allowed the page to make sound.
     expect(await page.evaluate('window.__townhallChimes ?? 0')).toBe(1);

@@ -6,7 +6,7 @@ import { useSession } from '../session/context';
  * The speaker's own microphone, where "You have the floor" is shown: turning it on is
  * the next thing a speaker does, so it sits there and not with the audio settings.
  * Nothing at all when the server has no live audio. `compact`: the one-line state for
- * the status bar ("Microphone off"); otherwise a sentence that says what to do.
+ * the status bar ("Microphone on"); otherwise a sentence that says what to do.
  */
 export function SpeakerMic({ compact = false }: { compact?: boolean }) {
   const { t } = useTranslation();
@@ -14,6 +14,7 @@ export function SpeakerMic({ compact = false }: { compact?: boolean }) {
   const { controller, state } = useAudio();
   if (state.enabled !== true) return null;
   const connected = snapshot.status === 'connected';
+  // Off, the button says it all in the bar; in the floor block a sentence says what to do.
   const stateText =
     state.mic === 'on'
       ? compact
@@ -24,14 +25,16 @@ export function SpeakerMic({ compact = false }: { compact?: boolean }) {
           ? t('status.micStarting')
           : t('audio.micStarting')
         : compact
-          ? t('status.micOff')
+          ? null
           : t('status.micHintOff');
   return (
     <div className="speaker-mic" data-mic={state.mic} data-testid="speaker-mic">
-      <p className="speaker-mic-state">
-        <span className="mic-icon" aria-hidden="true" />
-        {stateText}
-      </p>
+      {stateText && (
+        <p className="speaker-mic-state">
+          {state.mic === 'on' && <span className="mic-icon" aria-hidden="true" />}
+          {stateText}
+        </p>
+      )}
       {state.mic === 'off' ? (
         <button type="button" className="primary" disabled={!connected || !controller} onClick={() => void controller?.startMic()}>
           {t('audio.micOn')}

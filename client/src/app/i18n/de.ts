@@ -594,7 +594,6 @@ export const de: Messages = {
   status: {
     label: 'Ihr Stand',
     micOn: 'Mikrofon an',
-    micOff: 'Mikrofon aus',
     micStarting: 'Mikrofon startet…',
     micHintOff: 'Ihr Mikrofon ist aus: Schalten Sie es ein, damit man Sie hört.',
     voteOpen_one: 'Eine Abstimmung läuft: {{count}} Text zu bewerten.',

@@ -592,7 +592,6 @@ export const en = {
   status: {
     label: 'Your status',
     micOn: 'Microphone on',
-    micOff: 'Microphone off',
     micStarting: 'Microphone starting…',
     micHintOff: 'Your microphone is off: turn it on to be heard.',
     voteOpen_one: 'A vote is open: {{count}} text to rate.',

@@ -71,7 +71,8 @@ function FloorLine({ room, action }: { room: RoomView; action: Action }) {
       </p>
       <div className="status-actions">
         <SpeakerMic compact />
-        <button type="button" className="primary" disabled={disabled} onClick={() => void act('floor.yield', {})}>
+        {/* Not a second primary button: turning the microphone on is the next step, finishing the last. */}
+        <button type="button" disabled={disabled} onClick={() => void act('floor.yield', {})}>
           {t('floor.yield')}
         </button>
       </div>
@@ -83,11 +84,9 @@ function VoteLine({ round, left }: { round: RoundView; left: string[] }) {
   const { t } = useTranslation();
   return (
     <div className="status-line" data-testid="status-vote">
-      <p className="status-title">
-        {t('status.voteOpen', { count: left.length })}
-        {round.closesAt !== null && <ClosesIn closesAt={round.closesAt} />}
-      </p>
+      <p className="status-title">{t('status.voteOpen', { count: left.length })}</p>
       <div className="status-actions">
+        {round.closesAt !== null && <ClosesIn closesAt={round.closesAt} />}
         <button type="button" className="primary" onClick={() => bringRatingIntoView(round.id, left[0]!)}>
           {t('status.rateNow')}
         </button>
@@ -99,7 +98,7 @@ function VoteLine({ round, left }: { round: RoundView; left: string[] }) {
 function ClosesIn({ closesAt }: { closesAt: number }) {
   const { t } = useTranslation();
   const now = useServerNow(1000);
-  return <span className="status-aside"> {t('rounds.closesIn', { time: formatRemaining(closesAt - now) })}</span>;
+  return <span className="status-aside">{t('rounds.closesIn', { time: formatRemaining(closesAt - now) })}</span>;
 }
 
 /** The rating form of one text (RoundsPanel's RatingForm), scrolled to below the bar, with its scale in focus. */
