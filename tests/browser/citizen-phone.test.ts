@@ -379,6 +379,22 @@ describe('the citizen on a phone, among a crowd', () => {
     draft.destroy();
   });
 
+  test('offline on a phone: the connection banner and the bar both stay in sight, the bar under the banner', async () => {
+    const page = phone.page;
+    await phone.context.setOffline(true);
+    await waitForText(page, '[data-testid="connection-status"]', 'Reconnecting…');
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    const banner = await expectInView(page, page.locator('[data-testid="connection-status"] .banner'), 'the connection banner');
+    await expect
+      .poll(async () => (await page.locator(bar).boundingBox())!.y, { message: 'the bar moves below the banner' })
+      .toBeGreaterThanOrEqual(banner.y + banner.height - 1);
+    await expectInView(page, page.locator(bar), 'the bar while reconnecting');
+    await firstScreen(page, 'citizen-phone-offline-390');
+    await phone.context.setOffline(false);
+    await expect.poll(() => textOf(page, '[data-testid="connection-status"]'), { timeout: 20_000 }).toBe('');
+    await expect.poll(async () => (await page.locator(bar).boundingBox())!.y).toBe(0);
+  });
+
   test('no errors in either page', () => {
     expect(phone.errors).toEqual([]);
     expect(desk.errors).toEqual([]);
