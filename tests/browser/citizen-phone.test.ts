@@ -379,6 +379,27 @@ describe('the citizen on a phone, among a crowd', () => {
     draft.destroy();
   });
 
+  test('in German the bar’s longer words still fit the phone, the rarer requests one tap away', async () => {
+    const page = phone.page;
+    await page.getByLabel('Language').selectOption('de');
+    await waitForText(page, bar, 'Warum:');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await barButton(page, 'Hand senken').tap();
+    await waitForText(page, bar, 'Ihre Hand ist unten.');
+    await expectInView(page, barButton(page, 'Hand heben'), '"Hand heben"');
+    const others = barButton(page, 'Andere Meldungen');
+    await others.tap();
+    expect(await others.getAttribute('aria-expanded')).toBe('true');
+    await expectInView(page, barButton(page, 'Zur Geschäftsordnung'), '"Zur Geschäftsordnung"');
+    await expectInView(page, barButton(page, 'Direkte Erwiderung'), '"Direkte Erwiderung"');
+    await expectNoAxeViolations(page);
+    await firstScreen(page, 'citizen-phone-other-requests-de-390');
+    await others.tap();
+    expect(await page.locator('#other-requests').isHidden()).toBe(true);
+    await page.getByLabel('Sprache').selectOption('en');
+    await waitForText(page, bar, 'Your hand is down.');
+  });
+
   test('offline on a phone: the connection banner and the bar both stay in sight, the bar under the banner', async () => {
     const page = phone.page;
     await phone.context.setOffline(true);
