@@ -44,7 +44,8 @@ describe('HTTP API', () => {
     const s = (await create(ADMIN)).body as { sessionId: string; invites: Record<string, { invite: string }> };
     const info = await api(server.url, `/api/sessions/${s.sessionId}/invite`, { body: { invite: s.invites.observer!.invite } });
     expect(info.status).toBe(200);
-    expect(info.body).toMatchObject({ sessionId: s.sessionId, role: 'observer', title: sessionInput().title, closed: false });
+    // This server runs without audio (the test default), so the join page is not offered to listen.
+    expect(info.body).toMatchObject({ sessionId: s.sessionId, role: 'observer', title: sessionInput().title, closed: false, liveAudio: false });
     expect(JSON.stringify(info.body)).not.toContain('inv_');
     const wrong = await api(server.url, `/api/sessions/${s.sessionId}/invite`, { body: { invite: `inv_${'x'.repeat(43)}` } });
     expect(wrong.status).toBe(401);

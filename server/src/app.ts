@@ -142,7 +142,15 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
   app.use(
     '/api',
-    sessionsApi({ registry, store, adminToken: config.adminToken, publicUrl: config.publicUrl, isDraining: () => draining, joinsPerAddress: config.joinsPerAddress }),
+    sessionsApi({
+      registry,
+      store,
+      adminToken: config.adminToken,
+      publicUrl: config.publicUrl,
+      isDraining: () => draining,
+      joinsPerAddress: config.joinsPerAddress,
+      liveAudio: media !== null,
+    }),
   );
   // After the sessions API, whose guard answers every /api request with 503 while the server shuts down.
   app.use('/api', setupApi({ adminToken: config.adminToken }));

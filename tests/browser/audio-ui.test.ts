@@ -150,7 +150,8 @@ describe('browser client: live audio', () => {
   }
 
   async function join(p: Person) {
-    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role });
+    // Everyone here starts listening with the Listen button, not with the Join click (citizen-phone.test.ts has that).
+    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role, listen: false });
     p.participantId = (await storedCredentials(p.page, session.sessionId)).participantId;
   }
 
@@ -164,7 +165,8 @@ describe('browser client: live audio', () => {
     await waitForText(speaker.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
     await fac.page.getByRole('button', { name: 'Give the floor to the next person' }).click();
     await waitForText(speaker.page, '[data-testid="floor-you"]', 'You have the floor');
-    await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    // The microphone is switched where "You have the floor" says so (the status bar at the top has the same button).
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn on your microphone' }).click();
     await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
   }
 
@@ -355,12 +357,12 @@ describe('browser client: live audio', () => {
     await expectReceiving(l1.page, speaker.participantId);
     // The console's strip shows the floor holder's microphone live, then off (audio.test.ts: also for a facilitator who is not listening).
     await waitForText(fac.page, '[data-testid="live-floor"] [data-testid="mic-state"]', 'Microphone on');
-    await speaker.page.getByRole('button', { name: 'Turn off your microphone' }).click();
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn off your microphone' }).click();
     await waitForText(fac.page, '[data-testid="live-floor"] [data-testid="mic-state"]', 'Microphone off');
     for (const l of [l1, l2]) await expect.poll(() => fromSpeaker(l.page, speaker.participantId), { timeout: 10_000 }).toBeUndefined();
     await waitForText(speaker.page, audioPanel, 'You are listening to the room.');
     expect(server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!.producers).toBe(0);
-    await speaker.page.getByRole('button', { name: 'Turn on your microphone' }).click();
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn on your microphone' }).click();
     await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
     await expectReceiving(l1.page, speaker.participantId);
     await waitForText(fac.page, '[data-testid="live-floor"] [data-testid="mic-state"]', 'Microphone on');

@@ -215,7 +215,8 @@ describe('browser client: a plenary of 300', () => {
   test('fair-queue controls in front of the crowd: a direct reply only while someone speaks; a closed list says why a hand is refused', async () => {
     await citPage.getByRole('button', { name: 'Lower hand' }).click();
     await waitForText(citPage, '[data-testid="my-place"]', 'Your hand is down.');
-    // Nobody has the floor: a direct reply is not offered, and the page says why.
+    // Nobody has the floor: a direct reply is not offered, and the page says why (under "Other requests").
+    await citPage.getByRole('button', { name: 'Other requests' }).click();
     expect(await citPage.getByRole('button', { name: 'Direct reply' }).isDisabled()).toBe(true);
     await waitForText(citPage, '#no-floor-for-reply', 'nobody has it now');
     // The facilitator closes the list: the citizen sees it, a hand is refused, a point of order is not.

@@ -131,6 +131,8 @@ describe('browser client: one facilitator, three citizens', () => {
     await c2.page.getByRole('button', { name: 'Raise hand' }).focus();
     await c2.page.keyboard.press('Enter');
     await waitForText(c2.page, '[data-testid="my-place"]', 'You are number 2 in the queue.');
+    // The rarer kinds of request are one click further, under "Other requests".
+    await c3.page.getByRole('button', { name: 'Other requests' }).click();
     await c3.page.getByRole('button', { name: 'Point of order' }).click();
 
     await waitForText(c3.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');

@@ -166,11 +166,15 @@ export async function storedCredentials(page: Page, sessionId: string): Promise<
   return JSON.parse(stored) as { token: string; participantId: string };
 }
 
-/** Opens an invite link (rewritten to `serverUrl`), fills in the name and joins; waits for the "who" line. */
-export async function joinByInvite(page: Page, opts: { inviteUrl: string; serverUrl: string; name: string; role: string }): Promise<void> {
+/**
+ * Opens an invite link (rewritten to `serverUrl`), fills in the name and joins; waits for the "who" line.
+ * `listen`: on a server with live audio, tick or untick "Listen to the room's audio when I join" (left as it is when omitted).
+ */
+export async function joinByInvite(page: Page, opts: { inviteUrl: string; serverUrl: string; name: string; role: string; listen?: boolean }): Promise<void> {
   // A generous bound, not a speed check: on a CI machine busy with parallel suites the first load can be slow.
   await page.goto(opts.inviteUrl.replace(/^https?:\/\/[^/]+/, opts.serverUrl), { timeout: 30_000 });
   await page.getByLabel('Your display name').fill(opts.name);
+  if (opts.listen !== undefined) await page.getByLabel('Listen to the room’s audio when I join').setChecked(opts.listen);
   await page.getByRole('button', { name: 'Join the town hall' }).click();
   await waitForText(page, '[data-testid="who"]', `You take part as ${opts.name} (${opts.role})`);
 }

@@ -58,6 +58,8 @@ export interface InviteInfo {
   title: string;
   question: string;
   closed: boolean;
+  /** Whether the server runs live audio for this (open) session: the join page offers to listen. */
+  liveAudio?: boolean;
 }
 
 export interface JoinResult {

@@ -15,6 +15,8 @@ export interface SessionsApiOptions {
   publicUrl: string | null;
   isDraining: () => boolean;
   joinsPerAddress: { perSecond: number; burst: number };
+  /** Whether this server runs live audio, so the join page can offer to listen. */
+  liveAudio: boolean;
 }
 
 /** The HTTP side of sessions: create one, read an invite, join, recover your identity, fetch the log. */
@@ -51,7 +53,7 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     const role = host.roleForInvite(invite);
     if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
     const { title, question, closedAt } = host.state;
-    res.json({ sessionId: host.id, role, title, question, closed: closedAt !== null });
+    res.json({ sessionId: host.id, role, title, question, closed: closedAt !== null, liveAudio: opts.liveAudio && closedAt === null });
   });
 
   router.post('/sessions/:id/join', async (req, res) => {

@@ -29,6 +29,8 @@ export function AudioPanel() {
   // While joined the server says whether it would take the microphone; before that, the view tells the same.
   const viewMay = !closed && (me.role === 'facilitator' || (me.role === 'citizen' && me.canSpeak && (hasFloor || room?.openMic === true)));
   const mayProduce = state.phase === 'listening' ? state.mayProduce : viewMay;
+  // With the floor, the microphone is switched where "You have the floor" is shown (SpeakerMic), not here.
+  const micHere = !(hasFloor && me.role === 'citizen');
   const why = me.role === 'facilitator' ? t('audio.mayFacilitator') : hasFloor ? t('audio.mayFloor') : t('audio.mayOpenMic');
 
   const name = (participantId: string) => nameOf(participantId) ?? t('audio.someone');
@@ -96,14 +98,14 @@ export function AudioPanel() {
               {t(`audio.closed.${state.micClosed}`)}
             </p>
           )}
-          {state.mic === 'off' && mayProduce && <p className="hint">{why}</p>}
+          {state.mic === 'off' && mayProduce && micHere && <p className="hint">{why}</p>}
           <div className="controls">
-            {state.mic === 'off' && mayProduce && (
+            {state.mic === 'off' && mayProduce && micHere && (
               <button type="button" className="primary" disabled={!connected || !controller} onClick={() => void controller?.startMic()}>
                 {t('audio.micOn')}
               </button>
             )}
-            {state.mic !== 'off' && (
+            {state.mic !== 'off' && micHere && (
               <button type="button" className="danger" disabled={!controller} onClick={() => void controller?.stopMic()}>
                 {t('audio.micOff')}
               </button>

@@ -20,11 +20,14 @@ export function useDraftingRoom(): { room: RoomView | undefined; pick: (id: stri
  */
 const DraftingWorkspace = lazyPart(() => import('../drafting/DraftingWorkspace').then((m) => m.DraftingWorkspace));
 
-/** The collaborative drafting area of a room, and its agreement rounds. */
-export function DraftingPanel() {
+/**
+ * The collaborative drafting area of a room, and its agreement rounds (unless the page
+ * shows the rounds elsewhere: `withRounds={false}`; only a facilitator's round form needs this document).
+ */
+export function DraftingPanel({ withRounds = true }: { withRounds?: boolean } = {}) {
   return (
     <Deferred className="panel">
-      <DraftingWorkspace />
+      <DraftingWorkspace withRounds={withRounds} />
     </Deferred>
   );
 }

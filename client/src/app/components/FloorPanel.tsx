@@ -4,8 +4,9 @@ import { isolate } from '../i18n';
 import { useAction, useServerNow, useSession } from '../session/context';
 import { MuteButton, OpenMicSwitch } from './AudioConsole';
 import { usePanelRoom } from './roomPick';
+import { SpeakerMic } from './SpeakerMic';
 
-/** Who has the floor and how long they have left; the speaker gets an unmistakable "You have the floor". */
+/** Who has the floor and how long they have left; the speaker gets an unmistakable "You have the floor", with their microphone. */
 export function FloorPanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
@@ -30,6 +31,7 @@ export function FloorPanel() {
         <div className="floor-you" data-testid="floor-you">
           <p className="floor-you-title">{t('floor.you')}</p>
           <p>{t('floor.youDetail')}</p>
+          {me.role === 'citizen' && <SpeakerMic />}
         </div>
       )}
       {floor && !mine && (

@@ -1,19 +1,18 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { HandKind, QueueEntryView, RoomView } from '../../../../shared/src/index.js';
+import type { QueueEntryView, RoomView } from '../../../../shared/src/index.js';
 import { isolate } from '../i18n';
+import { FloorSoundSetting } from '../participant/FloorSoundSetting';
 import { useAction, useSession } from '../session/context';
 import { usePanelRoom } from './roomPick';
 import { reasonText } from './queueWords';
 import { VirtualList } from './VirtualList';
 
-const RAISE_BUTTONS: { kind: HandKind; label: 'queue.raise' | 'queue.pointOfOrder' | 'queue.directReply' }[] = [
-  { kind: 'normal', label: 'queue.raise' },
-  { kind: 'point-of-order', label: 'queue.pointOfOrder' },
-  { kind: 'direct-reply', label: 'queue.directReply' },
-];
-
-/** The speaking queue: a citizen's own place and why, the room's rule, and the whole queue for everyone to see. */
+/**
+ * The speaking queue: the room's rule and the whole queue for everyone to see. A
+ * citizen's own place, and the buttons to raise a hand, are in the status bar at the top
+ * of the page (participant/StatusBar); here they can ask for a tone when the floor comes.
+ */
 export function QueuePanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
@@ -24,7 +23,7 @@ export function QueuePanel() {
   return (
     <section className="panel" aria-labelledby="queue-heading">
       <h2 id="queue-heading">{t('queue.heading')}</h2>
-      {me.role === 'citizen' && <MyPlace room={room} />}
+      {me.role === 'citizen' && !snapshot.view?.closed && <FloorSoundSetting />}
       {me.role === 'facilitator' && <FacilitatorQueueControls room={room} pick={pick} />}
       <h3>{t('queue.ruleHeading')}</h3>
       <p className="rule" data-testid="queue-rule">
@@ -32,75 +31,6 @@ export function QueuePanel() {
       </p>
       <QueueList room={room} />
     </section>
-  );
-}
-
-function MyPlace({ room }: { room: RoomView }) {
-  const { t } = useTranslation();
-  const { snapshot } = useSession();
-  const { act, disabled } = useAction();
-  const me = snapshot.me!;
-  const entry = room.queue.find((e) => e.participantId === me.participantId);
-  const speaking = room.floor?.participantId === me.participantId;
-  // What the server would refuse is not offered: a direct reply needs someone speaking, a closed list takes only a point of order.
-  const why = (kind: HandKind): string | null => {
-    if (!room.queueOpen && kind !== 'point-of-order') return 'queue-closed';
-    if (kind === 'direct-reply' && !room.floor) return 'no-floor-for-reply';
-    return null;
-  };
-  return (
-    <div className="my-place" data-testid="my-place">
-      {!me.canSpeak && (
-        <p id="cannot-speak" className="callout warn" data-testid="cannot-speak">
-          {t('queue.cannotSpeak')}
-        </p>
-      )}
-      {!room.queueOpen && (
-        <p id="queue-closed" className="callout warn" data-testid="queue-closed">
-          {t('queue.closed')}
-        </p>
-      )}
-      {entry ? (
-        <>
-          <p className="my-position">{t('queue.position', { position: entry.position })}</p>
-          <p>{t('queue.yourRequest', { kind: t(`kinds.${entry.kind}`) })}</p>
-          <p className="my-reason">{t('queue.why', { reason: reasonText(t, entry.reason, true) })}</p>
-          <div className="controls">
-            <button type="button" disabled={disabled} onClick={() => void act('queue.lower', {})}>
-              {t('queue.lower')}
-            </button>
-          </div>
-        </>
-      ) : speaking ? (
-        <p>{t('queue.whileSpeaking')}</p>
-      ) : (
-        <>
-          <p>{t('queue.handDown')}</p>
-          <div className="controls">
-            {RAISE_BUTTONS.map((b) => (
-              <button
-                key={b.kind}
-                type="button"
-                className={b.kind === 'normal' ? 'primary' : undefined}
-                disabled={disabled || !me.canSpeak || why(b.kind) !== null}
-                aria-describedby={[me.canSpeak ? null : 'cannot-speak', why(b.kind), 'raise-help'].filter(Boolean).join(' ')}
-                onClick={() => void act('queue.raise', { kind: b.kind })}
-              >
-                {t(b.label)}
-              </button>
-            ))}
-          </div>
-          {room.queueOpen && !room.floor && (
-            <p id="no-floor-for-reply" className="hint">
-              {t('queue.noFloorForReply')}
-            </p>
-          )}
-          <p id="raise-help" className="hint">
-            {t('queue.raiseHelp')}
-          </p>
-        </>
-      )}
-    </div>
   );
 }
 

@@ -241,7 +241,8 @@ function RatingForm({ round, index, item }: { round: RoundView; index: number; i
   };
   const name = text.title.trim() || t('drafting.number', { n: index });
   return (
-    <form className="rating" onSubmit={submit} data-testid="rating-form">
+    // The id is how the status bar's "Rate now" finds the form.
+    <form id={base} className="rating" onSubmit={submit} data-testid="rating-form">
       <fieldset>
         <legend>{t('rounds.rateLegend', { title: name })}</legend>
         {/* The exact words being rated, beside the scale: on a phone nobody rates one text while reading another. */}

@@ -1,9 +1,10 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 
-export function useDocumentTitle(title: string | null | undefined): void {
+/** The tab's title; while this person has the floor it says so first, for a tab in the background or a phone's task switcher. */
+export function useDocumentTitle(title: string | null | undefined, opts: { youHaveTheFloor?: boolean } = {}): void {
   const { t } = useTranslation();
-  const full = title ? t('app.documentTitle', { title }) : t('app.name');
+  const full = title ? (opts.youHaveTheFloor ? t('status.tabTitleFloor', { title }) : t('app.documentTitle', { title })) : t('app.name');
   useEffect(() => {
     document.title = full;
   }, [full]);

@@ -16,7 +16,7 @@ import { RecommendationNotes, type FieldSelection } from './RecommendationNotes'
  * (CodeMirror), the Yjs document and its WebSocket. Heavy, so it is fetched only when
  * drafting is shown (components/DraftingPanel.tsx).
  */
-export function DraftingWorkspace() {
+export function DraftingWorkspace({ withRounds }: { withRounds: boolean }) {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const me = snapshot.me!;
@@ -56,7 +56,7 @@ export function DraftingWorkspace() {
         </div>
         {!conn?.synced ? <p className="muted">{t('drafting.loading')}</p> : <Recommendations conn={conn} room={room} readOnlyWhy={readOnlyWhy} />}
       </section>
-      <RoundsPanel room={room} doc={conn?.synced ? conn.doc : null} />
+      {withRounds && <RoundsPanel room={room} doc={conn?.synced ? conn.doc : null} />}
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, checkInvite, joinSession, whoAmI, type InviteInfo } from '../api';
+import { listenOnJoinDefault, rememberListenOnJoin } from '../audio/listenOnJoin';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
 import { isolate } from '../i18n';
 import type { Messages } from '../i18n/en';
@@ -133,7 +134,10 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
   const [name, setName] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<JoinErrorKey | null>(null);
+  // Offered only when the server runs live audio; the Join click then counts as the permission to play it.
+  const [listen, setListen] = useState(listenOnJoinDefault);
   const inputId = useId();
+  const listenId = useId();
   const hintId = useId();
   const errorId = useId();
 
@@ -146,6 +150,7 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
     }
     setSubmitting(true);
     setError(null);
+    if (info.liveAudio) rememberListenOnJoin(sessionId, listen);
     try {
       const joined = await joinSession(sessionId, invite, displayName);
       saveCredential({
@@ -186,6 +191,17 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
         // While the name is typed, the session page's code is fetched: it is there when they press Join.
         onFocus={() => preloadSessionPage(info.role)}
       />
+      {info.liveAudio && (
+        <div className="listen-on-join">
+          <div className="check">
+            <input id={listenId} type="checkbox" checked={listen} aria-describedby={`${listenId}-hint`} onChange={(e) => setListen(e.target.checked)} />
+            <label htmlFor={listenId}>{t('status.listenOnJoin')}</label>
+          </div>
+          <p id={`${listenId}-hint`} className="hint">
+            {t('status.listenOnJoinHint')}
+          </p>
+        </div>
+      )}
       <div role="alert" id={errorId}>
         {error && <p className="callout error">{t(`join.errors.${error}`)}</p>}
       </div>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, whoAmI } from '../api';
 import { AudioProvider } from '../audio/context';
+import { useListenOnJoin } from '../audio/listenOnJoin';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
 import { SessionConnection } from '../session/SessionConnection';
@@ -106,7 +107,8 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
   const { snapshot } = useSession();
   const { view, me } = snapshot;
   const lost = snapshot.status === 'refused' || snapshot.removed;
-  useDocumentTitle(view?.title ?? fallbackTitle);
+  const hasFloor = Boolean(me && view?.rooms.some((r) => r.floor?.participantId === me.participantId));
+  useDocumentTitle(view?.title ?? fallbackTitle, { youHaveTheFloor: hasFloor && !lost });
 
   useEffect(() => {
     if (lost) forgetCredential(sessionId);
@@ -131,5 +133,16 @@ function SessionBody({ sessionId, fallbackTitle }: { sessionId: string; fallback
       </div>
     );
   }
-  return <AudioProvider>{me.role === 'facilitator' ? <ConsoleLayout /> : <ParticipantLayout />}</AudioProvider>;
+  return (
+    <AudioProvider>
+      <ListenOnJoin sessionId={sessionId} />
+      {me.role === 'facilitator' ? <ConsoleLayout /> : <ParticipantLayout />}
+    </AudioProvider>
+  );
+}
+
+/** Starts the room's audio if the person asked for it on the join page. */
+function ListenOnJoin({ sessionId }: { sessionId: string }) {
+  useListenOnJoin(sessionId);
+  return null;
 }

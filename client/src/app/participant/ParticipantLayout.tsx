@@ -3,17 +3,23 @@ import { AgendaPanel } from '../components/AgendaPanel';
 import { AnswersPanel } from '../components/AnswersPanel';
 import { AudioPanel } from '../components/AudioPanel';
 import { MyRoom } from '../components/BreakoutPanel';
-import { DraftingPanel } from '../components/DraftingPanel';
+import { DraftingPanel, useDraftingRoom } from '../components/DraftingPanel';
 import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
 import { OutcomePanel } from '../components/OutcomePanel';
 import { QAPanel } from '../components/QAPanel';
 import { QueuePanel } from '../components/QueuePanel';
 import { RoomPickProvider } from '../components/roomPick';
+import { RoundsPanel } from '../components/RoundsPanel';
 import { SessionHeader } from '../components/SessionHeader';
 import { useSession } from '../session/context';
+import { StatusBar } from './StatusBar';
 
-/** The session as a citizen, an observer or an official sees it. */
+/**
+ * The session as a citizen, an observer or an official sees it, phone first: the
+ * citizen's status bar (sticky), then the floor and the queue, the vote, the questions,
+ * the agenda, and the drafting. On a wide screen the same order runs in two columns.
+ */
 export function ParticipantLayout() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
@@ -28,6 +34,7 @@ export function ParticipantLayout() {
   return (
     <div className={`page session role-${role}`}>
       <SessionHeader />
+      <StatusBar />
       <MyRoom />
       <section className="panel intro" aria-labelledby="question-heading">
         <h2 id="question-heading">{t('session.questionHeading')}</h2>
@@ -37,20 +44,27 @@ export function ParticipantLayout() {
       {view.closed && outcome}
       <div className="columns">
         <div className="column">
-          <AudioPanel />
           <RoomPickProvider>
             <FloorPanel />
+            <AudioPanel />
             <QueuePanel />
           </RoomPickProvider>
-          <AgendaPanel />
         </div>
         <div className="column">
+          <Rounds />
           <QAPanel />
+          <AgendaPanel />
         </div>
       </div>
       {!view.closed && outcome}
-      <DraftingPanel />
+      <DraftingPanel withRounds={false} />
       <LiveAnnouncer />
     </div>
   );
+}
+
+/** The agreement rounds of the room this person drafts in, near the top: voting is what most people come to do. */
+function Rounds() {
+  const { room } = useDraftingRoom();
+  return room ? <RoundsPanel room={room} doc={null} /> : null;
 }
