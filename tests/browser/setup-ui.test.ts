@@ -73,7 +73,7 @@ function expectedModules(text: string): { size: number; dark: Set<string> } {
 }
 
 /** Presses Tab until the element with this role and name has the focus (and fails if it never does). */
-async function tabTo(page: Page, role: 'button' | 'link' | 'textbox' | 'checkbox' | 'combobox' | 'spinbutton', name: string, max = 400): Promise<void> {
+async function tabTo(page: Page, role: 'button' | 'link' | 'textbox' | 'checkbox' | 'combobox' | 'spinbutton' | 'tab', name: string, max = 400): Promise<void> {
   const target = page.getByRole(role, { name, exact: true });
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
@@ -445,6 +445,7 @@ describe('browser client: starting and running a town hall from the browser', ()
     await p.page.getByRole('button', { name: 'Open the console as facilitator' }).click();
     await waitForText(p.page, '[data-testid="who"]', '(facilitator)');
     expect(await p.page.locator('h1').textContent()).toBe(shown);
+    await openConsoleTab(p.page, 'Session');
     expect(await textOf(p.page, '.session-question')).toBe(plain(cleanText(hostileQuestion)));
     // Nothing in them ran or became markup.
     expect(await p.page.locator('img[src="x"], svg[onload], script:not([src])').count()).toBe(0);
@@ -507,7 +508,10 @@ describe('browser client: starting and running a town hall from the browser', ()
       client.close();
     }
 
-    // The console's Session panels, by keyboard too.
+    // The console's Session panels, by keyboard too: to the tabs, End picks the last one (Session).
+    await tabTo(page, 'tab', 'Floor and queue');
+    await page.keyboard.press('End');
+    await expect.poll(() => page.getByRole('tab', { name: 'Session', exact: true }).getAttribute('aria-selected')).toBe('true');
     await tabTo(page, 'button', 'End the town hall…');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Go back');
