@@ -75,8 +75,8 @@ export const COMMANDS = {
     schema: z.strictObject({ questionId, status: z.enum(['approved', 'live', 'answered', 'hidden']) }),
   },
   /**
-   * Approve or hide many questions at once (a crowd's worth of pre-moderation). 200 ids of
-   * ~15 bytes fit well inside the message cap; a repeated id is a client's mistake, refused.
+   * Approve or hide many questions at once (a crowd's worth of pre-moderation). 200 ids of at
+   * most 64 characters fit well inside the 64 KiB message cap; a repeated id is a client's mistake, refused.
    * No 'live': only one question can be live, so there is nothing to do in bulk.
    */
   'qa.moderateMany': {
