@@ -268,19 +268,27 @@ describe('browser client: moderating 45 questions', () => {
     expect(await cit.getByRole('button', { name: /^Show \d+ more$/ }).count()).toBe(0);
   });
 
-  test('keyboard only: tick two questions and approve them, then approve the rest with "select all"', async () => {
+  test('keyboard only: tick and approve, approve one and the focus moves to the next, select all and approve', async () => {
     const mine = 'Could the trial start during the school holidays?';
-    const others = ['Will the trial be measured against air quality?', 'Can the trial be ended early if trade suffers?'];
+    const others = [
+      'Will the trial be measured against air quality?',
+      'Can the trial be ended early if trade suffers?',
+      'Who decides whether the trial becomes permanent?',
+      'Will shops get help with deliveries during the trial?',
+    ];
     for (const [k, text] of others.entries()) ok(await askers[k]!.client.send('qa.ask', { text, anonymous: false }));
-    await waitForText(fac, '[data-testid="qa-pending"]', '3 questions waiting for approval');
+    await waitForText(fac, '[data-testid="qa-pending"]', '5 questions waiting for approval');
+    const focusedOn = (target: Locator) => target.evaluate((el) => el === el.ownerDocument.activeElement);
 
     // From the status filter onwards by keyboard alone.
     const waitingButton = filterButton('Waiting');
     await waitingButton.focus();
     await fac.keyboard.press('Enter');
     await expect.poll(() => waitingButton.getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => list(fac).locator('li.question').count()).toBe(3);
-    for (const text of [mine, others[1]!]) {
+    await expect.poll(() => shownTexts(fac)).toEqual([mine, ...others]);
+
+    // Tick two, then back to the bulk button.
+    for (const text of [mine, others[3]!]) {
       const box = fac.getByRole('checkbox', { name: `Select ${text}`, exact: true });
       await keyTo(fac, box);
       await fac.keyboard.press('Space');
@@ -290,16 +298,31 @@ describe('browser client: moderating 45 questions', () => {
     await keyTo(fac, approveTwo, 'Shift+Tab');
     await fac.keyboard.press('Enter');
     await waitForText(fac, '[data-testid="qa-bulk-done"]', '2 questions approved.');
-    await expect.poll(() => shownTexts(fac)).toEqual([others[0]]);
+    await expect.poll(() => shownTexts(fac)).toEqual(others.slice(0, 3));
+    // The button did its work and now counts none; the focus is still there, not thrown to the top of the page.
+    expect(await focusedOn(fac.getByRole('button', { name: 'Approve 0', exact: true }))).toBe(true);
 
-    const selectAll = fac.getByLabel('Select the question in this list');
-    await keyTo(fac, selectAll, 'Shift+Tab');
-    await fac.keyboard.press('Space');
-    const approveOne = fac.getByRole('button', { name: 'Approve 1', exact: true });
-    await keyTo(fac, approveOne);
+    // One approved on its own leaves the list: the focus goes to the question that took its place.
+    await keyTo(fac, item(fac, others[0]!).getByRole('button', { name: 'Approve', exact: true }));
     await fac.keyboard.press('Enter');
-    await waitForText(fac, '[data-testid="qa-bulk-done"]', '1 question approved.');
+    await expect.poll(() => shownTexts(fac)).toEqual(others.slice(1, 3));
+    await expect.poll(() => focusedOn(fac.getByRole('checkbox', { name: `Select ${others[1]}`, exact: true }))).toBe(true);
+
+    // Select all, approve.
+    await keyTo(fac, fac.getByLabel('Select all 2 questions in this list'), 'Shift+Tab');
+    await fac.keyboard.press('Space');
+    await keyTo(fac, fac.getByRole('button', { name: 'Approve 2', exact: true }));
+    await fac.keyboard.press('Enter');
     await expect.poll(() => filterButton('Waiting').textContent()).toBe('Waiting 0');
+
+    // The last one waiting approved on its own: the focus goes to the line that says the list is empty.
+    const last = 'Is the trial the same on market days?';
+    ok(await askers[5]!.client.send('qa.ask', { text: last, anonymous: false }));
+    await expect.poll(() => shownTexts(fac)).toEqual([last]);
+    await keyTo(fac, item(fac, last).getByRole('button', { name: 'Approve', exact: true }));
+    await fac.keyboard.press('Enter');
+    await expect.poll(() => focusedOn(fac.locator('[data-testid="qa-showing"]'))).toBe(true);
+    expect(await textOf(fac, '[data-testid="qa-showing"]')).toBe('No questions here.');
 
     // The citizen's own question, now approved: marked as theirs, no upvote offered; others' questions are.
     await order(cit).selectOption({ label: 'Newest first' });

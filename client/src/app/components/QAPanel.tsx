@@ -7,6 +7,7 @@ import { ModerationBar } from './qa/ModerationBar';
 import { QuestionItem } from './qa/QuestionItem';
 import { QuestionToolbar } from './qa/QuestionToolbar';
 import { arrange, AUDIENCE_SORTS, countByFilter, FACILITATOR_SORTS, indexQuestions, type QuestionFilter, type QuestionSort } from './qa/questionOrder';
+import { useFocusStaysInList } from './qa/useFocusStaysInList';
 import './qa/qa.css';
 
 /**
@@ -39,6 +40,9 @@ export function QAPanel() {
   /** The index of the first question a "show more" revealed: focus goes there, not back to the top. */
   const [revealedFrom, setRevealedFrom] = useState<number | null>(null);
   const revealedRef = useRef<HTMLLIElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+  const summaryRef = useRef<HTMLParagraphElement>(null);
+  useFocusStaysInList(listRef, summaryRef);
   const selectWordId = useId();
 
   const indexed = useMemo(() => indexQuestions(questions), [questions]);
@@ -110,7 +114,7 @@ export function QAPanel() {
             filters={staff ? { filter, onFilter: reset(setFilter), counts } : undefined}
           />
           {staff && <ModerationBar listed={listedQuestions} selected={selected} select={select} />}
-          <p className="muted" data-testid="qa-showing" aria-live="polite">
+          <p ref={summaryRef} tabIndex={-1} className="muted" data-testid="qa-showing">
             {listed.length === 0
               ? t(search.trim() ? 'qa.noMatch' : 'qa.noneHere')
               : rest > 0
@@ -123,7 +127,7 @@ export function QAPanel() {
             </span>
           )}
           {page.length > 0 && (
-            <ul className="questions" data-testid="questions">
+            <ul ref={listRef} className="questions" data-testid="questions">
               {page.map(({ q }, i) => (
                 <QuestionItem
                   key={q.id}
