@@ -126,6 +126,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'qa.upvote': (w) => ({ questionId: w.A.qPlenary }),
   'qa.unvote': (w) => ({ questionId: w.A.qPlenary }),
   'qa.moderate': (w) => ({ questionId: w.A.qPending, status: 'approved' }),
+  'qa.moderateMany': (w) => ({ questionIds: [w.A.qPending, w.A.qPlenary], status: 'hidden' }),
   'agenda.start': () => ({ itemId: 'item-2' }),
   'agenda.next': () => ({}),
   'agenda.extend': () => ({ minutes: 5 }),
@@ -168,7 +169,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
 };
 
 /** Fields through which a command names something that lives inside a session. */
-const ID_FIELDS = ['roomId', 'participantId', 'questionId', 'itemId', 'assignments', 'roundId', 'recommendationId', 'recommendationIds', 'amendmentId'];
+const ID_FIELDS = ['roomId', 'participantId', 'questionId', 'questionIds', 'itemId', 'assignments', 'roundId', 'recommendationId', 'recommendationIds', 'amendmentId'];
 
 /**
  * For every command that names session-scoped things: payloads, sent in session B,
@@ -223,6 +224,16 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
       { questionId: w.A.qPlenary, status: 'live' },
       { questionId: w.A.qPending, status: 'approved' },
       { questionId: w.A.qRoom, status: 'hidden' },
+    ],
+  }),
+  'qa.moderateMany': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { questionIds: [w.A.qPending], status: 'approved' },
+      { questionIds: [w.A.qPlenary, w.A.qRoom], status: 'hidden' },
+      // B's own question with A's: refused as a whole, B's own left as it was.
+      { questionIds: [w.B.qB, w.A.qPlenary], status: 'hidden' },
+      { questionIds: [w.A.qPending, w.B.qB], status: 'hidden' },
     ],
   }),
   'agenda.start': () => ({ sender: 'facilitator', payloads: [{ itemId: 'item-3' }, { itemId: 'item-6' }] }),

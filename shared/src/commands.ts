@@ -26,6 +26,8 @@ export const responseGiveSchema = z
 const roomId = idSchema;
 const participantId = idSchema;
 const questionId = idSchema;
+/** The most questions one qa.moderateMany may name. */
+export const MAX_BULK_QUESTIONS = 200;
 
 /**
  * Every command a client may send over the control channel: its payload schema and
@@ -71,6 +73,22 @@ export const COMMANDS = {
   'qa.moderate': {
     roles: ['facilitator'],
     schema: z.strictObject({ questionId, status: z.enum(['approved', 'live', 'answered', 'hidden']) }),
+  },
+  /**
+   * Approve or hide many questions at once (a crowd's worth of pre-moderation). 200 ids of at
+   * most 64 characters fit well inside the 64 KiB message cap; a repeated id is a client's mistake, refused.
+   * No 'live': only one question can be live, so there is nothing to do in bulk.
+   */
+  'qa.moderateMany': {
+    roles: ['facilitator'],
+    schema: z.strictObject({
+      questionIds: z
+        .array(questionId)
+        .min(1)
+        .max(MAX_BULK_QUESTIONS)
+        .refine((ids) => new Set(ids).size === ids.length, { message: 'must not name a question twice' }),
+      status: z.enum(['approved', 'hidden']),
+    }),
   },
 
   'agenda.start': { roles: ['facilitator'], schema: z.strictObject({ itemId: idSchema.optional() }) },
