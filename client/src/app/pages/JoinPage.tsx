@@ -1,33 +1,13 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, checkInvite, joinSession, whoAmI, type InviteInfo } from '../api';
+import { ApiError, checkInvite, whoAmI, type InviteInfo } from '../api';
 import { listenOnJoinDefault, rememberListenOnJoin } from '../audio/listenOnJoin';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
 import { isolate } from '../i18n';
-import type { Messages } from '../i18n/en';
+import { joinAndRemember, joinErrorKey, type JoinErrorKey } from '../joining';
 import { navigate, sessionPath } from '../router';
-import { forgetCredential, loadCredential, saveCredential, type StoredCredential } from '../storage';
+import { forgetCredential, loadCredential, type StoredCredential } from '../storage';
 import { preloadSessionPage } from './lazyPages';
-
-type JoinErrorKey = keyof Messages['join']['errors'];
-
-function errorKey(err: unknown, during: 'invite' | 'join'): JoinErrorKey {
-  if (!(err instanceof ApiError)) return 'generic';
-  switch (err.code) {
-    case 'NETWORK':
-      return 'network';
-    case 'UNAUTHENTICATED':
-      return 'invalidInvite';
-    case 'NOT_FOUND':
-      return 'notFound';
-    case 'VALIDATION_FAILED':
-      return during === 'join' ? 'name' : 'invalidInvite';
-    case 'CONFLICT':
-      return /full/i.test(err.message) ? 'full' : 'generic';
-    default:
-      return 'generic';
-  }
-}
 
 /** The invite sits in the fragment (#invite=…), which browsers never send to a server. */
 function inviteFromHash(): string | null {
@@ -50,7 +30,7 @@ export function JoinPage({ sessionId }: { sessionId: string }) {
     let cancelled = false;
     checkInvite(sessionId, invite).then(
       (info) => !cancelled && setState({ kind: 'ready', info }),
-      (err: unknown) => !cancelled && setState({ kind: 'failed', error: errorKey(err, 'invite') }),
+      (err: unknown) => !cancelled && setState({ kind: 'failed', error: joinErrorKey(err, 'invite') }),
     );
     return () => {
       cancelled = true;
@@ -152,20 +132,11 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
     setError(null);
     if (info.liveAudio) rememberListenOnJoin(sessionId, listen);
     try {
-      const joined = await joinSession(sessionId, invite, displayName);
-      saveCredential({
-        sessionId,
-        participantId: joined.participantId,
-        token: joined.token,
-        role: joined.role,
-        displayName: joined.displayName,
-        title: info.title,
-        joinedAt: Date.now(),
-      });
+      await joinAndRemember(sessionId, invite, displayName, info.title);
       // Replace: the invite link leaves the back button's history; the token is what counts now.
       navigate(sessionPath(sessionId), { replace: true });
     } catch (err) {
-      setError(errorKey(err, 'join'));
+      setError(joinErrorKey(err, 'join'));
       setSubmitting(false);
     }
   };

@@ -1,19 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, joinSession } from '../api';
-import type { Messages } from '../i18n/en';
+import { joinAndRemember, joinErrorKey, type JoinErrorKey } from '../joining';
 import { navigate, sessionPath } from '../router';
-import { saveCredential } from '../storage';
-
-type JoinErrorKey = keyof Messages['join']['errors'];
-
-function joinError(err: unknown): JoinErrorKey {
-  if (!(err instanceof ApiError)) return 'generic';
-  if (err.code === 'NETWORK') return 'network';
-  if (err.code === 'UNAUTHENTICATED') return 'invalidInvite';
-  if (err.code === 'VALIDATION_FAILED') return 'name';
-  return 'generic';
-}
 
 /** "Open the console as facilitator": joins with the facilitator's invite under the name given, then opens the session. */
 export function FacilitatorJoinForm({ sessionId, invite, title }: { sessionId: string; invite: string; title: string }) {
@@ -32,19 +20,10 @@ export function FacilitatorJoinForm({ sessionId, invite, title }: { sessionId: s
     setBusy(true);
     setError(null);
     try {
-      const joined = await joinSession(sessionId, invite, displayName);
-      saveCredential({
-        sessionId,
-        participantId: joined.participantId,
-        token: joined.token,
-        role: joined.role,
-        displayName: joined.displayName,
-        title,
-        joinedAt: Date.now(),
-      });
+      await joinAndRemember(sessionId, invite, displayName, title);
       navigate(sessionPath(sessionId));
     } catch (err) {
-      setError(joinError(err));
+      setError(joinErrorKey(err, 'join'));
       setBusy(false);
     }
   };

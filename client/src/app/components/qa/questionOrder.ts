@@ -1,4 +1,5 @@
 import type { QuestionStatus, QuestionView } from '../../../../../shared/src/index.js';
+import { searchable, searchWords } from '../searchText';
 
 /**
  * - top: most upvotes first; among equals the newer first, so that a fresh question is seen
@@ -16,14 +17,6 @@ export const AUDIENCE_SORTS: readonly QuestionSort[] = ['top', 'newest'];
 export type QuestionFilter = 'all' | QuestionStatus;
 export const FILTERS: readonly QuestionFilter[] = ['all', 'pending', 'approved', 'live', 'answered', 'hidden'];
 
-/**
- * Text folded for searching: case and accents set aside (NFD splits "é" into "e" and a
- * combining mark, which is then dropped), so "muller" finds "Müller" and "ECOLE" "école".
- */
-export function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 /** A question with what searching and sorting need, computed once per question rather than per comparison. */
 export interface IndexedQuestion {
   q: QuestionView;
@@ -33,7 +26,7 @@ export interface IndexedQuestion {
 }
 
 export function indexQuestions(questions: readonly QuestionView[]): IndexedQuestion[] {
-  return questions.map((q, order) => ({ q, order, folded: fold(q.authorName === null ? q.text : `${q.text}\n${q.authorName}`) }));
+  return questions.map((q, order) => ({ q, order, folded: searchable(q.authorName === null ? q.text : `${q.text}\n${q.authorName}`) }));
 }
 
 const live = (a: IndexedQuestion, b: IndexedQuestion) => Number(b.q.status === 'live') - Number(a.q.status === 'live');
@@ -48,7 +41,7 @@ const COMPARE: Record<QuestionSort, (a: IndexedQuestion, b: IndexedQuestion) => 
 
 /** The questions that match the search words (every word, anywhere in the text or the asker's name), in the chosen order. */
 export function arrange(questions: readonly IndexedQuestion[], opts: { sort: QuestionSort; filter: QuestionFilter; search: string }): IndexedQuestion[] {
-  const words = fold(opts.search).split(/\s+/).filter(Boolean);
+  const words = searchWords(opts.search);
   return questions.filter((x) => (opts.filter === 'all' || x.q.status === opts.filter) && words.every((w) => x.folded.includes(w))).sort(COMPARE[opts.sort]);
 }
 
