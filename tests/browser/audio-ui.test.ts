@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY } from '../../shared/src/index.js';
-import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
+import { OPUS_RTP_PARAMETERS, someMediaId, toneWav } from '../helpers/audio.js';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { AUDIO_ON, startServer, type RunningServer } from '../helpers/server.js';
@@ -34,33 +34,6 @@ import {
  */
 
 const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
-
-/**
- * A steady 440 Hz tone at -12 dBFS, 48 kHz mono, as a WAV file for Chromium's fake
- * microphone (--use-file-for-fake-audio-capture, played in a loop). The default fake
- * device only beeps briefly twice a second, which the server's level observer (an
- * average over 400 ms against -60 dBov) rarely counts as speech; a voice is steadier.
- */
-function toneWav(path: string, seconds = 2): void {
-  const rate = 48_000;
-  const samples = rate * seconds;
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(0.25 * 32_767 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([header, data]));
-}
 
 /**
  * Runs before the app in every document: test mode on (so the controller is exposed), and

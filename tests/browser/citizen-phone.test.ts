@@ -7,6 +7,7 @@ import type { ControlClient } from '../../client/src/ControlClient.js';
 import { en } from '../../client/src/app/i18n/en.js';
 import { addRecommendation } from '../../shared/src/index.js';
 import type { QueueReason } from '../../shared/src/queue.js';
+import { toneWav } from '../helpers/audio.js';
 import { connect, createSession, join, type CreatedSession, type Joined } from '../helpers/clients.js';
 import { draftClient, synced } from '../helpers/drafting.js';
 import { ok } from '../helpers/expect.js';
@@ -43,27 +44,6 @@ const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-med
 
 /** Test mode (the page exposes its audio controller and counts the tones it plays). */
 const INIT = `try { localStorage.setItem('townhall.test', '1'); } catch {}`;
-
-/** A steady 440 Hz tone, 48 kHz mono, for the fake microphone (the default one only beeps now and then). */
-function toneWav(path: string): void {
-  const rate = 48_000;
-  const data = Buffer.alloc(rate * 2 * 2);
-  for (let i = 0; i < rate * 2; i++) data.writeInt16LE(Math.round(0.25 * 32_767 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([header, data]));
-}
 
 /** The English wording of the reason the server gave for one's own place (client/src/app/components/queueWords.ts). */
 function ownReason(reason: QueueReason): string {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
 /** What a browser's mediasoup-client sends for a mono Opus microphone (shape, not a real session). */
@@ -29,3 +30,30 @@ export const OPUS_RTP_CAPABILITIES = {
 };
 
 export const someMediaId = () => randomUUID();
+
+/**
+ * A steady 440 Hz tone at -12 dBFS, 48 kHz mono, as a WAV file for Chromium's fake
+ * microphone (--use-file-for-fake-audio-capture, played in a loop). The default fake
+ * device only beeps briefly twice a second, which the server's level observer (an
+ * average over 400 ms against -60 dBov) rarely counts as speech; a voice is steadier.
+ */
+export function toneWav(path: string, seconds = 2): void {
+  const rate = 48_000;
+  const samples = rate * seconds;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(0.25 * 32_767 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([header, data]));
+}
