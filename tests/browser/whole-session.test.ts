@@ -66,6 +66,7 @@ describe('browser client: a whole session through the UI', () => {
     await waitForText(c1.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
     await c2.page.getByRole('button', { name: 'Raise hand' }).click();
     await waitForText(c2.page, '[data-testid="my-place"]', 'You are number 2 in the queue.');
+    await c3.page.getByRole('button', { name: 'Other requests' }).click();
     await c3.page.getByRole('button', { name: 'Point of order' }).click();
     await waitForText(c3.page, '[data-testid="my-place"]', 'You are number 1 in the queue.');
     await waitForText(c3.page, '[data-testid="my-place"]', 'Why: A point of order goes ahead of everyone else.');
