@@ -15,6 +15,28 @@ function inviteFromHash(): string | null {
   return invite && invite.length >= 16 ? invite : null;
 }
 
+/**
+ * One check per invite and page load, shared by whoever asks first: main.tsx starts it
+ * before React does, so on a slow phone the answer travels while React starts up
+ * instead of after (the check is most of the wait between the scripts and the form).
+ */
+let started: { key: string; check: Promise<InviteInfo> } | null = null;
+function inviteCheck(sessionId: string, invite: string): Promise<InviteInfo> {
+  const key = `${sessionId}\n${invite}`;
+  if (started?.key !== key) started = { key, check: checkInvite(sessionId, invite) };
+  return started.check;
+}
+
+/** On a join link, starts checking the invite at once (the page reads the same answer). */
+export function checkInviteEarly(pathname: string): void {
+  const m = /^\/join\/([A-Za-z0-9_-]{1,64})\/?$/.exec(pathname);
+  const invite = inviteFromHash();
+  if (m && invite)
+    inviteCheck(m[1]!, invite).catch(() => {
+      /* the page shows why when it reads the same answer */
+    });
+}
+
 type State = { kind: 'checking' } | { kind: 'ready'; info: InviteInfo } | { kind: 'failed'; error: JoinErrorKey } | { kind: 'no-invite' };
 
 /** /join/<sessionId>#invite=…: what the invite is for, a display name, then the session. */
@@ -28,7 +50,7 @@ export function JoinPage({ sessionId }: { sessionId: string }) {
   useEffect(() => {
     if (!invite) return;
     let cancelled = false;
-    checkInvite(sessionId, invite).then(
+    inviteCheck(sessionId, invite).then(
       (info) => !cancelled && setState({ kind: 'ready', info }),
       (err: unknown) => !cancelled && setState({ kind: 'failed', error: joinErrorKey(err, 'invite') }),
     );
