@@ -57,6 +57,8 @@ describe('audio across the nodes of a cluster', () => {
     expect((await audioJoin(speaker.client)).mayProduce).toBe(false);
     // Without the floor: refused by the owner, through the forward.
     refused(await speaker.client.send('audio.createSendTransport', {}), 'FORBIDDEN');
+    // The facilitator's console, on another node and not listening, follows the microphones through the owner.
+    expect((await must(fac.client.send('audio.watchMics', {}), 'watch the microphones')).result).toEqual({ rooms: [] });
 
     ok(await speaker.client.send('queue.raise', {}));
     await must(fac.client.send('floor.give', { roomId: PLENARY }), 'floor.give');
@@ -66,6 +68,10 @@ describe('audio across the nodes of a cluster', () => {
     ok(await speaker.client.send('audio.connect', { transportId, dtlsParameters: DTLS_PARAMETERS }));
     const produced = await must(speaker.client.send('audio.produce', { transportId, kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }), 'produce');
     const producerId = (produced.result as { producerId: string }).producerId;
+    await eventually(
+      () => events(fac.client, 'audio.mics').some((e) => e.payload.live.includes(speaker.participantId)),
+      "the facilitator's node told the speaker's microphone is live",
+    );
 
     await eventually(
       () => lastProducers(listener.client)?.producers.some((p) => p.producerId === producerId) === true,
@@ -79,6 +85,7 @@ describe('audio across the nodes of a cluster', () => {
     await eventually(() => events(speaker.client, 'audio.producer-closed').some((e) => e.payload.producerId === producerId), 'producer closed, pushed back');
     expect(events(speaker.client, 'audio.producer-closed').at(-1)!.payload.reason).toBe('turn-ended');
     await eventually(() => lastProducers(listener.client)?.producers.length === 0, 'the listener told the speaker is gone');
+    await eventually(() => events(fac.client, 'audio.mics').at(-1)?.payload.live.length === 0, "the facilitator's node told the microphone is off");
   }, 60_000);
 
   test('the owner killed: everyone with audio is told to join again, joins on the new owner, and a mute survives (it is in the log)', async () => {
