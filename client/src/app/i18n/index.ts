@@ -1,7 +1,8 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import { de } from './de';
-import { en } from './en';
+import { deCore } from './de.core';
+import type { en } from './en';
+import { enCore } from './en.core';
 
 /** The languages the app speaks, by their own names (not translated on purpose). */
 export const LANGUAGES = [
@@ -40,7 +41,8 @@ function initialLanguage(): Language {
 /** One i18next instance for the whole app; the chosen language is remembered on this device. */
 export function initI18n(): typeof i18next {
   void i18next.use(initReactI18next).init({
-    resources: { en: { translation: en }, de: { translation: de } },
+    // The core strings only; the rest arrive with the pages that use them (loadSessionStrings).
+    resources: { en: { translation: enCore }, de: { translation: deCore } },
     lng: initialLanguage(),
     fallbackLng: 'en',
     supportedLngs: LANGUAGES.map((l) => l.code),
@@ -64,3 +66,17 @@ export function initI18n(): typeof i18next {
 
 /** First Strong Isolate … Pop Directional Isolate: a name in another script cannot reorder the sentence around it. */
 export const isolate = (s: string) => `\u2068${s}\u2069`;
+
+let sessionStrings: Promise<void> | null = null;
+/** The strings of the session, setup and projector pages, fetched once, before any of them renders. */
+export function loadSessionStrings(): Promise<void> {
+  sessionStrings ??= import('./sessionStrings').then(
+    (m) => m.addSessionStrings(),
+    (err: unknown) => {
+      // Not cached: the next page asked for tries again (a dropped connection on a phone).
+      sessionStrings = null;
+      throw err;
+    },
+  );
+  return sessionStrings;
+}

@@ -14,8 +14,8 @@ export function HomePage({ notFound = false }: { notFound?: boolean }) {
       {notFound && <p className="callout warn">{t('home.notFound')}</p>}
       <p>{t('home.intro')}</p>
       <section aria-labelledby="home-start" className="home-start">
-        <h2 id="home-start">{t('setup.home.heading')}</h2>
-        <p>{t('setup.home.intro')}</p>
+        <h2 id="home-start">{t('home.startHeading')}</h2>
+        <p>{t('home.startIntro')}</p>
         <p>
           <a
             className="button primary"
@@ -25,7 +25,7 @@ export function HomePage({ notFound = false }: { notFound?: boolean }) {
               navigate(SETUP_PATH);
             }}
           >
-            {t('setup.home.start')}
+            {t('home.startLink')}
           </a>
         </p>
       </section>

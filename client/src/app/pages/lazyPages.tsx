@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { Role } from '../../../../shared/src/domain.js';
 import { Deferred, lazyPart } from '../components/Deferred';
+import { loadSessionStrings } from '../i18n';
 import { loadCredential } from '../storage';
 
 /**
@@ -8,14 +9,20 @@ import { loadCredential } from '../storage';
  * chunks of their own: the join and home pages, which a phone on a slow network opens
  * first, carry none of it. Each loader fetches its chunk once, whoever asks first.
  */
-const loadSessionPage = () => import('./SessionPage').then((m) => m.SessionPage);
+/** A page's code together with the strings it shows (the first script carries only the join page's). */
+const withStrings =
+  <T,>(load: () => Promise<T>) =>
+  () =>
+    Promise.all([load(), loadSessionStrings()]).then(([page]) => page);
+
+const loadSessionPage = withStrings(() => import('./SessionPage').then((m) => m.SessionPage));
 export const loadConsoleLayout = () => import('../console/ConsoleLayout').then((m) => m.ConsoleLayout);
 export const loadParticipantLayout = () => import('../participant/ParticipantLayout').then((m) => m.ParticipantLayout);
 
 const LazySessionPage = lazyPart(loadSessionPage);
-const LazyNewSessionPage = lazyPart(() => import('./NewSessionPage').then((m) => m.NewSessionPage));
-const LazyInvitesPage = lazyPart(() => import('./InvitesPage').then((m) => m.InvitesPage));
-const LazyProjectorPage = lazyPart(() => import('../projector/ProjectorPage').then((m) => m.ProjectorPage));
+const LazyNewSessionPage = lazyPart(withStrings(() => import('./NewSessionPage').then((m) => m.NewSessionPage)));
+const LazyInvitesPage = lazyPart(withStrings(() => import('./InvitesPage').then((m) => m.InvitesPage)));
+const LazyProjectorPage = lazyPart(withStrings(() => import('../projector/ProjectorPage').then((m) => m.ProjectorPage)));
 
 const ignore = () => {
   /* a failed fetch shows where the part is rendered (Deferred) */

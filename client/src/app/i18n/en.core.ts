@@ -1,0 +1,87 @@
+/**
+ * English, the part every page needs (home, join, the app's frame, errors): it is in the
+ * first script a phone loads. The rest (en.session.ts) comes with the session, setup and
+ * projector pages. en.ts puts both together as the reference catalogue.
+ */
+export const enCore = {
+  app: {
+    name: 'Townhall',
+    skipToMain: 'Skip to main content',
+    documentTitle: '{{title}} – Townhall',
+  },
+  language: {
+    label: 'Language',
+  },
+  roles: {
+    facilitator: 'facilitator',
+    citizen: 'citizen',
+    observer: 'observer',
+    official: 'official',
+  },
+  home: {
+    title: 'Welcome to Townhall',
+    intro: 'To take part in a town hall, open the invitation link you were sent. It looks like …/join/…#invite=…',
+    yourSessions: 'Sessions you joined on this device',
+    continueAs: 'Continue “{{title}}” as {{name}}',
+    notFound: 'There is no page at this address.',
+    startHeading: 'Organising a town hall?',
+    startIntro: 'Start one here and get the links to invite facilitators, citizens, observers and decision-makers.',
+    startLink: 'Start a town hall',
+  },
+  join: {
+    checking: 'Checking your invitation…',
+    invitedAs: 'You are invited to take part as {{role}}.',
+    questionHeading: 'The question for this town hall',
+    nameLabel: 'Your display name',
+    nameHint: 'Other participants will see this name. A first name or a pseudonym is fine.',
+    submit: 'Join the town hall',
+    submitting: 'Joining…',
+    alreadyJoined: 'You already joined this town hall on this device as {{name}}.',
+    continue: 'Continue as {{name}}',
+    joinAgainNote: 'Joining again below makes you a new participant.',
+    closed: 'This town hall has ended. You can no longer join.',
+    closedOfficial: 'This town hall has ended. As a decision-maker you can still join to answer the recommendations it agreed.',
+    noInvite: 'This link has no invitation code. Please use the complete link you were sent.',
+    errors: {
+      invalidInvite: 'This invitation is not valid (any more). Please ask the organisers for a new link.',
+      notFound: 'There is no such town hall.',
+      full: 'This town hall is full.',
+      name: 'Please enter a name with up to 80 characters.',
+      network: 'The server could not be reached. Please check your connection and try again.',
+      generic: 'Joining did not work. Please try again.',
+    },
+  },
+  perf: {
+    loading: 'Loading…',
+    loadFailed: 'This part of the page could not be loaded. Check your connection and reload the page.',
+    reload: 'Reload the page',
+  },
+  status: {
+    label: 'Your status',
+    micOn: 'Microphone on',
+    micStarting: 'Microphone starting…',
+    micHintOff: 'Your microphone is off: turn it on to be heard.',
+    voteOpen_one: 'A vote is open: {{count}} text to rate.',
+    voteOpen_other: 'A vote is open: {{count}} texts to rate.',
+    rateNow: 'Rate now',
+    otherRequests: 'Other requests',
+    tabTitleFloor: '● You have the floor – {{title}}',
+    floorSound: 'Play a sound when I get the floor',
+    floorSoundHint: 'A short tone on this device, so you notice even in another tab.',
+    listenOnJoin: 'Listen to the room’s audio when I join',
+    listenOnJoinHint: 'You do not need a microphone to listen, and you can stop at any time.',
+  },
+  errors: {
+    VALIDATION_FAILED: 'That was not accepted. Please check your input and try again.',
+    UNKNOWN_COMMAND: 'This action is not available.',
+    UNAUTHENTICATED: 'Your access is no longer valid.',
+    FORBIDDEN: 'You are not allowed to do that.',
+    NOT_FOUND: 'That no longer exists.',
+    CONFLICT: 'That could not be done because the situation has changed. Please look again.',
+    SESSION_CLOSED: 'This town hall has ended.',
+    RATE_LIMITED: 'Too many actions in a short time. Please wait a moment.',
+    UNAVAILABLE: 'The server did not answer. Please try again.',
+    INTERNAL: 'Something went wrong on the server.',
+    dismiss: 'Dismiss',
+  },
+};
