@@ -19,7 +19,7 @@ import { type ConsoleTab, rememberTab, rememberedTab } from './consoleTabs';
 import { LiveMicsProvider } from './liveMics';
 import { EndSessionPanel } from './EndSessionPanel';
 import { InvitesPanel } from './InvitesPanel';
-import { LiveStrip, waitingQuestions } from './LiveStrip';
+import { LiveStrip } from './LiveStrip';
 import { ProjectorLink } from './ProjectorLink';
 import { SettingsPanel } from './SettingsPanel';
 
@@ -38,7 +38,7 @@ export function ConsoleLayout() {
     setTab(next);
     rememberTab(sessionId, next);
   };
-  const waiting = waitingQuestions(view);
+  const waiting = view.rooms.reduce((n, r) => n + r.questions.filter((q) => q.status === 'pending').length, 0);
   return (
     <LiveMicsProvider>
       <RoomPickProvider>
