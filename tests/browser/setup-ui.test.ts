@@ -469,7 +469,7 @@ describe('browser client: starting and running a town hall from the browser', ()
     await tabTo(page, 'button', 'Add an agenda item');
     await page.keyboard.press('Enter');
     // The new row renders on the next frame (Preact batches): a person sees the field, then types.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id ?? '')).toMatch(/^agenda-\d+-title$/);
+    await expect.poll(() => page.evaluate<string>("document.activeElement?.id ?? ''")).toMatch(/^agenda-\d+-title$/);
     await page.keyboard.type('Welcome');
     await page.keyboard.press('Tab');
     await page.keyboard.type('10');
