@@ -152,8 +152,8 @@ describe('durability', () => {
       seq: number;
       body: string;
     };
-    const edited = JSON.parse(row.body) as SessionEvent & { payload: { displayName: string } };
-    edited.payload.displayName = 'Someone else';
+    const edited = JSON.parse(row.body) as SessionEvent & { payload: { role: string } };
+    edited.payload.role = 'facilitator';
     db.prepare('UPDATE events SET body = ? WHERE session_id = ? AND seq = ?').run(JSON.stringify(edited), bad.sessionId, row.seq);
     db.close();
 

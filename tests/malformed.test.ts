@@ -1160,7 +1160,7 @@ describe('the HTTP API', () => {
     expect([...stored.values()]).toContain('evil.exetxt');
     expect([...stored.values()]).toContain('__proto__');
 
-    // The names reach the facilitator's view, and the log, exactly as stored.
+    // The names reach the facilitator's view exactly as stored; the log download carries none (only their commitments).
     const client = await connect(w.url, fac);
     clients.push(client);
     const names = new Map(client.view!.participants!.map((p) => [p.participantId, p.displayName]));
@@ -1169,9 +1169,14 @@ describe('the HTTP API', () => {
     const joined = log.body
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; payload: { participantId?: string; displayName?: string } })
+      .map((l) => JSON.parse(l) as { type: string; payload: { participantId?: string; displayName?: string; nameCommitment?: string }; personal?: unknown })
       .filter((e) => e.type === 'participant.joined');
-    for (const [id, name] of stored) expect(joined.find((e) => e.payload.participantId === id)?.payload.displayName).toBe(name);
+    for (const [id] of stored) {
+      const event = joined.find((e) => e.payload.participantId === id)!;
+      expect(event.payload.nameCommitment).toMatch(/^[0-9a-f]{64}$/);
+      expect(event.payload.displayName).toBeUndefined();
+      expect(event.personal).toBeUndefined();
+    }
   });
 
   test('hostile question texts are stored inert and shown as literal text', async () => {

@@ -6,15 +6,18 @@
  * port) and the in-memory adapter (store/memory, for tests and trying things). Leases,
  * fencing and receipts, which only a cluster's stores have, are tests/lease.contract.test.ts.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient } from 'redis';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AppendConflictError, type EventStore } from '../server/src/ports/EventStore.js';
 import type { DocStore } from '../server/src/ports/DocStore.js';
-import { GENESIS_HASH, seal } from '../server/src/session/chain.js';
+import { commitmentOf, GENESIS_HASH, seal, verifyChain } from '../server/src/session/chain.js';
 import { sessionCreated } from '../server/src/session/decide.js';
 import { MemoryStorage, MemoryStore } from '../server/src/store/memory/MemoryStore.js';
 import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
-import { createSessionSchema, reduce, type EventDraft, type SessionEvent } from '../shared/src/index.js';
+import { createSessionSchema, REDUCER_VERSION, reduce, type EventDraft, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
 import { redisForThisFile } from './helpers/redis.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
@@ -23,8 +26,11 @@ type Store = EventStore & DocStore;
 
 interface Adapter {
   name: string;
-  /** A store on fresh, empty storage, and a way to open the same storage again after closing. */
-  open(): { store: Store; reopen(): Store; dispose(): void };
+  /**
+   * A store on fresh, empty storage, a way to open the same storage again after closing,
+   * and whether any of its bytes (files, keys) still contain a text: what erasure must reach.
+   */
+  open(): { store: Store; reopen(): Store; dispose(): void; holds(text: string): Promise<boolean> };
 }
 
 /** One redis-server for the Redis adapter's cases, started by this file on a free port. */
@@ -35,7 +41,8 @@ const ADAPTERS: Adapter[] = [
     name: 'SQLite',
     open() {
       const dir = tempDataDir();
-      return { store: new SqliteStore(dir), reopen: () => new SqliteStore(dir), dispose: () => removeDir(dir) };
+      const holds = async (text: string) => readdirSync(dir).some((f) => f.startsWith('townhall.sqlite') && readFileSync(join(dir, f)).includes(Buffer.from(text)));
+      return { store: new SqliteStore(dir), reopen: () => new SqliteStore(dir), dispose: () => removeDir(dir), holds };
     },
   },
   {
@@ -43,7 +50,12 @@ const ADAPTERS: Adapter[] = [
     open() {
       // Each case in a key space of its own on the one server: fresh storage without restarting Redis.
       const prefix = redis.prefix('contract');
-      return { store: new RedisStore(redis.url, { prefix }), reopen: () => new RedisStore(redis.url, { prefix }), dispose: () => undefined };
+      return {
+        store: new RedisStore(redis.url, { prefix }),
+        reopen: () => new RedisStore(redis.url, { prefix }),
+        dispose: () => undefined,
+        holds: (text) => redisKeysHold(redis.url, prefix, text),
+      };
     },
   },
   {
@@ -51,7 +63,8 @@ const ADAPTERS: Adapter[] = [
     open() {
       // Reopening is another store on the same storage: what a restart of the process would lose, a reopen keeps.
       const storage = new MemoryStorage();
-      return { store: new MemoryStore(storage), reopen: () => new MemoryStore(storage), dispose: () => undefined };
+      const holds = async (text: string) => JSON.stringify(storage, (_k, v: unknown) => (v instanceof Map ? [...v] : v)).includes(JSON.stringify(text).slice(1, -1));
+      return { store: new MemoryStore(storage), reopen: () => new MemoryStore(storage), dispose: () => undefined, holds };
     },
   },
 ];
@@ -64,9 +77,11 @@ function log(sessionId: string, n: number, from: { seq: number; head: string } =
   if (from.seq === 0) drafts.push(sessionCreated(createSessionSchema.parse(sessionInput()), INVITES));
   while (drafts.length < n) {
     const i = from.seq + drafts.length;
+    const personal = { displayName: `Citizen ${i}`, salt: `salt-${i}` };
     drafts.push({
       type: 'participant.joined',
-      payload: { participantId: `p-${i}`, role: 'citizen', displayName: `Citizen ${i}`, credentialHash: 'e'.repeat(64), roomId: 'plenary' },
+      payload: { participantId: `p-${i}`, role: 'citizen', nameCommitment: commitmentOf(personal), credentialHash: 'e'.repeat(64), roomId: 'plenary' },
+      personal,
     });
   }
   return seal(sessionId, from, drafts, { kind: 'system' }, 1_800_000_000_000 + from.seq);
@@ -88,6 +103,7 @@ describe.each(ADAPTERS)('storage contract: $name', (adapter) => {
     });
     return {
       store: opened.store,
+      holds: opened.holds,
       reopen: async () => {
         await opened.store.close();
         const again = opened.reopen();
@@ -256,4 +272,70 @@ describe.each(ADAPTERS)('storage contract: $name', (adapter) => {
     await check(store);
     await check(await reopen());
   });
+
+  test('personal data is kept beside its join, outside the chain; an erasure removes it and the snapshots holding it, everywhere, in the same write', async () => {
+    const { store, reopen, holds } = fresh();
+    const events = log('s-p', 4);
+    await store.append('s-p', 0, events);
+    // The name reads back beside its event, and the chain (which never hashed it) still checks.
+    expect((await store.readEvents('s-p')).filter((e) => e.type === 'participant.joined').map((e) => e.personal?.displayName)).toEqual([
+      'Citizen 1',
+      'Citizen 2',
+      'Citizen 3',
+    ]);
+    let state = reduce(null, events[0]!);
+    for (const e of events.slice(1)) state = reduce(state, e);
+    expect(state.participants['p-2']!.displayName).toBe('Citizen 2');
+    await store.saveSnapshot({ sessionId: 's-p', seq: 4, reducerVersion: REDUCER_VERSION, state });
+    expect(await holds('Citizen 2')).toBe(true);
+
+    const erasure = seal(
+      's-p',
+      headOf(events),
+      [{ type: 'personal-data.erased', payload: { participantIds: ['p-2'], reason: 'request' } }],
+      { kind: 'operator' },
+      1_900_000_000_000,
+    );
+    await store.append('s-p', 4, erasure);
+    const after = await store.readEvents('s-p');
+    expect(after.find((e) => e.type === 'participant.joined' && e.payload.participantId === 'p-2')!.personal).toBeUndefined();
+    expect(after.find((e) => e.type === 'participant.joined' && e.payload.participantId === 'p-3')!.personal?.displayName).toBe('Citizen 3');
+    expect(verifyChain(after)).toMatchObject({ ok: true, count: 5 });
+    // The snapshot held the name: it is gone, and the log is replayed instead.
+    expect(await store.loadSnapshot('s-p', REDUCER_VERSION)).toBeNull();
+    expect(await holds('Citizen 2')).toBe(false);
+    expect(await holds('salt-2')).toBe(false);
+    expect(await holds('Citizen 3')).toBe(true);
+    const again = await reopen();
+    expect((await again.readEvents('s-p')).some((e) => e.personal?.displayName === 'Citizen 2')).toBe(false);
+  });
 });
+
+/** Whether any key under `prefix` holds `text`, whatever its type: what a look into Redis would find. */
+async function redisKeysHold(url: string, prefix: string, text: string): Promise<boolean> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
+      for (const key of Array.isArray(keys) ? keys : [keys]) {
+        const type = await client.type(key);
+        const value =
+          type === 'string'
+            ? await client.get(key)
+            : type === 'hash'
+              ? await client.hGetAll(key)
+              : type === 'stream'
+                ? await client.xRange(key, '-', '+')
+                : type === 'set'
+                  ? await client.sMembers(key)
+                  : type === 'zset'
+                    ? await client.zRange(key, 0, -1)
+                    : null;
+        if (JSON.stringify(value ?? '').includes(text)) return true;
+      }
+    }
+    return false;
+  } finally {
+    await client.close();
+  }
+}

@@ -10,6 +10,8 @@ import { errorHandler, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { outcomeApi } from './http/outcomeApi.js';
 import { sessionsApi } from './http/sessionsApi.js';
+import { privacyApi } from './http/privacyApi.js';
+import { RetentionSweeper } from './privacy/RetentionSweeper.js';
 import { setupApi } from './http/setupApi.js';
 import { staticClient } from './http/staticClient.js';
 import { createMetrics } from './metrics.js';
@@ -126,6 +128,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   const webhooks = cluster ? { ...config.webhooks, pollMs: WEBHOOK_POLL_MS } : config.webhooks;
   const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks });
   outcomes.start();
+  const retention = config.retention.days === null ? null : new RetentionSweeper({ registry, ...config.retention, days: config.retention.days, logger });
 
   let ready = false;
   let draining = false;
@@ -153,6 +156,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     }),
   );
   // After the sessions API, whose guard answers every /api request with 503 while the server shuts down.
+  app.use('/api', privacyApi({ registry, adminToken: config.adminToken }));
   app.use('/api', setupApi({ adminToken: config.adminToken }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
@@ -216,6 +220,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
         http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => resolve());
       });
       ready = true;
+      retention?.start();
       const { port, address } = http.address() as AddressInfo;
       if (cluster) {
         const reachable = config.cluster?.nodeUrl ?? `http://${address === '0.0.0.0' || address === '::' ? hostname() : address}:${port}`;
@@ -226,6 +231,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     },
     async close() {
       draining = true;
+      await retention?.close();
       channel.startDraining();
       await registry.drain();
       // Leases handed back, so the other nodes take this node's sessions over at once.

@@ -54,6 +54,12 @@ const envSchema = z.object({
   TOWNHALL_YJS_BROADCAST_MS: int(20, 0, 1000),
   /** Ed25519 key (PKCS#8 PEM) that signs exports; generated there on first run. Default: <data dir>/signing-key.pem. */
   TOWNHALL_SIGNING_KEY_FILE: z.string().optional(),
+  // Days after a session closes until every participant's personal data is erased; "off" keeps it (docs/PRIVACY.md).
+  TOWNHALL_RETENTION_DAYS: z
+    .union([z.literal('off'), z.coerce.number().min(0).max(36_500)])
+    .default(30)
+    .transform((d) => (d === 'off' ? null : d)),
+  TOWNHALL_RETENTION_SWEEP_MS: int(3_600_000, 50, 86_400_000),
   TOWNHALL_WEBHOOK_BASE_DELAY_MS: int(5_000, 1, 3_600_000),
   TOWNHALL_WEBHOOK_MAX_DELAY_MS: int(3_600_000, 1, 86_400_000),
   TOWNHALL_WEBHOOK_MAX_ATTEMPTS: int(15, 1, 1000),
@@ -128,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       broadcastMs: e.TOWNHALL_YJS_BROADCAST_MS,
       maxConnectionsPerParticipant: e.TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT,
     },
+    retention: { days: e.TOWNHALL_RETENTION_DAYS, sweepMs: e.TOWNHALL_RETENTION_SWEEP_MS },
     signingKeyFile: resolve(e.TOWNHALL_SIGNING_KEY_FILE ?? join(e.TOWNHALL_DATA_DIR, 'signing-key.pem')),
     webhooks: {
       baseDelayMs: e.TOWNHALL_WEBHOOK_BASE_DELAY_MS,

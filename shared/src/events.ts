@@ -29,8 +29,22 @@ export type EventBody =
   | { type: 'invite.rotated'; payload: { role: Role; inviteHash: string } }
   | {
       type: 'participant.joined';
-      payload: { participantId: string; role: Role; displayName: string; credentialHash: string; roomId: string };
+      payload: {
+        participantId: string;
+        role: Role;
+        /**
+         * SHA-256 of the RFC 8785 JSON of the event's `personal` data: the chain vouches for
+         * the name while it exists, and the salt keeps a guessed name from matching once it is erased.
+         */
+        nameCommitment?: string;
+        /** Logs written before personal data left the chain (reducer version 7 and earlier) carry the name here. */
+        displayName?: string;
+        credentialHash: string;
+        roomId: string;
+      };
     }
+  /** Participants' personal data (their display names) was erased, on request or at the end of the retention period. */
+  | { type: 'personal-data.erased'; payload: { participantIds: string[]; reason: 'request' | 'retention' } }
   | { type: 'participant.removed'; payload: { participantId: string } }
   | { type: 'participant.speaking-revoked'; payload: { participantId: string } }
   | { type: 'participant.speaking-restored'; payload: { participantId: string } }
@@ -137,8 +151,19 @@ export type EventBody =
 
 export type EventType = EventBody['type'];
 
+/**
+ * Personal data an event refers to, kept beside it and never hashed into the chain, so
+ * that it can be erased without breaking the chain or any signature (docs/PRIVACY.md).
+ * Stores keep it apart from the event and attach it when they read the event back.
+ */
+export interface PersonalData {
+  displayName: string;
+  /** Random, erased with the name: without it the commitment in the event reveals nothing. */
+  salt: string;
+}
+
 /** An event as the decider produces it, before the log gives it a place. */
-export type EventDraft = EventBody;
+export type EventDraft = EventBody & { personal?: PersonalData };
 
 /** An event as stored: its place in the chain, its time and who caused it. */
 export type SessionEvent = EventBody & {
@@ -148,4 +173,6 @@ export type SessionEvent = EventBody & {
   actor: Actor;
   prevHash: string;
   hash: string;
+  /** Absent when erased, and in the log as downloaded: see PersonalData. */
+  personal?: PersonalData;
 };

@@ -5,6 +5,7 @@ import type { TurnEndReason } from './events.js';
 export interface Participant {
   id: string;
   role: Role;
+  /** Empty once the participant's personal data was erased (or when a replica could not read it): shown as "former participant". */
   displayName: string;
   credentialHash: string;
   roomId: string;

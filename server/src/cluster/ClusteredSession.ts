@@ -52,11 +52,13 @@ const REUSED = () => new CommandError('VALIDATION_FAILED', 'This requestId was a
 
 type Forwarded =
   | { op: 'join'; invite: string; displayName: string }
+  | { op: 'erase'; participantIds: string[]; reason: 'request' | 'retention' }
   | { op: 'execute'; participantId: string; name: DecidableCommand; payload: unknown; requestId?: string };
 
 /** A forwarded request as it arrives from the bus: checked like any other input. */
 const forwardedSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('join'), invite: joinSessionSchema.shape.invite, displayName: joinSessionSchema.shape.displayName }),
+  z.strictObject({ op: z.literal('erase'), participantIds: z.array(z.string().max(64)).min(1).max(100_000), reason: z.enum(['request', 'retention']) }),
   z.strictObject({
     op: z.literal('execute'),
     participantId: z.string().max(64),
@@ -199,6 +201,11 @@ export class ClusteredSession implements LiveSession {
     return this.forward({ op: 'join', invite, displayName }) as Promise<Joined>;
   }
 
+  erase(participantIds: readonly string[], reason: 'request' | 'retention'): Promise<number> {
+    if (this.isOwner) return this.host!.erase(participantIds, reason);
+    return (this.forward({ op: 'erase', participantIds: [...participantIds], reason }) as Promise<Outcome>).then((o) => o.seq);
+  }
+
   execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>, requestId?: string): Promise<Outcome> {
     if (this.isOwner) return this.decideHere(participantId, name, payload, requestId);
     return this.forward({ op: 'execute', participantId, name, payload, ...(requestId ? { requestId } : {}) }) as Promise<Outcome>;
@@ -211,6 +218,7 @@ export class ClusteredSession implements LiveSession {
     if (!parsed.success) return Promise.reject(new CommandError('VALIDATION_FAILED', 'Malformed forwarded request.'));
     const r = parsed.data;
     if (r.op === 'join') return this.host!.join(r.invite, r.displayName);
+    if (r.op === 'erase') return this.host!.erase(r.participantIds, r.reason).then((seq) => ({ seq }));
     // The forwarding node checked all this; the owner checks again, so that a message on the bus
     // that did not come from a node's edge (a bug, a stray client of Redis) cannot decide anything.
     const name = r.name as CommandName;
@@ -314,7 +322,9 @@ export class ClusteredSession implements LiveSession {
       // The lease is this node's and the takeover is under way: wait for it.
       await this.turn;
       if (!this.isOwner) throw new CommandError('UNAVAILABLE', 'This session is moving to another server; please retry.');
-      return args.op === 'join' ? this.host!.join(args.invite, args.displayName) : this.decideHere(args.participantId, args.name, args.payload as never, args.requestId);
+      if (args.op === 'join') return this.host!.join(args.invite, args.displayName);
+      if (args.op === 'erase') return { seq: await this.host!.erase(args.participantIds, args.reason) };
+      return this.decideHere(args.participantId, args.name, args.payload as never, args.requestId);
     }
     let answer: Outcome | Joined;
     try {

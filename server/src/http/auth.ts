@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { CommandError, idSchema, type Participant, type Role } from '../../../shared/src/index.js';
+import { hashSecret, sameHash } from '../session/credentials.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 
@@ -26,4 +27,10 @@ export async function participantOf(req: Request, host: LiveSession): Promise<Pa
 
 export function requireRole(p: Participant, roles: readonly Role[], what: string): void {
   if (!roles.includes(p.role)) throw new CommandError('FORBIDDEN', `Only ${roles.join(' and ')}s may ${what}.`);
+}
+
+/** Whether the request carries the operator token (TOWNHALL_ADMIN_TOKEN); never, when none is set. Compared in constant time. */
+export function isOperator(req: Request, adminToken: string | null): boolean {
+  const token = bearer(req);
+  return adminToken !== null && token !== null && sameHash(hashSecret(token), hashSecret(adminToken));
 }

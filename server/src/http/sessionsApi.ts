@@ -1,9 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { CommandError, ROLES, createSessionSchema, joinSessionSchema, type Role } from '../../../shared/src/index.js';
-import { hashSecret, sameHash } from '../session/credentials.js';
 import { AddressLimiter } from './AddressLimiter.js';
-import { bearer, hostOf, participantOf } from './auth.js';
+import { hostOf, isOperator, participantOf } from './auth.js';
+import { withoutPersonal } from '../store/personalData.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import type { EventStore } from '../ports/EventStore.js';
 
@@ -31,12 +31,7 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
   });
 
   router.post('/sessions', async (req, res) => {
-    if (opts.adminToken) {
-      const token = bearer(req);
-      if (!token || !sameHash(hashSecret(token), hashSecret(opts.adminToken))) {
-        throw new CommandError('UNAUTHENTICATED', 'Creating sessions requires the operator token.');
-      }
-    }
+    if (opts.adminToken && !isOperator(req, opts.adminToken)) throw new CommandError('UNAUTHENTICATED', 'Creating sessions requires the operator token.');
     const input = createSessionSchema.parse(req.body);
     const { host, invites } = await opts.registry.create(input);
     const links = Object.fromEntries(ROLES.map((role) => [role, { invite: invites[role], url: `${base(req)}/join/${host.id}#invite=${invites[role]}` }])) as Record<
@@ -80,14 +75,16 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     res.json({ sessionId: host.id, participantId: p.id, role: p.role, displayName: p.displayName, roomId: p.roomId });
   });
 
-  // The audit trail: every event with its hash link, one JSON object per line.
+  // The audit trail: every event with its hash link, one JSON object per line. Without the
+  // names beside the joins: the chain and the outcome need none, and a file that leaves the
+  // server cannot be reached by a later erasure.
   router.get('/sessions/:id/log', async (req, res) => {
     const host = await hostOf(opts.registry, req.params.id);
     if ((await participantOf(req, host)).role !== 'facilitator') throw new CommandError('FORBIDDEN', 'Only facilitators may download the log.');
     const events = await opts.store.readEvents(host.id);
     res.type('application/x-ndjson');
     res.setHeader('content-disposition', `attachment; filename="townhall-${host.id}.jsonl"`);
-    res.send(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    res.send(`${events.map((e) => JSON.stringify(withoutPersonal(e))).join('\n')}\n`);
   });
 
   return router;

@@ -47,6 +47,8 @@ export interface LiveSession {
   /** Which role an invite grants, or null. */
   roleForInvite(invite: string): Role | null;
   join(invite: string, displayName: string): Promise<Joined>;
+  /** Erase participants' personal data (docs/PRIVACY.md); resolves with the seq once durable. */
+  erase(participantIds: readonly string[], reason: 'request' | 'retention'): Promise<number>;
   /**
    * Decide a command and resolve once its events are durable. `requestId`, when the client
    * sent one, lets whoever decides answer a retry instead of doing the command twice.

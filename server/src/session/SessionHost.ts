@@ -31,8 +31,9 @@ import { GENESIS_HASH, seal, verifyChain } from './chain.js';
 import { CredentialIndex, roleForInvite } from './CredentialIndex.js';
 import { LogState } from './LogState.js';
 import { hashSecret, newId, newSecret } from './credentials.js';
+import { personalDataOf } from './personalData.js';
 import { copyPlain } from './copyPlain.js';
-import { closeRound, decide, decideJoin, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import { closeRound, decide, decideErasure, decideJoin, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from './LiveSession.js';
 
 export interface SessionHostOptions {
@@ -274,7 +275,7 @@ export class SessionHost implements LiveSession {
         activeCount: this.activeOnHead,
         participantId,
         credentialHash,
-        displayName,
+        personal: personalDataOf(displayName),
       });
       const durable = this.propose({ kind: 'participant', participantId, role: joined.payload.role }, [joined]);
       return { durable, finish: (seq) => ({ participant: this.current.participants[participantId]!, token, seq }) };
@@ -314,6 +315,20 @@ export class SessionHost implements LiveSession {
       const receipt = requestId ? { key: receiptKey(participantId, name, requestId), fingerprint: fingerprint(payload), result: decision.result } : undefined;
       const durable = this.propose({ kind: 'participant', participantId, role: actor.role }, decision.events, now, receipt);
       return { durable, finish: (seq) => (decision.result === undefined ? { seq } : { seq, result: decision.result }) };
+    });
+  }
+
+  /**
+   * Erase participants' personal data: an event in the log (by the operator, or the system
+   * for the retention period), which the store carries out in the same write. Resolves
+   * with the seq once durable; nothing to erase resolves with the head as it is (retention)
+   * or fails (a request).
+   */
+  erase(participantIds: readonly string[], reason: 'request' | 'retention'): Promise<number> {
+    return this.decideThenWait(async () => {
+      const events = decideErasure(this.head, participantIds, reason);
+      const actor: Actor = reason === 'request' ? { kind: 'operator' } : { kind: 'system' };
+      return { durable: this.propose(actor, events), finish: (seq) => seq };
     });
   }
 

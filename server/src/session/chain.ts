@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
-import type { Actor, EventDraft, SessionEvent } from '../../../shared/src/index.js';
+import type { Actor, EventDraft, PersonalData, SessionEvent } from '../../../shared/src/index.js';
 
 // canonicalize is CommonJS whose typings claim an ES default export; Node hands us module.exports.
 type Canonicalize = (input: unknown) => string | undefined;
@@ -27,6 +27,11 @@ export function sha256Hex(data: string | Uint8Array): string {
 export function hashEvent(event: Omit<SessionEvent, 'hash'>): string {
   const { sessionId, seq, at, actor, type, payload, prevHash } = event;
   return sha256Hex(canonicalJson({ sessionId, seq, at, actor, type, payload, prevHash }));
+}
+
+/** What a join carries in the chain instead of the name: it binds the name while it exists and reveals nothing once it is erased. */
+export function commitmentOf(personal: PersonalData): string {
+  return sha256Hex(canonicalJson({ displayName: personal.displayName, salt: personal.salt }));
 }
 
 /** Give drafts their place in the chain. */
@@ -58,6 +63,10 @@ export function verifyChain(events: Iterable<SessionEvent>, from: { seq: number;
     if (e.prevHash !== prev) return { ok: false, seq: e.seq, reason: 'prevHash does not match the previous event' };
     const { hash, ...rest } = e;
     if (hashEvent(rest) !== hash) return { ok: false, seq: e.seq, reason: 'hash does not match the event content' };
+    // The name beside a join is not hashed, but it is bound: it must be the one the chain committed to.
+    if (e.type === 'participant.joined' && e.personal && commitmentOf(e.personal) !== e.payload.nameCommitment) {
+      return { ok: false, seq: e.seq, reason: 'the personal data beside the event does not match its commitment' };
+    }
     prev = hash;
     expectedSeq += 1;
   }

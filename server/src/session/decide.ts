@@ -14,7 +14,7 @@ import { sessionDeciders } from './decide/session.js';
 
 export type { DecidableCommand, DecideContext, Decision } from './decide/context.js';
 export { draftRoomFor, type DraftSnapshot } from './decide/draftSnapshot.js';
-export { decideJoin, type JoinRequest } from './decide/participants.js';
+export { decideErasure, decideJoin, type JoinRequest } from './decide/participants.js';
 export { closeRound } from './decide/rounds.js';
 export { sessionCreated } from './decide/session.js';
 

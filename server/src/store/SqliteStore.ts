@@ -8,6 +8,7 @@ import type { OutboxStore } from '../ports/OutboxStore.js';
 import { GroupCommitWriter } from './sqlite/GroupCommitWriter.js';
 import { openDatabase, SCHEMA } from './sqlite/schema.js';
 import { ExpectedSeqMismatch } from './sqlite/writeOps.js';
+import { splitPersonal, withPersonal } from './personalData.js';
 import { SqliteOutbox } from './SqliteOutbox.js';
 
 interface EventRow {
@@ -52,7 +53,7 @@ export class SqliteStore implements EventStore, DocStore {
         sessionId,
         expectedSeq,
         expectedHead: events[0]!.prevHash,
-        rows: events.map((e) => [e.seq, e.type, e.at, e.hash, JSON.stringify(e)]),
+        ...splitPersonal(events),
       });
     } catch (err) {
       if (err instanceof ExpectedSeqMismatch) throw new AppendConflictError(sessionId, expectedSeq);
@@ -62,7 +63,12 @@ export class SqliteStore implements EventStore, DocStore {
 
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
     const rows = this.db.prepare<[string, number], EventRow>('SELECT body FROM events WHERE session_id = ? AND seq > ? ORDER BY seq').all(sessionId, afterSeq);
-    return rows.map((r) => JSON.parse(r.body) as SessionEvent);
+    const events = rows.map((r) => JSON.parse(r.body) as SessionEvent);
+    if (!events.some((e) => e.type === 'participant.joined')) return events;
+    const personal = this.db
+      .prepare<[string], { participant_id: string; data: string }>('SELECT participant_id, data FROM personal_data WHERE session_id = ?')
+      .all(sessionId);
+    return withPersonal(events, new Map(personal.map((p) => [p.participant_id, p.data])));
   }
 
   async listSessionIds(): Promise<string[]> {

@@ -6,6 +6,7 @@ import type { LogFeed } from '../../ports/LogFeed.js';
 import type { Receipt, ReceiptStore } from '../../ports/ReceiptStore.js';
 import { GENESIS_HASH } from '../../session/chain.js';
 import { MemoryOutbox, MemoryOutboxData } from './MemoryOutbox.js';
+import { splitPersonal, withPersonal } from '../personalData.js';
 
 /** How long a command's receipt answers its retries (as RedisStore keeps them). */
 export const RECEIPT_TTL_MS = 3_600_000;
@@ -19,6 +20,8 @@ interface SessionData {
   epoch: number;
   lease: { owner: string; epoch: number; expiresAt: number } | null;
   snapshots: Map<number, string>;
+  /** Participant id → PersonalData as JSON, apart from the log (see ../personalData.ts). */
+  personal: Map<string, string>;
   receipts: Map<string, { answer: string; expiresAt: number }>;
   /** Whether an append ever succeeded: what listSessionIds and hasSession report. */
   listed: boolean;
@@ -49,7 +52,7 @@ export class MemoryStorage {
   session(sessionId: string): SessionData {
     let s = this.sessions.get(sessionId);
     if (!s) {
-      s = { log: [], seq: 0, head: null, epoch: 0, lease: null, snapshots: new Map(), receipts: new Map(), listed: false };
+      s = { log: [], seq: 0, head: null, epoch: 0, lease: null, snapshots: new Map(), personal: new Map(), receipts: new Map(), listed: false };
       this.sessions.set(sessionId, s);
     }
     return s;
@@ -125,7 +128,11 @@ export class MemoryStore implements EventStore, DocStore, LeaseStore, ReceiptSto
       if (!(Number.isSafeInteger(e.seq) && e.seq > last)) throw new Error(`session ${sessionId}: event seq ${e.seq} does not follow ${last}`);
       last = e.seq;
     }
-    const rows = events.map((e) => ({ seq: e.seq, body: JSON.stringify(e) }));
+    const split = splitPersonal(events);
+    const rows = split.rows.map(([seq, , , , body]) => ({ seq, body }));
+    for (const [participantId, data] of split.personal) s.personal.set(participantId, data);
+    for (const participantId of split.erased) s.personal.delete(participantId);
+    if (split.erased.length > 0) s.snapshots.clear();
     const expiresAt = storage.now() + RECEIPT_TTL_MS;
     for (const r of receipts) s.receipts.set(r.key, { answer: r.answer, expiresAt });
     s.log.push(...rows);
@@ -182,7 +189,11 @@ export class MemoryStore implements EventStore, DocStore, LeaseStore, ReceiptSto
 
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
     const log = this.open().sessions.get(sessionId)?.log ?? [];
-    return log.filter((row) => row.seq > afterSeq).map((row) => JSON.parse(row.body) as SessionEvent);
+    const personal = this.open().sessions.get(sessionId)?.personal ?? new Map<string, string>();
+    return withPersonal(
+      log.filter((row) => row.seq > afterSeq).map((row) => JSON.parse(row.body) as SessionEvent),
+      personal,
+    );
   }
 
   /**
@@ -199,7 +210,11 @@ export class MemoryStore implements EventStore, DocStore, LeaseStore, ReceiptSto
     const deliver = () => {
       scheduled = false;
       if (stopped) return;
-      const events = (storage.sessions.get(sessionId)?.log ?? []).filter((row) => row.seq > last).map((row) => JSON.parse(row.body) as SessionEvent);
+      const session = storage.sessions.get(sessionId);
+      const events = withPersonal(
+        (session?.log ?? []).filter((row) => row.seq > last).map((row) => JSON.parse(row.body) as SessionEvent),
+        session?.personal ?? new Map<string, string>(),
+      );
       if (events.length === 0) return;
       last = events.at(-1)!.seq;
       try {

@@ -1,10 +1,11 @@
 import { createClient, RESP_TYPES } from 'redis';
-import type { SessionEvent } from '../../../../shared/src/index.js';
+import { REDUCER_VERSION, type SessionEvent } from '../../../../shared/src/index.js';
 import { GENESIS_HASH } from '../../session/chain.js';
 import type { ClientClaim, DocStore } from '../../ports/DocStore.js';
 import { AppendConflictError, type EventStore, type Snapshot } from '../../ports/EventStore.js';
 import { FencedError, type Lease, type LeaseStore } from '../../ports/LeaseStore.js';
 import type { Receipt, ReceiptStore } from '../../ports/ReceiptStore.js';
+import { splitPersonal, withPersonal } from '../personalData.js';
 import { RedisOutbox } from './RedisOutbox.js';
 import { ACQUIRE_LEASE, APPEND_EVENTS, APPEND_UPDATE, COMPACT_DOC, DELETE_UPDATE, RELEASE_LEASE, RENEW_LEASE } from './scripts.js';
 
@@ -49,11 +50,24 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
     const k = this.keys.session(sessionId);
     const args = [sessionId, String(expectedSeq), events[0]!.prevHash, GENESIS_HASH, events.at(-1)!.hash, fence ? String(fence.epoch) : ''];
     args.push(String(RECEIPT_TTL_MS), String(receipts.length), ...receipts.map((r) => r.answer));
-    for (const e of events) args.push(String(e.seq), JSON.stringify(e));
-    const keys = [k.log, k.seq, k.head, this.keys.sessions, k.epoch, ...receipts.map((r) => k.receipt(r.key))];
+    const split = splitPersonal(events);
+    args.push(String(split.personal.length), ...split.personal.flat(), String(split.erased.length), ...split.erased);
+    for (const [seq, , , , body] of split.rows) args.push(String(seq), body);
+    const snapshots = split.erased.length > 0 ? Array.from({ length: REDUCER_VERSION }, (_, v) => k.snapshot(v + 1)) : [];
+    const keys = [k.log, k.seq, k.head, this.keys.sessions, k.epoch, k.personal, ...receipts.map((r) => k.receipt(r.key)), ...snapshots];
     const reply = await this.client.eval(APPEND_EVENTS, { keys, arguments: args });
     if (reply === 'FENCED') throw new FencedError(sessionId, fence!.epoch);
     if (reply !== 'OK') throw new AppendConflictError(sessionId, expectedSeq);
+    // The append-only file still holds the erased names in the commands that wrote them until it is rewritten.
+    if (split.erased.length > 0) await this.client.sendCommand(['BGREWRITEAOF']).catch(() => undefined);
+  }
+
+  /** Give joins read back their personal data, if Redis still holds it. */
+  private async attachPersonal(sessionId: string, events: SessionEvent[], client = this.client): Promise<SessionEvent[]> {
+    const ids = events.flatMap((e) => (e.type === 'participant.joined' ? [e.payload.participantId] : []));
+    if (ids.length === 0) return events;
+    const data = await client.hmGet(this.keys.session(sessionId).personal, ids);
+    return withPersonal(events, new Map(ids.flatMap((id, i) => (data[i] == null ? [] : [[id, String(data[i])] as [string, string]]))));
   }
 
   async receipt(sessionId: string, key: string): Promise<string | null> {
@@ -94,7 +108,10 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
   async readEvents(sessionId: string, afterSeq = 0): Promise<SessionEvent[]> {
     await this.ready();
     const entries = await this.client.xRange(this.keys.session(sessionId).log, `(0-${afterSeq}`, '+');
-    return entries.map((entry) => JSON.parse(String(entry.message.e)) as SessionEvent);
+    return this.attachPersonal(
+      sessionId,
+      entries.map((entry) => JSON.parse(String(entry.message.e)) as SessionEvent),
+    );
   }
 
   /**
@@ -116,7 +133,11 @@ export class RedisStore implements EventStore, DocStore, LeaseStore, ReceiptStor
           const reply = (await reader.sendCommand(['XREAD', 'BLOCK', String(FOLLOW_BLOCK_MS), 'STREAMS', key, `0-${last}`])) as [string, [string, string[]][]][] | null;
           const entries = reply?.[0]?.[1] ?? [];
           if (entries.length === 0) continue;
-          const events = entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!) as SessionEvent);
+          const events = await this.attachPersonal(
+            sessionId,
+            entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('e') + 1]!) as SessionEvent),
+            reader,
+          );
           last = events.at(-1)!.seq;
           onEvents(events);
         } catch {
@@ -227,6 +248,7 @@ function keySpace(prefix: string) {
         head: `${tag}:head`,
         lease: `${tag}:lease`,
         epoch: `${tag}:epoch`,
+        personal: `${tag}:personal`,
         snapshot: (reducerVersion: number) => `${tag}:snapshot:${reducerVersion}`,
         receipt: (key: string) => `${tag}:receipt:${key}`,
       };

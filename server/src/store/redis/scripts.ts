@@ -5,13 +5,18 @@
 
 /**
  * Append events to a session's log if, and only if, it is at the expected seq and head.
- * KEYS: log stream, seq, head, set of sessions, the session's current epoch, then one key
- * per receipt.
+ * KEYS: log stream, seq, head, set of sessions, the session's current epoch, the session's
+ * personal data (hash participant → JSON), then one key per receipt, then (only when the
+ * events erase personal data) the session's snapshot keys.
  * ARGV: sessionId, expectedSeq, expectedHead (the first event's prevHash), the genesis
  * hash, the last event's hash, the writer's epoch ('' when not fenced: one node), how
- * long receipts are kept (ms), the number of receipts, each receipt's answer, then
- * (seq, event JSON) per event. Receipts are written in the same step as the events, so
- * a command is in the log if and only if its receipt exists (see ReceiptStore). The epoch is checked first: a fenced writer changes nothing.
+ * long receipts are kept (ms), the number of receipts, each receipt's answer, the number
+ * of personal data entries and each as (participantId, JSON), the number of participants
+ * whose personal data is erased and each id, then (seq, event JSON) per event.
+ * Receipts are written in the same step as the events, so a command is in the log if and
+ * only if its receipt exists (see ReceiptStore); personal data too, so that a join is
+ * never in the log without its name, nor an erasure without its effect (snapshots hold
+ * names, so an erasure drops them). The epoch is checked first: a fenced writer changes nothing.
  * A session nobody has owned yet is at epoch 0 (how the node that creates it appends its
  * first event, before it can take a lease on the new id).
  * Stream ids are `0-<seq>`, so the log reads back in seq order and from any seq.
@@ -24,10 +29,26 @@ local head = redis.call('GET', KEYS[3]) or ARGV[4]
 if head ~= ARGV[3] then return 'CONFLICT' end
 local receipts = tonumber(ARGV[8])
 for r = 1, receipts do
-  redis.call('SET', KEYS[5 + r], ARGV[8 + r], 'PX', ARGV[7])
+  redis.call('SET', KEYS[6 + r], ARGV[8 + r], 'PX', ARGV[7])
+end
+local a = 9 + receipts
+local personal = tonumber(ARGV[a])
+a = a + 1
+for p = 1, personal do
+  redis.call('HSET', KEYS[6], ARGV[a], ARGV[a + 1])
+  a = a + 2
+end
+local erased = tonumber(ARGV[a])
+a = a + 1
+for x = 1, erased do
+  redis.call('HDEL', KEYS[6], ARGV[a])
+  a = a + 1
+end
+if erased > 0 then
+  for k = 7 + receipts, #KEYS do redis.call('DEL', KEYS[k]) end
 end
 local last = current
-for i = 9 + receipts, #ARGV, 2 do
+for i = a, #ARGV, 2 do
   redis.call('XADD', KEYS[1], '0-' .. ARGV[i], 'e', ARGV[i + 1])
   last = tonumber(ARGV[i])
 end

@@ -9,6 +9,8 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
   const db = new Database(path, { readonly: opts.readonly ?? false });
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // Deleted content is overwritten, not left in free pages: erased personal data must leave the file (docs/PRIVACY.md).
+  db.pragma('secure_delete = ON');
   db.pragma('busy_timeout = 5000');
   return db;
 }
@@ -22,6 +24,13 @@ export const SCHEMA = `
     hash TEXT NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (session_id, seq)
+  ) WITHOUT ROWID;
+  -- Personal data the events refer to (display names), apart from the chained events so that it can be erased.
+  CREATE TABLE IF NOT EXISTS personal_data (
+    session_id TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session_id, participant_id)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS snapshots (
     session_id TEXT PRIMARY KEY,

@@ -41,6 +41,9 @@ parentPort!.on('message', (req: WriterRequest | 'close') => {
   let results: WriteResult[];
   try {
     results = batch(req.ops);
+    // Erased data must leave the disk, not only the table: the WAL still holds the pages it
+    // was written in until a checkpoint copies them back and truncates it.
+    if (req.ops.some((op, i) => op.kind === 'events' && op.erased.length > 0 && results[i]!.ok)) db.pragma('wal_checkpoint(TRUNCATE)');
   } catch (err) {
     // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
     const message = err instanceof Error ? err.message : String(err);
