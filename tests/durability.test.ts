@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { join as joinPath } from 'node:path';
+import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { verifyChain } from '../server/src/session/chain.js';
 import { replay, type Ack, type SessionEvent } from '../shared/src/index.js';
@@ -122,10 +123,11 @@ describe('durability', () => {
 
     const db = new Database(joinPath(dataDir, 'townhall.sqlite'), { readonly: true });
     const snap = db.prepare('SELECT seq FROM snapshots WHERE session_id = ?').get(session.sessionId) as { seq: number } | undefined;
-    const events = (db.prepare('SELECT body FROM events WHERE session_id = ? ORDER BY seq').all(session.sessionId) as { body: string }[]).map(
-      (r) => JSON.parse(r.body) as SessionEvent,
-    );
     db.close();
+    // Through the store: the names live beside the events, and a full replay needs them too.
+    const store = new SqliteStore(dataDir);
+    const events = await store.readEvents(session.sessionId);
+    await store.close();
     expect(snap).toBeDefined();
     expect(snap!.seq).toBeGreaterThan(0);
     expect(snap!.seq).toBeLessThan(events.length + 1);

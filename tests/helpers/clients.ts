@@ -41,8 +41,9 @@ export async function api<T = unknown>(url: string, path: string, init: { method
   return { status: res.status, body: json as T, headers: res.headers };
 }
 
-export async function createSession(url: string, overrides: Record<string, unknown> = {}): Promise<CreatedSession> {
-  const res = await api<CreatedSession>(url, '/api/sessions', { body: sessionInput(overrides) });
+/** `operatorToken`: for a server that requires one (TOWNHALL_ADMIN_TOKEN). */
+export async function createSession(url: string, overrides: Record<string, unknown> = {}, operatorToken?: string): Promise<CreatedSession> {
+  const res = await api<CreatedSession>(url, '/api/sessions', { body: sessionInput(overrides), ...(operatorToken ? { token: operatorToken } : {}) });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

@@ -35,6 +35,7 @@ export interface ScriptedSession {
   citizens: (Joined & { client: ControlClient })[];
   /** Titles of the recommendations that the round agreed, and of the one it did not. */
   agreedTitles: string[];
+  agreedIds: string[];
   notAgreedTitle: string;
   roundId: string;
   log(): Promise<SessionEvent[]>;
@@ -46,8 +47,8 @@ export interface ScriptedSession {
  * recommendations drafted over y-websocket, a round that agrees two of them, and the
  * session closed. Hostile strings go into names, a question, texts and reasons.
  */
-export async function runScriptedSession(url: string): Promise<ScriptedSession> {
-  const session = await createSession(url, { title: `${PLANTED.script} Assembly on Getting Around` });
+export async function runScriptedSession(url: string, opts: { adminToken?: string } = {}): Promise<ScriptedSession> {
+  const session = await createSession(url, { title: `${PLANTED.script} Assembly on Getting Around` }, opts.adminToken);
   const fac = await joinAndConnect(url, session, 'facilitator', assembly.facilitators[0]!);
   const citizens = [
     await joinAndConnect(url, session, 'citizen', PLANTED.img),
@@ -120,6 +121,7 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
     fac,
     citizens,
     agreedTitles: [recs[0]!.title, recs[1]!.title],
+    agreedIds: [recs[0]!.id, recs[1]!.id],
     notAgreedTitle: recs[2]!.title,
     roundId,
     log: () => sessionLog(url, session.sessionId, fac.token),
