@@ -31,6 +31,9 @@ function touched(e: SessionEvent, state: SessionState): Set<string> | 'all' {
     case 'rooms.recalled':
     case 'session.closed':
       return 'all';
+    case 'personal-data.erased':
+      e.payload.participantIds.forEach((id) => ids.add(id));
+      return ids;
     case 'qa.status-set': {
       const author = state.questions[e.payload.questionId]?.authorId;
       if (author) ids.add(author);

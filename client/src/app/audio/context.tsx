@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useSession } from '../session/context';
 import { AudioController, INITIAL_AUDIO_STATE, type AudioState } from './AudioController';
+import { plainPersonName } from '../i18n';
 
 const AudioContext = createContext<AudioController | null>(null);
 
@@ -50,13 +51,13 @@ export function useAudio(): { controller: AudioController | null; state: AudioSt
 export function useNameOf(): (participantId: string) => string | null {
   const { snapshot } = useSession();
   return (participantId) => {
-    if (snapshot.me?.participantId === participantId) return snapshot.me.displayName;
+    if (snapshot.me?.participantId === participantId) return plainPersonName(snapshot.me.displayName);
     const listed =
       snapshot.view?.participants?.find((p) => p.participantId === participantId) ??
       snapshot.view?.rooms.flatMap((r) => r.members ?? []).find((m) => m.participantId === participantId) ??
       snapshot.view?.rooms.flatMap((r) => r.queue).find((e) => e.participantId === participantId);
-    if (listed) return listed.displayName;
+    if (listed) return plainPersonName(listed.displayName);
     const floor = snapshot.view?.rooms.find((r) => r.floor?.participantId === participantId)?.floor;
-    return floor?.displayName ?? null;
+    return floor ? plainPersonName(floor.displayName) : null;
   };
 }

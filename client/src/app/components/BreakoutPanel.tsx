@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ParticipantStatsView } from '../../../../shared/src/index.js';
-import { isolate } from '../i18n';
+import { personName, plainPersonName } from '../i18n';
 import { useAction, useSession } from '../session/context';
 import { matchesQuery } from './searchText';
 import { VirtualList } from './VirtualList';
@@ -154,8 +154,14 @@ function PickRow({ c, room, picked, onToggle }: { c: ParticipantStatsView; room:
   return (
     <label className="check pick-row" htmlFor={id}>
       {/* Accessible names are spoken, not laid out: no bidi isolates in them. */}
-      <input id={id} type="checkbox" checked={picked} aria-label={`${c.displayName}, ${room}`} onChange={(e) => onToggle(c.participantId, e.target.checked)} />
-      <span>{isolate(c.displayName)}</span> <span className="hint">{room}</span>
+      <input
+        id={id}
+        type="checkbox"
+        checked={picked}
+        aria-label={`${plainPersonName(c.displayName)}, ${room}`}
+        onChange={(e) => onToggle(c.participantId, e.target.checked)}
+      />
+      <span>{personName(c.displayName)}</span> <span className="hint">{room}</span>
     </label>
   );
 }

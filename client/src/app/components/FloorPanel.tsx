@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { formatRemaining } from '../format';
-import { isolate } from '../i18n';
+import { personName, plainPersonName } from '../i18n';
 import { useAction, useServerNow, useSession } from '../session/context';
 import { MuteButton, OpenMicSwitch } from './AudioConsole';
 import { usePanelRoom } from './roomPick';
@@ -36,8 +36,8 @@ export function FloorPanel() {
       )}
       {floor && !mine && (
         <div className="floor-speaker-row">
-          <p className="floor-speaker">{t('floor.speaking', { name: isolate(floor.displayName) })}</p>
-          {me.role === 'facilitator' && <MuteButton participantId={floor.participantId} name={floor.displayName} turn={floor.startedAt} />}
+          <p className="floor-speaker">{t('floor.speaking', { name: personName(floor.displayName) })}</p>
+          {me.role === 'facilitator' && <MuteButton participantId={floor.participantId} name={plainPersonName(floor.displayName)} turn={floor.startedAt} />}
         </div>
       )}
       {floor && (

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AudioState } from '../audio/AudioController';
 import { useAudio, useNameOf } from '../audio/context';
-import { isolate } from '../i18n';
+import { isolate, plainPersonName } from '../i18n';
 import type { SessionSnapshot } from '../session/SessionConnection';
 import { useSession } from '../session/context';
 
@@ -22,7 +22,7 @@ function factsOf(s: SessionSnapshot): Facts | null {
   const room = s.view.rooms.find((r) => r.id === s.me!.roomId) ?? s.view.rooms[0];
   return {
     floorId: room?.floor?.participantId ?? null,
-    floorName: room?.floor?.displayName ?? '',
+    floorName: room?.floor ? plainPersonName(room.floor.displayName) : '',
     myPosition: room?.queue.find((e) => e.participantId === s.me!.participantId)?.position ?? null,
     queueLength: room?.queue.length ?? 0,
     agendaItem: s.view.agenda.find((i) => i.status === 'active')?.id ?? null,

@@ -4,7 +4,7 @@ import type { ParticipantStatsView, Role } from '../../../../shared/src/index.js
 import { ListTools } from './ListTools';
 import { matchesQuery } from './searchText';
 import { VirtualList } from './VirtualList';
-import { isolate } from '../i18n';
+import { isolate, personName, plainPersonName } from '../i18n';
 import { useAction, useSession } from '../session/context';
 
 type PeopleSort = 'name' | 'joined' | 'speaking' | 'online';
@@ -93,7 +93,7 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
   const confirmRef = useRef<HTMLButtonElement>(null);
   const removeRef = useRef<HTMLButtonElement>(null);
   const returnFocus = useRef(false);
-  const plainName = p.displayName;
+  const plainName = plainPersonName(p.displayName);
   const questionId = `remove-question-${p.participantId}`;
 
   useEffect(() => {
@@ -113,7 +113,7 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
     <div className="participant" data-testid="participant" data-participant-id={p.participantId}>
       <div>
         <span className="participant-name">
-          {isolate(p.displayName)} {isMe && t('participants.you')}
+          {personName(p.displayName)} {isMe && t('participants.you')}
         </span>{' '}
         <span className={p.online ? 'tag live' : 'tag'}>{p.online ? t('participants.online') : t('participants.offline')}</span>
         <p className="participant-meta">{t('participants.summary', { role: t(`roles.${p.role}`), room: isolate(room) })}</p>
@@ -165,7 +165,7 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
             if (e.key === 'Escape') cancel();
           }}
         >
-          <p id={questionId}>{t('participants.confirmQuestion', { name: isolate(p.displayName) })}</p>
+          <p id={questionId}>{t('participants.confirmQuestion', { name: personName(p.displayName) })}</p>
           <div className="controls">
             <button
               ref={confirmRef}

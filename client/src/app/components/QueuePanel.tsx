@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QueueEntryView, RoomView } from '../../../../shared/src/index.js';
-import { isolate } from '../i18n';
+import { personName, plainPersonName } from '../i18n';
 import { FloorSoundSetting } from '../participant/FloorSoundSetting';
 import { useAction, useSession } from '../session/context';
 import { usePanelRoom } from './roomPick';
@@ -126,9 +126,9 @@ function QueueList({ room }: { room: RoomView }) {
 function QueueItem({ room, entry, last, isMe, staff }: { room: RoomView; entry: QueueEntryView; last: boolean; isMe: boolean; staff: boolean }) {
   const { t } = useTranslation();
   const { act, disabled } = useAction();
-  const name = isolate(entry.displayName);
+  const name = personName(entry.displayName);
   // Accessible names are spoken, not laid out: no bidi isolates in them.
-  const plainName = entry.displayName;
+  const plainName = plainPersonName(entry.displayName);
   const upRef = useRef<HTMLButtonElement>(null);
   const downRef = useRef<HTMLButtonElement>(null);
   // Moving an entry moves its list item in the DOM, which drops the keyboard focus: put it

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { isolate } from '../i18n';
+import { personName } from '../i18n';
 import { useSession } from '../session/context';
 import { ConnectionBanner, ErrorArea } from './ConnectionBanner';
 import { focusOnMount } from './useDocumentTitle';
@@ -17,7 +17,7 @@ export function SessionHeader() {
         {view.title}
       </h1>
       <p className="who" data-testid="who">
-        {t('session.you', { name: isolate(me.displayName), role: t(`roles.${me.role}`) })}
+        {t('session.you', { name: personName(me.displayName), role: t(`roles.${me.role}`) })}
       </p>
       {snapshot.presence && (
         <p className="muted" data-testid="presence">

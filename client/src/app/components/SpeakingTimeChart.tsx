@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../format';
-import { isolate } from '../i18n';
+import { personName } from '../i18n';
 import { useServerNow, useSession } from '../session/context';
 import { ListTools } from './ListTools';
 import { matchesQuery } from './searchText';
@@ -65,7 +65,7 @@ export function SpeakingTimeChart() {
             renderItem={(r) => (
               <div className="chart-row">
                 <span className="chart-label">
-                  {t('facilitator.chartRow', { name: isolate(r.displayName), time: formatDuration(r.total), count: r.turns })}
+                  {t('facilitator.chartRow', { name: personName(r.displayName), time: formatDuration(r.total), count: r.turns })}
                   {r.speaking && <span className="tag live"> {t('facilitator.speakingNow')}</span>}
                   {!r.online && <span className="tag"> {t('facilitator.offline')}</span>}
                 </span>

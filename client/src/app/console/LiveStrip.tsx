@@ -3,7 +3,7 @@ import type { RoomView } from '../../../../shared/src/index.js';
 import { reasonText } from '../components/queueWords';
 import { usePanelRoom } from '../components/roomPick';
 import { formatRemaining } from '../format';
-import { isolate } from '../i18n';
+import { personName } from '../i18n';
 import { useAction, useServerNow, useSession } from '../session/context';
 import { MicState } from './MicState';
 
@@ -53,7 +53,7 @@ function FloorNow({ room, withActions }: { room: RoomView; withActions: boolean 
       <span className="live-label">{t('console.floorLabel', { room: room.name })}</span>{' '}
       {floor ? (
         <>
-          <strong>{isolate(floor.displayName)}</strong>{' '}
+          <strong>{personName(floor.displayName)}</strong>{' '}
           <span className={remaining < 0 ? 'countdown over' : 'countdown'}>
             {remaining >= 0 ? t('floor.timeLeft', { time: formatRemaining(remaining) }) : t('floor.overran', { time: formatRemaining(remaining) })}
           </span>{' '}
@@ -92,7 +92,7 @@ function NextUp({ room }: { room: RoomView }) {
         <ol className="live-next-list" aria-label={t('console.nextListLabel')}>
           {next.map((e) => (
             <li key={e.participantId}>
-              <span className="live-next-name">{isolate(e.displayName)}</span> <span className="hint">{reasonText(t, e.reason, false)}</span>
+              <span className="live-next-name">{personName(e.displayName)}</span> <span className="hint">{reasonText(t, e.reason, false)}</span>
             </li>
           ))}
         </ol>

@@ -7,6 +7,7 @@ import { RoundsPanel } from '../components/RoundsPanel';
 import { useDraftingRoom } from '../components/DraftingPanel';
 import { useSession } from '../session/context';
 import { loadCredential } from '../storage';
+import { plainPersonName } from '../i18n';
 import { colorFor, useDraftDoc, type DraftConnection } from './useDraftDoc';
 import { FieldEditor } from './FieldEditor';
 import { RecommendationNotes, type FieldSelection } from './RecommendationNotes';
@@ -25,7 +26,7 @@ export function DraftingWorkspace({ withRounds }: { withRounds: boolean }) {
   const token = useMemo(() => loadCredential(view.sessionId)?.token ?? '', [view.sessionId]);
   const [notice, setNotice] = useState('');
   const onDenied = useCallback((reason: string) => setNotice(reason), []);
-  const user = useMemo(() => ({ name: me.displayName, color: colorFor(me.participantId) }), [me.displayName, me.participantId]);
+  const user = useMemo(() => ({ name: plainPersonName(me.displayName), color: colorFor(me.participantId) }), [me.displayName, me.participantId]);
   const roomId = room?.id ?? 'plenary';
   const conn = useDraftDoc({ sessionId: view.sessionId, roomId, token, user, onDenied });
   // biome-ignore lint/correctness/useExhaustiveDependencies: roomId is the trigger, not an input: a notice about one room is cleared when another is picked.

@@ -1,6 +1,7 @@
 import { diffWords } from 'diff';
 import { useCallback, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { plainPersonName } from '../i18n';
 import * as Y from 'yjs';
 import { DOC, TEXT_FIELDS, type TextField } from '../../../../shared/src/draftDoc.js';
 import type { RoomView } from '../../../../shared/src/index.js';
@@ -135,8 +136,11 @@ export function RecommendationNotes(props: {
   const [proposal, setProposal] = useState({ text: '', rationale: '' });
   const [said, setSaid] = useState('');
   const base = `notes-${props.recommendationId}`;
-  const nameOf = (id: string) =>
-    id === me.participantId ? t('notes.you') : (snapshot.view!.participants?.find((p) => p.participantId === id)?.displayName ?? t('notes.someone'));
+  const nameOf = (id: string) => {
+    if (id === me.participantId) return t('notes.you');
+    const listed = snapshot.view!.participants?.find((p) => p.participantId === id)?.displayName;
+    return listed === undefined ? t('notes.someone') : plainPersonName(listed);
+  };
   const fieldName = (f: TextField) => t(`drafting.fields.${f}`);
   const canWrite = props.readOnlyWhy === null;
   const selected = props.selection && props.selection.to > props.selection.from ? props.selection : null;

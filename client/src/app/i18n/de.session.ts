@@ -200,6 +200,7 @@ export const deSession: SessionMessages = {
     },
   },
   participants: {
+    former: 'Ehemalige:r Teilnehmer:in',
     heading: 'Teilnehmende',
     listLabel: 'Alle in dieser Versammlung',
     summary: '{{role}} · {{room}}',

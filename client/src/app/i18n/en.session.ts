@@ -193,6 +193,7 @@ export const enSession = {
     },
   },
   participants: {
+    former: 'Former participant',
     heading: 'Participants',
     listLabel: 'Everyone in this town hall',
     summary: '{{role}} · {{room}}',

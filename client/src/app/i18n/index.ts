@@ -67,6 +67,16 @@ export function initI18n(): typeof i18next {
 /** First Strong Isolate … Pop Directional Isolate: a name in another script cannot reorder the sentence around it. */
 export const isolate = (s: string) => `\u2068${s}\u2069`;
 
+/**
+ * A participant's name, isolated, or "Former participant" once their personal data was
+ * erased (the server then sends an empty name). Every place that shows a participant's
+ * name goes through here.
+ */
+export const personName = (displayName: string): string => (displayName === '' ? i18next.t('participants.former') : isolate(displayName));
+
+/** The same, not isolated: for labels and announcements, where the isolate marks would be read out or matched. */
+export const plainPersonName = (displayName: string): string => (displayName === '' ? i18next.t('participants.former') : displayName);
+
 let sessionStrings: Promise<void> | null = null;
 /** The strings of the session, setup and projector pages, fetched once, before any of them renders. */
 export function loadSessionStrings(): Promise<void> {

@@ -4,7 +4,7 @@ import type { HandKind, RoomView, RoundView } from '../../../../shared/src/index
 import { SpeakerMic } from '../components/SpeakerMic';
 import { reasonText } from '../components/queueWords';
 import { formatRemaining } from '../format';
-import { isolate } from '../i18n';
+import { personName } from '../i18n';
 import { useAction, useMyRoom, useServerNow, useSession } from '../session/context';
 import { playChime, primeChime } from './floorChime';
 
@@ -161,7 +161,7 @@ function MyPlace({ room, action }: { room: RoomView; action: Action }) {
   return (
     <div className="status-line status-speaking" data-testid="my-place">
       <p className="status-title">
-        {t('queue.handDown')} <span className="status-aside">{room.floor ? t('floor.speaking', { name: isolate(room.floor.displayName) }) : t('floor.nobody')}</span>
+        {t('queue.handDown')} <span className="status-aside">{room.floor ? t('floor.speaking', { name: personName(room.floor.displayName) }) : t('floor.nobody')}</span>
       </p>
       {!me.canSpeak && (
         <p id="cannot-speak" className="status-note" data-testid="cannot-speak">

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { RoomView } from '../../../../shared/src/index.js';
 import { formatRemaining } from '../format';
-import { isolate } from '../i18n';
+import { personName } from '../i18n';
 
 /** Who has the floor, in the largest type on the screen, with a countdown the speaker can read from the lectern. */
 export function ProjectorFloor({ floor, now }: { floor: RoomView['floor']; now: number }) {
@@ -20,7 +20,7 @@ export function ProjectorFloor({ floor, now }: { floor: RoomView['floor']; now: 
       {floor ? (
         <>
           <p className="projector-speaker" data-testid="projector-speaker">
-            {isolate(floor.displayName)}
+            {personName(floor.displayName)}
           </p>
           <p className={`projector-countdown${state}`} data-testid="projector-countdown">
             <span className="projector-countdown-label">{over ? t('projector.timeOver') : t('projector.timeLeft')}</span>{' '}

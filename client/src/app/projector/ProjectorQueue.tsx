@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { QueueEntryView, RoomView } from '../../../../shared/src/index.js';
 import { reasonText } from '../components/queueWords';
-import { isolate } from '../i18n';
+import { personName } from '../i18n';
 
 /** How many of the queue the hall sees by name: enough to get ready, few enough to read from the back. */
 export const NEXT_SHOWN = 5;
@@ -50,7 +50,7 @@ function NextSpeaker({ entry }: { entry: QueueEntryView }) {
       <span className="projector-position">{entry.position}</span>
       <div>
         <p className="projector-entry-name">
-          {isolate(entry.displayName)}
+          {personName(entry.displayName)}
           {kindShown && (
             <>
               {' '}
