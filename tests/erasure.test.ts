@@ -141,6 +141,27 @@ describe('erasing personal data', () => {
     expect(cli.stdout).toContain('verified');
   });
 
+  test('the operator command erases by name from the command line; a refusal says why', async () => {
+    const cli = (...args: string[]) =>
+      run('npx', ['tsx', 'server/src/cli/townhall.ts', 'erase', '--server', server.url, '--session', s.session.sessionId, ...args], {
+        cwd: root,
+        env: { ...process.env, TOWNHALL_ADMIN_TOKEN: OPERATOR },
+      }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (err: { code: number; stderr: string }) => ({ code: err.code, out: err.stderr }),
+      );
+    const target = s.citizens[2]!;
+    expect(databaseHolds(server.dataDir, target.displayName)).toBe(true);
+    const done = await cli('--name', target.displayName);
+    expect(done).toMatchObject({ code: 0 });
+    expect(done.out).toContain(target.participantId);
+    expect(databaseHolds(server.dataDir, target.displayName)).toBe(false);
+    const again = await cli('--name', target.displayName);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('NOT_FOUND');
+    expect((await cli()).code).toBe(2);
+  });
+
   test('the erased can still take part, under no name; a restart keeps them erased', async () => {
     const citizen = s.citizens[0]!;
     const again = await connect(server.url, citizen);

@@ -7,6 +7,7 @@ import { verifyExport, type VerifyReport } from '../outcome/verifyExport.js';
 
 const USAGE = `Usage:
   townhall verify <export.json> [--log <log.jsonl>] [--key <key>] [--server <url>] [--json]
+  townhall erase --server <url> --session <id> (--participant <id>... | --name <display name>) [--token <token>]
 
 Checks an outcome export offline: its signature, the hashes of the recommendation
 texts and the summary's references. With --log it also checks the log's hash chain
@@ -18,7 +19,13 @@ and that replaying the log yields exactly this outcome.
   --server <url>   fetch the public key from <url>${SIGNING_KEY_PATH}
   --json           print the report as JSON
 
-Exit status: 0 when every check passes, 1 when one fails, 2 on a usage error.`;
+erase removes participants' personal data (their display names) from a running
+server, on a data subject's request; the hash chain and every signed export stay
+valid. The token is the operator token (default: $TOWNHALL_ADMIN_TOKEN) or a
+facilitator's token for the session.
+
+Exit status: 0 when every check passes (erase: when erased), 1 when one fails
+(erase: when the server refused), 2 on a usage error.`;
 
 class UsageError extends Error {}
 
@@ -65,8 +72,48 @@ function print(report: VerifyReport, file: string): void {
   console.log(report.ok ? `\n${file}: verified` : `\n${file}: FAILED`);
 }
 
+/** `townhall erase`: one request to the server's erasure endpoint (docs/PRIVACY.md). */
+async function erase(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' },
+      session: { type: 'string' },
+      participant: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      token: { type: 'string' },
+    },
+  });
+  if (!values.server || !values.session) throw new UsageError('erase needs --server and --session');
+  if (Boolean(values.participant?.length) === (values.name !== undefined)) throw new UsageError('give either --participant (one or more) or --name');
+  const token = values.token ?? process.env.TOWNHALL_ADMIN_TOKEN;
+  if (!token) throw new UsageError('erase needs --token or TOWNHALL_ADMIN_TOKEN');
+  const body = values.name !== undefined ? { displayName: values.name } : { participantIds: values.participant };
+  const res = await fetch(new URL(`/api/sessions/${encodeURIComponent(values.session)}/erasures`, values.server), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const answer = (await res.json().catch(() => ({}))) as { erased?: string[]; error?: { code: string; message: string } };
+  if (!res.ok) {
+    console.error(`townhall: the server refused (${res.status} ${answer.error?.code ?? ''}): ${answer.error?.message ?? 'no reason given'}`);
+    return 1;
+  }
+  console.log(`erased the personal data of ${answer.erased?.join(', ')}`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'erase') {
+    try {
+      return await erase(rest);
+    } catch (err) {
+      console.error(`townhall: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+  }
   if (command !== 'verify') {
     console.error(USAGE);
     return 2;
