@@ -4,7 +4,9 @@ import type { AgreementLevel, ResponseStatus } from '../../../shared/src/index.j
 export const PAGE_LANGUAGES = ['en', 'de'] as const;
 export type PageLanguage = (typeof PAGE_LANGUAGES)[number];
 
-const percent = (share: number) => `${Math.round(share * 100)} %`;
+/** English writes 67%, German 67 % (with a narrow no-break space, as DIN 5008 asks). */
+const percentEn = (share: number) => `${Math.round(share * 100)}%`;
+const percentDe = (share: number) => `${Math.round(share * 100)}\u202F%`;
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -29,7 +31,7 @@ const en = {
   participationIntro: 'In numbers only: this page names nobody.',
   citizens: 'Citizens who took part',
   spoke: 'Took the floor at least once',
-  spokeValue: (n: number, share: number) => `${n} (${percent(share)})`,
+  spokeValue: (n: number, share: number) => `${n} (${percentEn(share)})`,
   turns: 'Turns to speak',
   speakingTime: 'Total speaking time',
   minutes: (seconds: number) => plural(Math.round(seconds / 60), 'minute', 'minutes'),
@@ -41,12 +43,12 @@ const en = {
   room: (name: string) => `Room: ${name}`,
   rationale: 'Why',
   supportHeading: 'Support',
-  support: (share: number, total: number) => `${percent(share)} support from ${plural(total, 'rating', 'ratings')}.`,
+  support: (share: number, total: number) => `${percentEn(share)} support from ${plural(total, 'rating', 'ratings')}.`,
   blocks: (n: number) => (n === 0 ? 'Nobody blocked it.' : `${plural(n, 'person', 'people')} blocked it.`),
   countsLabel: 'Ratings by level',
   rule: (r: { minShare: number; topLevels: number; maxBlocks: number; minRatings: number }) =>
-    `The rule: agreed when at least ${percent(r.minShare)} choose one of the top ${plural(r.topLevels, 'level', 'levels')} of support, ` +
-    `${r.maxBlocks === 0 ? 'nobody blocks it' : `at most ${r.maxBlocks} block it`}, and at least ${plural(r.minRatings, 'rating', 'ratings')} were given.`,
+    `The rule: agreed when at least ${percentEn(r.minShare)} choose one of the top ${plural(r.topLevels, 'level', 'levels')} of support, ` +
+    `${r.maxBlocks === 0 ? 'nobody blocks it' : `at most ${r.maxBlocks} block it`}, and at least ${plural(r.minRatings, 'rating', 'ratings')} ${r.minRatings === 1 ? 'was' : 'were'} given.`,
   minorityHeading: 'Minority notes',
   fingerprint: 'Fingerprint of the exact text voted on',
   fingerprintFull: 'Show the full fingerprint',
@@ -132,7 +134,7 @@ const de: PageStrings = {
   participationIntro: 'Nur in Zahlen: Diese Seite nennt keine Namen.',
   citizens: 'Teilnehmende Bürger:innen',
   spoke: 'Mindestens einmal das Wort ergriffen',
-  spokeValue: (n, share) => `${n} (${percent(share)})`,
+  spokeValue: (n, share) => `${n} (${percentDe(share)})`,
   turns: 'Wortbeiträge',
   speakingTime: 'Redezeit insgesamt',
   minutes: (seconds) => plural(Math.round(seconds / 60), 'Minute', 'Minuten'),
@@ -144,11 +146,11 @@ const de: PageStrings = {
   room: (name) => `Raum: ${name}`,
   rationale: 'Begründung',
   supportHeading: 'Zustimmung',
-  support: (share, total) => `${percent(share)} Zustimmung bei ${plural(total, 'Bewertung', 'Bewertungen')}.`,
+  support: (share, total) => `${percentDe(share)} Zustimmung bei ${plural(total, 'Bewertung', 'Bewertungen')}.`,
   blocks: (n) => (n === 0 ? 'Niemand hat blockiert.' : `${plural(n, 'Person hat', 'Personen haben')} blockiert.`),
   countsLabel: 'Bewertungen nach Stufe',
   rule: (r) =>
-    `Die Regel: beschlossen, wenn mindestens ${percent(r.minShare)} eine der ${plural(r.topLevels, 'obersten Zustimmungsstufe', 'obersten Zustimmungsstufen')} wählen, ` +
+    `Die Regel: beschlossen, wenn mindestens ${percentDe(r.minShare)} eine der ${plural(r.topLevels, 'obersten Zustimmungsstufe', 'obersten Zustimmungsstufen')} wählen, ` +
     `${r.maxBlocks === 0 ? 'niemand blockiert' : `höchstens ${r.maxBlocks} blockieren`} und mindestens ${plural(r.minRatings, 'Bewertung', 'Bewertungen')} abgegeben wurden.`,
   minorityHeading: 'Minderheitenvoten',
   fingerprint: 'Fingerabdruck des abgestimmten Wortlauts',

@@ -76,6 +76,7 @@ footer { margin: 2.5rem 0 1.5rem; padding-top: 1rem; border-top: 1px solid var(-
   header.top { background: none; border: 0; padding: 0; }
   .lang, .skip, .toc, .follow { display: none; }
   .wrap { max-width: none; padding: 0; }
+  dl.figures { max-width: 40rem; }
   .rec, .answer, .check dl, pre.command { break-inside: avoid; page-break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   .answer { background: none; }
