@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY, type OutcomeDocument } from '../shared/src/index.js';
 import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import { escapeHtml, escapeXml } from '../server/src/publicPage/escape.js';
-import { api, connect, joinAndConnect } from './helpers/clients.js';
+import { api, connect, createSession, join, joinAndConnect } from './helpers/clients.js';
+import { startCluster, type TestCluster } from './helpers/cluster.js';
+import { assembly } from './helpers/fixtures.js';
 import { must, refused } from './helpers/expect.js';
 import { PLANTED, runScriptedSession, type ScriptedSession } from './helpers/outcome.js';
 import { rawAck } from './helpers/raw.js';
@@ -280,5 +282,47 @@ describe('the published page, its JSON and its feed', () => {
     const feed = await get(`/p/${id}/feed.atom?lang=de`);
     expect(feed.text).toContain('xml:lang="de"');
     expect(feed.text).toContain('Antwort auf „');
+  });
+});
+
+describe('in a cluster', () => {
+  let cluster: TestCluster | null = null;
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  /** Polls a node until the path answers this status: another node's event reaches it through Redis. */
+  async function until(url: string, path: string, status: number) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(`${url}${path}`);
+      if (res.status === status) return res;
+      if (Date.now() > deadline) throw new Error(`${url}${path} still answers ${res.status}, not ${status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test('published through one node, every node serves the page and its twins; withdrawn, every node answers 404', async () => {
+    cluster = await startCluster(2);
+    const [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
+    const session = await createSession(a);
+    const fac = await join(a, session, 'facilitator', assembly.facilitators[0]!);
+    const client = await connect(a, fac);
+    try {
+      for (const url of [a, b]) expect((await fetch(`${url}/p/${session.sessionId}`)).status).toBe(404);
+      await must(client.send('publicPage.set', { published: true }), 'publish the page');
+      for (const url of [a, b]) {
+        const page = await until(url, `/p/${session.sessionId}`, 200);
+        expect(await page.text()).toContain('Who took part');
+        const doc = (await (await until(url, `/p/${session.sessionId}/outcome.json`, 200)).json()) as OutcomeDocument;
+        const key = (await api<{ publicKey: string }>(url, '/.well-known/townhall-signing-key')).body.publicKey;
+        expect(verifyExport(doc, { trustedPublicKey: key }).ok).toBe(true);
+        await until(url, `/p/${session.sessionId}/feed.atom`, 200);
+      }
+      await must(client.send('publicPage.set', { published: false }), 'withdraw the page');
+      for (const url of [a, b]) for (const path of routes(session.sessionId)) await until(url, path, 404);
+    } finally {
+      client.close();
+    }
   });
 });
