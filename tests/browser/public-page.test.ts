@@ -105,6 +105,13 @@ describe('browser: the public page', () => {
     expect(await fac.evaluate('document.activeElement?.textContent')).toBe('Withdraw the public page');
     await expectNoAxeViolations(fac);
     await screenshotOf(fac, ['[data-testid="public-page"]'], 'public-page-console-published');
+    // The same panel on a phone: the address and its Copy button fit without scrolling sideways.
+    await fac.setViewportSize({ width: 390, height: 844 });
+    await fac.locator('[data-testid="public-page"]').scrollIntoViewIfNeeded();
+    const [scrollWidth, clientWidth] = (await fac.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await screenshotOf(fac, ['[data-testid="public-page"]'], 'public-page-console-390');
+    await fac.setViewportSize({ width: 1280, height: 900 });
   });
 
   test('with JavaScript off, the page shows the answers, their history and progress, and the overdue one; axe finds nothing', async () => {

@@ -126,7 +126,7 @@ function participation(o: Outcome, t: PageStrings, _lang: PageLanguage): SafeHtm
 <dt>${t.spoke}</dt><dd>${t.spokeValue(p.spokeAtLeastOnce, p.spokeAtLeastOnceShare)}</dd>
 <dt>${t.turns}</dt><dd>${p.turns}</dd>
 <dt>${t.speakingTime}</dt><dd>${t.minutes(p.totalSpeakingSeconds)}</dd>
-<dt>${t.gini}</dt><dd>${p.giniSpeakingTime.toFixed(2)}</dd>
+<dt>${t.gini}</dt><dd>${t.decimal(p.giniSpeakingTime)}</dd>
 <dd class="wide muted">${t.giniValue(p.giniSpeakingTime)}</dd>
 </dl>
 </section>`;

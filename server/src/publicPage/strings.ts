@@ -36,6 +36,7 @@ const en = {
   speakingTime: 'Total speaking time',
   minutes: (seconds: number) => plural(Math.round(seconds / 60), 'minute', 'minutes'),
   gini: 'How evenly speaking time was shared',
+  decimal: (x: number) => x.toFixed(2),
   giniValue: (g: number) => `Gini coefficient ${g.toFixed(2)}: 0 means everyone spoke equally long, 1 means one person did all the speaking.`,
 
   agreedHeading: 'Agreed recommendations',
@@ -139,6 +140,7 @@ const de: PageStrings = {
   speakingTime: 'Redezeit insgesamt',
   minutes: (seconds) => plural(Math.round(seconds / 60), 'Minute', 'Minuten'),
   gini: 'Wie gleichmäßig die Redezeit verteilt war',
+  decimal: (x) => x.toFixed(2).replace('.', ','),
   giniValue: (g) => `Gini-Koeffizient ${g.toFixed(2).replace('.', ',')}: 0 heißt, alle haben gleich lange gesprochen, 1 heißt, eine Person hat allein gesprochen.`,
 
   agreedHeading: 'Beschlossene Empfehlungen',

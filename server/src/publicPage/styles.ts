@@ -26,6 +26,7 @@ h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
 .question { font-size: 1.1rem; margin: .25rem 0; }
 .question-label { display: block; color: var(--muted); font-size: .95rem; }
 .muted { color: var(--muted); }
+.toc { margin-top: 1rem; }
 .toc ul { padding-left: 1.25rem; margin: .25rem 0; }
 dl.figures { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: .25rem 1rem; margin: 0; }
 dl.figures dt { color: var(--muted); }
