@@ -42,9 +42,9 @@ export function publicPageApi(opts: PublicPageApiOptions): Router {
     if (!parsed.success) return null;
     const host = await opts.registry.find(parsed.data);
     if (!host?.state.publicPage.published) return null;
-    const { doc, state } = await records.of(host);
-    // The copy the record was made from decides: the page may have been withdrawn meanwhile.
-    return state.publicPage.published ? doc : null;
+    const record = await records.of(host);
+    // The state the record was made from decides: the page may have been withdrawn meanwhile.
+    return record.published ? record.doc : null;
   };
 
   const common = (res: Response, etag: string) => {

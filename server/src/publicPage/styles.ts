@@ -85,7 +85,8 @@ footer { margin: 2.5rem 0 1.5rem; padding-top: 1rem; border-top: 1px solid var(-
   .screen-only { display: none; }
   .print-only { display: block; }
   pre.command { background: none; color: var(--ink); border: 1px solid var(--ink); }
-  .check a[href]::after { content: " <" attr(href) ">"; font-size: 9pt; overflow-wrap: anywhere; }
+  /* The links a reader of the printout needs (the JSON, the key) already show their address as their text. */
+  a { color: var(--ink); }
 }
 `;
 
