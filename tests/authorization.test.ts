@@ -155,6 +155,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'response.give': () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'accepted', dueDate: '2027-06-30' }),
   'response.progress': () => ({ roomId: PLENARY, recommendationId: 'rec-1', text: 'Budget approved.' }),
   'outcome.publish': () => ({}),
+  'publicPage.set': () => ({ published: true }),
   'audio.setOpenMic': () => ({ roomId: PLENARY, open: true }),
   'audio.join': () => ({}),
   'audio.leave': () => ({}),
@@ -351,6 +352,7 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
     ],
   }),
   'outcome.publish': null,
+  'publicPage.set': null,
   'audio.setOpenMic': () => ({
     sender: 'facilitator',
     payloads: [

@@ -306,6 +306,17 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   },
   'session.close': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
   'outcome.publish': { sender: 'facilitator', valid: () => ({}), required: [], ids: [], bad: () => [] },
+  'publicPage.set': {
+    sender: 'facilitator',
+    valid: () => ({ published: true }),
+    required: ['published'],
+    ids: [],
+    bad: () => [
+      ['published as "yes"', { published: 'yes' }],
+      ['published as 1', { published: 1 }],
+      ['published as null', { published: null }],
+    ],
+  },
   'audio.setOpenMic': {
     sender: 'facilitator',
     valid: () => ({ roomId: PLENARY, open: true }),

@@ -9,6 +9,7 @@ import { DRAFTING_PATH, DraftingServer } from './drafting/DraftingServer.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { outcomeApi } from './http/outcomeApi.js';
+import { publicPageApi } from './http/publicPageApi.js';
 import { sessionsApi } from './http/sessionsApi.js';
 import { privacyApi } from './http/privacyApi.js';
 import { RetentionSweeper } from './privacy/RetentionSweeper.js';
@@ -143,6 +144,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining, cluster }));
   app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
+  app.use(publicPageApi({ registry, outcomes, publicUrl: config.publicUrl }));
   app.use(
     '/api',
     sessionsApi({

@@ -162,6 +162,8 @@ export const COMMANDS = {
   },
   /** Freeze the outcome as it stands and deliver it to every registered webhook. */
   'outcome.publish': { roles: ['facilitator'], schema: empty, afterClose: true },
+  /** Show the outcome as it stands, answers included, on the public page /p/<sessionId> (no login), or withdraw it. */
+  'publicPage.set': { roles: ['facilitator'], schema: z.strictObject({ published: z.boolean() }), afterClose: true },
 
   /** Open mic: everyone in the room may speak at once, without the queue (small breakout groups). Logged. */
   'audio.setOpenMic': { roles: ['facilitator'], schema: z.strictObject({ roomId, open: z.boolean() }) },

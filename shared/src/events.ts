@@ -144,6 +144,8 @@ export type EventBody =
   | { type: 'response.progressed'; payload: { roomId: string; recommendationId: string; text: string } }
   /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
   | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } }
+  /** The facilitator published (or withdrew) the public page: anyone with the link reads the outcome as it stands. */
+  | { type: 'public-page.set'; payload: { published: boolean } }
   /** Open mic: in this room everyone may speak without the floor (the audio adapter enforces it). */
   | { type: 'audio.open-mic-set'; payload: { roomId: string; open: boolean } }
   /** A facilitator closed a participant's microphone: silent until given the floor again (the audio adapter enforces it). */

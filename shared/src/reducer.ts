@@ -7,6 +7,7 @@ import { audioAppliers } from './reducer/audio.js';
 import { draftingAppliers } from './reducer/drafting.js';
 import { floorAppliers } from './reducer/floor.js';
 import { outcomeAppliers } from './reducer/outcome.js';
+import { publicPageAppliers } from './reducer/publicPage.js';
 import { participantAppliers } from './reducer/participants.js';
 import { questionAppliers } from './reducer/questions.js';
 import { queueAppliers } from './reducer/queue.js';
@@ -32,6 +33,7 @@ const appliers: Appliers<AppliedEventType> = {
   ...draftingAppliers,
   ...roundAppliers,
   ...outcomeAppliers,
+  ...publicPageAppliers,
   ...audioAppliers,
 };
 

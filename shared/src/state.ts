@@ -194,6 +194,12 @@ export interface Publication {
   headHash: string;
 }
 
+/** Whether the public page /p/<sessionId> is shown, and since when (null: never published, or withdrawn). */
+export interface PublicPage {
+  published: boolean;
+  since: number | null;
+}
+
 export interface SessionState {
   sessionId: string;
   seq: number;
@@ -222,4 +228,5 @@ export interface SessionState {
   /** Keyed like locks: roomScoped(roomId, recommendationId). */
   responses: Record<string, OfficialResponse>;
   publications: Publication[];
+  publicPage: PublicPage;
 }

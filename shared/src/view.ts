@@ -147,6 +147,8 @@ export interface AgreedView {
 export interface OutcomeView {
   agreed: AgreedView[];
   publications: { number: number; at: number; headSeq: number }[];
+  /** Whether the public page /p/<sessionId> is shown, and since when. */
+  publicPage: { published: boolean; since: number | null };
 }
 
 export interface SessionView {
@@ -288,6 +290,7 @@ function outcomeView(state: SessionState): OutcomeView {
         };
       }),
     publications: state.publications.map(({ number, at, headSeq }) => ({ number, at, headSeq })),
+    publicPage: { ...state.publicPage },
   };
 }
 

@@ -47,7 +47,10 @@ export interface ScriptedSession {
  * recommendations drafted over y-websocket, a round that agrees two of them, and the
  * session closed. Hostile strings go into names, a question, texts and reasons.
  */
-export async function runScriptedSession(url: string, opts: { adminToken?: string } = {}): Promise<ScriptedSession> {
+export async function runScriptedSession(
+  url: string,
+  opts: { adminToken?: string; beforeClose?: (session: CreatedSession) => Promise<void> } = {},
+): Promise<ScriptedSession> {
   const session = await createSession(url, { title: `${PLANTED.script} Assembly on Getting Around` }, opts.adminToken);
   const fac = await joinAndConnect(url, session, 'facilitator', assembly.facilitators[0]!);
   const citizens = [
@@ -114,6 +117,8 @@ export async function runScriptedSession(url: string, opts: { adminToken?: strin
   await must(fac.client.send('round.close', { roundId }), 'round.close');
   await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.first }), 'round.setStatement');
   await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.final }), 'round.setStatement');
+  // Roles that cannot join an ended session (observers) join here.
+  await opts.beforeClose?.(session);
   await must(fac.client.send('session.close', {}), 'session.close');
 
   return {

@@ -5,6 +5,7 @@ import { audioDeciders } from './decide/audio.js';
 import { draftingDeciders } from './decide/drafting.js';
 import { floorDeciders } from './decide/floor.js';
 import { outcomeDeciders } from './decide/outcome.js';
+import { publicPageDeciders } from './decide/publicPage.js';
 import { participantDeciders } from './decide/participants.js';
 import { questionDeciders } from './decide/questions.js';
 import { queueDeciders } from './decide/queue.js';
@@ -36,6 +37,7 @@ const deciders: Deciders<DecidableCommand> = {
   ...draftingDeciders,
   ...roundDeciders,
   ...outcomeDeciders,
+  ...publicPageDeciders,
   ...audioDeciders,
 };
 

@@ -46,6 +46,7 @@ export function initial(e: Extract<SessionEvent, { type: 'session.created' }>): 
     broughtBack: {},
     responses: {},
     publications: [],
+    publicPage: { published: false, since: null },
   };
 }
 
