@@ -7,6 +7,7 @@ import { DraftingPanel } from '../components/DraftingPanel';
 import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
 import { OutcomeDeliveryPanel } from '../components/OutcomeDeliveryPanel';
+import { PanelFeedbackPanel } from '../components/panelFeedback/PanelFeedbackPanel';
 import { ParticipantsPanel } from '../components/ParticipantsPanel';
 import { QAPanel } from '../components/QAPanel';
 import { QueuePanel } from '../components/QueuePanel';
@@ -98,7 +99,12 @@ function TabContent({ tab }: { tab: ConsoleTab }) {
         </div>
       );
     case 'outcome':
-      return <OutcomeDeliveryPanel />;
+      return (
+        <>
+          <OutcomeDeliveryPanel />
+          <PanelFeedbackPanel />
+        </>
+      );
     case 'session':
       return <SessionTab />;
   }
