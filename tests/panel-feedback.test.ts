@@ -327,6 +327,19 @@ describe('the counts agree everywhere', () => {
     const report = verifyExport(doc, { log: events, trustedPublicKey: key.publicKey });
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.checks.find((c) => c.name === 'replay')?.ok).toBe(true);
+    // The open data carries the current answer's counts too, in its last three columns.
+    const csv = await fetch(`${server.url}/api/sessions/${session.sessionId}/outcome/recommendations.csv?publication=1`, {
+      headers: { authorization: `Bearer ${off.token}` },
+    });
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]!.split(',').slice(-3)).toEqual(['panel_addressed', 'panel_partly', 'panel_not']);
+    const row = (id: string) =>
+      lines
+        .find((l) => l.split(',')[1] === id)!
+        .split(',')
+        .slice(-3);
+    expect(row('rec-bus')).toEqual([answer.panel.counts.addressed, answer.panel.counts.partly, answer.panel.counts.not].map(String));
+    expect(row('rec-park')).toEqual(['', '', '']);
     // An edited count is caught by the signature and by the replay.
     const edited = structuredClone(doc);
     edited.outcome.recommendations.agreed.find((r) => r.id === 'rec-bus')!.response!.panel.counts.addressed += 1;
