@@ -340,6 +340,13 @@ describe('the counts agree everywhere', () => {
         .slice(-3);
     expect(row('rec-bus')).toEqual([answer.panel.counts.addressed, answer.panel.counts.partly, answer.panel.counts.not].map(String));
     expect(row('rec-park')).toEqual(['', '', '']);
+    // The Markdown brief shows the counts and the reasons, the hostile one inert.
+    const md = await (
+      await fetch(`${server.url}/api/sessions/${session.sessionId}/outcome.md?publication=1`, { headers: { authorization: `Bearer ${off.token}` } })
+    ).text();
+    expect(md).toContain('Panel\\: 2 addressed · 1 partly addressed · 2 not addressed \\(5 citizens\\)');
+    expect(md).toContain("- *not addressed:* &lt;script&gt;alert\\('x'\\)&lt;/script&gt;");
+    expect(md).not.toContain('<script');
     // An edited count is caught by the signature and by the replay.
     const edited = structuredClone(doc);
     edited.outcome.recommendations.agreed.find((r) => r.id === 'rec-bus')!.response!.panel.counts.addressed += 1;
