@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import {
   AGREEMENT_LEVELS,
+  PANEL_VERDICTS,
   RESPONSE_STATUSES,
+  panelSummary,
   buildOutcome,
   outcomeSchema,
   resolvePointer,
@@ -17,6 +19,7 @@ import {
   roomScoped,
   type AgreementLevel,
   type EventDraft,
+  type PanelVerdict,
   type Round,
   type SessionEvent,
   type SessionState,
@@ -44,6 +47,8 @@ type Step =
   | { k: 'close' }
   | { k: 'rule'; minShare: number; topLevels: number; maxBlocks: number }
   | { k: 'answer'; rec: number; status: ResponseStatus; reason: boolean }
+  /** A citizen's verdict on an answer: the current one, or (stale) the one it replaced. */
+  | { k: 'assess'; c: number; rec: number; verdict: PanelVerdict; reason: boolean; stale: boolean }
   | { k: 'publish' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -70,6 +75,17 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.record({ k: fc.constant('answer' as const), rec: fc.nat(2), status: fc.constantFrom(...RESPONSE_STATUSES), reason: fc.boolean() }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('assess' as const),
+      c: fc.nat(CITIZENS - 1),
+      rec: fc.nat(2),
+      verdict: fc.constantFrom(...PANEL_VERDICTS),
+      reason: fc.boolean(),
+      stale: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('publish' as const) }) },
 );
@@ -111,8 +127,12 @@ class Model {
     }
   }
 
-  append(actor: SessionEvent['actor'], drafts: EventDraft[]): void {
-    const events = seal('s_prop', (this.state as SessionState | undefined) ?? { seq: 0, head: GENESIS_HASH }, drafts, actor, (this.now += 1000));
+  /** The panel's verdicts in the log, in order. */
+  assessments: Extract<SessionEvent, { type: 'response.assessed' }>[] = [];
+
+  append(actor: SessionEvent['actor'], drafts: EventDraft[], at = (this.now += 1000)): void {
+    const events = seal('s_prop', (this.state as SessionState | undefined) ?? { seq: 0, head: GENESIS_HASH }, drafts, actor, at);
+    for (const e of events) if (e.type === 'response.assessed') this.assessments.push(e);
     for (const e of events) this.state = reduce((this.state as SessionState | undefined) ?? null, e);
     this.log.push(...events);
   }
@@ -130,13 +150,15 @@ class Model {
     if (!(COMMANDS[name].roles as readonly string[]).includes(actor.role)) return false;
     const payload = COMMANDS[name].schema.parse(raw);
     const room = draftRoomFor(name, payload, this.state);
+    // As on the server: one clock reading, decided on and stamped on the events.
+    const now = (this.now += 1000);
     try {
       const { events } = decide(
         name,
         {
           state: this.state,
           actor,
-          now: this.now,
+          now,
           draft: room ? this.draft(room) : undefined,
           newId: (p) => `${p}_${this.ids++}`,
           newSecret: () => ({ secret: 's', hash: 'h' }),
@@ -144,7 +166,7 @@ class Model {
         },
         payload as never,
       );
-      this.append({ kind: 'participant', participantId: actorId, role: actor.role }, events);
+      this.append({ kind: 'participant', participantId: actorId, role: actor.role }, events, now);
       return true;
     } catch (err) {
       if (err instanceof CommandError) return false;
@@ -202,6 +224,20 @@ class Model {
         if (valid) this.command(this.official, 'response.give', raw);
         return;
       }
+      case 'assess': {
+        const r = this.state.responses[roomScoped('plenary', RECS[s.rec]!)];
+        const answer = s.stale ? r?.history.at(-1) : r?.current;
+        const sent = this.command(this.citizens[s.c]!, 'response.assess', {
+          roomId: 'plenary',
+          recommendationId: RECS[s.rec],
+          answeredAt: answer?.at ?? 1,
+          verdict: s.verdict,
+          ...(s.reason ? { reason: `because ${s.verdict}` } : {}),
+        });
+        // Only the answer as it stands can be judged: a replaced one, or none, is refused.
+        if (sent) expect(answer).toBe(r?.current);
+        return;
+      }
       case 'publish':
         this.command(this.fac, 'outcome.publish', {});
         return;
@@ -216,6 +252,19 @@ class Model {
       for (const a of [r.current, ...r.history]) if (a.status === 'rejected') expect(a.reason).toBeTruthy();
       const given = this.log.filter((e) => e.type === 'response.given' && roomScoped(e.payload.roomId, e.payload.recommendationId) === key);
       expect(r.history.length + 1).toBe(given.length);
+      // Each answer is named by its own time, and the panel's verdicts on it are the latest of each citizen: one each, however often they changed their mind.
+      expect(new Set(given.map((e) => e.at)).size).toBe(given.length);
+      for (const a of [r.current, ...r.history]) {
+        const answeredSeq = given.find((g) => g.at === a.at)!.seq;
+        const latest = new Map<string, { verdict: PanelVerdict; reason: string | null }>();
+        for (const e of this.assessments) {
+          if (roomScoped(e.payload.roomId, e.payload.recommendationId) !== key || e.payload.answeredAt !== a.at) continue;
+          expect(e.seq).toBeGreaterThan(answeredSeq);
+          latest.set(e.payload.participantId, { verdict: e.payload.verdict, reason: e.payload.reason });
+        }
+        expect(a.panel).toEqual(Object.fromEntries(latest));
+        for (const pid of Object.keys(a.panel)) expect(s.participants[pid]!.role).toBe('citizen');
+      }
     }
     s.publications.forEach((p, i) => {
       expect(p.number).toBe(i + 1);
@@ -235,6 +284,12 @@ class Model {
       expect(createHash('sha256').update(canonicalRecommendation(r)).digest('hex')).toBe(r.textHash);
     }
     expect(outcome.recommendations.agreed.filter((r) => r.response).length).toBe(Object.keys(s.responses).length);
+    for (const r of outcome.recommendations.agreed) {
+      const answers = r.response ? [r.response, ...r.response.history] : [];
+      for (const a of answers) expect(a.panel.total).toBe(a.panel.counts.addressed + a.panel.counts.partly + a.panel.counts.not);
+      const state = s.responses[roomScoped(r.roomId, r.id)];
+      if (state) expect(r.response!.panel).toEqual(panelSummary(state.current.panel));
+    }
     for (const round of Object.values(s.rounds)) {
       for (const [recId, byP] of Object.entries(round.ratings)) {
         expect(round.items.some((i) => i.recommendationId === recId)).toBe(true);
@@ -308,6 +363,8 @@ test('agreement rounds keep their invariants under any sequence of openings, rat
 test('the response loop and the outcome keep their invariants after texts are agreed', () => {
   let reanswered = false;
   let published = false;
+  let changedMind = false;
+  let judgedReplaced = false;
   fc.assert(
     fc.property(fc.array(step, { minLength: 5, maxLength: 40 }), (steps) => {
       const m = new Model();
@@ -324,9 +381,14 @@ test('the response loop and the outcome keep their invariants after texts are ag
       expect(replay(m.log)).toEqual(m.state);
       reanswered ||= Object.values(m.state.responses).some((r) => r.history.length > 0);
       published ||= m.state.publications.length > 1;
+      changedMind ||=
+        m.log.filter((e) => e.type === 'response.assessed').length > Object.values(m.state.responses).reduce((n, r) => n + Object.keys(r.current.panel).length, 0);
+      judgedReplaced ||= Object.values(m.state.responses).some((r) => r.history.some((a) => Object.keys(a.panel).length > 0));
     }),
     { numRuns: 100 },
   );
   expect(reanswered).toBe(true);
   expect(published).toBe(true);
+  expect(changedMind).toBe(true);
+  expect(judgedReplaced).toBe(true);
 });

@@ -154,6 +154,7 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'amendment.decide': () => ({ roomId: PLENARY, amendmentId: 'amend-1', decision: 'accepted' }),
   'response.give': () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'accepted', dueDate: '2027-06-30' }),
   'response.progress': () => ({ roomId: PLENARY, recommendationId: 'rec-1', text: 'Budget approved.' }),
+  'response.assess': () => ({ roomId: PLENARY, recommendationId: 'rec-1', answeredAt: 1, verdict: 'not', reason: 'Assessed by someone who may not assess.' }),
   'outcome.publish': () => ({}),
   'publicPage.set': () => ({ published: true }),
   'audio.setOpenMic': () => ({ roomId: PLENARY, open: true }),
@@ -349,6 +350,13 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
     payloads: [
       { roomId: 'room-1', recommendationId: 'rec-r1', text: 'Progress from the wrong session.' },
       { roomId: PLENARY, recommendationId: 'rec-1', text: 'Progress from the wrong session.' },
+    ],
+  }),
+  'response.assess': () => ({
+    sender: 'citizen',
+    payloads: [
+      { roomId: 'room-1', recommendationId: 'rec-r1', answeredAt: 1, verdict: 'addressed' },
+      { roomId: PLENARY, recommendationId: 'rec-1', answeredAt: 1, verdict: 'not', reason: 'Assessed from the wrong session.' },
     ],
   }),
   'outcome.publish': null,

@@ -442,6 +442,29 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       ['a status change smuggled into progress', { roomId: PLENARY, recommendationId: 'rec-1', text: 'Done.', status: 'accepted' }],
     ],
   },
+  'response.assess': {
+    sender: 'citizen',
+    valid: () => ({ roomId: PLENARY, recommendationId: 'rec-1', answeredAt: 1_767_225_600_000, verdict: 'partly', reason: 'The date is vague.' }),
+    required: ['roomId', 'recommendationId', 'answeredAt', 'verdict'],
+    ids: [['roomId'], ['recommendationId']],
+    bad: () => {
+      const assess = (extra: Record<string, unknown>) => ({ roomId: PLENARY, recommendationId: 'rec-1', answeredAt: 1_767_225_600_000, verdict: 'addressed', ...extra });
+      return [
+        ['verdict not in the enum', assess({ verdict: 'maybe' })],
+        ['verdict in upper case', assess({ verdict: 'ADDRESSED' })],
+        ['verdict spelled out', assess({ verdict: 'not addressed' })],
+        ['reason empty', assess({ reason: '' })],
+        ['reason only spaces', assess({ reason: '   ' })],
+        ['reason invisible', assess({ reason: '\u200b\u2800' })],
+        ['reason over 1000 characters', assess({ reason: 'x'.repeat(1001) })],
+        ['answeredAt negative', assess({ answeredAt: -1 })],
+        ['answeredAt fractional', assess({ answeredAt: 1.5 })],
+        ['answeredAt as an ISO date', assess({ answeredAt: '2026-01-01T00:00:00Z' })],
+        ['answeredAt beyond safe integers', assess({ answeredAt: 2 ** 60 })],
+        ['participantId supplied by the sender', assess({ participantId: 'p_someone_else' })],
+      ];
+    },
+  },
   'drafting.setOpen': {
     sender: 'facilitator',
     valid: () => ({ roomId: PLENARY, open: false }),

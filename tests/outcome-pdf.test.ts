@@ -66,6 +66,14 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
             dueDate: '2026-04-01',
             answeredAt: T(60 * 24 * 14),
             answeredBy: `Head of Transport Planning (${CJK})`,
+            panel: {
+              counts: { addressed: 5, partly: 2, not: 1 },
+              total: 8,
+              reasons: [
+                { verdict: 'partly', reason: `Weekends only is half of what we asked. ${RTL}` },
+                { verdict: 'not', reason: `${SCRIPT} Deliveries are not mentioned at all.` },
+              ],
+            },
             history: [
               {
                 status: 'under-consideration',
@@ -73,6 +81,7 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
                 dueDate: null,
                 answeredAt: T(60 * 24 * 3),
                 answeredBy: 'Head of Transport Planning',
+                panel: { counts: { addressed: 0, partly: 1, not: 3 }, total: 4, reasons: [] },
               },
             ],
             progress: [{ text: `Consultation with market traders opened. ${RTL}`, at: T(60 * 24 * 30), by: 'Head of Transport Planning' }],
@@ -247,6 +256,11 @@ describe('renderPdf', () => {
     expect(flat).toContain(squash(LONG_WORD));
     for (const piece of LONG_WORD.split('_')) expect(flat).toContain(piece);
     expect(flat).toContain('Textchangedafterthevoteopened');
+    // What the panel said of each answer, the current one with its reasons, the replaced one with its own counts.
+    expect(flat).toContain(squash('Panel: 5 addressed · 2 partly addressed · 1 not addressed (8 citizens)'));
+    expect(flat).toContain(squash('partly addressed: Weekends only is half of what we asked. [U+202E]'));
+    expect(flat).toContain(squash(`not addressed: ${SCRIPT} Deliveries are not mentioned at all.`));
+    expect(flat).toContain(squash('Panel: 0 addressed · 1 partly addressed · 3 not addressed (4 citizens)'));
     // The rounds, with the facilitator's statement (hostile text inert) and the cancelled one.
     expect(flat).toContain('Roundsandwhattheroomsdecided');
     expect(flat).toContain('Theplenarybackscar-freeSaturdays;deliveriesgetamorningwindow.');

@@ -335,6 +335,7 @@ describe('the overdue rule and the XML escaper', () => {
     dueDate: over.dueDate,
     answeredAt: over.answeredAt ?? '2026-01-10T09:00:00.000Z',
     answeredBy: 'Official 1',
+    panel: { counts: { addressed: 0, partly: 0, not: 0 }, total: 0, reasons: [] },
     history: [],
     progress: (over.progress ?? []).map((at) => ({ text: 'done', at, by: 'Official 1' })),
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RESPONSE_STATUSES, handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
+import { PANEL_VERDICTS, RESPONSE_STATUSES, handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
 import { dtlsParametersSchema, mediaIdSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './audio.js';
 import { AGREEMENT_LEVELS } from './drafting.js';
 import { idSchema, line, paragraph } from './text.js';
@@ -158,6 +158,21 @@ export const COMMANDS = {
   'response.progress': {
     roles: ['official'],
     schema: z.strictObject({ roomId, recommendationId: idSchema, text: paragraph(2000) }),
+    afterClose: true,
+  },
+  /**
+   * A citizen's word on an official's answer: does it address the recommendation? `answeredAt`
+   * names the answer judged (its time), so a verdict never lands on an answer its sender has not read.
+   */
+  'response.assess': {
+    roles: ['citizen'],
+    schema: z.strictObject({
+      roomId,
+      recommendationId: idSchema,
+      answeredAt: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      verdict: z.enum(PANEL_VERDICTS),
+      reason: paragraph(1000).optional(),
+    }),
     afterClose: true,
   },
   /** Freeze the outcome as it stands and deliver it to every registered webhook. */

@@ -84,4 +84,4 @@ export const PLENARY = 'plenary';
 export const QUESTION_STATUSES = ['pending', 'approved', 'live', 'answered', 'hidden'] as const;
 export type QuestionStatus = (typeof QUESTION_STATUSES)[number];
 
-export { RESPONSE_STATUSES, type ResponseStatus } from './vocabulary.js';
+export { PANEL_VERDICTS, RESPONSE_STATUSES, type PanelVerdict, type ResponseStatus } from './vocabulary.js';

@@ -1,4 +1,4 @@
-import type { AgendaItemInput, HandKind, QueueRule, ResponseStatus, Role, Settings, SettingsPatch } from './domain.js';
+import type { AgendaItemInput, HandKind, PanelVerdict, QueueRule, ResponseStatus, Role, Settings, SettingsPatch } from './domain.js';
 import type { AgreementLevel, AgreementRule, RecommendationText, TextField } from './drafting.js';
 
 /** Who caused an event. System events come from the server's clock (turn and agenda timers). */
@@ -142,6 +142,11 @@ export type EventBody =
       };
     }
   | { type: 'response.progressed'; payload: { roomId: string; recommendationId: string; text: string } }
+  /** A citizen's verdict on the answer given at `answeredAt`; it replaces their earlier verdict on that answer. */
+  | {
+      type: 'response.assessed';
+      payload: { roomId: string; recommendationId: string; participantId: string; answeredAt: number; verdict: PanelVerdict; reason: string | null };
+    }
   /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
   | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } }
   /** The facilitator published (or withdrew) the public page: anyone with the link reads the outcome as it stands. */

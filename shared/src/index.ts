@@ -16,3 +16,4 @@ export * from './audio.js';
 export * from './viewPatch.js';
 export * from './viewStream.js';
 export * from './upvoters.js';
+export * from './panel.js';

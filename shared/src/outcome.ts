@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { QUEUE_RULES, RESPONSE_STATUSES } from './domain.js';
+import { PANEL_VERDICTS, QUEUE_RULES, RESPONSE_STATUSES, type PanelVerdict } from './domain.js';
 import { AGREEMENT_LEVELS, agreementRuleSchema, describeAgreementRule, roomScoped, type AgreementLevel } from './drafting.js';
+import { panelSummary } from './panel.js';
 import { RULE_DESCRIPTIONS } from './queue.js';
 import type { ResponseAnswer, RoundResult, SessionState } from './state.js';
 
@@ -27,12 +28,21 @@ const supportSchema = z.strictObject({
 
 const minorityNoteSchema = z.strictObject({ level: z.enum(AGREEMENT_LEVELS), reason: z.string() });
 
+/** What the panel said of an answer: how many citizens found it addressed their recommendation, and their reasons, nameless. */
+const panelSchema = z.strictObject({
+  counts: z.strictObject(Object.fromEntries(PANEL_VERDICTS.map((v) => [v, count])) as Record<PanelVerdict, typeof count>),
+  total: count,
+  /** Ordered by verdict, then by text: the order says nothing of who gave them or when. */
+  reasons: z.array(z.strictObject({ verdict: z.enum(PANEL_VERDICTS), reason: z.string() })),
+});
+
 const answerSchema = z.strictObject({
   status: z.enum(RESPONSE_STATUSES),
   reason: z.string().nullable(),
   dueDate: z.iso.date().nullable(),
   answeredAt: iso,
   answeredBy: z.string(),
+  panel: panelSchema,
 });
 
 const responseSchema = answerSchema.extend({
@@ -201,7 +211,14 @@ export function pseudonyms(state: SessionState): Map<string, string> {
 export function buildOutcome(state: SessionState): Outcome {
   const roomName = (id: string) => state.rooms[id]?.name ?? id;
   const nameOf = (id: string) => state.participants[id]?.displayName ?? id;
-  const answer = (a: ResponseAnswer) => ({ status: a.status, reason: a.reason, dueDate: a.dueDate, answeredAt: isoOf(a.at), answeredBy: nameOf(a.by) });
+  const answer = (a: ResponseAnswer) => ({
+    status: a.status,
+    reason: a.reason,
+    dueDate: a.dueDate,
+    answeredAt: isoOf(a.at),
+    answeredBy: nameOf(a.by),
+    panel: panelSummary(a.panel),
+  });
 
   // Insertion order is the order the locks were logged in; the stable sort keeps it for locks of one moment.
   const agreed = Object.entries(state.locks)

@@ -1,4 +1,4 @@
-import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
+import type { HandKind, PanelVerdict, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
 import type { AgreementLevel, AgreementRule, RecommendationText, Tally } from './drafting.js';
 import type { TurnEndReason } from './events.js';
 
@@ -168,12 +168,20 @@ export interface Question {
   upvoters: string[];
 }
 
+/** One citizen's word on one answer. No time: when someone answered back is nobody's business. */
+export interface PanelAssessment {
+  verdict: PanelVerdict;
+  reason: string | null;
+}
+
 export interface ResponseAnswer {
   status: ResponseStatus;
   reason: string | null;
   dueDate: string | null;
   at: number;
   by: string;
+  /** The panel's verdicts on this answer, participantId → assessment: one per citizen, the latest counts. */
+  panel: Record<string, PanelAssessment>;
 }
 
 /** What the decision-makers did with an agreed recommendation. */

@@ -1,7 +1,8 @@
-import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
+import type { HandKind, PanelVerdict, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
 import { provisionalResults } from './agreement.js';
 import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
+import { panelSummary, type PanelSummary } from './panel.js';
 import { hasUpvoted } from './upvoters.js';
 import type { AgendaItem, Participant, ResponseAnswer, RoundResult, SessionState } from './state.js';
 
@@ -10,7 +11,11 @@ import type { AgendaItem, Participant, ResponseAnswer, RoundResult, SessionState
  * raw events because events carry what some viewers must not see: the author of an
  * anonymous question, questions still awaiting moderation, other rooms' business.
  */
-export type Audience = { kind: 'staff' } | { kind: 'room'; roomId: string };
+export type Audience =
+  | { kind: 'staff' }
+  | { kind: 'room'; roomId: string }
+  /** Officials see their room as citizens do, and also the panel's reasons on the answers: they answer to them. */
+  | { kind: 'officials'; roomId: string };
 
 /** Who is online: anything that answers `has` (the server passes its live presence map, not a copy). */
 export interface OnlineSet {
@@ -131,6 +136,15 @@ export interface ResponseAnswerView {
   at: number;
   /** Officials answer in a public capacity, so their names are shown. */
   byName: string;
+  /** What the panel says of this answer. */
+  panel: PanelView;
+}
+
+/** The panel's verdicts on one answer: counts for everyone; the reasons, nameless, for facilitators and officials (null for others). */
+export interface PanelView {
+  counts: PanelSummary['counts'];
+  total: number;
+  reasons: PanelSummary['reasons'] | null;
 }
 
 /** An agreed recommendation and what the decision-makers did with it: shown to everyone who took part. */
@@ -183,6 +197,8 @@ export interface MeView {
   myQuestions: { id: string; status: QuestionStatus; text: string }[];
   /** Your ratings: roundId → recommendationId → rating. */
   myRatings: Record<string, Record<string, { level: AgreementLevel; reason: string | null }>>;
+  /** Your verdicts on officials' answers, each naming the answer by its time (`at`): the current answer's or a replaced one's. */
+  myAssessments: { roomId: string; recommendationId: string; answeredAt: number; verdict: PanelVerdict; reason: string | null }[];
 }
 
 function roomView(state: SessionState, roomId: string, audience: Audience, online: OnlineSet): RoomView {
@@ -265,9 +281,29 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
   };
 }
 
-function outcomeView(state: SessionState): OutcomeView {
+// One outcome per log position and kind of reader, shared by every audience's view of it: counting
+// the panel's verdicts is work that grows with the panel, and a session has an audience per room.
+const outcomeCache = new WeakMap<SessionState, { seq: number; value: OutcomeView }>();
+const outcomeWithReasonsCache = new WeakMap<SessionState, { seq: number; value: OutcomeView }>();
+
+function outcomeView(state: SessionState, withReasons: boolean): OutcomeView {
+  return perSeq(withReasons ? outcomeWithReasonsCache : outcomeCache, state, () => buildOutcomeView(state, withReasons));
+}
+
+function buildOutcomeView(state: SessionState, withReasons: boolean): OutcomeView {
   const name = (id: string) => state.participants[id]?.displayName ?? '';
-  const answer = (a: ResponseAnswer): ResponseAnswerView => ({ status: a.status, reason: a.reason, dueDate: a.dueDate, at: a.at, byName: name(a.by) });
+  const panel = (a: ResponseAnswer): PanelView => {
+    const { counts, total, reasons } = panelSummary(a.panel);
+    return { counts, total, reasons: withReasons ? reasons : null };
+  };
+  const answer = (a: ResponseAnswer): ResponseAnswerView => ({
+    status: a.status,
+    reason: a.reason,
+    dueDate: a.dueDate,
+    at: a.at,
+    byName: name(a.by),
+    panel: panel(a),
+  });
   return {
     agreed: Object.entries(state.locks)
       .sort(([, a], [, b]) => a.lockedAt - b.lockedAt)
@@ -313,7 +349,7 @@ export function projectSession(state: SessionState, audience: Audience, online: 
       .map((r) => ({ id: r.id, name: r.name, kind: r.kind })),
     rooms: roomIds.filter((id) => state.rooms[id]).map((id) => roomView(state, id, audience, online)),
     participants: audience.kind === 'staff' ? activeParticipants(state).map((p) => statsEntry(state, p, online.has(p.id))) : null,
-    outcome: outcomeView(state),
+    outcome: outcomeView(state, audience.kind !== 'room'),
   };
 }
 
@@ -424,10 +460,17 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
           Object.fromEntries(Object.entries(r.ratings).flatMap(([recId, byP]) => (byP[p.id] ? [[recId, { level: byP[p.id]!.level, reason: byP[p.id]!.reason }]] : []))),
         ]),
     ),
+    myAssessments: Object.values(state.responses).flatMap((r) =>
+      [...r.history, r.current].flatMap((a) => {
+        const mine = a.panel[p.id];
+        return mine ? [{ roomId: r.roomId, recommendationId: r.recommendationId, answeredAt: a.at, verdict: mine.verdict, reason: mine.reason }] : [];
+      }),
+    ),
   };
 }
 
-/** Which view a participant gets: facilitators see every room, everyone else their own. */
+/** Which view a participant gets: facilitators see every room, everyone else their own (officials with the panel's reasons). */
 export function audienceOf(role: Role, roomId: string): Audience {
-  return role === 'facilitator' ? { kind: 'staff' } : { kind: 'room', roomId };
+  if (role === 'facilitator') return { kind: 'staff' };
+  return role === 'official' ? { kind: 'officials', roomId } : { kind: 'room', roomId };
 }

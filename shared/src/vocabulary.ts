@@ -11,3 +11,7 @@ export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
 /** Gradients of agreement, from full support to block. */
 export const AGREEMENT_LEVELS = ['full-support', 'support-with-reservations', 'can-live-with', 'more-discussion-needed', 'serious-concerns', 'block'] as const;
 export type AgreementLevel = (typeof AGREEMENT_LEVELS)[number];
+
+/** What a citizen says of an official's answer: does it address the recommendation? */
+export const PANEL_VERDICTS = ['addressed', 'partly', 'not'] as const;
+export type PanelVerdict = (typeof PANEL_VERDICTS)[number];

@@ -18,7 +18,10 @@ import type { Presence } from './Presence.js';
 
 export const participantRoom = (participantId: string) => `p:${participantId}`;
 export const sessionRoom = (sessionId: string) => `s:${sessionId}`;
-export const audienceRoom = (sessionId: string, audience: Audience) => (audience.kind === 'staff' ? `s:${sessionId}:staff` : `s:${sessionId}:room:${audience.roomId}`);
+/** An audience's name within its session; ids never hold a colon, so the names cannot meet. */
+const audienceKey = (audience: Audience) =>
+  audience.kind === 'staff' ? 'staff' : audience.kind === 'officials' ? `officials:${audience.roomId}` : `room:${audience.roomId}`;
+export const audienceRoom = (sessionId: string, audience: Audience) => `s:${sessionId}:${audienceKey(audience)}`;
 
 /** Participants whose private view (`session.me`) an event may change; 'all' when it is cheaper not to work it out. */
 function touched(e: SessionEvent, state: SessionState): Set<string> | 'all' {
@@ -139,7 +142,7 @@ export class ViewPublisher {
   }
 
   private roomOf(audience: Audience): string {
-    const key = audience.kind === 'staff' ? '' : audience.roomId;
+    const key = audienceKey(audience);
     let name = this.roomNames.get(key);
     if (name === undefined) this.roomNames.set(key, (name = audienceRoom(this.host.id, audience)));
     return name;

@@ -8,7 +8,8 @@ export const outcomeAppliers: Appliers<EventsOf<'response'> | EventsOf<'outcome'
     const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
     const key = roomScoped(roomId, recommendationId);
     const existing = s.responses[key];
-    const current = { ...answer, at: e.at, by };
+    // A new answer starts with no verdicts: the panel judges each answer on its own, and the one replaced keeps its own.
+    const current = { ...answer, at: e.at, by, panel: {} };
     if (existing) {
       existing.history.push(existing.current);
       existing.current = current;
@@ -20,6 +21,12 @@ export const outcomeAppliers: Appliers<EventsOf<'response'> | EventsOf<'outcome'
     const r = s.responses[roomScoped(e.payload.roomId, e.payload.recommendationId)];
     const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
     if (r) r.progress.push({ text: e.payload.text, at: e.at, by });
+  },
+  'response.assessed': (s, e) => {
+    const { roomId, recommendationId, participantId, answeredAt, verdict, reason } = e.payload;
+    const answer = s.responses[roomScoped(roomId, recommendationId)]?.current;
+    // Keyed by citizen: a later verdict replaces theirs, so two tabs sending at once still count once.
+    if (answer && answer.at === answeredAt) answer.panel[participantId] = { verdict, reason };
   },
   'outcome.published': (s, e) => {
     s.publications.push({ ...e.payload, at: e.at, by: e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind });

@@ -4,6 +4,8 @@ import type { AgreedView } from '../../../../shared/src/index.js';
 import { formatCalendarDate, formatDateTime } from '../format';
 import { isolate } from '../i18n';
 import { useSession } from '../session/context';
+import { PanelAssessment } from './panelFeedback/PanelAssessment';
+import { PanelCounts } from './panelFeedback/PanelCounts';
 
 /**
  * What the decision-makers answered to one agreed recommendation: the current answer
@@ -43,6 +45,7 @@ export const AnswerDetails = forwardRef<HTMLDivElement, { agreed: AgreedView }>(
         </p>
       )}
       <p className="muted">{t('answers.by', { name: isolate(r.byName), date: when(r.at) })}</p>
+      <PanelCounts panel={r.panel} />
       {r.progress.length > 0 && (
         <div className="answer-progress">
           <h4>{t('answers.progressHeading')}</h4>
@@ -71,6 +74,7 @@ export const AnswerDetails = forwardRef<HTMLDivElement, { agreed: AgreedView }>(
                   </p>
                 )}
                 {h.dueDate && <p>{t('answers.due', { date: formatCalendarDate(h.dueDate, i18n.language) })}</p>}
+                {h.panel.total > 0 && <PanelCounts panel={h.panel} />}
               </li>
             ))}
           </ul>
@@ -80,11 +84,12 @@ export const AnswerDetails = forwardRef<HTMLDivElement, { agreed: AgreedView }>(
   );
 });
 
-/** Citizens and observers: the decision-makers' answers to what the assembly agreed. Nothing to show until something is agreed. */
+/** Citizens and observers: the decision-makers' answers to what the assembly agreed, and citizens' say on each. Nothing to show until something is agreed. */
 export function AnswersPanel() {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const { agreed } = snapshot.view!.outcome;
+  const citizen = snapshot.me!.role === 'citizen';
   if (agreed.length === 0) return null;
   const manyRooms = new Set(agreed.map((a) => a.roomId)).size > 1;
   return (
@@ -99,6 +104,7 @@ export function AnswersPanel() {
             </h3>
             {manyRooms && <p className="muted">{t('outcome.room', { name: a.roomName })}</p>}
             <AnswerDetails agreed={a} />
+            {citizen && a.response && <PanelAssessment agreed={a} answer={a.response} />}
           </li>
         ))}
       </ul>

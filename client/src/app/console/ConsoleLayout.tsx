@@ -8,6 +8,7 @@ import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
 import { OutcomeDeliveryPanel } from '../components/OutcomeDeliveryPanel';
 import { PublicPagePanel } from './PublicPagePanel';
+import { PanelFeedbackPanel } from '../components/panelFeedback/PanelFeedbackPanel';
 import { ParticipantsPanel } from '../components/ParticipantsPanel';
 import { QAPanel } from '../components/QAPanel';
 import { QueuePanel } from '../components/QueuePanel';
@@ -103,6 +104,7 @@ function TabContent({ tab }: { tab: ConsoleTab }) {
         <>
           <OutcomeDeliveryPanel />
           <PublicPagePanel />
+          <PanelFeedbackPanel />
         </>
       );
     case 'session':

@@ -1,4 +1,13 @@
-import { AGREEMENT_LEVELS, activeItems, pseudonyms, type AgreementLevel, type OutcomeDocument, type SessionState } from '../../../../shared/src/index.js';
+import {
+  AGREEMENT_LEVELS,
+  PANEL_VERDICTS,
+  activeItems,
+  pseudonyms,
+  type AgreementLevel,
+  type OutcomeDocument,
+  type PanelVerdict,
+  type SessionState,
+} from '../../../../shared/src/index.js';
 import { displayText } from './displayText.js';
 
 /**
@@ -23,6 +32,14 @@ const levelColumn = (level: AgreementLevel): Column<Rec> => ({
   name: `count_${level.replace(/-/g, '_')}`,
   description: `Number of ratings at the level “${level}” in the deciding round.`,
   value: (r) => r.support.counts[level],
+});
+
+const PANEL_SAID: Record<PanelVerdict, string> = { addressed: 'addresses', partly: 'partly addresses', not: 'does not address' };
+
+const panelColumn = (verdict: PanelVerdict): Column<Rec> => ({
+  name: `panel_${verdict}`,
+  description: `Citizens who said the current answer ${PANEL_SAID[verdict]} the recommendation (\`response.assess\`: one each, their latest); empty when not yet answered. Their reasons are in the signed JSON.`,
+  value: (r) => r.response?.panel.counts[verdict] ?? null,
 });
 
 export const RECOMMENDATION_COLUMNS: Column<Rec>[] = [
@@ -70,6 +87,7 @@ export const RECOMMENDATION_COLUMNS: Column<Rec>[] = [
   { name: 'response_reason', description: 'The officials’ reason (required for a rejection).', value: (r) => r.response?.reason ?? null },
   { name: 'response_due_date', description: 'The date the officials committed to, if any (YYYY-MM-DD).', value: (r) => r.response?.dueDate ?? null },
   { name: 'response_answered_at', description: 'When the current answer was given, ISO 8601 UTC.', value: (r) => r.response?.answeredAt ?? null },
+  ...PANEL_VERDICTS.map(panelColumn),
 ];
 
 interface RatingRow {

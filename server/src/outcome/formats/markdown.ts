@@ -1,5 +1,6 @@
 import { AGREEMENT_DESCRIPTIONS, AGREEMENT_LEVELS, type OutcomeDocument } from '../../../../shared/src/index.js';
 import { displayText, minutesAndSeconds, percent } from './displayText.js';
+import { PANEL_VERDICT_LABELS, panelLine } from './panelText.js';
 
 /**
  * User text inside Markdown: HTML becomes entities (so no renderer turns it into
@@ -91,7 +92,11 @@ export function renderMarkdown(doc: OutcomeDocument): string {
       p(`**Official response:** ${a.status.replace('-', ' ')}${a.dueDate ? `, due ${a.dueDate}` : ''} (${md(a.answeredBy)}, ${a.answeredAt})`);
       if (a.reason) p(`  \n${md(a.reason)}`);
       p();
-      for (const h of a.history) p(`- Earlier answer: ${h.status.replace('-', ' ')} (${h.answeredAt})${h.reason ? `: ${md(h.reason)}` : ''}`);
+      p(md(panelLine(a.panel)));
+      p();
+      for (const n of a.panel.reasons) p(`- *${md(PANEL_VERDICT_LABELS[n.verdict])}:* ${md(n.reason)}`);
+      if (a.panel.reasons.length) p();
+      for (const h of a.history) p(`- Earlier answer: ${h.status.replace('-', ' ')} (${h.answeredAt})${h.reason ? `: ${md(h.reason)}` : ''} · ${md(panelLine(h.panel))}`);
       for (const u of a.progress) p(`- Progress ${u.at} (${md(u.by)}): ${md(u.text)}`);
       if (a.history.length || a.progress.length) p();
     } else {

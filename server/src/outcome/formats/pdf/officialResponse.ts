@@ -1,3 +1,4 @@
+import { PANEL_VERDICT_LABELS, panelLine } from '../panelText.js';
 import { dateTime } from './formatting.js';
 import type { Layout } from './layout.js';
 import type { Agreed, Answer } from './outcomeParts.js';
@@ -33,6 +34,7 @@ export function officialResponse(layout: Layout, resp: Agreed['response']): void
     layout.gap(2);
     layout.text(resp.reason, STYLE.body, { x });
   }
+  panelVerdicts(layout, resp.panel, x);
   if (resp.progress.length > 0) {
     layout.gap(4);
     layout.ensure(24);
@@ -60,6 +62,7 @@ export function officialResponse(layout: Layout, resp: Agreed['response']): void
           { text: `${STATUS[h.status].label}`, style: { ...STYLE.strong, size: 8.5, color: STATUS[h.status].color } },
           { text: ` — ${answerMeta(h)}${h.reason ? ': ' : ''}`, style: { ...STYLE.small, size: 8.5, color: COLOR.muted } },
           { text: h.reason ?? '', style: { ...STYLE.body, size: 8.5 } },
+          { text: ` — ${panelLine(h.panel)}`, style: { ...STYLE.small, size: 8.5, color: COLOR.muted } },
         ],
         { x: x + 6 },
       );
@@ -67,4 +70,22 @@ export function officialResponse(layout: Layout, resp: Agreed['response']): void
     }
   }
   layout.stripe(status.color, from, layout.left + 1, 2);
+}
+
+/** What the panel said of the answer: the counts, then each reason under its verdict, nameless. */
+function panelVerdicts(layout: Layout, panel: Answer['panel'], x: number): void {
+  layout.gap(4);
+  layout.ensure(12);
+  layout.text(panelLine(panel), STYLE.smallBold, { x });
+  for (const r of panel.reasons) {
+    layout.ensure(12);
+    layout.runs(
+      [
+        { text: `${PANEL_VERDICT_LABELS[r.verdict]}: `, style: { ...STYLE.small, size: 8.5, color: COLOR.muted } },
+        { text: r.reason, style: { ...STYLE.body, size: 8.5 } },
+      ],
+      { x: x + 6 },
+    );
+    layout.gap(1.5);
+  }
 }
