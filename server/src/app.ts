@@ -139,7 +139,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(compression());
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining, cluster }));
-  app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
+  app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey, privateTargets: config.webhooks.privateTargets }));
   app.use(
     '/api',
     sessionsApi({

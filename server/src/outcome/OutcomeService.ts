@@ -7,6 +7,7 @@ import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { exportState, stateAt } from './exportDocument.js';
 import type { SigningKey } from './SigningKey.js';
 import { WebhookDispatcher } from './WebhookDispatcher.js';
+import type { PrivateTargets } from './webhookTargets.js';
 
 export interface OutcomeServiceOptions {
   registry: SessionRegistry;
@@ -14,7 +15,7 @@ export interface OutcomeServiceOptions {
   outbox: OutboxStore;
   key: SigningKey;
   logger: Logger;
-  webhooks: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; timeoutMs: number; pollMs?: number };
+  webhooks: { baseDelayMs: number; maxDelayMs: number; maxAttempts: number; timeoutMs: number; pollMs?: number; privateTargets?: PrivateTargets };
 }
 
 /** Which outcome: the session as it stands (facilitators' preview) or one that was published. */
@@ -94,7 +95,7 @@ export class OutcomeService {
     if (missing.length === 0) return;
     const body = JSON.stringify(exportState(await this.publishedState(host, pub), this.opts.key));
     for (const { w, key } of missing) {
-      await this.opts.outbox.enqueue({ sessionId: host.id, webhookId: w.id, publication: pub.number, idempotencyKey: key, body, createdAt: pub.at });
+      await this.opts.outbox.enqueue({ sessionId: host.id, webhookId: w.id, event: 'outcome.published', publication: pub.number, idempotencyKey: key, body, createdAt: pub.at });
     }
     this.dispatcher.kick();
   }
