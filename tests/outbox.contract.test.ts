@@ -532,7 +532,9 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
     }
     // An idempotency key that looks like a number, or like a delivery's padded name, is only a key.
     expect(await o.enqueue({ sessionId: 's', webhookId: 'x', event: 'outcome.published', publication: 9, idempotencyKey: '1', body: '{}', createdAt: T0 })).toBe(true);
-    expect(await o.enqueue({ sessionId: 's', webhookId: 'x', event: 'outcome.published', publication: 9, idempotencyKey: '0000000000000001', body: '{}', createdAt: T0 })).toBe(true);
+    expect(
+      await o.enqueue({ sessionId: 's', webhookId: 'x', event: 'outcome.published', publication: 9, idempotencyKey: '0000000000000001', body: '{}', createdAt: T0 }),
+    ).toBe(true);
     expect(await o.hasDelivery('01')).toBe(false);
 
     const reader = open().outbox;

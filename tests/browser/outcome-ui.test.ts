@@ -51,7 +51,8 @@ describe('browser client: the outcome, the answers and the delivery', () => {
   beforeAll(async () => {
     await ensureClientBuilt();
     // Two quick attempts, so a delivery to a failing receiver ends up "failed" (and retryable) within the test.
-    server = await startServer({ env: { TOWNHALL_WEBHOOK_MAX_ATTEMPTS: '2', TOWNHALL_WEBHOOK_BASE_DELAY_MS: '50' } });
+    // The receiver listens on 127.0.0.1, which a server refuses unless told otherwise.
+    server = await startServer({ env: { TOWNHALL_WEBHOOK_MAX_ATTEMPTS: '2', TOWNHALL_WEBHOOK_BASE_DELAY_MS: '50', TOWNHALL_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     browser = await launchBrowser();
     scripted = await runScriptedSession(server.url);
     sessionId = scripted.session.sessionId;

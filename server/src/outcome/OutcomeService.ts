@@ -95,7 +95,15 @@ export class OutcomeService {
     if (missing.length === 0) return;
     const body = JSON.stringify(exportState(await this.publishedState(host, pub), this.opts.key));
     for (const { w, key } of missing) {
-      await this.opts.outbox.enqueue({ sessionId: host.id, webhookId: w.id, event: 'outcome.published', publication: pub.number, idempotencyKey: key, body, createdAt: pub.at });
+      await this.opts.outbox.enqueue({
+        sessionId: host.id,
+        webhookId: w.id,
+        event: 'outcome.published',
+        publication: pub.number,
+        idempotencyKey: key,
+        body,
+        createdAt: pub.at,
+      });
     }
     this.dispatcher.kick();
   }

@@ -40,8 +40,8 @@ export function postToTarget(rawUrl: string, opts: PostOptions): Promise<number>
   }
   const resolve = opts.resolve ?? systemResolve;
   const lookup: LookupFunction = (name, options, callback) => {
-    resolve(name).then(
-      (addresses) => {
+    resolve(name)
+      .then((addresses) => {
         if (addresses.length === 0) throw Object.assign(new Error(`${name} has no address`), { code: 'ENOTFOUND' });
         for (const a of addresses) {
           const refusal = addressRefusal(host, a.address, opts.privateTargets);
@@ -52,8 +52,8 @@ export function postToTarget(rawUrl: string, opts: PostOptions): Promise<number>
         if (usable.length === 0) throw Object.assign(new Error(`${name} has no IPv${family} address`), { code: 'ENOTFOUND' });
         if (options.all) callback(null, usable);
         else callback(null, usable[0]!.address, usable[0]!.family);
-      },
-    ).catch((err: NodeJS.ErrnoException) => callback(err, '', 0));
+      })
+      .catch((err: NodeJS.ErrnoException) => callback(err, '', 0));
   };
   const requestOptions: RequestOptions = {
     method: 'POST',

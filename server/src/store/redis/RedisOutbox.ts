@@ -75,7 +75,17 @@ export class RedisOutbox implements OutboxStore {
     const id = await this.client.incr(this.keys.seq);
     const added = await this.client.eval(ENQUEUE, {
       keys: [this.keys.idempotency, this.keys.delivery(id), this.keys.pending, this.keys.sessionDeliveries(d.sessionId)],
-      arguments: [d.idempotencyKey, String(id), member(id), d.sessionId, d.webhookId, d.publication === null ? '' : String(d.publication), d.body, String(d.createdAt), d.event],
+      arguments: [
+        d.idempotencyKey,
+        String(id),
+        member(id),
+        d.sessionId,
+        d.webhookId,
+        d.publication === null ? '' : String(d.publication),
+        d.body,
+        String(d.createdAt),
+        d.event,
+      ],
     });
     return added === 1;
   }
