@@ -66,6 +66,7 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
             dueDate: '2026-04-01',
             answeredAt: T(60 * 24 * 14),
             answeredBy: `Head of Transport Planning (${CJK})`,
+            overdue: { dueDate: '2026-04-01', since: T(60 * 24 * 30) },
             history: [
               {
                 status: 'under-consideration',

@@ -124,7 +124,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   if (cluster && media instanceof ClusterMedia) cluster.useMedia(media);
   // In a cluster the outbox is shared: another node's attempts and a dead node's claims are noticed by looking.
   const webhooks = cluster ? { ...config.webhooks, pollMs: WEBHOOK_POLL_MS } : config.webhooks;
-  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks });
+  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks, publicUrl: config.publicUrl });
   outcomes.start();
 
   let ready = false;

@@ -128,6 +128,8 @@ export type EventBody =
       };
     }
   | { type: 'response.progressed'; payload: { roomId: string; recommendationId: string; text: string } }
+  /** The server's clock: the current answer's due date ended (UTC) with no progress reported since the answer. Once per answer. */
+  | { type: 'response.overdue'; payload: { roomId: string; recommendationId: string; dueDate: string } }
   /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
   | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } }
   /** Open mic: in this room everyone may speak without the floor (the audio adapter enforces it). */

@@ -892,4 +892,11 @@ export const deSession: SessionMessages = {
       ended: 'Die Versammlung ist beendet.',
     },
   },
+  overdueHooks: {
+    column: 'Nachricht',
+    publication: 'Veröffentlichung {{number}}',
+    reminder: 'Erinnerung: Eine Antwort ist überfällig',
+    retryReminderLabel: 'Erinnerung an eine überfällige Antwort erneut an {{url}} senden',
+    privateRefused: 'Diese Adresse liegt in einem privaten Netz oder auf diesem Server. Das Ergebnis kann nur an eine öffentliche Adresse gesendet werden.',
+  },
 };

@@ -878,4 +878,11 @@ export const enSession = {
       ended: 'The town hall has ended.',
     },
   },
+  overdueHooks: {
+    column: 'Message',
+    publication: 'Publication {{number}}',
+    reminder: 'Reminder: an answer is past its due date',
+    retryReminderLabel: 'Retry sending the reminder about an overdue answer to {{url}}',
+    privateRefused: 'This address is inside a private network or on this server. The outcome can only be sent to a public address.',
+  },
 };
