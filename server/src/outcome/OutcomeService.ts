@@ -140,7 +140,9 @@ export class OutcomeService {
       await this.enqueue(host, pub).catch((err: unknown) => this.opts.logger.error({ err, sessionId: host.id }, 'publication could not be queued'));
     }
     // Copied first: the state is live, and moves on while the outbox is awaited.
-    const reminders = Object.values(host.state.responses).flatMap((resp) => resp.reminders.map((r) => ({ roomId: resp.roomId, recommendationId: resp.recommendationId, ...r })));
+    const reminders = Object.values(host.state.responses).flatMap((resp) =>
+      resp.reminders.map((r) => ({ roomId: resp.roomId, recommendationId: resp.recommendationId, ...r })),
+    );
     for (const r of reminders) {
       await this.enqueueReminder(host, r).catch((err: unknown) => this.opts.logger.error({ err, sessionId: host.id }, 'overdue reminder could not be queued'));
     }

@@ -221,8 +221,7 @@ function Webhooks() {
               </thead>
               <tbody>
                 {rows.map((d) => {
-                  const what = (x: Delivery) =>
-                    x.event === 'response.overdue' ? t('overdueHooks.reminder') : t('overdueHooks.publication', { number: x.publication });
+                  const what = (x: Delivery) => (x.event === 'response.overdue' ? t('overdueHooks.reminder') : t('overdueHooks.publication', { number: x.publication }));
                   const hook = urlOf(d.webhookId);
                   const url = hook?.url ?? d.webhookId;
                   return (
@@ -239,11 +238,14 @@ function Webhooks() {
                       <td>{d.deliveredAt ? formatDateTime(d.deliveredAt, i18n.language) : t('delivery.none')}</td>
                       <td>
                         {d.status === 'failed' ? (
-                          <button type="button" className="small" aria-label={
-                              d.event === 'response.overdue'
-                                ? t('overdueHooks.retryReminderLabel', { url })
-                                : t('delivery.retryLabel', { number: d.publication, url })
-                            } onClick={() => void retry(d)}>
+                          <button
+                            type="button"
+                            className="small"
+                            aria-label={
+                              d.event === 'response.overdue' ? t('overdueHooks.retryReminderLabel', { url }) : t('delivery.retryLabel', { number: d.publication, url })
+                            }
+                            onClick={() => void retry(d)}
+                          >
                             {t('delivery.retry')}
                           </button>
                         ) : (
@@ -385,4 +387,3 @@ function AddWebhook({ sessionId, token, onAdded }: { sessionId: string; token: s
     </>
   );
 }
-
