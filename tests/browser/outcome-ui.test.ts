@@ -261,6 +261,32 @@ describe('browser client: the outcome, the answers and the delivery', () => {
     await waitForText(fac.page, row, '(removed)');
   });
 
+  test('an answer recorded with a due date already past: the receiver is reminded, and the delivery log says so', async () => {
+    const lanes = item(off.page, 'respond', 'rec-lanes');
+    await lanes.locator('summary').click();
+    await lanes.getByLabel('Still being considered', { exact: true }).check();
+    await lanes.getByLabel('Due date').fill('2020-05-31');
+    await lanes.locator('button[type="submit"]', { hasText: 'Change the answer' }).click();
+    await waitForText(off.page, '[data-testid="respond"][data-recommendation-id="rec-lanes"] [data-testid="answer"]', 'Answer: Still being considered');
+
+    const reminderKey = `${sessionId}:overdue:plenary:rec-lanes:2020-05-31:${webhookId}`;
+    await expect
+      .poll(() => deliveredTo('/townhall/outcome').filter((r) => r.headers['idempotency-key'] === reminderKey).length, { timeout: 15_000, interval: 200 })
+      .toBe(1);
+    const reminder = deliveredTo('/townhall/outcome').find((r) => r.headers['idempotency-key'] === reminderKey)!;
+    expect(reminder.headers['x-townhall-event']).toBe('response.overdue');
+    expect(reminder.body).not.toContain(officialName);
+
+    await fac.page.locator('[data-testid="outcome-delivery"]').getByRole('button', { name: 'Refresh' }).click();
+    const row = fac.page.locator('[data-testid="delivery"]').filter({ hasText: 'Reminder: an answer is past its due date' });
+    await expect.poll(() => row.count(), { timeout: 15_000, interval: 200 }).toBe(1);
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000, interval: 200 }).toBe('delivered');
+    expect(await textOf(fac.page, '[data-testid="deliveries"] thead')).toContain('Message');
+    expect(await textOf(fac.page, '[data-testid="deliveries"]')).toContain('Publication 2');
+    await expectNoAxeViolations(fac.page);
+    await screenshotOf(fac.page, ['[data-testid="deliveries"]'], 'outcome-delivery-reminder');
+  });
+
   test('no page errors and no CSP violations in any browser', () => {
     for (const [name, p] of [
       ['facilitator', fac],
