@@ -162,6 +162,22 @@ describe('postToTarget: one lookup, checked, and connected to', () => {
   });
 });
 
+describe('postToTarget: timeouts', () => {
+  test('a receiver that never answers is cut off at the timeout, as an AbortError (the delivery log says "no answer within")', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => silent.close(() => r())));
+    cleanups.push(() => silent.closeAllConnections());
+    const attempt = postToTarget(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, {
+      headers: {},
+      body: '{}',
+      timeoutMs: 200,
+      privateTargets: parsePrivateTargets('true'),
+    });
+    await expect(attempt).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
 describe('a server without the switch', () => {
   test('refuses private IP literals and localhost when a webhook is registered, and accepts names', async () => {
     const s = await server();

@@ -58,6 +58,8 @@ export function postToTarget(rawUrl: string, opts: PostOptions): Promise<number>
   const requestOptions: RequestOptions = {
     method: 'POST',
     lookup,
+    // A fresh connection per attempt: a pooled one would skip the lookup, and with it the check.
+    agent: false,
     signal: AbortSignal.timeout(opts.timeoutMs),
     headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) },
   };
@@ -65,6 +67,8 @@ export function postToTarget(rawUrl: string, opts: PostOptions): Promise<number>
   return new Promise<number>((resolvePost, reject) => {
     const req = send(url, requestOptions, (res) => {
       // Only the status matters; the answer's body is read and dropped so the socket is freed.
+      // A receiver that stops mid-body is cut off at the timeout: that is no error of this attempt.
+      res.on('error', () => undefined);
       res.resume();
       resolvePost(res.statusCode ?? 0);
     });
