@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
+import { loadConfig } from '../server/src/config.js';
 import { postToTarget, TargetRefusedError } from '../server/src/outcome/postToTarget.js';
 import { addressRefusal, parsePrivateTargets, refusedKind, registrationRefusal } from '../server/src/outcome/webhookTargets.js';
 import { api, connect, createSession, join } from './helpers/clients.js';
@@ -104,6 +105,10 @@ describe('which addresses are refused', () => {
     expect(addressRefusal('x', '10.21.0.1', intranet)).toMatch(/^refused: x resolves to a private address/);
     expect(addressRefusal('x', '169.254.169.254', intranet)).toMatch(/cloud metadata address 169\.254\.169\.254$/);
     expect(() => parsePrivateTargets('yes')).toThrow(/CIDR/);
+    // A typo in the switch stops the server at start rather than silently refusing or allowing.
+    expect(() => loadConfig({ TOWNHALL_WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/TOWNHALL_WEBHOOK_ALLOW_PRIVATE: not "true", "false" or a list of CIDR ranges/);
+    expect(loadConfig({}).webhooks.privateTargets).toEqual({ kind: 'refuse' });
+    expect(loadConfig({ TOWNHALL_WEBHOOK_ALLOW_PRIVATE: 'true' }).webhooks.privateTargets).toEqual({ kind: 'allow-all' });
     expect(() => parsePrivateTargets('10.0.0.0/33')).toThrow(/CIDR/);
     // Registration: IP literals in every spelling the URL parser accepts, and localhost; other names wait for DNS.
     const none = parsePrivateTargets('false');
