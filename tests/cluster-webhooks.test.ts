@@ -20,7 +20,8 @@ afterEach(async () => {
   cluster = null;
 });
 
-const FAST = { TOWNHALL_WEBHOOK_BASE_DELAY_MS: '200', TOWNHALL_WEBHOOK_MAX_DELAY_MS: '400', TOWNHALL_WEBHOOK_TIMEOUT_MS: '1000' };
+// The receiver listens on 127.0.0.1, which a server refuses unless told otherwise.
+const FAST = { TOWNHALL_WEBHOOK_BASE_DELAY_MS: '200', TOWNHALL_WEBHOOK_MAX_DELAY_MS: '400', TOWNHALL_WEBHOOK_TIMEOUT_MS: '1000', TOWNHALL_WEBHOOK_ALLOW_PRIVATE: 'true' };
 
 async function publishThroughTheCluster(failures: number) {
   cluster = await startCluster(3, FAST);

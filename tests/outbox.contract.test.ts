@@ -88,6 +88,7 @@ function delivery(sessionId: string, n: number, createdAt: number, over: Partial
   return {
     sessionId,
     webhookId: `wh-${n}`,
+    event: 'outcome.published',
     publication: n,
     idempotencyKey: `${sessionId}:${n}:wh-${n}`,
     body: JSON.stringify({ n, text: 'Résumé — 日本語 🎉' }),
@@ -214,6 +215,7 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
       id: await idOf(o, 's-1', 's-1:2:wh-2'),
       sessionId: 's-1',
       webhookId: 'wh-2',
+      event: 'outcome.published',
       publication: 2,
       idempotencyKey: 's-1:2:wh-2',
       body: delivery('s-1', 2, 0).body,
@@ -306,6 +308,7 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
       id: one,
       sessionId: 's-1',
       webhookId: 'wh-1',
+      event: 'outcome.published',
       publication: 1,
       idempotencyKey: 's-1:1:wh-1',
       status: 'delivered',
@@ -323,6 +326,23 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
     expect(list[1]).toMatchObject({ id: three, status: 'pending', attempts: 0, log: [] });
     expect((await o.listDeliveries('s-2')).map((d) => d.idempotencyKey)).toEqual(['s-2:2:wh-2']);
     expect(await o.listDeliveries('s-none')).toEqual([]);
+  });
+
+  test('a delivery keeps its event, and one that carries no publication keeps null, through due, list and a reopen', async () => {
+    const { first, open } = fresh();
+    const o = first.outbox;
+    await o.enqueue(delivery('s-1', 1, T0));
+    const overdue = { event: 'response.overdue', publication: null, idempotencyKey: 's-1:overdue:plenary:r-1:2026-01-31:wh-1' } as const;
+    expect(await o.enqueue(delivery('s-1', 2, T0 + 1, overdue))).toBe(true);
+    // The key alone makes it a duplicate, whatever the event says.
+    expect(await o.enqueue(delivery('s-1', 3, T0 + 2, { ...overdue, event: 'outcome.published', publication: 3 }))).toBe(false);
+    const expected = [
+      { event: 'outcome.published', publication: 1, idempotencyKey: 's-1:1:wh-1' },
+      { event: 'response.overdue', publication: null, idempotencyKey: overdue.idempotencyKey },
+    ];
+    expect((await o.due(T0 + 5, 10)).map(({ event, publication, idempotencyKey }) => ({ event, publication, idempotencyKey }))).toEqual(expected);
+    const reader = open().outbox;
+    expect((await reader.listDeliveries('s-1')).map(({ event, publication, idempotencyKey }) => ({ event, publication, idempotencyKey }))).toEqual(expected);
   });
 
   test('retry puts a failed delivery of that session back in the queue, and nothing else', async () => {
@@ -503,6 +523,7 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
       await o.enqueue({
         sessionId: s,
         webhookId: id,
+        event: 'outcome.published',
         publication: i + 1,
         idempotencyKey: `${s}:${i + 1}:${id}`,
         body: JSON.stringify({ s, id, nul: 'a\u0000b', emoji: '🎉', quote: '"\'' }),
@@ -510,8 +531,10 @@ describe.each(ADAPTERS)('outbox contract: $name', (adapter) => {
       });
     }
     // An idempotency key that looks like a number, or like a delivery's padded name, is only a key.
-    expect(await o.enqueue({ sessionId: 's', webhookId: 'x', publication: 9, idempotencyKey: '1', body: '{}', createdAt: T0 })).toBe(true);
-    expect(await o.enqueue({ sessionId: 's', webhookId: 'x', publication: 9, idempotencyKey: '0000000000000001', body: '{}', createdAt: T0 })).toBe(true);
+    expect(await o.enqueue({ sessionId: 's', webhookId: 'x', event: 'outcome.published', publication: 9, idempotencyKey: '1', body: '{}', createdAt: T0 })).toBe(true);
+    expect(
+      await o.enqueue({ sessionId: 's', webhookId: 'x', event: 'outcome.published', publication: 9, idempotencyKey: '0000000000000001', body: '{}', createdAt: T0 }),
+    ).toBe(true);
     expect(await o.hasDelivery('01')).toBe(false);
 
     const reader = open().outbox;
@@ -569,7 +592,7 @@ describe('SQLite outbox: older files and the serving process', () => {
     for (const d of dirs.splice(0)) removeDir(d);
   });
 
-  test('an outbox written before claims existed gains them and keeps its rows', async () => {
+  test('an outbox written before claims and events existed gains them and keeps its rows', async () => {
     const dir = tempDataDir();
     dirs.push(dir);
     const file = join(dir, 'old.sqlite');
@@ -590,6 +613,15 @@ describe('SQLite outbox: older files and the serving process', () => {
       expect(keysOf(await o.due(T0, 10, 1_000))).toEqual(['s-1:1:wh-1']);
       expect(await o.due(T0 + 999, 10)).toEqual([]);
       expect(await o.nextDueAt()).toBe(T0 + 1_000);
+      // Rows from before there were several events were all publications; the rebuilt table takes the other kind, and ids go on.
+      const [old1] = await o.listDeliveries('s-1');
+      expect(old1).toMatchObject({ event: 'outcome.published', publication: 1 });
+      await o.enqueue(delivery('s-1', 2, T0, { event: 'response.overdue', publication: null }));
+      const [, added] = await o.listDeliveries('s-1');
+      expect(added).toMatchObject({ event: 'response.overdue', publication: null });
+      expect(added!.id).toBeGreaterThan(old1!.id);
+      // Opening it again changes nothing.
+      expect((await new SqliteOutbox(db).listDeliveries('s-1')).map((d) => d.id)).toEqual([old1!.id, added!.id]);
     } finally {
       db.close();
     }

@@ -74,6 +74,7 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
                 { verdict: 'not', reason: `${SCRIPT} Deliveries are not mentioned at all.` },
               ],
             },
+            overdue: { dueDate: '2026-04-01', since: T(60 * 24 * 30) },
             history: [
               {
                 status: 'under-consideration',

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY, type OutcomeDocument } from '../shared/src/index.js';
 import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import { escapeHtml, escapeXml } from '../server/src/publicPage/escape.js';
-import { overdueOf } from '../server/src/publicPage/overdue.js';
 import { api, connect, createSession, join, joinAndConnect } from './helpers/clients.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { assembly } from './helpers/fixtures.js';
@@ -328,28 +327,7 @@ describe('in a cluster', () => {
   });
 });
 
-describe('the overdue rule and the XML escaper', () => {
-  const response = (over: { dueDate: string | null; answeredAt?: string; progress?: string[] }) => ({
-    status: 'accepted' as const,
-    reason: null,
-    dueDate: over.dueDate,
-    answeredAt: over.answeredAt ?? '2026-01-10T09:00:00.000Z',
-    answeredBy: 'Official 1',
-    panel: { counts: { addressed: 0, partly: 0, not: 0 }, total: 0, reasons: [] },
-    history: [],
-    progress: (over.progress ?? []).map((at) => ({ text: 'done', at, by: 'Official 1' })),
-  });
-  const at = (iso: string) => Date.parse(iso);
-
-  test('overdue only once the whole due day has ended in UTC, and only with no progress since the answer', () => {
-    expect(overdueOf(response({ dueDate: null }), at('2030-01-01T00:00:00Z'))).toBe(false);
-    expect(overdueOf(response({ dueDate: '2026-03-01' }), at('2026-03-01T23:59:59.999Z'))).toBe(false);
-    expect(overdueOf(response({ dueDate: '2026-03-01' }), at('2026-03-02T00:00:00Z'))).toBe(true);
-    // Progress before this answer was about an earlier one; progress after it counts.
-    expect(overdueOf(response({ dueDate: '2026-03-01', progress: ['2026-01-09T00:00:00Z'] }), at('2026-04-01T00:00:00Z'))).toBe(true);
-    expect(overdueOf(response({ dueDate: '2026-03-01', progress: ['2026-02-01T00:00:00Z'] }), at('2026-04-01T00:00:00Z'))).toBe(false);
-  });
-
+describe('the XML escaper', () => {
   test('the XML escaper escapes markup and drops what XML 1.0 forbids, keeping emoji and other scripts', () => {
     expect(escapeXml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
     expect(escapeXml('a\u0000b\u0008c\u000Bd\uFFFEe\uD800f\uDC00g')).toBe('abcdefg');

@@ -19,7 +19,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-const FAST_RETRIES = { TOWNHALL_WEBHOOK_BASE_DELAY_MS: '200', TOWNHALL_WEBHOOK_MAX_DELAY_MS: '400' };
+// The receivers here listen on 127.0.0.1, which a server refuses unless told otherwise (tests/webhook-targets.test.ts).
+const FAST_RETRIES = { TOWNHALL_WEBHOOK_BASE_DELAY_MS: '200', TOWNHALL_WEBHOOK_MAX_DELAY_MS: '400', TOWNHALL_WEBHOOK_ALLOW_PRIVATE: 'true' };
 
 async function deliveries(url: string, sessionId: string, token: string) {
   const res = await api<{

@@ -127,7 +127,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   if (cluster && media instanceof ClusterMedia) cluster.useMedia(media);
   // In a cluster the outbox is shared: another node's attempts and a dead node's claims are noticed by looking.
   const webhooks = cluster ? { ...config.webhooks, pollMs: WEBHOOK_POLL_MS } : config.webhooks;
-  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks });
+  const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks, publicUrl: config.publicUrl });
   outcomes.start();
   const retention = config.retention.days === null ? null : new RetentionSweeper({ registry, ...config.retention, days: config.retention.days, logger });
 
@@ -143,7 +143,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   app.use(compression());
   app.use(express.json({ limit: '256kb' }));
   app.use(healthRoutes({ store, metrics: metrics.registry, isReady: () => ready && !draining, cluster }));
-  app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey }));
+  app.use(outcomeApi({ registry, outcomes, outbox: store.outbox, key: signingKey, privateTargets: config.webhooks.privateTargets }));
   app.use(publicPageApi({ registry, outcomes, publicUrl: config.publicUrl }));
   app.use(
     '/api',

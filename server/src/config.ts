@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parsePrivateTargets } from './outcome/webhookTargets.js';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const list = z
@@ -64,6 +65,18 @@ const envSchema = z.object({
   TOWNHALL_WEBHOOK_MAX_DELAY_MS: int(3_600_000, 1, 86_400_000),
   TOWNHALL_WEBHOOK_MAX_ATTEMPTS: int(15, 1, 1000),
   TOWNHALL_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+  // Webhooks to loopback, private, link-local and metadata addresses are refused; "true" allows all of them, a list of CIDR ranges only those.
+  TOWNHALL_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parsePrivateTargets(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   TOWNHALL_AUDIO: z.enum(['on', 'off']).default('on'),
   TOWNHALL_AUDIO_WORKERS: int(availableParallelism(), 1, 256),
   TOWNHALL_AUDIO_LISTEN_IP: z.string().default('127.0.0.1'),
@@ -141,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxDelayMs: e.TOWNHALL_WEBHOOK_MAX_DELAY_MS,
       maxAttempts: e.TOWNHALL_WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: e.TOWNHALL_WEBHOOK_TIMEOUT_MS,
+      privateTargets: e.TOWNHALL_WEBHOOK_ALLOW_PRIVATE,
     },
     audio:
       e.TOWNHALL_AUDIO === 'off'

@@ -147,6 +147,8 @@ export type EventBody =
       type: 'response.assessed';
       payload: { roomId: string; recommendationId: string; participantId: string; answeredAt: number; verdict: PanelVerdict; reason: string | null };
     }
+  /** The server's clock: the current answer's due date ended (UTC) with no progress reported since the answer. Once per answer. */
+  | { type: 'response.overdue'; payload: { roomId: string; recommendationId: string; dueDate: string } }
   /** The outcome as of the log at headSeq was frozen and sent out; the export is rebuilt from that prefix. */
   | { type: 'outcome.published'; payload: { number: number; headSeq: number; headHash: string } }
   /** The facilitator published (or withdrew) the public page: anyone with the link reads the outcome as it stands. */

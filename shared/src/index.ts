@@ -10,6 +10,7 @@ export * from './reducer.js';
 export * from './state.js';
 export * from './text.js';
 export * from './timers.js';
+export * from './overdue.js';
 export * from './view.js';
 export * from './outcome.js';
 export * from './audio.js';

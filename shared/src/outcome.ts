@@ -48,6 +48,8 @@ const answerSchema = z.strictObject({
 const responseSchema = answerSchema.extend({
   history: z.array(answerSchema),
   progress: z.array(z.strictObject({ text: z.string(), at: iso, by: z.string() })),
+  /** The current answer's due date ended (UTC) without progress: since when the server's clock said so. */
+  overdue: z.strictObject({ dueDate: z.iso.date(), since: iso }).nullable(),
 });
 
 const recommendationFields = {
@@ -238,7 +240,12 @@ export function buildOutcome(state: SessionState): Outcome {
         minorityNotes: result?.minorityNotes ?? [],
         lockedAt: isoOf(lock.lockedAt),
         response: r
-          ? { ...answer(r.current), history: r.history.map(answer), progress: r.progress.map((p) => ({ text: p.text, at: isoOf(p.at), by: nameOf(p.by) })) }
+          ? {
+              ...answer(r.current),
+              history: r.history.map(answer),
+              progress: r.progress.map((p) => ({ text: p.text, at: isoOf(p.at), by: nameOf(p.by) })),
+              overdue: r.overdue && { dueDate: r.overdue.dueDate, since: isoOf(r.overdue.since) },
+            }
           : null,
       };
     });

@@ -192,6 +192,12 @@ export interface OfficialResponse {
   current: ResponseAnswer;
   history: ResponseAnswer[];
   progress: { text: string; at: number; by: string }[];
+  /** Progress was reported since the current answer was given: that answer cannot become overdue. */
+  progressedSinceAnswer: boolean;
+  /** The current answer's due date passed without progress (since: when the clock said so); cleared by progress or a new answer. */
+  overdue: { dueDate: string; since: number } | null;
+  /** Every response.overdue logged for this recommendation, oldest first: the webhook reminders are reconciled against it. */
+  reminders: { dueDate: string; at: number; seq: number }[];
 }
 
 export interface Publication {

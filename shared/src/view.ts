@@ -155,7 +155,14 @@ export interface AgreedView {
   title: string;
   textHash: string;
   lockedAt: number;
-  response: (ResponseAnswerView & { history: ResponseAnswerView[]; progress: { text: string; at: number; byName: string }[] }) | null;
+  response:
+    | (ResponseAnswerView & {
+        history: ResponseAnswerView[];
+        progress: { text: string; at: number; byName: string }[];
+        /** The current answer's due date passed without progress (since: when the server's clock said so). */
+        overdue: { dueDate: string; since: number } | null;
+      })
+    | null;
 }
 
 export interface OutcomeView {
@@ -321,6 +328,7 @@ function buildOutcomeView(state: SessionState, withReasons: boolean): OutcomeVie
                 ...answer(r.current),
                 history: r.history.map(answer),
                 progress: r.progress.map((p) => ({ text: p.text, at: p.at, byName: name(p.by) })),
+                overdue: r.overdue && { ...r.overdue },
               }
             : null,
         };

@@ -51,7 +51,8 @@ describe('browser client: the outcome, the answers and the delivery', () => {
   beforeAll(async () => {
     await ensureClientBuilt();
     // Two quick attempts, so a delivery to a failing receiver ends up "failed" (and retryable) within the test.
-    server = await startServer({ env: { TOWNHALL_WEBHOOK_MAX_ATTEMPTS: '2', TOWNHALL_WEBHOOK_BASE_DELAY_MS: '50' } });
+    // The receiver listens on 127.0.0.1, which a server refuses unless told otherwise.
+    server = await startServer({ env: { TOWNHALL_WEBHOOK_MAX_ATTEMPTS: '2', TOWNHALL_WEBHOOK_BASE_DELAY_MS: '50', TOWNHALL_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     browser = await launchBrowser();
     scripted = await runScriptedSession(server.url);
     sessionId = scripted.session.sessionId;
@@ -258,6 +259,32 @@ describe('browser client: the outcome, the answers and the delivery', () => {
     await fac.page.getByRole('button', { name: `Remove the webhook ${flakyUrl}` }).click();
     await expect.poll(() => textOf(fac.page, '[data-testid="webhooks"]')).not.toContain(flakyUrl);
     await waitForText(fac.page, row, '(removed)');
+  });
+
+  test('an answer recorded with a due date already past: the receiver is reminded, and the delivery log says so', async () => {
+    const lanes = item(off.page, 'respond', 'rec-lanes');
+    await lanes.locator('summary').click();
+    await lanes.getByLabel('Still being considered', { exact: true }).check();
+    await lanes.getByLabel('Due date').fill('2020-05-31');
+    await lanes.locator('button[type="submit"]', { hasText: 'Change the answer' }).click();
+    await waitForText(off.page, '[data-testid="respond"][data-recommendation-id="rec-lanes"] [data-testid="answer"]', 'Answer: Still being considered');
+
+    const reminderKey = `${sessionId}:overdue:plenary:rec-lanes:2020-05-31:${webhookId}`;
+    await expect
+      .poll(() => deliveredTo('/townhall/outcome').filter((r) => r.headers['idempotency-key'] === reminderKey).length, { timeout: 15_000, interval: 200 })
+      .toBe(1);
+    const reminder = deliveredTo('/townhall/outcome').find((r) => r.headers['idempotency-key'] === reminderKey)!;
+    expect(reminder.headers['x-townhall-event']).toBe('response.overdue');
+    expect(reminder.body).not.toContain(officialName);
+
+    await fac.page.locator('[data-testid="outcome-delivery"]').getByRole('button', { name: 'Refresh' }).click();
+    const row = fac.page.locator('[data-testid="delivery"]').filter({ hasText: 'Reminder: an answer is past its due date' });
+    await expect.poll(() => row.count(), { timeout: 15_000, interval: 200 }).toBe(1);
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000, interval: 200 }).toBe('delivered');
+    expect(await textOf(fac.page, '[data-testid="deliveries"] thead')).toContain('Message');
+    expect(await textOf(fac.page, '[data-testid="deliveries"]')).toContain('Publication 2');
+    await expectNoAxeViolations(fac.page);
+    await screenshotOf(fac.page, ['[data-testid="deliveries"]'], 'outcome-delivery-reminder');
   });
 
   test('no page errors and no CSP violations in any browser', () => {

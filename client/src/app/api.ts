@@ -156,7 +156,9 @@ export interface Webhook {
 export interface Delivery {
   id: number;
   webhookId: string;
-  publication: number;
+  event: 'outcome.published' | 'response.overdue';
+  /** The publication an outcome.published delivery carries; null for a reminder. */
+  publication: number | null;
   idempotencyKey: string;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;

@@ -6,6 +6,7 @@ import { recommendationsCsv, ratingsCsv, openDataReadme } from '../outcome/forma
 import { renderMarkdown } from '../outcome/formats/markdown.js';
 import { renderPdf } from '../outcome/formats/pdf.js';
 import { SIGNING_KEY_PATH, type SigningKey } from '../outcome/SigningKey.js';
+import { registrationRefusal, type PrivateTargets } from '../outcome/webhookTargets.js';
 import type { OutboxStore } from '../ports/OutboxStore.js';
 import { newId, newSecret } from '../session/credentials.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
@@ -16,6 +17,8 @@ export interface OutcomeApiOptions {
   outcomes: OutcomeService;
   outbox: OutboxStore;
   key: SigningKey;
+  /** Which non-public webhook targets the operator allows (TOWNHALL_WEBHOOK_ALLOW_PRIVATE). */
+  privateTargets: PrivateTargets;
 }
 
 const MAX_WEBHOOKS = 20;
@@ -107,6 +110,9 @@ export function outcomeApi(opts: OutcomeApiOptions): Router {
   router.post('/api/sessions/:id/webhooks', async (req, res) => {
     const host = await facilitator(req);
     const { url } = webhookInputSchema.parse(req.body);
+    // Names are checked again on every delivery, after DNS: what they resolve to can change.
+    const refusal = registrationRefusal(url, opts.privateTargets);
+    if (refusal) throw new CommandError('VALIDATION_FAILED', `Private targets are refused: ${refusal.replace(/^refused: /, '')}.`);
     const active = (await opts.outbox.listWebhooks(host.id)).filter((w) => w.removedAt === null);
     if (active.some((w) => w.url === url)) throw new CommandError('CONFLICT', 'This URL already receives the outcome.');
     if (active.length >= MAX_WEBHOOKS) throw new CommandError('CONFLICT', `A session can deliver to at most ${MAX_WEBHOOKS} webhooks.`);

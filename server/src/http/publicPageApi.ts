@@ -78,9 +78,8 @@ export function publicPageApi(opts: PublicPageApiOptions): Router {
     if (!doc) return notFoundPage(res, lang);
     const origin = base(req);
     const page = `${origin}/p/${doc.log.sessionId}`;
-    const now = Date.now();
-    // The overdue flags change with the date, not only with the log.
-    common(res, `"${doc.log.seq}-${doc.log.head.slice(0, 16)}-${lang}-${new Date(now).toISOString().slice(0, 10)}"`);
+    // Everything on the page is in the log, the overdue flags too (the server's clock logs them): the head is the version.
+    common(res, `"${doc.log.seq}-${doc.log.head.slice(0, 16)}-${lang}"`);
     res.setHeader('vary', 'Accept-Language');
     res.setHeader('content-language', lang);
     res.setHeader('content-security-policy', PAGE_CSP);
@@ -88,7 +87,6 @@ export function publicPageApi(opts: PublicPageApiOptions): Router {
       renderPage({
         doc,
         lang,
-        now,
         links: {
           origin,
           json: `${page}/outcome.json`,

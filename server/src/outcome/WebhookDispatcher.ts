@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Delivery, OutboxStore } from '../ports/OutboxStore.js';
+import { postToTarget, TargetRefusedError, type Resolve } from './postToTarget.js';
+import type { PrivateTargets } from './webhookTargets.js';
 import { EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhookSignature.js';
 
 export interface DispatcherOptions {
@@ -11,6 +13,10 @@ export interface DispatcherOptions {
   maxDelayMs: number;
   maxAttempts: number;
   timeoutMs: number;
+  /** Which non-public addresses may be sent to (TOWNHALL_WEBHOOK_ALLOW_PRIVATE); default none. */
+  privateTargets?: PrivateTargets;
+  /** How host names are looked up; default dns.lookup. */
+  resolve?: Resolve;
   /**
    * How long a delivery handed to this dispatcher stays claimed (no other process sharing
    * the outbox is handed it) before it counts as abandoned and is due again. Must outlast
@@ -115,32 +121,38 @@ export class WebhookDispatcher {
       }
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
         const timestamp = String(Math.floor(at / 1000));
-        const res = await fetch(target.url, {
-          method: 'POST',
-          // A redirect could point the signed outcome at an internal address: it counts as a failure instead.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.opts.timeoutMs),
+        statusCode = await postToTarget(target.url, {
+          timeoutMs: this.opts.timeoutMs,
+          privateTargets: this.opts.privateTargets ?? { kind: 'refuse' },
+          resolve: this.opts.resolve,
           headers: {
             'content-type': 'application/json',
             'user-agent': 'townhall-webhook/1',
-            [EVENT_HEADER]: 'outcome.published',
+            [EVENT_HEADER]: d.event,
             [IDEMPOTENCY_HEADER]: d.idempotencyKey,
             [TIMESTAMP_HEADER]: timestamp,
             [SIGNATURE_HEADER]: webhookSignature(target.secret, timestamp, d.body),
           },
           body: d.body,
         });
-        statusCode = res.status;
-        await res.body?.cancel().catch(() => undefined);
-        if (!res.ok) error = `HTTP ${res.status}`;
+        // Redirects are not followed (one could point the signed outcome at an internal address): a 3xx fails like a 5xx.
+        if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
       } catch (err) {
-        error = (err as Error).name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : `could not connect (${(err as Error).message})`;
+        refused = err instanceof TargetRefusedError;
+        error = refused
+          ? (err as Error).message
+          : (err as Error).name === 'AbortError'
+            ? `no answer within ${this.opts.timeoutMs} ms`
+            : `could not connect (${(err as Error).message})`;
       }
       const attempts = d.attempts + 1;
       const done = error === null;
-      const gaveUp = !done && attempts >= this.opts.maxAttempts;
+      // A refused target is given up on at once: what a name resolves to rarely changes within the back-off,
+      // and each retry would only look it up again. The facilitator's retry checks it afresh.
+      const gaveUp = !done && (refused || attempts >= this.opts.maxAttempts);
       await this.opts.outbox.recordAttempt(d.id, {
         at,
         statusCode,

@@ -1,4 +1,8 @@
-/** A decision-maker's system that receives each published outcome. */
+/** What a delivery tells of: a publication of the outcome, or an official's answer gone past its due date. */
+export const WEBHOOK_EVENTS = ['outcome.published', 'response.overdue'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** A decision-maker's system that receives each published outcome (and reminders of overdue answers). */
 export interface Webhook {
   id: string;
   sessionId: string;
@@ -15,7 +19,10 @@ export interface Delivery {
   id: number;
   sessionId: string;
   webhookId: string;
-  publication: number;
+  /** Sent as the X-Townhall-Event header. Deliveries stored before there was more than one event are outcome.published. */
+  event: WebhookEvent;
+  /** The publication an outcome.published delivery carries; null for other events. */
+  publication: number | null;
   /** Stable across retries and restarts, so a receiver can accept a delivery exactly once. */
   idempotencyKey: string;
   body: string;
@@ -26,6 +33,8 @@ export interface Delivery {
   deliveredAt: number | null;
   lastError: string | null;
 }
+
+export type NewDelivery = Pick<Delivery, 'sessionId' | 'webhookId' | 'event' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>;
 
 export interface DeliveryAttempt {
   at: number;
@@ -43,7 +52,7 @@ export interface OutboxStore {
   removeWebhook(sessionId: string, webhookId: string, at: number): Promise<boolean>;
   listWebhooks(sessionId: string): Promise<Webhook[]>;
   /** Idempotent: a delivery with the same key is not added twice. Resolves true when it was new. */
-  enqueue(delivery: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean>;
+  enqueue(delivery: NewDelivery): Promise<boolean>;
   hasDelivery(idempotencyKey: string): Promise<boolean>;
   /**
    * Pending deliveries whose time has come and that no sender holds a claim on at `now`,

@@ -1,6 +1,5 @@
 import { AGREEMENT_LEVELS, type OutcomeDocument } from '../../../shared/src/index.js';
 import { html, trustedHtml, type SafeHtml } from './html.js';
-import { overdueOf } from './overdue.js';
 import { PAGE_CSS } from './styles.js';
 import { formatDay, formatMoment, PAGE_STRINGS, type PageLanguage, type PageStrings } from './strings.js';
 
@@ -24,8 +23,6 @@ export interface PageLinks {
 export interface PageInput {
   doc: OutcomeDocument;
   lang: PageLanguage;
-  /** For the overdue flag: the only thing on the page that is not in the signed record. */
-  now: number;
   links: PageLinks;
 }
 
@@ -38,11 +35,11 @@ const SHORT_HASH = 12;
 
 /**
  * The public accountability page: the outcome as it stands, in plain HTML with no script.
- * Everything shown comes from the signed export (so the JSON twin vouches for every line),
- * except the overdue flag, which depends on today's date. No name is printed: citizens
- * appear as counts, officials as "Official answer".
+ * Everything shown comes from the signed export, the overdue flags and the panel's
+ * verdicts included, so the JSON twin vouches for every line. No name is printed:
+ * citizens appear as counts, officials as "Official answer".
  */
-export function renderPage({ doc, lang, now, links }: PageInput): string {
+export function renderPage({ doc, lang, links }: PageInput): string {
   const t = PAGE_STRINGS[lang];
   const o = doc.outcome;
   const other: PageLanguage = lang === 'en' ? 'de' : 'en';
@@ -87,7 +84,7 @@ ${participation(o, t, lang)}
 ${
   o.recommendations.agreed.length === 0
     ? html`<p>${t.agreedNone}</p>`
-    : html`<ol class="recs" aria-label="${t.agreedHeading}">${o.recommendations.agreed.map((r) => agreedItem(r, t, lang, now, manyRooms))}</ol>`
+    : html`<ol class="recs" aria-label="${t.agreedHeading}">${o.recommendations.agreed.map((r) => agreedItem(r, t, lang, manyRooms))}</ol>`
 }
 </section>
 <section aria-labelledby="not-agreed">
@@ -167,13 +164,13 @@ function fingerprint(hash: string, t: PageStrings): SafeHtml {
 <p class="print-only"><code class="hash">${hash}</code></p>`;
 }
 
-function agreedItem(r: Agreed, t: PageStrings, lang: PageLanguage, now: number, manyRooms: boolean): SafeHtml {
+function agreedItem(r: Agreed, t: PageStrings, lang: PageLanguage, manyRooms: boolean): SafeHtml {
   return html`<li class="rec" id="${recommendationAnchor(r)}">
 <article>
 ${recommendationText(r, t, manyRooms)}
 ${support(r, t)}
 ${fingerprint(r.textHash, t)}
-${answer(r.response, t, lang, now)}
+${answer(r.response, t, lang)}
 </article>
 </li>`;
 }
@@ -186,16 +183,18 @@ ${a.dueDate ? html`<dt>${t.dueLabel}</dt><dd>${formatDay(a.dueDate, lang)}</dd>`
 </dl>`;
 }
 
-function answer(response: Response | null, t: PageStrings, lang: PageLanguage, now: number): SafeHtml {
+function answer(response: Response | null, t: PageStrings, lang: PageLanguage): SafeHtml {
   if (!response) {
     return html`<section class="answer"><h4>${t.answerHeading}</h4><p>${t.noAnswer}</p></section>`;
   }
-  const overdue = overdueOf(response, now);
+  const overdue = response.overdue;
   return html`<section class="answer">
 <h4>${t.answerHeading}${overdue ? html` <span class="badge overdue">${t.overdue}</span>` : null}</h4>
 ${answerFields(response, t, lang)}
-${overdue && response.dueDate ? html`<p><strong>${t.overdueText(formatDay(response.dueDate, lang))}</strong></p>` : null}
+${overdue ? html`<p><strong>${t.overdueText(formatDay(overdue.dueDate, lang))}</strong></p>` : null}
 <p class="muted">${t.answeredOn(formatMoment(response.answeredAt, lang))}</p>
+<h4>${t.panelHeading}</h4>
+<p data-panel-total="${String(response.panel.total)}">${t.panelCounts(response.panel.counts, response.panel.total)}</p>
 <h4>${t.progressHeading}</h4>
 ${
   response.progress.length === 0

@@ -61,6 +61,11 @@ const en = {
   reasonLabel: 'Reason',
   dueLabel: 'Due by',
   answeredOn: (date: string) => `Answered on ${date}.`,
+  panelHeading: 'What the citizens say',
+  panelCounts: (c: { addressed: number; partly: number; not: number }, total: number) =>
+    total === 0
+      ? 'No citizen has said yet whether this answer addresses the recommendation.'
+      : `${c.addressed} of ${total} find that it addresses the recommendation, ${c.partly} partly, ${c.not} not.`,
   overdue: 'Overdue',
   overdueText: (due: string) => `The due date (${due}) has passed with no progress reported since this answer.`,
   progressHeading: 'Progress',
@@ -165,6 +170,11 @@ const de: PageStrings = {
   reasonLabel: 'Begründung',
   dueLabel: 'Umsetzung bis',
   answeredOn: (date) => `Beantwortet am ${date}.`,
+  panelHeading: 'Was die Bürgerinnen und Bürger sagen',
+  panelCounts: (c, total) =>
+    total === 0
+      ? 'Noch hat niemand aus dem Bürgerrat gesagt, ob diese Antwort auf die Empfehlung eingeht.'
+      : `${c.addressed} von ${total} finden, dass sie auf die Empfehlung eingeht, ${c.partly} teilweise, ${c.not} nicht.`,
   overdue: 'Überfällig',
   overdueText: (due) => `Die Frist (${due}) ist verstrichen, ohne dass seit dieser Antwort ein Fortschritt gemeldet wurde.`,
   progressHeading: 'Fortschritt',

@@ -8,7 +8,9 @@ import {
   ROLES,
   activeItems,
   dueTimerEvents,
+  nextOverdueAt,
   nextTimerAt,
+  overdueEvents,
   roundsDue,
   reduce,
   reduceInPlace,
@@ -332,11 +334,11 @@ export class SessionHost implements LiveSession {
     });
   }
 
-  /** Fire whatever the clock has made due: turn warnings and expiries, agenda overruns, rounds at their closing time. */
+  /** Fire whatever the clock has made due: turn warnings and expiries, agenda overruns, rounds at their closing time, answers past their due date. */
   tick(): Promise<number> {
     return this.decideThenWait(async () => {
       const now = this.now();
-      const due = dueTimerEvents(this.head, now);
+      const due = [...dueTimerEvents(this.head, now), ...overdueEvents(this.head, now)];
       for (const round of roundsDue(this.head, now)) {
         try {
           const draft = this.opts.drafts ? await this.opts.drafts.snapshot(this.id, round.roomId) : unchangedDraft(round);
@@ -529,8 +531,10 @@ export class SessionHost implements LiveSession {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.disposed || this.fenced) return;
-    const at = nextTimerAt(this.head);
-    if (at === null) return;
+    // Due dates are watched in closed sessions too (nextTimerAt stops at the close): officials answer after it.
+    const times = [nextTimerAt(this.head), nextOverdueAt(this.head)].filter((t) => t !== null);
+    if (times.length === 0) return;
+    const at = Math.min(...times);
     // setTimeout overflows past ~24.8 days; re-check at least daily.
     const delay = Math.min(Math.max(0, at - this.now()), 86_400_000);
     this.timer = setTimeout(() => {

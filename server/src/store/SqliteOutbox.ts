@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from '../ports/OutboxStore.js';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, NewDelivery, OutboxStore, Webhook, WebhookEvent } from '../ports/OutboxStore.js';
 
 interface WebhookRow {
   id: string;
@@ -14,7 +14,8 @@ interface DeliveryRow {
   id: number;
   session_id: string;
   webhook_id: string;
-  publication: number;
+  event: WebhookEvent;
+  publication: number | null;
   idempotency_key: string;
   body: string;
   status: DeliveryStatus;
@@ -39,6 +40,7 @@ const deliveryOf = (r: DeliveryRow): Delivery => ({
   id: r.id,
   sessionId: r.session_id,
   webhookId: r.webhook_id,
+  event: r.event,
   publication: r.publication,
   idempotencyKey: r.idempotency_key,
   body: r.body,
@@ -71,23 +73,6 @@ export class SqliteOutbox implements OutboxStore {
         removed_at INTEGER
       );
       CREATE INDEX IF NOT EXISTS webhooks_by_session ON webhooks (session_id);
-      CREATE TABLE IF NOT EXISTS outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        session_id TEXT NOT NULL,
-        webhook_id TEXT NOT NULL,
-        publication INTEGER NOT NULL,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        delivered_at INTEGER,
-        last_error TEXT,
-        -- A sender's claim: nobody else is handed the delivery before this time (null: unclaimed).
-        claimed_until INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
       CREATE TABLE IF NOT EXISTS delivery_attempts (
         delivery_id INTEGER NOT NULL,
         at INTEGER NOT NULL,
@@ -96,9 +81,7 @@ export class SqliteOutbox implements OutboxStore {
       );
       CREATE INDEX IF NOT EXISTS delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
     `);
-    // Outboxes written before claims existed lack the column.
-    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
-    if (!columns.some((c) => c.name === 'claimed_until')) db.exec('ALTER TABLE outbox ADD COLUMN claimed_until INTEGER');
+    db.transaction(() => migrateOutbox(db)).immediate();
     if (opts.releaseClaims) db.exec('UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL');
   }
 
@@ -115,13 +98,13 @@ export class SqliteOutbox implements OutboxStore {
     return this.db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE session_id = ? ORDER BY created_at, id').all(sessionId).map(webhookOf);
   }
 
-  async enqueue(d: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean> {
+  async enqueue(d: NewDelivery): Promise<boolean> {
     const r = this.db
       .prepare(
-        `INSERT OR IGNORE INTO outbox (session_id, webhook_id, publication, idempotency_key, body, status, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        `INSERT OR IGNORE INTO outbox (session_id, webhook_id, event, publication, idempotency_key, body, status, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       )
-      .run(d.sessionId, d.webhookId, d.publication, d.idempotencyKey, d.body, d.createdAt, d.createdAt);
+      .run(d.sessionId, d.webhookId, d.event, d.publication, d.idempotencyKey, d.body, d.createdAt, d.createdAt);
     return r.changes > 0;
   }
 
@@ -185,4 +168,50 @@ export class SqliteOutbox implements OutboxStore {
       .run(now, deliveryId, sessionId);
     return r.changes > 0;
   }
+}
+
+const OUTBOX_TABLE = `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    -- What the delivery tells of (the X-Townhall-Event header).
+    event TEXT NOT NULL,
+    -- The publication an outcome.published delivery carries; null for other events.
+    publication INTEGER,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_error TEXT,
+    -- A sender's claim: nobody else is handed the delivery before this time (null: unclaimed).
+    claimed_until INTEGER
+  )`;
+
+/**
+ * Creates the outbox table, or brings an older one up to date: outboxes from before
+ * claims lack claimed_until, and those from before there was more than one webhook
+ * event lack the event column and require a publication. SQLite cannot drop a NOT NULL, so
+ * that table is rebuilt, ids and all; every row in it was an outcome.published
+ * delivery. Runs inside a write transaction: two processes opening the file at once
+ * migrate it once.
+ */
+function migrateOutbox(db: Database.Database): void {
+  let columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
+  if (columns.length === 0) db.exec(OUTBOX_TABLE);
+  else {
+    if (!columns.some((c) => c.name === 'claimed_until')) db.exec('ALTER TABLE outbox ADD COLUMN claimed_until INTEGER');
+    columns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
+    if (!columns.some((c) => c.name === 'event')) {
+      const kept = columns.map((c) => c.name).join(', ');
+      db.exec('ALTER TABLE outbox RENAME TO outbox_before_events');
+      db.exec(OUTBOX_TABLE);
+      db.exec(`INSERT INTO outbox (${kept}, event) SELECT ${kept}, 'outcome.published' FROM outbox_before_events`);
+      db.exec('DROP TABLE outbox_before_events');
+    }
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at)');
 }

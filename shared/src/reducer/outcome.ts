@@ -13,14 +13,26 @@ export const outcomeAppliers: Appliers<EventsOf<'response'> | EventsOf<'outcome'
     if (existing) {
       existing.history.push(existing.current);
       existing.current = current;
+      // A new answer is a new commitment: its own due date may pass unmet.
+      existing.progressedSinceAnswer = false;
+      existing.overdue = null;
     } else {
-      s.responses[key] = { roomId, recommendationId, current, history: [], progress: [] };
+      s.responses[key] = { roomId, recommendationId, current, history: [], progress: [], progressedSinceAnswer: false, overdue: null, reminders: [] };
     }
   },
   'response.progressed': (s, e) => {
     const r = s.responses[roomScoped(e.payload.roomId, e.payload.recommendationId)];
     const by = e.actor.kind === 'participant' ? e.actor.participantId : e.actor.kind;
-    if (r) r.progress.push({ text: e.payload.text, at: e.at, by });
+    if (!r) return;
+    r.progress.push({ text: e.payload.text, at: e.at, by });
+    r.progressedSinceAnswer = true;
+    r.overdue = null;
+  },
+  'response.overdue': (s, e) => {
+    const r = s.responses[roomScoped(e.payload.roomId, e.payload.recommendationId)];
+    if (!r) return;
+    r.overdue = { dueDate: e.payload.dueDate, since: e.at };
+    r.reminders.push({ dueDate: e.payload.dueDate, at: e.at, seq: e.seq });
   },
   'response.assessed': (s, e) => {
     const { roomId, recommendationId, participantId, answeredAt, verdict, reason } = e.payload;

@@ -210,7 +210,7 @@ function Webhooks() {
             <table className="deliveries" aria-labelledby="deliveries-heading" data-testid="deliveries">
               <thead>
                 <tr>
-                  <th scope="col">{t('delivery.columns.publication')}</th>
+                  <th scope="col">{t('overdueHooks.column')}</th>
                   <th scope="col">{t('delivery.columns.webhook')}</th>
                   <th scope="col">{t('delivery.columns.status')}</th>
                   <th scope="col">{t('delivery.columns.attempts')}</th>
@@ -221,11 +221,12 @@ function Webhooks() {
               </thead>
               <tbody>
                 {rows.map((d) => {
+                  const what = (x: Delivery) => (x.event === 'response.overdue' ? t('overdueHooks.reminder') : t('overdueHooks.publication', { number: x.publication }));
                   const hook = urlOf(d.webhookId);
                   const url = hook?.url ?? d.webhookId;
                   return (
                     <tr key={d.id} data-testid="delivery" data-status={d.status} data-webhook-id={d.webhookId}>
-                      <td>{d.publication}</td>
+                      <td>{what(d)}</td>
                       <td className="url">
                         {url} {hook?.removedAt ? <span className="muted">{t('delivery.removed')}</span> : null}
                       </td>
@@ -237,7 +238,14 @@ function Webhooks() {
                       <td>{d.deliveredAt ? formatDateTime(d.deliveredAt, i18n.language) : t('delivery.none')}</td>
                       <td>
                         {d.status === 'failed' ? (
-                          <button type="button" className="small" aria-label={t('delivery.retryLabel', { number: d.publication, url })} onClick={() => void retry(d)}>
+                          <button
+                            type="button"
+                            className="small"
+                            aria-label={
+                              d.event === 'response.overdue' ? t('overdueHooks.retryReminderLabel', { url }) : t('delivery.retryLabel', { number: d.publication, url })
+                            }
+                            onClick={() => void retry(d)}
+                          >
                             {t('delivery.retry')}
                           </button>
                         ) : (
@@ -293,7 +301,9 @@ function AddWebhook({ sessionId, token, onAdded }: { sessionId: string; token: s
     } catch (err) {
       setError(
         err instanceof ApiError && err.code === 'VALIDATION_FAILED'
-          ? t('delivery.urlInvalid')
+          ? /^Private targets/.test(err.message)
+            ? t('overdueHooks.privateRefused')
+            : t('delivery.urlInvalid')
           : err instanceof ApiError && err.code === 'CONFLICT'
             ? /already/i.test(err.message)
               ? t('delivery.urlTaken')

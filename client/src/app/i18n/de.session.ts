@@ -956,4 +956,11 @@ export const deSession: SessionMessages = {
     intro: 'Jede Antwort der Entscheidungsträger:innen und ob die Bürger:innen finden, dass sie ihre Empfehlung aufgreift.',
     noAnswers: 'Noch ist keine Empfehlung beantwortet.',
   },
+  overdueHooks: {
+    column: 'Nachricht',
+    publication: 'Veröffentlichung {{number}}',
+    reminder: 'Erinnerung: Eine Antwort ist überfällig',
+    retryReminderLabel: 'Erinnerung an eine überfällige Antwort erneut an {{url}} senden',
+    privateRefused: 'Diese Adresse liegt in einem privaten Netz oder auf diesem Server. Das Ergebnis kann nur an eine öffentliche Adresse gesendet werden.',
+  },
 };

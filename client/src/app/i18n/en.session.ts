@@ -942,4 +942,11 @@ export const enSession = {
     intro: 'Each answer from the decision-makers, and whether the citizens find that it addresses their recommendation.',
     noAnswers: 'No recommendation has been answered yet.',
   },
+  overdueHooks: {
+    column: 'Message',
+    publication: 'Publication {{number}}',
+    reminder: 'Reminder: an answer is past its due date',
+    retryReminderLabel: 'Retry sending the reminder about an overdue answer to {{url}}',
+    privateRefused: 'This address is inside a private network or on this server. The outcome can only be sent to a public address.',
+  },
 };

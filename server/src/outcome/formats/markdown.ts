@@ -91,6 +91,7 @@ export function renderMarkdown(doc: OutcomeDocument): string {
       const a = r.response;
       p(`**Official response:** ${a.status.replace('-', ' ')}${a.dueDate ? `, due ${a.dueDate}` : ''} (${md(a.answeredBy)}, ${a.answeredAt})`);
       if (a.reason) p(`  \n${md(a.reason)}`);
+      if (a.overdue) p(`  \n**Overdue:** due ${a.overdue.dueDate}, no progress reported by the end of that day (UTC).`);
       p();
       p(md(panelLine(a.panel)));
       p();

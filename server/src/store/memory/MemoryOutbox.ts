@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from '../../ports/OutboxStore.js';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, NewDelivery, OutboxStore, Webhook } from '../../ports/OutboxStore.js';
 
 interface DeliveryRecord extends Delivery {
   log: DeliveryAttempt[];
@@ -61,7 +61,7 @@ export class MemoryOutbox implements OutboxStore {
       .map((w) => ({ ...w }));
   }
 
-  async enqueue(d: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean> {
+  async enqueue(d: NewDelivery): Promise<boolean> {
     const data = this.open();
     if (data.byKey.has(d.idempotencyKey)) return false;
     const id = ++data.lastId;
@@ -70,6 +70,7 @@ export class MemoryOutbox implements OutboxStore {
       id,
       sessionId: d.sessionId,
       webhookId: d.webhookId,
+      event: d.event,
       publication: d.publication,
       idempotencyKey: d.idempotencyKey,
       body: d.body,
@@ -158,6 +159,7 @@ function deliveryOf(d: DeliveryRecord): Delivery {
     id: d.id,
     sessionId: d.sessionId,
     webhookId: d.webhookId,
+    event: d.event,
     publication: d.publication,
     idempotencyKey: d.idempotencyKey,
     body: d.body,

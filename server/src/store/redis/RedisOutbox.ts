@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import type { Delivery, DeliveryAttempt, DeliveryStatus, OutboxStore, Webhook } from '../../ports/OutboxStore.js';
+import type { Delivery, DeliveryAttempt, DeliveryStatus, NewDelivery, OutboxStore, Webhook, WebhookEvent } from '../../ports/OutboxStore.js';
 import { ADD_WEBHOOK, DUE, ENQUEUE, NEXT_DUE, RECORD_ATTEMPT, REMOVE_WEBHOOK, RETRY } from './outboxScripts.js';
 
 /**
@@ -69,13 +69,23 @@ export class RedisOutbox implements OutboxStore {
       }));
   }
 
-  async enqueue(d: Pick<Delivery, 'sessionId' | 'webhookId' | 'publication' | 'idempotencyKey' | 'body' | 'createdAt'>): Promise<boolean> {
+  async enqueue(d: NewDelivery): Promise<boolean> {
     await this.ready();
     // Keys a script touches are passed to it, so the id is drawn first; a duplicate leaves it unused (ids are unique and increasing, not dense).
     const id = await this.client.incr(this.keys.seq);
     const added = await this.client.eval(ENQUEUE, {
       keys: [this.keys.idempotency, this.keys.delivery(id), this.keys.pending, this.keys.sessionDeliveries(d.sessionId)],
-      arguments: [d.idempotencyKey, String(id), member(id), d.sessionId, d.webhookId, String(d.publication), d.body, String(d.createdAt)],
+      arguments: [
+        d.idempotencyKey,
+        String(id),
+        member(id),
+        d.sessionId,
+        d.webhookId,
+        d.publication === null ? '' : String(d.publication),
+        d.body,
+        String(d.createdAt),
+        d.event,
+      ],
     });
     return added === 1;
   }
@@ -156,7 +166,9 @@ function deliveryOf(h: Record<string, string>): Delivery {
     id: Number(h.id),
     sessionId: h.sessionId!,
     webhookId: h.webhookId!,
-    publication: Number(h.publication),
+    // Deliveries enqueued before there was more than one event carry none: they were all publications.
+    event: (h.event ?? 'outcome.published') as WebhookEvent,
+    publication: h.publication === undefined ? null : Number(h.publication),
     idempotencyKey: h.idempotencyKey!,
     body: h.body!,
     status: h.status as DeliveryStatus,

@@ -35,13 +35,14 @@ return 1
  * Add a pending delivery under an id the caller drew (INCR), unless one with the same
  * idempotency key exists; 1 if added, 0 if not (the id is then never used).
  * KEYS: idempotency keys (hash key → id), the delivery's hash, pending queue, the session's deliveries.
- * ARGV: idempotencyKey, id, padded id, sessionId, webhookId, publication, body, createdAt.
+ * ARGV: idempotencyKey, id, padded id, sessionId, webhookId, publication ('' for none), body, createdAt, event.
  */
 export const ENQUEUE = `
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[2],
-  'id', ARGV[2], 'sessionId', ARGV[4], 'webhookId', ARGV[5], 'publication', ARGV[6], 'idempotencyKey', ARGV[1],
+  'id', ARGV[2], 'sessionId', ARGV[4], 'webhookId', ARGV[5], 'event', ARGV[9], 'idempotencyKey', ARGV[1],
   'body', ARGV[7], 'status', 'pending', 'attempts', 0, 'nextAttemptAt', ARGV[8], 'createdAt', ARGV[8])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'publication', ARGV[6]) end
 redis.call('ZADD', KEYS[3], ARGV[8], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[2])
 return 1

@@ -30,6 +30,8 @@ export function officialResponse(layout: Layout, resp: Agreed['response']): void
     { x },
   );
   layout.text(answerMeta(resp), STYLE.small, { x });
+  if (resp.overdue)
+    layout.text(`Overdue: no progress reported by the end of ${resp.overdue.dueDate} (UTC).`, { ...STYLE.smallBold, color: STATUS.rejected.color }, { x });
   if (resp.reason) {
     layout.gap(2);
     layout.text(resp.reason, STYLE.body, { x });
