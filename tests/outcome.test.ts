@@ -5,13 +5,13 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY, canonicalRecommendation, outcomeDocumentSchema, resolvePointer, type OutcomeDocument, type SessionEvent } from '../shared/src/index.js';
-import { signExport, unsignedExport } from '../server/src/outcome/exportDocument.js';
+import { exportState, signExport, unsignedExport } from '../server/src/outcome/exportDocument.js';
 import { outcomeJsonSchema } from '../server/src/outcome/jsonSchema.js';
 import { SigningKey } from '../server/src/outcome/SigningKey.js';
 import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import { openDataReadme } from '../server/src/outcome/formats/csv.js';
 import { replay } from '../shared/src/index.js';
-import { sha256Hex } from '../server/src/session/chain.js';
+import { canonicalJson, sha256Hex } from '../server/src/session/chain.js';
 import { api, joinAndConnect } from './helpers/clients.js';
 import { artifactsDir } from './helpers/browser.js';
 import { must, refused } from './helpers/expect.js';
@@ -113,7 +113,8 @@ describe('the outcome of a scripted session', () => {
     const ajv = new Ajv2020({ strict: false, formats: { 'date-time': true, date: true } });
     const validate = ajv.compile(committed);
     expect(validate(published), JSON.stringify(validate.errors)).toBe(true);
-    expect(validate({ ...published, version: 2 })).toBe(false);
+    expect(published.version).toBe(2);
+    expect(validate({ ...published, version: 1 })).toBe(false);
     expect(validate({ ...published, extra: true })).toBe(false);
   });
 
@@ -204,6 +205,7 @@ describe('verification', () => {
       ['summary references', true],
       ['log chain', true],
       ['log head', true],
+      ['ratings', true],
       ['replay', true],
     ]);
   });
@@ -274,9 +276,14 @@ describe('verification', () => {
     expect(withLog.checks.find((c) => c.name === 'replay')!.detail).toContain('/outcome/recommendations/agreed/0/support/supportShare');
   });
 
-  test('the export is reproducible: the log rebuilds it byte for byte', () => {
+  test('the export is reproducible: the log and the server’s key rebuild it byte for byte', () => {
     const state = replay(log.filter((e) => e.seq <= published.log.seq))!;
-    expect(unsignedExport(state)).toEqual((({ signature: _s, ...rest }) => rest)(published));
+    const key = SigningKey.loadOrCreate(join(server.dataDir, 'signing-key.pem'));
+    expect(canonicalJson(exportState(state, key))).toBe(canonicalJson(published));
+    // Without the key, everything but the raters' numbering: that is the server's secret.
+    const { ratings: _r, ...rest } = unsignedExport(state).outcome;
+    const { ratings: _p, ...claimed } = published.outcome;
+    expect(rest).toEqual(claimed);
   });
 
   test('npx townhall verify passes on the export as made and says what failed after an edit', async () => {

@@ -12,6 +12,7 @@ export * from './text.js';
 export * from './timers.js';
 export * from './view.js';
 export * from './outcome.js';
+export * from './outcomeRatings.js';
 export * from './audio.js';
 export * from './viewPatch.js';
 export * from './viewStream.js';

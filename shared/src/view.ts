@@ -396,7 +396,18 @@ function smallRoomMembers(state: SessionState, roomId: string, online: OnlineSet
   });
   const members = byRoom.get(roomId) ?? [];
   if (members.length > ROOM_MEMBERS_SHOWN_UP_TO) return null;
-  return members.map((p) => ({ participantId: p.id, displayName: p.displayName, online: online.has(p.id) }));
+  return [...members].sort(byNameThenId).map((p) => ({ participantId: p.id, displayName: p.displayName, online: online.has(p.id) }));
+}
+
+// A fixed locale, not the host's: every node of a cluster must send the same view.
+const names = new Intl.Collator('en', { sensitivity: 'variant', numeric: true });
+
+/**
+ * Citizens' rosters by name, ties by participant id (random): join order would tell
+ * the room who came when, and with the ratings' old numbering, who rated what.
+ */
+function byNameThenId(a: Participant, b: Participant): number {
+  return names.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export function projectMe(state: SessionState, participantId: string): MeView | null {
