@@ -46,7 +46,7 @@ export interface ScriptedSession {
  * recommendations drafted over y-websocket, a round that agrees two of them, and the
  * session closed. Hostile strings go into names, a question, texts and reasons.
  */
-export async function runScriptedSession(url: string): Promise<ScriptedSession> {
+export async function runScriptedSession(url: string, opts: { extraCitizens?: readonly string[] } = {}): Promise<ScriptedSession> {
   const session = await createSession(url, { title: `${PLANTED.script} Assembly on Getting Around` });
   const fac = await joinAndConnect(url, session, 'facilitator', assembly.facilitators[0]!);
   const citizens = [
@@ -55,6 +55,8 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
     await joinAndConnect(url, session, 'citizen', assembly.citizens[9]!),
   ];
   const [c1, c2, c3] = citizens as [typeof fac, typeof fac, typeof fac];
+  // More raters, when a test needs them: each rates every text, the contested one with a reason of their own.
+  for (const name of opts.extraCitizens ?? []) citizens.push(await joinAndConnect(url, session, 'citizen', name));
   const closers: (() => void)[] = [() => fac.client.close(), ...citizens.map((c) => () => c.client.close())];
 
   await must(fac.client.send('agenda.start', {}), 'agenda.start');
@@ -110,6 +112,9 @@ export async function runScriptedSession(url: string): Promise<ScriptedSession> 
   await must(c1.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'block', reason: PLANTED.sql }), 'rate');
   await must(c2.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'serious-concerns', reason: PLANTED.formula }), 'rate');
   await must(c3.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'full-support' }), 'rate');
+  for (const [i, c] of citizens.slice(3).entries()) {
+    await must(c.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'support-with-reservations', reason: `Extra reason ${i + 1}` }), 'rate');
+  }
   await must(fac.client.send('round.close', { roundId }), 'round.close');
   await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.first }), 'round.setStatement');
   await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.final }), 'round.setStatement');
