@@ -421,6 +421,16 @@ describe('rater pseudonyms in a real session’s publications', () => {
     expect(everything).toContain('Official 2');
   });
 
+  test('minority notes are shown and exported by level, then text, not in the order people rated', async () => {
+    // The block came first, the serious concerns second; the extras' reasons were given at a supportive level and are no minority notes.
+    const expected = ['serious-concerns', 'block'];
+    const doc = await json(1);
+    expect(doc.outcome.recommendations.notAgreed[0]!.minorityNotes.map((n) => n.level)).toEqual(expected);
+    const view = s.citizens[5]!.client.view!;
+    const result = view.rooms[0]!.rounds[0]!.results!.find((r) => r.recommendationId === 'rec-shuttle')!;
+    expect(result.minorityNotes.map((n) => n.level)).toEqual(expected);
+  });
+
   test('verify --log passes on both publications, also after a consistent renaming of the raters, and fails on every tampering', async () => {
     const log = await s.log();
     const trusted = key.info.publicKey;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QUEUE_RULES, RESPONSE_STATUSES } from './domain.js';
+import { notesInOrder } from './agreement.js';
 import { AGREEMENT_LEVELS, agreementRuleSchema, describeAgreementRule, roomScoped, type AgreementLevel } from './drafting.js';
 import { byParticipantId, countedRatings, pseudonymisedRatings, ratingRowSchema, type RaterKey } from './outcomeRatings.js';
 import { RULE_DESCRIPTIONS } from './queue.js';
@@ -214,12 +215,6 @@ export function officialPseudonyms(state: SessionState): Map<string, string> {
   return labels;
 }
 
-/** By level, then text: the state keeps them in the order people first rated, which is nobody's business. */
-function minorityNotesOf(notes: readonly { level: AgreementLevel; reason: string }[]) {
-  const rank = (l: AgreementLevel) => AGREEMENT_LEVELS.indexOf(l);
-  return [...notes].sort((a, b) => rank(a.level) - rank(b.level) || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
-}
-
 export interface OutcomeOptions {
   /** How raters are numbered; the server passes a keyed hash per export. Default: by participant id. */
   raterKey?: RaterKey;
@@ -246,7 +241,7 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
         textHash: lock.textHash,
         support: supportOf(result),
         rule: round.rule,
-        minorityNotes: minorityNotesOf(result?.minorityNotes ?? []),
+        minorityNotes: notesInOrder(result?.minorityNotes ?? []),
         lockedAt: isoOf(lock.lockedAt),
         response: r
           ? { ...answer(r.current), history: r.history.map(answer), progress: r.progress.map((p) => ({ text: p.text, at: isoOf(p.at), by: nameOf(p.by) })) }
@@ -271,7 +266,7 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
         textHash: item.textHash,
         support: supportOf(result),
         rule: round.rule,
-        minorityNotes: minorityNotesOf(result.minorityNotes),
+        minorityNotes: notesInOrder(result.minorityNotes),
         closedAt: isoOf(round.closedAt),
         textChanged: result.textChanged,
       });

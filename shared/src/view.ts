@@ -1,5 +1,5 @@
 import type { HandKind, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
-import { provisionalResults } from './agreement.js';
+import { provisionalResults, shownResults } from './agreement.js';
 import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
 import { hasUpvoted } from './upvoters.js';
@@ -258,7 +258,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         withdrawn: [...r.withdrawn],
         statement: r.statement ? { ...r.statement } : null,
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
-        results: r.results ? structuredClone(r.results) : staff || state.settings.resultsLive ? provisionalResults(r) : null,
+        results: r.results ? shownResults(r.results) : staff || state.settings.resultsLive ? shownResults(provisionalResults(r)) : null,
       })),
   };
 }
