@@ -426,6 +426,7 @@ describe('rater pseudonyms in a real session’s publications', () => {
     const expected = ['serious-concerns', 'block'];
     const doc = await json(1);
     expect(doc.outcome.recommendations.notAgreed[0]!.minorityNotes.map((n) => n.level)).toEqual(expected);
+    await s.citizens[5]!.client.caughtUp((await s.log()).length);
     const view = s.citizens[5]!.client.view!;
     const result = view.rooms[0]!.rounds[0]!.results!.find((r) => r.recommendationId === 'rec-shuttle')!;
     expect(result.minorityNotes.map((n) => n.level)).toEqual(expected);
