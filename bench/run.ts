@@ -223,7 +223,7 @@ async function outcome(): Promise<void> {
   const doc = await time('build and sign the export', () => exportState(state, key));
   const json = await time('JSON', () => JSON.stringify(doc));
   const md = await time('Markdown', () => renderMarkdown(doc));
-  const csv = await time('CSV (recommendations + ratings)', () => recommendationsCsv(doc) + ratingsCsv(state));
+  const csv = await time('CSV (recommendations + ratings)', () => recommendationsCsv(doc) + ratingsCsv(doc));
   const pdf = await time('PDF brief', () => renderPdf(doc));
   const report = await time('verify with the log (chain + replay)', () => verifyExport(doc, { log: events }));
   if (!report.ok) throw new Error('the benchmark export does not verify');

@@ -290,6 +290,17 @@ class Model {
       const state = s.responses[roomScoped(r.roomId, r.id)];
       if (state) expect(r.response!.panel).toEqual(panelSummary(state.current.panel));
     }
+    // The signed ratings are exactly those that counted: none of cancelled rounds or withdrawn texts, and as many as each result tallied.
+    for (const row of outcome.ratings) {
+      const round = s.rounds[row.roundId]!;
+      expect(round.cancelled || round.withdrawn.includes(row.recommendationId)).toBe(false);
+      expect(row.rater).toMatch(/^Rater [1-9]\d*$/);
+    }
+    for (const round of Object.values(s.rounds)) {
+      for (const result of round.results ?? []) {
+        expect(outcome.ratings.filter((r) => r.roundId === round.id && r.recommendationId === result.recommendationId)).toHaveLength(result.tally.total);
+      }
+    }
     for (const round of Object.values(s.rounds)) {
       for (const [recId, byP] of Object.entries(round.ratings)) {
         expect(round.items.some((i) => i.recommendationId === recId)).toBe(true);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { AGREEMENT_LEVELS, outcomeDocumentSchema, summarise, type AgreementLevel, type OutcomeDocument } from '../shared/src/index.js';
+import { AGREEMENT_LEVELS, OUTCOME_VERSION, outcomeDocumentSchema, summarise, type AgreementLevel, type OutcomeDocument } from '../shared/src/index.js';
 import { renderPdf } from '../server/src/outcome/formats/pdf.js';
 import { assembly, hostileStrings } from './helpers/fixtures.js';
 
@@ -65,7 +65,7 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
             reason: `The council accepts the weekend closure from spring 2026; blue-badge access is kept. Name on file: ${CJK}.`,
             dueDate: '2026-04-01',
             answeredAt: T(60 * 24 * 14),
-            answeredBy: `Head of Transport Planning (${CJK})`,
+            answeredBy: 'Official 1',
             panel: {
               counts: { addressed: 5, partly: 2, not: 1 },
               total: 8,
@@ -81,11 +81,11 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
                 reason: 'Referred to the traffic committee.',
                 dueDate: null,
                 answeredAt: T(60 * 24 * 3),
-                answeredBy: 'Head of Transport Planning',
+                answeredBy: 'Official 1',
                 panel: { counts: { addressed: 0, partly: 1, not: 3 }, total: 4, reasons: [] },
               },
             ],
-            progress: [{ text: `Consultation with market traders opened. ${RTL}`, at: T(60 * 24 * 30), by: 'Head of Transport Planning' }],
+            progress: [{ text: `Consultation with market traders opened. ${RTL}`, at: T(60 * 24 * 30), by: 'Official 1' }],
           },
         },
         {
@@ -194,12 +194,13 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
         statement: null,
       },
     ],
+    ratings: [],
     publications: [{ number: 1, at: T(140), headSeq: 400, headHash: hex('d') }],
   };
   outcome.summary = summarise(outcome);
   return outcomeDocumentSchema.parse({
     format: 'townhall-outcome',
-    version: 1,
+    version: OUTCOME_VERSION,
     generatedAt: T(60 * 24 * 30),
     log: { sessionId: 's-transport', seq: 431, head: hex('e') },
     outcome,

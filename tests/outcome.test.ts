@@ -5,13 +5,13 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY, canonicalRecommendation, outcomeDocumentSchema, resolvePointer, type OutcomeDocument, type SessionEvent } from '../shared/src/index.js';
-import { signExport, unsignedExport } from '../server/src/outcome/exportDocument.js';
+import { exportState, signExport, unsignedExport } from '../server/src/outcome/exportDocument.js';
 import { outcomeJsonSchema } from '../server/src/outcome/jsonSchema.js';
 import { SigningKey } from '../server/src/outcome/SigningKey.js';
 import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import { openDataReadme } from '../server/src/outcome/formats/csv.js';
 import { replay } from '../shared/src/index.js';
-import { sha256Hex } from '../server/src/session/chain.js';
+import { canonicalJson, sha256Hex } from '../server/src/session/chain.js';
 import { api, joinAndConnect } from './helpers/clients.js';
 import { artifactsDir } from './helpers/browser.js';
 import { must, refused } from './helpers/expect.js';
@@ -32,7 +32,7 @@ const work = tempDataDir();
 
 async function download(path: string, token: string) {
   const res = await fetch(`${server.url}/api/sessions/${s.session.sessionId}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', bytes: Buffer.from(await res.arrayBuffer()) };
+  return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
 beforeAll(async () => {
@@ -113,7 +113,8 @@ describe('the outcome of a scripted session', () => {
     const ajv = new Ajv2020({ strict: false, formats: { 'date-time': true, date: true } });
     const validate = ajv.compile(committed);
     expect(validate(published), JSON.stringify(validate.errors)).toBe(true);
-    expect(validate({ ...published, version: 2 })).toBe(false);
+    expect(published.version).toBe(2);
+    expect(validate({ ...published, version: 1 })).toBe(false);
     expect(validate({ ...published, extra: true })).toBe(false);
   });
 
@@ -124,11 +125,25 @@ describe('the outcome of a scripted session', () => {
       ['/outcome.pdf', 'application/pdf'],
       ['/outcome/recommendations.csv', 'text/csv'],
       ['/outcome/ratings.csv', 'text/csv'],
+      ['/outcome/README.md', 'text/markdown'],
     ] as const;
+    const head = `${published.log.seq}:${published.log.head}`;
     for (const [path, type] of formats) {
       const res = await download(`${path}?publication=1`, official.token);
       expect(res.status, path).toBe(200);
       expect(res.type, path).toContain(type);
+      // Every file says which export it belongs to: by its name and by the log head it was built from.
+      const stem = path.includes('outcome.')
+        ? 'outcome'
+        : path
+            .split('/')
+            .pop()!
+            .replace(/\.(csv|md)$/, '');
+      expect(res.headers.get('content-disposition'), path).toBe(
+        `attachment; filename="townhall-${s.session.sessionId}-${published.log.seq}-${stem}.${path.split('.').pop()}"`,
+      );
+      expect(res.headers.get('x-townhall-log-head'), path).toBe(head);
+      if (path.endsWith('README.md')) continue;
       const ext = path.split('.').pop()!;
       writeFileSync(
         join(artifactsDir, `outcome-export.${path.includes('ratings') ? 'ratings.' : path.includes('recommendations') ? 'recommendations.' : ''}${ext}`),
@@ -204,6 +219,7 @@ describe('verification', () => {
       ['summary references', true],
       ['log chain', true],
       ['log head', true],
+      ['ratings', true],
       ['replay', true],
     ]);
   });
@@ -274,9 +290,14 @@ describe('verification', () => {
     expect(withLog.checks.find((c) => c.name === 'replay')!.detail).toContain('/outcome/recommendations/agreed/0/support/supportShare');
   });
 
-  test('the export is reproducible: the log rebuilds it byte for byte', () => {
+  test('the export is reproducible: the log and the server’s key rebuild it byte for byte', () => {
     const state = replay(log.filter((e) => e.seq <= published.log.seq))!;
-    expect(unsignedExport(state)).toEqual((({ signature: _s, ...rest }) => rest)(published));
+    const key = SigningKey.loadOrCreate(join(server.dataDir, 'signing-key.pem'));
+    expect(canonicalJson(exportState(state, key))).toBe(canonicalJson(published));
+    // Without the key, everything but the raters' numbering: that is the server's secret.
+    const { ratings: _r, ...rest } = unsignedExport(state).outcome;
+    const { ratings: _p, ...claimed } = published.outcome;
+    expect(rest).toEqual(claimed);
   });
 
   test('npx townhall verify passes on the export as made and says what failed after an edit', async () => {
@@ -368,6 +389,9 @@ describe('the officials’ response loop', () => {
     refused(await s.fac.client.send('outcome.publish', {}), 'CONFLICT');
     const second = JSON.parse((await download('/outcome.json?publication=latest', s.citizens[2]!.token)).bytes.toString('utf8')) as OutcomeDocument;
     expect(second.outcome.recommendations.agreed.map((r) => r.response?.status)).toEqual(['accepted', 'rejected']);
+    // The official answers in a public role, not by name: the export names nobody.
+    expect(second.outcome.recommendations.agreed.map((r) => r.response?.answeredBy)).toEqual(['Official 1', 'Official 1']);
+    expect(JSON.stringify(second)).not.toContain('Head of Transport Planning');
     expect(second.outcome.publications.map((p) => p.number)).toEqual([1]);
     expect(second.outcome.summary.find((c) => c.kind === 'responses')!.text).toBe('Officials have answered 2 of 2 agreed recommendations.');
     expect(verifyExport(second, { trustedPublicKey: trustedKey, log: await s.log() }).ok).toBe(true);
@@ -376,6 +400,21 @@ describe('the officials’ response loop', () => {
   });
 
   test('who may export what: the working draft is for facilitators; bad publication numbers are refused', async () => {
+    // The open-data README is asked for like the files it describes.
+    expect((await download('/outcome/README.md?publication=current', official.token)).status).toBe(403);
+    expect((await download('/outcome/README.md?publication=current', s.citizens[0]!.token)).status).toBe(403);
+    const draft = await download('/outcome/README.md?publication=current', s.fac.token);
+    expect(draft.status).toBe(200);
+    expect(draft.headers.get('x-townhall-log-head')).toMatch(new RegExp(`^${(await s.log()).length}:[0-9a-f]{64}$`));
+    expect((await download('/outcome/README.md', s.fac.token)).headers.get('x-townhall-log-head')).toBe(draft.headers.get('x-townhall-log-head'));
+    const latest = await download('/outcome/README.md', official.token);
+    expect(latest.headers.get('content-disposition')).toMatch(/-README\.md"$/);
+    expect(latest.headers.get('x-townhall-log-head')).not.toBe(draft.headers.get('x-townhall-log-head'));
+    for (const bad of ['0', '-1', 'x', '1.5', '__proto__', '1&publication=2']) {
+      expect((await download(`/outcome/README.md?publication=${bad}`, official.token)).status, bad).toBe(400);
+    }
+    expect((await download('/outcome/README.md?publication=99', official.token)).status).toBe(404);
+    expect((await download('/outcome/README.md', 'tok_not-a-token')).status).toBe(401);
     expect((await download('/outcome.json?publication=current', official.token)).status).toBe(403);
     expect((await download('/outcome.json?publication=current', s.fac.token)).status).toBe(200);
     expect((await download('/outcome.json?publication=99', official.token)).status).toBe(404);

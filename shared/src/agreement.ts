@@ -39,6 +39,21 @@ export function frozenItems(state: Pick<SessionState, 'rounds' | 'roundOrder'>, 
   return [];
 }
 
+/**
+ * Minority notes by level, then text, for showing and exporting. The state keeps them in
+ * the order people first rated, which would let anyone who watched the room match a note
+ * to a person; the state itself keeps that order so that replaying old logs gives the same state.
+ */
+export function notesInOrder(notes: readonly RoundResult['minorityNotes'][number][]): RoundResult['minorityNotes'] {
+  const rank = (l: RoundResult['minorityNotes'][number]['level']) => AGREEMENT_LEVELS.indexOf(l);
+  return [...notes].sort((a, b) => rank(a.level) - rank(b.level) || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+}
+
+/** Results as everyone is shown them: minority notes in an order that tells nothing. */
+export function shownResults(results: readonly RoundResult[]): RoundResult[] {
+  return results.map((r) => ({ ...structuredClone(r), minorityNotes: notesInOrder(r.minorityNotes) }));
+}
+
 /** Live results while a round is open: as if it closed now with the texts unchanged. */
 export function provisionalResults(round: Round): RoundResult[] {
   return roundResults(round, Object.fromEntries(round.items.map((i) => [i.recommendationId, i.textHash])));

@@ -13,6 +13,7 @@ export * from './timers.js';
 export * from './overdue.js';
 export * from './view.js';
 export * from './outcome.js';
+export * from './outcomeRatings.js';
 export * from './audio.js';
 export * from './viewPatch.js';
 export * from './viewStream.js';

@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import { PANEL_VERDICTS, QUEUE_RULES, RESPONSE_STATUSES, type PanelVerdict } from './domain.js';
+import { notesInOrder } from './agreement.js';
 import { AGREEMENT_LEVELS, agreementRuleSchema, describeAgreementRule, roomScoped, type AgreementLevel } from './drafting.js';
 import { panelSummary } from './panel.js';
+import { byParticipantId, countedRatings, pseudonymisedRatings, ratingRowSchema, type RaterKey } from './outcomeRatings.js';
 import { RULE_DESCRIPTIONS } from './queue.js';
 import type { ResponseAnswer, RoundResult, SessionState } from './state.js';
 
 /**
  * The outcome of a session, as decision-makers receive it. It is a pure function of
  * the session state, and so of the log: anyone holding the log can rebuild it and
- * compare (`townhall verify --log`). Citizens appear only under pseudonyms; officials
- * answer in a public capacity and are named.
+ * compare (`townhall verify --log`), up to the raters' pseudonyms, which only the
+ * server can number (see `OutcomeOptions`). It carries no personal name at all:
+ * citizens appear as "Citizen N" and "Rater N" (two unrelated numberings), officials
+ * as "Official N".
  */
 export const OUTCOME_FORMAT = 'townhall-outcome';
-export const OUTCOME_VERSION = 1;
+/** 2: ratings inside the signed document, rater and official pseudonyms, participation not in join order. */
+export const OUTCOME_VERSION = 2;
 
 const iso = z.iso.datetime();
 const share = z.number().min(0).max(1);
@@ -41,6 +46,7 @@ const answerSchema = z.strictObject({
   reason: z.string().nullable(),
   dueDate: z.iso.date().nullable(),
   answeredAt: iso,
+  /** "Official 1"…, numbered by the order of their first answer or progress update: a role, not a name. */
   answeredBy: z.string(),
   panel: panelSchema,
 });
@@ -106,8 +112,11 @@ export const outcomeSchema = z.strictObject({
     totalSpeakingSeconds: count,
     /** 0: everyone spoke equally long; 1: one person did all the speaking. */
     giniSpeakingTime: share,
+    /** "Citizen 1"… numbered after sorting by speaking time, then turns, most first: the numbers carry nothing else. */
     people: z.array(z.strictObject({ pseudonym: z.string(), turns: count, speakingSeconds: count })),
   }),
+  /** Every rating that counted (not of cancelled rounds, not of withdrawn texts), by round, text, then rater. */
+  ratings: z.array(ratingRowSchema),
   questions: z.strictObject({
     asked: count,
     answered: count,
@@ -204,15 +213,29 @@ function supportOf(result: RoundResult | undefined) {
   return { counts, total: t?.total ?? 0, supportShare: t?.supportShare ?? 0, blocks: t?.blocks ?? 0 };
 }
 
-/** Citizens by the order they joined: "Citizen 1", "Citizen 2"… The same in every format of one export. */
-export function pseudonyms(state: SessionState): Map<string, string> {
-  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen');
-  return new Map(citizens.map((p, i) => [p.id, `Citizen ${i + 1}`]));
+/**
+ * Officials as "Official 1", "Official 2"… by the order of their first answer or
+ * progress update. The export names nobody: it is published, and personal data must be
+ * erasable without touching what was signed. Ties (one millisecond) keep the state's order.
+ */
+export function officialPseudonyms(state: SessionState): Map<string, string> {
+  const acts = Object.values(state.responses)
+    .flatMap((r) => [...r.history, r.current, ...r.progress])
+    .sort((a, b) => a.at - b.at);
+  const labels = new Map<string, string>();
+  for (const act of acts) if (!labels.has(act.by)) labels.set(act.by, `Official ${labels.size + 1}`);
+  return labels;
 }
 
-export function buildOutcome(state: SessionState): Outcome {
+export interface OutcomeOptions {
+  /** How raters are numbered; the server passes a keyed hash per export. Default: by participant id. */
+  raterKey?: RaterKey;
+}
+
+export function buildOutcome(state: SessionState, options: OutcomeOptions = {}): Outcome {
   const roomName = (id: string) => state.rooms[id]?.name ?? id;
-  const nameOf = (id: string) => state.participants[id]?.displayName ?? id;
+  const official = officialPseudonyms(state);
+  const nameOf = (id: string) => official.get(id) ?? 'Official';
   const answer = (a: ResponseAnswer) => ({
     status: a.status,
     reason: a.reason,
@@ -237,7 +260,7 @@ export function buildOutcome(state: SessionState): Outcome {
         textHash: lock.textHash,
         support: supportOf(result),
         rule: round.rule,
-        minorityNotes: result?.minorityNotes ?? [],
+        minorityNotes: notesInOrder(result?.minorityNotes ?? []),
         lockedAt: isoOf(lock.lockedAt),
         response: r
           ? {
@@ -267,7 +290,7 @@ export function buildOutcome(state: SessionState): Outcome {
         textHash: item.textHash,
         support: supportOf(result),
         rule: round.rule,
-        minorityNotes: result.minorityNotes,
+        minorityNotes: notesInOrder(result.minorityNotes),
         closedAt: isoOf(round.closedAt),
         textChanged: result.textChanged,
       });
@@ -278,8 +301,11 @@ export function buildOutcome(state: SessionState): Outcome {
   const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen');
   const citizenIds = new Set(citizens.map((p) => p.id));
   const citizenTurns = state.turns.filter((t) => citizenIds.has(t.participantId));
-  const pseudonym = pseudonyms(state);
-  const people = citizens.map((p) => ({ pseudonym: pseudonym.get(p.id)!, turns: p.turns, speakingSeconds: seconds(p.speakingMs) }));
+  // Sorted on what is shown, then labelled: people with equal figures are equal rows, so no order among them leaks.
+  const people = citizens
+    .map((p) => ({ turns: p.turns, speakingSeconds: seconds(p.speakingMs) }))
+    .sort((a, b) => b.speakingSeconds - a.speakingSeconds || b.turns - a.turns)
+    .map((p, i) => ({ pseudonym: `Citizen ${i + 1}`, ...p }));
   const spoke = citizens.filter((p) => p.turns > 0).length;
   const participation = {
     citizens: citizens.length,
@@ -344,6 +370,7 @@ export function buildOutcome(state: SessionState): Outcome {
     recommendations: { agreed, notAgreed },
     agenda,
     participation,
+    ratings: pseudonymisedRatings(countedRatings(state), options.raterKey ?? byParticipantId),
     questions,
     rooms,
     broughtBack: Object.values(state.broughtBack).map((b) => ({

@@ -19,7 +19,7 @@ import { initial, sessionAppliers } from './reducer/session.js';
  * Bump when the meaning of an event changes, so stored snapshots made by an older
  * reducer are ignored and the log is replayed instead.
  */
-export const REDUCER_VERSION = 7;
+export const REDUCER_VERSION = 8;
 
 /** Each area of the session applies its own events (./reducer/); the type makes an event no area applies a compile error. */
 const appliers: Appliers<AppliedEventType> = {

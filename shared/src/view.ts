@@ -1,5 +1,5 @@
 import type { HandKind, PanelVerdict, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
-import { provisionalResults } from './agreement.js';
+import { provisionalResults, shownResults } from './agreement.js';
 import type { AgreementLevel, AgreementRule, RecommendationText } from './drafting.js';
 import { rankQueue, type QueueReason } from './queue.js';
 import { panelSummary, type PanelSummary } from './panel.js';
@@ -283,7 +283,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         withdrawn: [...r.withdrawn],
         statement: r.statement ? { ...r.statement } : null,
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
-        results: r.results ? structuredClone(r.results) : staff || state.settings.resultsLive ? provisionalResults(r) : null,
+        results: r.results ? shownResults(r.results) : staff || state.settings.resultsLive ? shownResults(provisionalResults(r)) : null,
       })),
   };
 }
@@ -443,7 +443,18 @@ function smallRoomMembers(state: SessionState, roomId: string, online: OnlineSet
   });
   const members = byRoom.get(roomId) ?? [];
   if (members.length > ROOM_MEMBERS_SHOWN_UP_TO) return null;
-  return members.map((p) => ({ participantId: p.id, displayName: p.displayName, online: online.has(p.id) }));
+  return [...members].sort(byNameThenId).map((p) => ({ participantId: p.id, displayName: p.displayName, online: online.has(p.id) }));
+}
+
+// A fixed locale, not the host's: every node of a cluster must send the same view.
+const names = new Intl.Collator('en', { sensitivity: 'variant', numeric: true });
+
+/**
+ * Citizens' rosters by name, ties by participant id (random): join order would tell
+ * the room who came when, and with the ratings' old numbering, who rated what.
+ */
+function byNameThenId(a: Participant, b: Participant): number {
+  return names.compare(a.displayName, b.displayName) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export function projectMe(state: SessionState, participantId: string): MeView | null {

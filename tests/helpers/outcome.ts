@@ -49,7 +49,7 @@ export interface ScriptedSession {
  */
 export async function runScriptedSession(
   url: string,
-  opts: { adminToken?: string; beforeClose?: (session: CreatedSession) => Promise<void> } = {},
+  opts: { adminToken?: string; beforeClose?: (session: CreatedSession) => Promise<void>; extraCitizens?: readonly string[] } = {},
 ): Promise<ScriptedSession> {
   const session = await createSession(url, { title: `${PLANTED.script} Assembly on Getting Around` }, opts.adminToken);
   const fac = await joinAndConnect(url, session, 'facilitator', assembly.facilitators[0]!);
@@ -59,6 +59,8 @@ export async function runScriptedSession(
     await joinAndConnect(url, session, 'citizen', assembly.citizens[9]!),
   ];
   const [c1, c2, c3] = citizens as [typeof fac, typeof fac, typeof fac];
+  // More raters, when a test needs them: each rates every text, the contested one with a reason of their own.
+  for (const name of opts.extraCitizens ?? []) citizens.push(await joinAndConnect(url, session, 'citizen', name));
   const closers: (() => void)[] = [() => fac.client.close(), ...citizens.map((c) => () => c.client.close())];
 
   await must(fac.client.send('agenda.start', {}), 'agenda.start');
@@ -114,6 +116,9 @@ export async function runScriptedSession(
   await must(c1.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'block', reason: PLANTED.sql }), 'rate');
   await must(c2.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'serious-concerns', reason: PLANTED.formula }), 'rate');
   await must(c3.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'full-support' }), 'rate');
+  for (const [i, c] of citizens.slice(3).entries()) {
+    await must(c.client.send('round.rate', { roundId, recommendationId: 'rec-shuttle', level: 'support-with-reservations', reason: `Extra reason ${i + 1}` }), 'rate');
+  }
   await must(fac.client.send('round.close', { roundId }), 'round.close');
   await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.first }), 'round.setStatement');
   await must(fac.client.send('round.setStatement', { roundId, text: STATEMENT.final }), 'round.setStatement');

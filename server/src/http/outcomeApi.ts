@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { CommandError, idSchema, type OutcomeDocument, type SessionState } from '../../../shared/src/index.js';
+import { CommandError, idSchema, type OutcomeDocument } from '../../../shared/src/index.js';
 import type { OutcomeService, Which } from '../outcome/OutcomeService.js';
 import { recommendationsCsv, ratingsCsv, openDataReadme } from '../outcome/formats/csv.js';
 import { renderMarkdown } from '../outcome/formats/markdown.js';
@@ -38,16 +38,20 @@ const webhookInputSchema = z.strictObject({
 
 type Format = {
   type: string;
+  /** The file name's last part: townhall-<session>-<seq>-<stem>.<ext>. */
+  stem: string;
   ext: string;
-  render: (doc: OutcomeDocument, state: SessionState) => string | Buffer | Promise<Buffer>;
+  render: (doc: OutcomeDocument) => string | Buffer | Promise<Buffer>;
 };
 
 const FORMATS: Record<string, Format> = {
-  'outcome.json': { type: 'application/json', ext: 'json', render: (doc) => `${JSON.stringify(doc, null, 2)}\n` },
-  'outcome.md': { type: 'text/markdown; charset=utf-8', ext: 'md', render: (doc) => renderMarkdown(doc) },
-  'outcome.pdf': { type: 'application/pdf', ext: 'pdf', render: (doc) => renderPdf(doc) },
-  'recommendations.csv': { type: 'text/csv; charset=utf-8; header=present', ext: 'csv', render: (doc) => recommendationsCsv(doc) },
-  'ratings.csv': { type: 'text/csv; charset=utf-8; header=present', ext: 'csv', render: (_doc, state) => ratingsCsv(state) },
+  'outcome.json': { type: 'application/json', stem: 'outcome', ext: 'json', render: (doc) => `${JSON.stringify(doc, null, 2)}\n` },
+  'outcome.md': { type: 'text/markdown; charset=utf-8', stem: 'outcome', ext: 'md', render: (doc) => renderMarkdown(doc) },
+  'outcome.pdf': { type: 'application/pdf', stem: 'outcome', ext: 'pdf', render: (doc) => renderPdf(doc) },
+  'recommendations.csv': { type: 'text/csv; charset=utf-8; header=present', stem: 'recommendations', ext: 'csv', render: (doc) => recommendationsCsv(doc) },
+  'ratings.csv': { type: 'text/csv; charset=utf-8; header=present', stem: 'ratings', ext: 'csv', render: (doc) => ratingsCsv(doc) },
+  // It describes the files of the export it comes with, so it is asked for and named like them.
+  'README.md': { type: 'text/markdown; charset=utf-8', stem: 'README', ext: 'md', render: () => openDataReadme() },
 };
 
 /**
@@ -75,11 +79,10 @@ export function outcomeApi(opts: OutcomeApiOptions): Router {
     const host = await hostOf(opts.registry, req.params.id);
     const p = await participantOf(req, host);
     const format = FORMATS[name]!;
-    const { doc, state } = await opts.outcomes.exportOf(host, which(req, p.role));
-    const body = await format.render(doc, state);
-    const stem = name === 'outcome.json' || name === 'outcome.md' || name === 'outcome.pdf' ? 'outcome' : name.replace(/\.csv$/, '');
+    const { doc } = await opts.outcomes.exportOf(host, which(req, p.role));
+    const body = await format.render(doc);
     res.type(format.type);
-    res.setHeader('content-disposition', `attachment; filename="townhall-${host.id}-${doc.log.seq}-${stem}.${format.ext}"`);
+    res.setHeader('content-disposition', `attachment; filename="townhall-${host.id}-${doc.log.seq}-${format.stem}.${format.ext}"`);
     res.setHeader('x-townhall-log-head', `${doc.log.seq}:${doc.log.head}`);
     res.send(body);
   };
@@ -88,11 +91,6 @@ export function outcomeApi(opts: OutcomeApiOptions): Router {
     const path = name.startsWith('outcome.') ? `/api/sessions/:id/${name}` : `/api/sessions/:id/outcome/${name}`;
     router.get(path, (req, res) => serve(req, res, name));
   }
-
-  router.get('/api/sessions/:id/outcome/README.md', async (req, res) => {
-    await participantOf(req, await hostOf(opts.registry, req.params.id));
-    res.type('text/markdown; charset=utf-8').send(openDataReadme());
-  });
 
   const facilitator = async (req: Request) => {
     const host = await hostOf(opts.registry, req.params.id);

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, sign, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -72,6 +72,16 @@ export class SigningKey {
       publicKey: raw.toString('base64'),
       pem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     });
+  }
+
+  /**
+   * A secret for another purpose, derived from this key (HKDF-SHA256, the label as
+   * `info`): nothing more to generate, back up or share between cluster nodes, and it
+   * changes with the key. Distinct labels give independent secrets, and none of them
+   * reveals the key.
+   */
+  deriveSecret(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.privateKey.export({ format: 'der', type: 'pkcs8' }), Buffer.alloc(0), label, 32));
   }
 
   /** Ed25519 is deterministic: the same document always gets the same signature. */

@@ -4,22 +4,31 @@ import {
   buildOutcome,
   replay,
   type OutcomeDocument,
+  type OutcomeOptions,
   type SessionEvent,
   type SessionState,
   type UnsignedOutcomeDocument,
 } from '../../../shared/src/index.js';
 import { canonicalJson } from '../session/chain.js';
+import { raterKeyFor } from './raterPseudonyms.js';
 import type { SigningKey } from './SigningKey.js';
 
-/** Everything but the signature: a pure function of the state, so the log reproduces it byte for byte. */
-export function unsignedExport(state: SessionState): UnsignedOutcomeDocument {
+/**
+ * Everything but the signature: a pure function of the state and of how raters are
+ * numbered, so the log reproduces it byte for byte once that numbering is given.
+ */
+export function unsignedExport(state: SessionState, options: OutcomeOptions = {}): UnsignedOutcomeDocument {
   return {
     format: OUTCOME_FORMAT,
     version: OUTCOME_VERSION,
     generatedAt: new Date(state.updatedAt).toISOString(),
-    log: { sessionId: state.sessionId, seq: state.seq, head: state.head },
-    outcome: buildOutcome(state),
+    log: logOf(state),
+    outcome: buildOutcome(state, options),
   };
+}
+
+function logOf(state: SessionState): OutcomeDocument['log'] {
+  return { sessionId: state.sessionId, seq: state.seq, head: state.head };
 }
 
 /** The bytes the signature covers: the document without its signature, in RFC 8785 canonical JSON. */
@@ -33,8 +42,9 @@ export function signExport(doc: UnsignedOutcomeDocument, key: SigningKey): Outco
   return { ...doc, signature: { algorithm, keyId, publicKey, value: key.sign(signedBytes(doc)) } };
 }
 
+/** The export as the server serves it: raters numbered under the server's secret, for this export only. */
 export function exportState(state: SessionState, key: SigningKey): OutcomeDocument {
-  return signExport(unsignedExport(state), key);
+  return signExport(unsignedExport(state, { raterKey: raterKeyFor(key, logOf(state)) }), key);
 }
 
 /** The state as it was after event `seq`: how a published export is rebuilt from the log. */

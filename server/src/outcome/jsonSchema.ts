@@ -8,6 +8,6 @@ export function outcomeJsonSchema(): Record<string, unknown> {
     $id: `https://townhall.example/schemas/outcome-v${OUTCOME_VERSION}.schema.json`,
     title: `Townhall outcome export, version ${OUTCOME_VERSION}`,
     description:
-      'The signed outcome of a townhall session: agreed and not-agreed recommendations with their exact text and hash, the agenda as it ran, pseudonymised participation, Q&A, rooms, officials’ responses, and an Ed25519 signature over the RFC 8785 canonical JSON of everything but the signature.',
+      'The signed outcome of a townhall session: agreed and not-agreed recommendations with their exact text and hash, the agenda as it ran, pseudonymised participation and ratings (no personal names: citizens, raters and officials appear under pseudonyms), Q&A, rooms, officials’ responses, and an Ed25519 signature over the RFC 8785 canonical JSON of everything but the signature.',
   };
 }

@@ -1,7 +1,8 @@
 import { verify as verifySignature } from 'node:crypto';
-import { canonicalRecommendation, outcomeDocumentSchema, resolvePointer, type OutcomeDocument, type SessionEvent } from '../../../shared/src/index.js';
+import { canonicalRecommendation, countedRatings, outcomeDocumentSchema, resolvePointer, type OutcomeDocument, type SessionEvent } from '../../../shared/src/index.js';
 import { canonicalJson, sha256Hex, verifyChain } from '../session/chain.js';
 import { signedBytes, stateAt, unsignedExport } from './exportDocument.js';
+import { matchRaters } from './raterRenaming.js';
 import { keyIdOf, publicKeyFromRaw } from './SigningKey.js';
 
 export interface Check {
@@ -39,7 +40,8 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | nul
 /**
  * Every check an official (or anyone) can run offline on an export: its shape, its
  * signature, the hashes of the recommendation texts, the summary's references and,
- * given the log, the hash chain and that replaying the log yields this very outcome.
+ * given the log, the hash chain and that replaying the log yields this very outcome
+ * (the raters' pseudonyms, which only the server can number, up to a one-to-one renaming).
  */
 export function verifyExport(input: unknown, opts: VerifyOptions = {}): VerifyReport {
   const checks: Check[] = [];
@@ -107,7 +109,15 @@ export function verifyExport(input: unknown, opts: VerifyOptions = {}): VerifyRe
       } else {
         add('log head', true, `event ${doc.log.seq} of the log has the export's head hash`);
         const state = stateAt(opts.log, doc.log.seq);
-        const rebuilt = state ? unsignedExport(state) : null;
+        const raters = state ? matchRaters(doc.outcome.ratings, countedRatings(state)) : null;
+        add(
+          'ratings',
+          raters?.ok === true,
+          raters?.ok
+            ? `the ${doc.outcome.ratings.length} ratings are the log's, under a one-to-one renaming of its ${raters.raters} raters`
+            : `the ratings are not the log's under any renaming of the raters: ${raters?.reason ?? 'the log is empty'}`,
+        );
+        const rebuilt = state ? unsignedExport(state, raters?.ok ? { raterKey: raters.raterKey } : {}) : null;
         const { signature: _s, ...claimed } = doc;
         const same = rebuilt !== null && canonicalJson(rebuilt) === canonicalJson(claimed);
         add(

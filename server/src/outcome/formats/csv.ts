@@ -1,13 +1,4 @@
-import {
-  AGREEMENT_LEVELS,
-  PANEL_VERDICTS,
-  activeItems,
-  pseudonyms,
-  type AgreementLevel,
-  type OutcomeDocument,
-  type PanelVerdict,
-  type SessionState,
-} from '../../../../shared/src/index.js';
+import { AGREEMENT_LEVELS, PANEL_VERDICTS, type AgreementLevel, type OutcomeDocument, type PanelVerdict, type RatingRow } from '../../../../shared/src/index.js';
 import { displayText } from './displayText.js';
 
 /**
@@ -90,17 +81,6 @@ export const RECOMMENDATION_COLUMNS: Column<Rec>[] = [
   ...PANEL_VERDICTS.map(panelColumn),
 ];
 
-interface RatingRow {
-  roundId: string;
-  roomId: string;
-  recommendationId: string;
-  rater: string;
-  level: AgreementLevel;
-  reason: string | null;
-  ratedAt: string;
-  roundClosedAt: string | null;
-}
-
 export const RATING_COLUMNS: Column<RatingRow>[] = [
   { name: 'session_id', description: 'The session.', value: () => '' },
   { name: 'round_id', description: 'The agreement round.', value: (r) => r.roundId },
@@ -108,7 +88,8 @@ export const RATING_COLUMNS: Column<RatingRow>[] = [
   { name: 'recommendation_id', description: 'The recommendation rated (see recommendations.csv).', value: (r) => r.recommendationId },
   {
     name: 'rater',
-    description: 'Pseudonym of the citizen (“Citizen 7”), numbered by the order they joined; the same in every file of one export. Names are never published.',
+    description:
+      'Pseudonym of the citizen who rated (“Rater 7”), the same in every row of this file. Raters are numbered afresh for every export, in an order that only the server can compute: the numbers are unrelated to the order people joined, to any list of participants, to the “Citizen N” of the participation figures and to the numbering of other exports. Names are never published.',
     value: (r) => r.rater,
   },
   {
@@ -117,7 +98,6 @@ export const RATING_COLUMNS: Column<RatingRow>[] = [
     value: (r) => r.level,
   },
   { name: 'reason', description: 'The reason the citizen gave, if any.', value: (r) => r.reason },
-  { name: 'rated_at', description: 'When the rating was last changed, ISO 8601 UTC.', value: (r) => r.ratedAt },
   { name: 'round_closed_at', description: 'When the round closed; empty for a round still open (its ratings may still change).', value: (r) => r.roundClosedAt },
 ];
 
@@ -150,29 +130,11 @@ export function recommendationsCsv(doc: OutcomeDocument): string {
 }
 
 /**
- * Every rating that counted, pseudonymised: those of cancelled rounds and of withdrawn
- * texts decided nothing and are left out. Built from the state because the export
- * carries only tallies.
+ * Every rating that counted, row for row as the signed document carries them (and in
+ * its order), so the signature and `townhall verify` vouch for each line.
  */
-export function ratingsCsv(state: SessionState): string {
-  const who = pseudonyms(state);
-  const rows: RatingRow[] = state.roundOrder.flatMap((roundId) => {
-    const round = state.rounds[roundId]!;
-    if (round.cancelled) return [];
-    return activeItems(round).flatMap((item) =>
-      Object.entries(round.ratings[item.recommendationId] ?? {}).map(([participantId, rating]) => ({
-        roundId,
-        roomId: round.roomId,
-        recommendationId: item.recommendationId,
-        rater: who.get(participantId) ?? 'Citizen ?',
-        level: rating.level,
-        reason: rating.reason,
-        ratedAt: new Date(rating.at).toISOString(),
-        roundClosedAt: round.closedAt === null ? null : new Date(round.closedAt).toISOString(),
-      })),
-    );
-  });
-  return table(RATING_COLUMNS, rows, state.sessionId);
+export function ratingsCsv(doc: OutcomeDocument): string {
+  return table(RATING_COLUMNS, doc.outcome.ratings, doc.log.sessionId);
 }
 
 /** The README that ships with the CSV files (also in docs/OPEN-DATA.md). */
@@ -183,10 +145,13 @@ export function openDataReadme(): string {
     '# Townhall open data: recommendations and ratings',
     '',
     'Two CSV files (RFC 4180: comma-separated, double-quoted where needed, UTF-8, CRLF line ends) describe what a',
-    'townhall session recommended and how its citizens rated each text. They come from the same session log as the',
-    'signed JSON export, which remains the authoritative record: verify it with `npx townhall verify`.',
+    'townhall session recommended and how its citizens rated each text. Every row is rendered from the signed JSON',
+    'export they ship with (`outcome.recommendations` and `outcome.ratings`), which remains the authoritative record:',
+    '`npx townhall verify` checks that document, and so every row of these files.',
     '',
-    '- Citizens appear only under pseudonyms (“Citizen 1”, “Citizen 2”, …) numbered by the order they joined.',
+    '- Nobody is named. Raters appear as “Rater 1”, “Rater 2”, … numbered afresh for each export in an order only the',
+    '  server can compute: the numbers say nothing about the order people joined, about any list of participants, or',
+    '  about the numbers in another export. Ratings carry no time of their own: when someone rated could tell who they are.',
     '- Times are ISO 8601 in UTC. Empty cells mean “none” or “not yet”.',
     '- Text is shown as written, except that characters which could hide or reorder text (bidirectional overrides,',
     "  control characters) appear as `[U+XXXX]`, and a cell that begins with `=`, `+`, `-` or `@` gets a leading `'`",
@@ -195,7 +160,7 @@ export function openDataReadme(): string {
     section('recommendations.csv', 'One row per recommendation that was put to an agreement round.', RECOMMENDATION_COLUMNS),
     section(
       'ratings.csv',
-      'One row per citizen per recommendation per round: the rating as it stood when the round closed. Ratings of cancelled rounds and of texts withdrawn from a round decided nothing and are not listed.',
+      'One row per citizen per recommendation per round: the rating as it stood when the round closed. Ratings of cancelled rounds and of texts withdrawn from a round decided nothing and are not listed. Rows are ordered by round, by recommendation within the round, then by rater.',
       RATING_COLUMNS,
     ),
   ].join('\n');
