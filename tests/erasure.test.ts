@@ -37,6 +37,17 @@ function databaseHolds(dataDir: string, text: string): boolean {
   });
 }
 
+/** The public page, its signed JSON and its feed, as text. */
+async function publicPage(url: string, sessionId: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const path of ['', '/outcome.json', '/feed.atom', '?lang=de']) {
+    const res = await fetch(`${url}/p/${sessionId}${path}`);
+    expect(res.status, path).toBe(200);
+    out[`/p${path}`] = await res.text();
+  }
+  return out;
+}
+
 /** Every export a participant can download, in every format, as text (the PDF through pdftotext). */
 async function everyExport(url: string, sessionId: string, token: string, publication: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -85,7 +96,8 @@ describe('erasing personal data', () => {
   test('before erasure the names are held, beside the chain: the log download and every export carry none of them', async () => {
     for (const name of names) expect(databaseHolds(server.dataDir, name), name).toBe(true);
     const logText = before.log.map((e) => JSON.stringify(e)).join('\n');
-    const exports = await everyExport(server.url, s.session.sessionId, official.token, '1');
+    await must(s.fac.client.send('publicPage.set', { published: true }), 'publicPage.set');
+    const exports = { ...(await everyExport(server.url, s.session.sessionId, official.token, '1')), ...(await publicPage(server.url, s.session.sessionId)) };
     for (const name of names) {
       expect(mentions(logText, name), name).toBe(false);
       for (const [path, text] of Object.entries(exports)) expect(mentions(text, name), `${path} holds ${name}`).toBe(false);
@@ -132,6 +144,15 @@ describe('erasing personal data', () => {
     // The same publication downloaded again is the same document, byte for byte: erasure changed no export.
     const again = await api<OutcomeDocument>(server.url, `/api/sessions/${s.session.sessionId}/outcome.json?publication=1`, { token: s.fac.token });
     expect(again.body).toEqual(before.doc);
+    // Nothing anyone can download names them: exports of both publications, the public page and its twins, the log.
+    const downloads = {
+      ...(await everyExport(server.url, s.session.sessionId, s.fac.token, '2')),
+      ...(await publicPage(server.url, s.session.sessionId)),
+      log: log.map((e) => JSON.stringify(e)).join('\n'),
+    };
+    for (const [path, text] of Object.entries(downloads)) {
+      for (const name of [citizen!.displayName, OFFICIAL_NAME]) expect(mentions(text, name), `${path} holds ${name}`).toBe(false);
+    }
 
     // And the command-line check an official would run passes on the old export with the new log.
     const dir = tempDataDir();

@@ -6,6 +6,8 @@ import { removeDir, tempDataDir } from './server.js';
 
 export interface RedisProcess {
   url: string;
+  /** Its working directory: the append-only file lives here (appendonlydir/). */
+  dir: string;
   /** The running server (replaced by `restart`): signal it for fault cases. */
   child: ChildProcess;
   /** Start it again on the same port and data directory (after a kill, say). */
@@ -47,6 +49,7 @@ export async function startRedis(): Promise<RedisProcess> {
   const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
   const redis: RedisProcess = {
     url,
+    dir,
     child: await launch(),
     async restart() {
       await exited(redis.child);
