@@ -7,12 +7,12 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { api, connect, createSession, join, sessionLog, type CreatedSession, type Joined } from './helpers/clients.js';
 import { startCluster, type TestCluster } from './helpers/cluster.js';
 import { ok } from './helpers/expect.js';
+import { redisKeysHold } from './helpers/redis.js';
 
 const ERASED = 'Hildegard Vanishing-Example';
 const KEPT = 'Konstantin Staying-Example';
@@ -31,24 +31,6 @@ function filesHold(dir: string, text: string): boolean {
     const path = joinPath(dir, f);
     return statSync(path).isDirectory() ? filesHold(path, text) : readFileSync(path).includes(Buffer.from(text));
   });
-}
-
-async function keysHold(url: string, text: string): Promise<boolean> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for await (const batch of client.scanIterator({ MATCH: '*', COUNT: 1000 })) {
-      for (const key of Array.isArray(batch) ? batch : [batch]) {
-        const type = await client.type(key);
-        const value =
-          type === 'string' ? await client.get(key) : type === 'hash' ? await client.hGetAll(key) : type === 'stream' ? await client.xRange(key, '-', '+') : null;
-        if (JSON.stringify(value ?? '').includes(text)) return true;
-      }
-    }
-    return false;
-  } finally {
-    await client.close();
-  }
 }
 
 beforeAll(async () => {
@@ -72,7 +54,7 @@ describe('erasure across nodes', () => {
   test('through a node that does not own the session: decided once, seen on every node, gone from Redis', async () => {
     const owner = (await cluster.lease(session.sessionId))!.nodeId;
     const via = urls[cluster.nodes.findIndex((n) => n.nodeId !== owner)]!;
-    expect(await keysHold(cluster.redis.url, ERASED)).toBe(true);
+    expect(await redisKeysHold(cluster.redis.url, ERASED)).toBe(true);
     const res = await api<{ erased: string[] }>(via, `/api/sessions/${session.sessionId}/erasures`, {
       token: fac.token,
       body: { participantIds: [erased.participantId] },
@@ -94,8 +76,8 @@ describe('erasure across nodes', () => {
     const log = await sessionLog(urls[0]!, session.sessionId, fac.token);
     expect(log.filter((e) => e.type === 'personal-data.erased')).toHaveLength(1);
 
-    expect(await keysHold(cluster.redis.url, ERASED)).toBe(false);
-    expect(await keysHold(cluster.redis.url, KEPT)).toBe(true);
+    expect(await redisKeysHold(cluster.redis.url, ERASED)).toBe(false);
+    expect(await redisKeysHold(cluster.redis.url, KEPT)).toBe(true);
     // The append-only file held the command that wrote the name until Redis rewrote it.
     await vi.waitFor(() => expect(filesHold(cluster.redis.dir, ERASED)).toBe(false), 20_000);
     expect(filesHold(cluster.redis.dir, KEPT)).toBe(true);

@@ -8,7 +8,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { afterEach, describe, expect, test } from 'vitest';
 import { AppendConflictError, type EventStore } from '../server/src/ports/EventStore.js';
 import type { DocStore } from '../server/src/ports/DocStore.js';
@@ -19,7 +18,7 @@ import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { RedisStore } from '../server/src/store/redis/RedisStore.js';
 import { createSessionSchema, REDUCER_VERSION, reduce, type EventDraft, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
-import { redisForThisFile } from './helpers/redis.js';
+import { redisForThisFile, redisKeysHold } from './helpers/redis.js';
 import { removeDir, tempDataDir } from './helpers/server.js';
 
 type Store = EventStore & DocStore;
@@ -54,7 +53,7 @@ const ADAPTERS: Adapter[] = [
         store: new RedisStore(redis.url, { prefix }),
         reopen: () => new RedisStore(redis.url, { prefix }),
         dispose: () => undefined,
-        holds: (text) => redisKeysHold(redis.url, prefix, text),
+        holds: (text) => redisKeysHold(redis.url, text, `${prefix}:`),
       };
     },
   },
@@ -310,32 +309,3 @@ describe.each(ADAPTERS)('storage contract: $name', (adapter) => {
     expect((await again.readEvents('s-p')).some((e) => e.personal?.displayName === 'Citizen 2')).toBe(false);
   });
 });
-
-/** Whether any key under `prefix` holds `text`, whatever its type: what a look into Redis would find. */
-async function redisKeysHold(url: string, prefix: string, text: string): Promise<boolean> {
-  const client = createClient({ url });
-  await client.connect();
-  try {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-      for (const key of Array.isArray(keys) ? keys : [keys]) {
-        const type = await client.type(key);
-        const value =
-          type === 'string'
-            ? await client.get(key)
-            : type === 'hash'
-              ? await client.hGetAll(key)
-              : type === 'stream'
-                ? await client.xRange(key, '-', '+')
-                : type === 'set'
-                  ? await client.sMembers(key)
-                  : type === 'zset'
-                    ? await client.zRange(key, 0, -1)
-                    : null;
-        if (JSON.stringify(value ?? '').includes(text)) return true;
-      }
-    }
-    return false;
-  } finally {
-    await client.close();
-  }
-}

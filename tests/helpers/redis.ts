@@ -90,3 +90,32 @@ export function redisForThisFile(): { readonly url: string; prefix(name: string)
     prefix: (name) => `${name}-${++cases}`,
   };
 }
+
+/** Whether any key (under `prefix`, if given) holds `text`, whatever the key's type: what a look into Redis would find. */
+export async function redisKeysHold(url: string, text: string, prefix = ''): Promise<boolean> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      for (const key of Array.isArray(batch) ? batch : [batch]) {
+        const type = await client.type(key);
+        const value =
+          type === 'string'
+            ? await client.get(key)
+            : type === 'hash'
+              ? await client.hGetAll(key)
+              : type === 'stream'
+                ? await client.xRange(key, '-', '+')
+                : type === 'set'
+                  ? await client.sMembers(key)
+                  : type === 'zset'
+                    ? await client.zRange(key, 0, -1)
+                    : null;
+        if (JSON.stringify(value ?? '').includes(text)) return true;
+      }
+    }
+    return false;
+  } finally {
+    await client.close();
+  }
+}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormAction, useSession } from '../session/context';
 import '../setup/setup.css';
+import { useConfirmDialog } from '../components/useConfirmDialog';
 
 /**
  * Facilitator: ending the town hall for good. It cannot be undone, so it asks first in
@@ -15,8 +16,7 @@ export function EndSessionPanel() {
   const { snapshot } = useSession();
   const { send, disabled, error, setError } = useFormAction();
   const [asking, setAsking] = useState(false);
-  const dialog = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
+  const { dialog, cancelRef } = useConfirmDialog(asking);
   const endRef = useRef<HTMLButtonElement>(null);
   const endedRef = useRef<HTMLParagraphElement>(null);
   const endedHere = useRef(false);
@@ -26,16 +26,6 @@ export function EndSessionPanel() {
   useEffect(() => {
     if (closed && endedHere.current) endedRef.current?.focus();
   }, [closed]);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (asking && !d.open) {
-      d.showModal();
-      // The safe choice has the focus: Enter alone does not end the town hall.
-      cancelRef.current?.focus();
-    } else if (!asking && d.open) d.close();
-  }, [asking]);
 
   const end = async () => {
     const ack = await send('session.close', {});

@@ -1,8 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../format';
 import { useFormAction, useSession } from '../session/context';
 import './publicPage.css';
+import { useConfirmDialog } from '../components/useConfirmDialog';
 
 /** Where the server shows the public accountability page of a session (server/src/http/publicPageApi.ts). */
 export function publicPageUrl(sessionId: string): string {
@@ -21,23 +22,13 @@ export function PublicPagePanel() {
   const { published, since } = view.outcome.publicPage;
   const { send, disabled, error, setError } = useFormAction({ afterClose: true });
   const [asking, setAsking] = useState(false);
+  const { dialog, cancelRef } = useConfirmDialog(asking);
   const [done, setDone] = useState<'published' | 'withdrawn' | null>(null);
   const [copy, setCopy] = useState<'copied' | 'failed' | null>(null);
-  const dialog = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
   const toggleRef = useRef<HTMLButtonElement>(null);
   const linkRef = useRef<HTMLInputElement>(null);
   const linkId = useId();
   const url = publicPageUrl(view.sessionId);
-
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (asking && !d.open) {
-      d.showModal();
-      cancelRef.current?.focus();
-    } else if (!asking && d.open) d.close();
-  }, [asking]);
 
   const confirm = async () => {
     const wanted = !published;
