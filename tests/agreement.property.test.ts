@@ -396,7 +396,9 @@ test('the response loop and the outcome keep their invariants after texts are ag
         m.log.filter((e) => e.type === 'response.assessed').length > Object.values(m.state.responses).reduce((n, r) => n + Object.keys(r.current.panel).length, 0);
       judgedReplaced ||= Object.values(m.state.responses).some((r) => r.history.some((a) => Object.keys(a.panel).length > 0));
     }),
-    { numRuns: 100 },
+    // A fixed seed: a verdict on an answer later replaced takes three steps in the right order, which
+    // 100 random runs reach only most of the time, and the coverage checks below must not depend on luck.
+    { numRuns: 150, seed: 20_261_201 },
   );
   expect(reanswered).toBe(true);
   expect(published).toBe(true);
