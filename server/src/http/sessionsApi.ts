@@ -50,7 +50,13 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     const role = host.roleForInvite(invite);
     if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
     const { title, question, closedAt } = host.state;
-    res.json({ sessionId: host.id, role, title, question, closed: closedAt !== null, liveAudio: opts.liveAudio && closedAt === null,
+    res.json({
+      sessionId: host.id,
+      role,
+      title,
+      question,
+      closed: closedAt !== null,
+      liveAudio: opts.liveAudio && closedAt === null,
       captionsEngine: opts.captionsEngine,
     });
   });
