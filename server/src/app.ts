@@ -165,7 +165,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   );
   // After the sessions API, whose guard answers every /api request with 503 while the server shuts down.
   app.use('/api', privacyApi({ registry, adminToken: config.adminToken }));
-  app.use('/api', setupApi({ adminToken: config.adminToken }));
+  app.use('/api', setupApi({ adminToken: config.adminToken, captionsEngine: captions?.engineName ?? null }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
   app.use(errorHandler(logger));
