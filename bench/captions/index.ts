@@ -75,7 +75,7 @@ export async function captions(): Promise<void> {
     await mic.play(s.packets, 20);
     const sent = Date.now();
     // The pause detector closes the phrase in the trailing silence; recognition follows.
-    await until(() => heard.length > before, 60_000);
+    await until(() => heard.length > before, 20_000);
     delays.push((Date.now() - sent) / 1000);
     // A sentence cut in two arrives as two phrases: wait for the recogniser to go quiet.
     let count = heard.length;

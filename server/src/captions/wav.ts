@@ -50,19 +50,29 @@ export function readWav(file: Buffer): Pcm {
 }
 
 /**
- * Linear-interpolation resampling. Good enough for speech into a recogniser that only
- * looks below 8 kHz; not for music.
+ * Band-limited resampling (a Hann-windowed sinc, 16 taps a side), so that going down
+ * from 22.05 kHz does not fold the top octave into the band a recogniser listens to.
  */
 export function resample({ sampleRate, samples }: Pcm, to: number): Pcm {
   if (sampleRate === to) return { sampleRate, samples };
   const out = new Int16Array(Math.floor((samples.length * to) / sampleRate));
-  const step = sampleRate / to;
+  const ratio = to / sampleRate;
+  const cutoff = Math.min(1, ratio) * 0.95;
+  const taps = 16;
+  const reach = Math.ceil(taps / cutoff);
   for (let i = 0; i < out.length; i++) {
-    const x = i * step;
-    const j = Math.floor(x);
-    const a = samples[j] ?? 0;
-    const b = samples[j + 1] ?? a;
-    out[i] = Math.round(a + (b - a) * (x - j));
+    const x = i / ratio;
+    const centre = Math.floor(x);
+    let sum = 0;
+    for (let j = centre - reach + 1; j <= centre + reach; j++) {
+      if (j < 0 || j >= samples.length) continue;
+      const t = x - j;
+      const arg = Math.PI * cutoff * t;
+      const sinc = t === 0 ? 1 : Math.sin(arg) / arg;
+      const window = 0.5 + 0.5 * Math.cos((Math.PI * t) / reach);
+      sum += samples[j]! * cutoff * sinc * window;
+    }
+    out[i] = Math.max(-32_768, Math.min(32_767, Math.round(sum)));
   }
   return { sampleRate: to, samples: out };
 }
