@@ -94,7 +94,7 @@ export class AutoCaptioner {
 
   /** The producer to recognise in a room now, if any. */
   private wanted(sessionId: string, roomId: string): { producerId: string; speakerId: string } | null {
-    const state: SessionState | undefined = this.opts.registry.all().find((h) => h.id === sessionId)?.state;
+    const state: SessionState | undefined = this.opts.registry.get(sessionId)?.state;
     if (this.closed || !state || state.closedAt !== null || !state.settings.automaticCaptions) return null;
     const speakerId = state.rooms[roomId]?.floor?.participantId;
     if (!speakerId) return null;

@@ -34,7 +34,8 @@ export class PocketsphinxEngine implements CaptionEngine {
 
   async available(): Promise<boolean> {
     if (!existsSync(this.opts.model)) return false;
-    // Asked for its configuration, the program prints it and exits 0 without loading the model.
+    // Asked for help, the program prints its options and exits (with status 1) without loading the
+    // model; a missing program fails to spawn (ENOENT, a string code) instead.
     return new Promise((resolve) => execFile(this.opts.binary, ['-h'], { timeout: 10_000 }, (err) => resolve(err === null || typeof err.code === 'number')));
   }
 
