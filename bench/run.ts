@@ -361,7 +361,10 @@ const cluster = async (): Promise<void> => (await import('./cluster/index.js')).
 /** The join page on a throttled phone: bytes and time until usable, against plain HTML and the build before code splitting (bench/client/). */
 const client = async (): Promise<void> => (await import('./client/index.js')).client();
 
-const all = { commands, fanout, replay, drafting, outcome, audio, plenary, cluster, client } as const;
+/** Automatic captions through the room against pocketsphinx on the WAV itself (bench/captions/). */
+const captions = async (): Promise<void> => (await import('./captions/index.js')).captions();
+
+const all = { commands, fanout, replay, drafting, outcome, audio, plenary, cluster, client, captions } as const;
 const wanted = process.argv.slice(2).filter((a) => a in all) as (keyof typeof all)[];
 for (const name of wanted.length ? wanted : (Object.keys(all) as (keyof typeof all)[])) {
   await all[name]();

@@ -21,17 +21,17 @@ describe('GET /api/setup', () => {
   test('says the operator token is required when the server has one, without a credential and without revealing it', async () => {
     const res = await api(guarded.url, '/api/setup');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ operatorTokenRequired: true });
+    expect(res.body).toEqual({ operatorTokenRequired: true, captionsEngine: null });
     expect(res.headers.get('cache-control')).toBe('no-store');
     // A credential, right or wrong, changes nothing: the answer is the same for everyone.
-    expect((await api(guarded.url, '/api/setup', { token: 'wrong-token-wrong-token' })).body).toEqual({ operatorTokenRequired: true });
-    expect((await api(guarded.url, '/api/setup', { token: ADMIN })).body).toEqual({ operatorTokenRequired: true });
+    expect((await api(guarded.url, '/api/setup', { token: 'wrong-token-wrong-token' })).body).toEqual({ operatorTokenRequired: true, captionsEngine: null });
+    expect((await api(guarded.url, '/api/setup', { token: ADMIN })).body).toEqual({ operatorTokenRequired: true, captionsEngine: null });
   });
 
   test('says it is not required when the server has none, and creating a session then works without one', async () => {
     const res = await api(open.url, '/api/setup');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ operatorTokenRequired: false });
+    expect(res.body).toEqual({ operatorTokenRequired: false, captionsEngine: null });
     const created = await api(open.url, '/api/sessions', { body: { title: 'Open server', question: 'Does it work?' } });
     expect(created.status).toBe(201);
   });
@@ -52,10 +52,10 @@ describe('GET /api/setup', () => {
     expect((await api(guarded.url, '/api/setup/../sessions')).status).not.toBe(200);
     expect((await api(guarded.url, '/api/setup/x')).status).toBe(404);
     // A query string cannot talk it out of the token.
-    expect((await api(guarded.url, '/api/setup?operatorTokenRequired=false&__proto__[x]=1')).body).toEqual({ operatorTokenRequired: true });
+    expect((await api(guarded.url, '/api/setup?operatorTokenRequired=false&__proto__[x]=1')).body).toEqual({ operatorTokenRequired: true, captionsEngine: null });
     // Request headers are not read: a large one changes nothing.
     const junk = await fetch(`${guarded.url}/api/setup`, { method: 'GET', headers: { 'x-junk': 'y'.repeat(4000) } });
     expect(junk.status).toBe(200);
-    expect(await junk.json()).toEqual({ operatorTokenRequired: true });
+    expect(await junk.json()).toEqual({ operatorTokenRequired: true, captionsEngine: null });
   });
 });

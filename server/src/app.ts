@@ -31,6 +31,8 @@ import { ClusterPresence } from './cluster/ClusterPresence.js';
 import { ClusterMedia } from './cluster/ClusterMedia.js';
 import { Presence } from './realtime/Presence.js';
 import { hostname } from 'node:os';
+import { startCaptions } from './captions/startCaptions.js';
+import type { AutoCaptioner } from './captions/AutoCaptioner.js';
 
 /** How often a clustered node looks at the shared outbox when nothing told it to. */
 const WEBHOOK_POLL_MS = 2_000;
@@ -69,6 +71,8 @@ export interface Townhall {
   signingKey: SigningKey;
   /** null when audio is off. */
   audio: Awaited<ReturnType<typeof startAudioIfEnabled>>;
+  /** null when automatic captions are off on this server (switched off, no audio, or no recogniser). */
+  captions: AutoCaptioner | null;
   channel: ControlChannel;
   drafting: DraftingServer;
   listen(): Promise<{ port: number; host: string }>;
@@ -125,6 +129,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
       ? new ClusterMedia({ nodeId: cluster.nodeId, link: cluster.link, local: audio?.service ?? null, registry, ownerOf: (id) => cluster!.ownerOf(id), logger })
       : (audio?.service ?? null);
   if (cluster && media instanceof ClusterMedia) cluster.useMedia(media);
+  const captions = await startCaptions(config.captions, audio?.service ?? null, registry, logger);
   // In a cluster the outbox is shared: another node's attempts and a dead node's claims are noticed by looking.
   const webhooks = cluster ? { ...config.webhooks, pollMs: WEBHOOK_POLL_MS } : config.webhooks;
   const outcomes = new OutcomeService({ registry, store, outbox: store.outbox, key: signingKey, logger, webhooks, publicUrl: config.publicUrl });
@@ -155,11 +160,12 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
       isDraining: () => draining,
       joinsPerAddress: config.joinsPerAddress,
       liveAudio: media !== null,
+      captionsEngine: captions?.engineName ?? null,
     }),
   );
   // After the sessions API, whose guard answers every /api request with 503 while the server shuts down.
   app.use('/api', privacyApi({ registry, adminToken: config.adminToken }));
-  app.use('/api', setupApi({ adminToken: config.adminToken }));
+  app.use('/api', setupApi({ adminToken: config.adminToken, captionsEngine: captions?.engineName ?? null }));
   app.use('/api', (_req, res) => sendError(res, { code: 'NOT_FOUND', message: 'No such endpoint.' }));
   app.use(staticClient());
   app.use(errorHandler(logger));
@@ -212,6 +218,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
     outcomes,
     signingKey,
     audio,
+    captions,
     channel,
     drafting,
     async listen() {
@@ -241,6 +248,7 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
       await cluster?.close();
       registry.dispose();
       await outcomes.close();
+      await captions?.close();
       audio?.service.close();
       await audio?.pool.close();
       // Drafting first: its upgraded sockets would otherwise hold the HTTP server open while Socket.IO waits for it.

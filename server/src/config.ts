@@ -85,6 +85,11 @@ const envSchema = z.object({
   TOWNHALL_AUDIO_RTC_MAX_PORT: int(49999, 1024, 65535),
   // mediasoup's guidance is about 500 consumers per worker; a router per worker stays below it.
   TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER: int(400, 1, 100_000),
+  // Automatic captions (docs/CAPTIONS.md): on where the recogniser is installed, off otherwise or when asked.
+  TOWNHALL_CAPTIONS_ENGINE: z.enum(['pocketsphinx', 'off']).default('pocketsphinx'),
+  TOWNHALL_POCKETSPHINX_BIN: z.string().min(1).default('pocketsphinx_continuous'),
+  TOWNHALL_POCKETSPHINX_MODEL: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us/en-us'),
+  TOWNHALL_OPUSDEC_BIN: z.string().min(1).default('opusdec'),
   // Cluster mode (docs/CLUSTER.md): set the URL and the node shares its sessions with every node on the same Redis.
   TOWNHALL_REDIS_URL: z.string().url().optional(),
   TOWNHALL_REDIS_PREFIX: z
@@ -167,6 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
             announcedIp: e.TOWNHALL_AUDIO_ANNOUNCED_IP ?? null,
             consumersPerRouter: e.TOWNHALL_AUDIO_CONSUMERS_PER_ROUTER,
           },
+    captions:
+      e.TOWNHALL_CAPTIONS_ENGINE === 'off'
+        ? null
+        : { engine: e.TOWNHALL_CAPTIONS_ENGINE, binary: e.TOWNHALL_POCKETSPHINX_BIN, model: e.TOWNHALL_POCKETSPHINX_MODEL, opusdec: e.TOWNHALL_OPUSDEC_BIN },
     cluster: e.TOWNHALL_REDIS_URL
       ? {
           redisUrl: e.TOWNHALL_REDIS_URL,

@@ -33,6 +33,8 @@ export const settingsSchema = z.strictObject({
   agreementRule: agreementRuleSchema.default(agreementRuleSchema.parse({})),
   /** Whether citizens see a round's results while it is open (facilitators always do). */
   resultsLive: z.boolean().default(false),
+  /** Whether the floor's audio is recognised into automatic captions (where the server has a recogniser). */
+  automaticCaptions: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
@@ -47,6 +49,7 @@ export const settingsPatchSchema = z
     maxParticipants: z.number().int().min(1).max(100_000),
     agreementRule: agreementRuleChangeSchema,
     resultsLive: z.boolean(),
+    automaticCaptions: z.boolean(),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'at least one setting must be given' });

@@ -197,6 +197,8 @@ export const signingKey = () => request<SigningKeyInfo>('/.well-known/townhall-s
 /** What the setup page needs to know before it shows its form (GET /api/setup). */
 export interface SetupInfo {
   operatorTokenRequired: boolean;
+  /** The engine writing automatic captions on this server; null when they are not available here. */
+  captionsEngine?: string | null;
 }
 
 export const setupInfo = () => request<SetupInfo>('/api/setup');

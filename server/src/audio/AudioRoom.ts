@@ -35,10 +35,17 @@ export class AudioRoom {
     private readonly pool: WorkerPool,
     private readonly consumersPerRouter: number,
     private readonly onSpeaking: (participantId: string | null) => void,
+    /** Someone started or stopped being heard here (automatic captions follow the floor holder's producer). */
+    private readonly onProducers: () => void = () => undefined,
   ) {}
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The router that hears every producer of the room (each is made there or piped to it). */
+  get home(): types.Router | null {
+    return this.slots[0]?.router ?? null;
   }
 
   usesWorker(worker: types.Worker): boolean {
@@ -55,11 +62,15 @@ export class AudioRoom {
 
   async addProducer(slot: RouterSlot, producer: types.Producer, participantId: string, socketId: string): Promise<void> {
     this.producers.set(producer.id, { producer, participantId, socketId });
-    producer.observer.once('close', () => this.producers.delete(producer.id));
+    producer.observer.once('close', () => {
+      this.producers.delete(producer.id);
+      this.onProducers();
+    });
     for (const other of this.slots) {
       if (other !== slot) await slot.router.pipeToRouter({ producerId: producer.id, router: other.router });
     }
     await this.observer?.addProducer({ producerId: producer.id }).catch(() => undefined);
+    this.onProducers();
   }
 
   close(): void {

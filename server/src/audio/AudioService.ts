@@ -123,6 +123,23 @@ export class AudioService implements MediaSignalling {
     }));
   }
 
+  /** The audio room of a session's room, while anyone is in it. */
+  room(sessionId: string, roomId: string): AudioRoom | null {
+    const room = this.rooms.get(`${sessionId}:${roomId}`);
+    return room && !room.isClosed ? room : null;
+  }
+
+  private readonly producerListeners = new Set<(sessionId: string, roomId: string) => void>();
+
+  /** Told whenever someone starts or stops being heard in a room, or the room closes. */
+  onProducers(listener: (sessionId: string, roomId: string) => void): void {
+    this.producerListeners.add(listener);
+  }
+
+  private producersChanged(sessionId: string, roomId: string): void {
+    for (const l of this.producerListeners) l(sessionId, roomId);
+  }
+
   close(): void {
     for (const id of [...this.peers.keys()]) this.leave(id, 'left');
     for (const room of this.rooms.values()) room.close();
@@ -164,7 +181,14 @@ export class AudioService implements MediaSignalling {
     const key = `${peer.host.id}:${roomId}`;
     let room = this.rooms.get(key);
     if (!room || room.isClosed) {
-      room = new AudioRoom(key, this.opts.pool, this.opts.consumersPerRouter, (participantId) => this.speaking(key, roomId, participantId));
+      const sessionId = peer.host.id;
+      room = new AudioRoom(
+        key,
+        this.opts.pool,
+        this.opts.consumersPerRouter,
+        (participantId) => this.speaking(key, roomId, participantId),
+        () => this.producersChanged(sessionId, roomId),
+      );
       this.rooms.set(key, room);
       this.roomOf.set(room, { sessionId: peer.host.id, roomId });
     }
@@ -303,7 +327,9 @@ export class AudioService implements MediaSignalling {
   /** A closed room is heard by nobody: its watchers are told so. */
   private quiet(room: AudioRoom): void {
     const at = this.roomOf.get(room);
-    if (at) this.mics.changed(at.sessionId, at.roomId, []);
+    if (!at) return;
+    this.mics.changed(at.sessionId, at.roomId, []);
+    this.producersChanged(at.sessionId, at.roomId);
   }
 
   /** Whose microphone is live in each of a session's rooms (rooms with nobody heard are left out). */

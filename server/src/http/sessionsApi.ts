@@ -17,6 +17,8 @@ export interface SessionsApiOptions {
   joinsPerAddress: { perSecond: number; burst: number };
   /** Whether this server runs live audio, so the join page can offer to listen. */
   liveAudio: boolean;
+  /** The engine writing automatic captions on this server, or null when they are off here. */
+  captionsEngine: string | null;
 }
 
 /** The HTTP side of sessions: create one, read an invite, join, recover your identity, fetch the log. */
@@ -48,7 +50,15 @@ export function sessionsApi(opts: SessionsApiOptions): Router {
     const role = host.roleForInvite(invite);
     if (!role) throw new CommandError('UNAUTHENTICATED', 'This invite is not valid for this session.');
     const { title, question, closedAt } = host.state;
-    res.json({ sessionId: host.id, role, title, question, closed: closedAt !== null, liveAudio: opts.liveAudio && closedAt === null });
+    res.json({
+      sessionId: host.id,
+      role,
+      title,
+      question,
+      closed: closedAt !== null,
+      liveAudio: opts.liveAudio && closedAt === null,
+      captionsEngine: opts.captionsEngine,
+    });
   });
 
   router.post('/sessions/:id/join', async (req, res) => {

@@ -2,6 +2,8 @@ import { Router } from 'express';
 
 export interface SetupApiOptions {
   adminToken: string | null;
+  /** The engine writing automatic captions here, or null: the console says they are not available. */
+  captionsEngine: string | null;
 }
 
 /**
@@ -14,7 +16,7 @@ export function setupApi(opts: SetupApiOptions): Router {
   router.get('/setup', (_req, res) => {
     // The operator may set or unset the token and restart; a cached answer would show the wrong form.
     res.setHeader('cache-control', 'no-store');
-    res.json({ operatorTokenRequired: opts.adminToken !== null });
+    res.json({ operatorTokenRequired: opts.adminToken !== null, captionsEngine: opts.captionsEngine });
   });
   return router;
 }

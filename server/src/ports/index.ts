@@ -15,3 +15,4 @@ export type { DraftReader } from './DraftReader.js';
 export type { DraftRelayPort } from './DraftRelay.js';
 export type { MediaPeer, MediaSignalling } from './MediaSignalling.js';
 export * from './SessionLease.js';
+export type { CaptionEngine, CaptionStream, CaptionTarget, RecognisedPhrase } from './CaptionEngine.js';

@@ -5,6 +5,7 @@ import { QUEUE_RULES, TURN_EXPIRY, type Settings, type SettingsPatch } from '../
 import type { Messages } from '../i18n/en';
 import { useFormAction, useSession } from '../session/context';
 import { fieldsRefused, numberOrNull } from '../setup/fieldErrors';
+import { useCaptionsEngine } from './useCaptionsEngine';
 import '../setup/setup.css';
 
 type Field =
@@ -15,6 +16,7 @@ type Field =
   | 'qaPremoderation'
   | 'maxParticipants'
   | 'resultsLive'
+  | 'automaticCaptions'
   | 'minShare'
   | 'topLevels'
   | 'maxBlocks'
@@ -46,6 +48,7 @@ function valuesOf(s: Settings): Values {
     qaPremoderation: s.qaPremoderation,
     maxParticipants: String(s.maxParticipants),
     resultsLive: s.resultsLive,
+    automaticCaptions: s.automaticCaptions,
     minShare: percent(s.agreementRule.minShare),
     topLevels: String(s.agreementRule.topLevels),
     maxBlocks: String(s.agreementRule.maxBlocks),
@@ -65,7 +68,7 @@ function patchOf(values: Values, current: Values): SettingsPatch {
   if (changed('queueRule')) patch.queueRule = values.queueRule;
   for (const f of ['turnSeconds', 'warnSeconds', 'maxParticipants'] as const) if (changed(f)) patch[f] = num(f);
   if (changed('onTurnExpiry')) patch.onTurnExpiry = values.onTurnExpiry;
-  for (const f of ['qaPremoderation', 'resultsLive'] as const) if (changed(f)) patch[f] = values[f];
+  for (const f of ['qaPremoderation', 'resultsLive', 'automaticCaptions'] as const) if (changed(f)) patch[f] = values[f];
   if (RULE_FIELDS.some(changed)) {
     const share = numberOrNull(values.minShare as string);
     patch.agreementRule = { minShare: share === null ? null : share / 100, topLevels: num('topLevels'), maxBlocks: num('maxBlocks'), minRatings: num('minRatings') };
@@ -79,6 +82,7 @@ export function SettingsPanel() {
   const { snapshot } = useSession();
   const { settings, closed } = snapshot.view!;
   const { send, busy, disabled, error } = useFormAction();
+  const captionsEngine = useCaptionsEngine();
   const [edits, setEdits] = useState<Partial<Values>>({});
   const [outcome, setOutcome] = useState<'saved' | 'unchanged' | null>(null);
   const [refusals, setRefusals] = useState(0);
@@ -132,7 +136,7 @@ export function SettingsPanel() {
       )}
     </Labelled>
   );
-  const check = (f: 'qaPremoderation' | 'resultsLive', label: string, hint: string) => (
+  const check = (f: 'qaPremoderation' | 'resultsLive' | 'automaticCaptions', label: string, hint: string) => (
     <Check label={label} hint={hint} checked={values[f] as boolean} onChange={(v) => set(f, v)} />
   );
 
@@ -173,6 +177,7 @@ export function SettingsPanel() {
           <fieldset className="setup-group">
             <legend>{t('setup.settings.participation')}</legend>
             {check('qaPremoderation', t('setup.settings.premoderation'), t('setup.settings.premoderationLater'))}
+            {check('automaticCaptions', t('autoCaptions.setting'), captionsEngine === null ? t('autoCaptions.unavailable') : t('autoCaptions.hint'))}
             {num('maxParticipants', t('setup.settings.maxParticipants'), t('setup.settings.maxParticipantsHint'), { min: 1, max: 100_000 })}
           </fieldset>
           <fieldset className="setup-group">

@@ -963,4 +963,9 @@ export const deSession: SessionMessages = {
     retryReminderLabel: 'Erinnerung an eine überfällige Antwort erneut an {{url}} senden',
     privateRefused: 'Diese Adresse liegt in einem privaten Netz oder auf diesem Server. Das Ergebnis kann nur an eine öffentliche Adresse gesendet werden.',
   },
+  autoCaptions: {
+    setting: 'Automatische Untertitel für die sprechende Person',
+    hint: 'Ein Computer schreibt mit, was gesagt wird, nur auf Englisch. Er macht Fehler; seine Zeilen sind als automatisch gekennzeichnet.',
+    unavailable: 'Automatische Untertitel gibt es auf diesem Server nicht. Sie können sie trotzdem einschalten; sie beginnen, wo der Server sie schreiben kann.',
+  },
 };

@@ -949,4 +949,9 @@ export const enSession = {
     retryReminderLabel: 'Retry sending the reminder about an overdue answer to {{url}}',
     privateRefused: 'This address is inside a private network or on this server. The outcome can only be sent to a public address.',
   },
+  autoCaptions: {
+    setting: 'Automatic captions of the person speaking',
+    hint: 'A computer writes down what the speaker says, in English only. It makes mistakes; its lines are marked as automatic.',
+    unavailable: 'Automatic captions are not available on this server. You can switch them on now; they start where the server can write them.',
+  },
 };
