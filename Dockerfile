@@ -21,6 +21,11 @@ FROM node:20-bookworm-slim AS run
 ENV NODE_ENV=production \
     PORT=3000 \
     TOWNHALL_DATA_DIR=/data
+# Automatic captions (docs/CAPTIONS.md): Debian's pocketsphinx with its US English model, and
+# opus-tools to decode the floor's Opus. Without them the server runs and says captions are off.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us opus-tools \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules node_modules
