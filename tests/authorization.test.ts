@@ -168,6 +168,12 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'audio.consume': () => ({ producerId: someMediaId(), rtpCapabilities: OPUS_RTP_CAPABILITIES }),
   'audio.resume': () => ({ consumerId: someMediaId() }),
   'audio.mute': (w) => ({ participantId: w.A.c1.participantId }),
+  'captions.assign': (w) => ({ participantId: w.A.c1.participantId, roomId: PLENARY, language: null }),
+  'captions.revoke': (w) => ({ participantId: w.A.c1.participantId }),
+  'captions.allowWithoutFloor': () => ({ roomId: PLENARY, allowed: true }),
+  'captions.add': () => ({ text: 'A caption line.' }),
+  'captions.correct': () => ({ segmentId: 'cap_missing', text: 'A corrected line.' }),
+  'captions.typing': () => ({ text: 'A line in progress' }),
 };
 
 /** Fields through which a command names something that lives inside a session. */
@@ -380,6 +386,19 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   'audio.consume': null,
   'audio.resume': null,
   'audio.mute': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3, w.A.fac].map((m) => ({ participantId: m.participantId })) }),
+  'captions.assign': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { participantId: w.A.c1.participantId, roomId: PLENARY, language: null },
+      { participantId: w.A.c3.participantId, roomId: 'room-1', language: 'de' },
+    ],
+  }),
+  'captions.revoke': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId })) }),
+  'captions.allowWithoutFloor': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1', allowed: true }] }),
+  // The room is the captioner's own assignment; segments of another session are out of reach (captions.test.ts).
+  'captions.add': null,
+  'captions.correct': null,
+  'captions.typing': null,
 };
 
 function shapeKeys(name: CommandName): string[] {

@@ -35,7 +35,18 @@ import { LogState } from './LogState.js';
 import { hashSecret, newId, newSecret } from './credentials.js';
 import { personalDataOf } from './personalData.js';
 import { copyPlain } from './copyPlain.js';
-import { closeRound, decide, decideAutomaticCaption, decideErasure, decideJoin, draftRoomFor, sessionCreated, type AutomaticCaptionInput, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import {
+  closeRound,
+  decide,
+  decideAutomaticCaption,
+  decideErasure,
+  decideJoin,
+  draftRoomFor,
+  sessionCreated,
+  type AutomaticCaptionInput,
+  type DecidableCommand,
+  type DraftSnapshot,
+} from './decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from './LiveSession.js';
 
 export interface SessionHostOptions {

@@ -104,7 +104,8 @@ export const captionDeciders: Deciders<CommandsOf<'captions'>> = {
   'captions.correct': ({ state, actor }, { segmentId, text }) => {
     const segment = segmentOf(state, segmentId);
     const assignment = state.captions.captioners[actor.id];
-    if (actor.role !== 'facilitator' && assignment?.roomId !== segment.roomId) fail('FORBIDDEN', 'Only a captioner of this room or a facilitator may correct its captions.');
+    if (actor.role !== 'facilitator' && assignment?.roomId !== segment.roomId)
+      fail('FORBIDDEN', 'Only a captioner of this room or a facilitator may correct its captions.');
     const shown = segment.corrections.at(-1)?.text ?? segment.text;
     if (shown === text) fail('CONFLICT', 'The caption already says this.');
     return { events: [{ type: 'caption.corrected', payload: { segmentId, text } }] };
