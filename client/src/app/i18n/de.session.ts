@@ -988,9 +988,9 @@ export const deSession: SessionMessages = {
     saveCorrection: 'Korrektur speichern',
     cancel: 'Abbrechen',
     assign: 'Zur Schriftdolmetschung machen',
-    assignLabel: '{{name}} zur Schriftdolmetschung des eigenen Raums machen',
+    assignLabel: 'Zur Schriftdolmetschung machen: {{name}}',
     revoke: 'Schriftdolmetschung beenden',
-    revokeLabel: 'Schriftdolmetschung von {{name}} beenden',
+    revokeLabel: 'Schriftdolmetschung beenden: {{name}}',
     withoutFloor: 'Untertitel erlauben, wenn niemand das Wort hat',
   },
 };

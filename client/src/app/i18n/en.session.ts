@@ -974,9 +974,9 @@ export const enSession = {
     saveCorrection: 'Save correction',
     cancel: 'Cancel',
     assign: 'Make captioner',
-    assignLabel: 'Make {{name}} the captioner of their room',
+    assignLabel: 'Make captioner: {{name}}',
     revoke: 'Stop captioning',
-    revokeLabel: 'Stop {{name}} captioning',
+    revokeLabel: 'Stop captioning: {{name}}',
     withoutFloor: 'Allow captions when nobody has the floor',
   },
 };
