@@ -54,7 +54,7 @@ describe('browser client: live captions', () => {
     const assign = facPerson.page.getByRole('button', { name: 'Make captioner: Kim Captioner' });
     await assign.focus();
     await facPerson.page.keyboard.press('Enter');
-    await expect.poll(() => facPerson.page.locator('[data-participant-id="' + cap.participantId + '"] .captioner-badge').count()).toBe(1);
+    await expect.poll(() => facPerson.page.locator(`[data-participant-id="${cap.participantId}"] .captioner-badge`).count()).toBe(1);
     await expect(facPerson.page.getByRole('button', { name: 'Stop captioning: Kim Captioner' }).count()).resolves.toBe(1);
     await screenshot(facPerson.page, 'captions-console-people-1280');
     await expectNoAxeViolations(facPerson.page);
