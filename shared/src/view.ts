@@ -296,7 +296,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
       .filter((a) => a.roomId === roomId)
       .map(({ amendmentId, recommendationId, field, decision, decidedAt }) => ({ amendmentId, recommendationId, field, decision, decidedAt })),
     captioners: Object.values(state.captions.captioners)
-      .filter((c) => c.roomId === roomId)
+      .filter((c) => c.roomId === roomId && !state.participants[c.participantId]?.removed)
       .map((c) => ({ participantId: c.participantId, displayName: name(c.participantId), language: c.language })),
     captionsWithoutFloor: state.captions.withoutFloor.includes(roomId),
     captions: recentCaptions(state, roomId).map((c) => captionView(c, name)),

@@ -65,6 +65,7 @@ export const captionDeciders: Deciders<CommandsOf<'captions'>> = {
     return { events: [{ type: 'captioner.assigned', payload: { participantId, roomId, language } }] };
   },
   'captions.revoke': ({ state }, { participantId }) => {
+    participantOf(state, participantId);
     if (!Object.hasOwn(state.captions.captioners, participantId)) fail('CONFLICT', 'That person is not a captioner.');
     return { events: [{ type: 'captioner.revoked', payload: { participantId } }] };
   },
