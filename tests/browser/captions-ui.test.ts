@@ -126,6 +126,12 @@ describe('browser client: live captions', () => {
     await screenshot(de.page, 'captions-citizen-de-390');
     await expectNoAxeViolations(de.page);
 
+    // The hall's screen shows the words, without anyone's controls.
+    await facPerson.page.goto(`${server.url}/s/${session.sessionId}/projector`);
+    await waitForText(facPerson.page, '[data-testid="caption-line"]', 'Jonas Müller: We could close the bridge to cars at weekends.');
+    expect(await facPerson.page.getByLabel('Allow captions when nobody has the floor').count()).toBe(0);
+    await screenshot(facPerson.page, 'captions-projector-1280');
+
     for (const p of [facPerson, citizen, captioner, de]) expect(p.errors).toEqual([]);
     facApi.close();
     speakerApi.close();

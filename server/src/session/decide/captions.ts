@@ -14,11 +14,11 @@ export interface AutomaticCaptionInput {
 
 /**
  * When a committed line started: nobody can tell exactly when the words it renders were
- * spoken, so the line is said to cover the speech since the room's previous line, or since
+ * spoken, so the line is said to cover the speech since the room's previous line in that language, or since
  * the turn (or the captioner's assignment) began if that is later. Never after `now`.
  */
-function lineStart(state: SessionState, roomId: string, since: number, now: number): number {
-  const previous = state.captions.segments.findLast((s) => s.roomId === roomId);
+function lineStart(state: SessionState, roomId: string, language: string | null, since: number, now: number): number {
+  const previous = state.captions.segments.findLast((s) => s.roomId === roomId && s.language === language && !s.automatic);
   const floor = state.rooms[roomId]?.floor;
   return Math.min(now, Math.max(previous?.endedAt ?? 0, floor?.startedAt ?? 0, since));
 }
@@ -94,7 +94,7 @@ export const captionDeciders: Deciders<CommandsOf<'captions'>> = {
             speakerId: room.floor?.participantId ?? null,
             text,
             automatic: false,
-            startedAt: lineStart(state, room.id, assignment.since, now),
+            startedAt: lineStart(state, room.id, assignment.language, assignment.since, now),
             endedAt: now,
           },
         },

@@ -14,9 +14,10 @@ import './captions.css';
  * Live captions of a room for everyone in it: the committed lines with who held the
  * floor, the line being typed in a quieter style, who renders the words, and a polite
  * live region that reads out new lines at a calm pace. `language`: whose captions to
- * show (null: the floor's own language), chosen by the listener.
+ * show (null: the floor's own language), chosen by the listener. `onScreen`: the
+ * projector's, with the words only.
  */
-export function CaptionRegion({ room, language = null }: { room: RoomView; language?: string | null }) {
+export function CaptionRegion({ room, language = null, onScreen = false }: { room: RoomView; language?: string | null; onScreen?: boolean }) {
   const { t } = useTranslation();
   const { snapshot } = useSession();
   const me = snapshot.me!;
@@ -30,7 +31,8 @@ export function CaptionRegion({ room, language = null }: { room: RoomView; langu
   const speakerOf = useCallback((c: CaptionView) => (c.speakerId ? plainPersonName(c.speakerName) : ''), []);
   const announcement = useCoalescedAnnouncement(segments, speakerOf);
   const liveLines = captioners.flatMap((c) => (live.get(c.participantId) ? [{ id: c.participantId, text: live.get(c.participantId)! }] : []));
-  const captioning = me.captioning?.roomId === room.id;
+  // On the hall's screen nobody types or switches settings: only the words.
+  const captioning = !onScreen && me.captioning?.roomId === room.id;
   const list = useRef<HTMLOListElement>(null);
   // The newest line is at the bottom, as on a caption screen: keep it in sight.
   useEffect(() => {
@@ -39,13 +41,15 @@ export function CaptionRegion({ room, language = null }: { room: RoomView; langu
   if (!captioning && captioners.length === 0 && room.captions.length === 0) return null;
 
   return (
-    <section className={`panel captions lines-${prefs.lines}`} aria-labelledby={headingId} data-testid="caption-region">
+    <section className={onScreen ? 'captions on-screen lines-4' : `panel captions lines-${prefs.lines}`} aria-labelledby={headingId} data-testid="caption-region">
       <div className="captions-head">
         <h2 id={headingId}>{t('captions.heading')}</h2>
-        <button type="button" aria-expanded={prefs.shown} aria-controls={linesId} onClick={() => setPrefs({ shown: !prefs.shown })}>
-          {prefs.shown ? t('captions.hide') : t('captions.show')}
-        </button>
-        {prefs.shown && (
+        {!onScreen && (
+          <button type="button" aria-expanded={prefs.shown} aria-controls={linesId} onClick={() => setPrefs({ shown: !prefs.shown })}>
+            {prefs.shown ? t('captions.hide') : t('captions.show')}
+          </button>
+        )}
+        {prefs.shown && !onScreen && (
           <span className="captions-size">
             <label htmlFor={sizeId}>{t('captions.size')}</label>
             <select id={sizeId} value={prefs.lines} onChange={(e) => setPrefs({ lines: Number(e.target.value) as CaptionSize })}>
@@ -69,7 +73,7 @@ export function CaptionRegion({ room, language = null }: { room: RoomView; langu
           ))}
         </p>
       )}
-      <div id={linesId} hidden={!prefs.shown}>
+      <div id={linesId} hidden={!prefs.shown && !onScreen}>
         <ol ref={list} className="caption-lines" data-testid="caption-lines">
           {segments.length === 0 && liveLines.length === 0 && <li className="caption-empty">{t('captions.none')}</li>}
           {segments.map((c) => (
@@ -97,7 +101,7 @@ export function CaptionRegion({ room, language = null }: { room: RoomView; langu
         {prefs.shown ? announcement : ''}
       </div>
       {captioning && <CaptionerControls room={room} />}
-      {me.role === 'facilitator' && <WithoutFloorSwitch room={room} />}
+      {me.role === 'facilitator' && !onScreen && <WithoutFloorSwitch room={room} />}
     </section>
   );
 }
