@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PLENARY, outcomeDocumentSchema, type CaptionView, type OutcomeDocument, type RoomView } from '../shared/src/index.js';
+import { PLENARY, diffView, outcomeDocumentSchema, projectSession, replay, type CaptionView, type OutcomeDocument, type RoomView } from '../shared/src/index.js';
 import { verifyExport } from '../server/src/outcome/verifyExport.js';
 import type { ControlClient } from '../client/src/ControlClient.js';
 import { api, connect, createSession, joinAndConnect, sessionLog, type CreatedSession } from './helpers/clients.js';
@@ -226,6 +226,20 @@ describe('the transcript in the export', () => {
     const forged = structuredClone(doc);
     forged.outcome.transcript!.segments[0]!.text = 'Something nobody said.';
     expect(verifyExport(forged, { log }).ok).toBe(false);
+  });
+});
+
+describe('view patches', () => {
+  test('a new segment is one added item in the room’s caption list, not the list again', async () => {
+    const log = await sessionLog(server.url, session.sessionId, fac.token);
+    const last = log.findLastIndex((e) => e.type === 'caption.added');
+    const online = { has: () => false };
+    const audience = { kind: 'room' as const, roomId: PLENARY };
+    const before = projectSession(replay(log.slice(0, last))!, audience, online);
+    const after = projectSession(replay(log.slice(0, last + 1))!, audience, online);
+    const patch = diffView(before as never, after as never)!;
+    const room = (patch.rooms as unknown as { list: { change: Record<string, { captions: unknown }> } }).list.change[PLENARY]!;
+    expect(room.captions).toEqual({ list: { key: 'id', add: [after.rooms[0]!.captions.at(-1)] } });
   });
 });
 

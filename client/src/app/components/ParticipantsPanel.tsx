@@ -116,7 +116,12 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
           {personName(p.displayName)} {isMe && t('participants.you')}
         </span>{' '}
         <span className={p.online ? 'tag live' : 'tag'}>{p.online ? t('participants.online') : t('participants.offline')}</span>
-        {p.captioning && <span className="tag captioner-badge">{t('captions.badge')}</span>}
+        {p.captioning && (
+          <>
+            {' '}
+            <span className="tag captioner-badge">{t('captions.badge')}</span>
+          </>
+        )}
         <p className="participant-meta">{t('participants.summary', { role: t(`roles.${p.role}`), room: isolate(room) })}</p>
         {p.role === 'citizen' && !p.canSpeak && <p className="participant-revoked">{t('participants.speakingRevoked')}</p>}
       </div>
