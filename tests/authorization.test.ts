@@ -168,6 +168,12 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'audio.consume': () => ({ producerId: someMediaId(), rtpCapabilities: OPUS_RTP_CAPABILITIES }),
   'audio.resume': () => ({ consumerId: someMediaId() }),
   'audio.mute': (w) => ({ participantId: w.A.c1.participantId }),
+  'captions.assign': (w) => ({ participantId: w.A.c1.participantId, roomId: PLENARY, language: null }),
+  'captions.revoke': (w) => ({ participantId: w.A.c1.participantId }),
+  'captions.allowWithoutFloor': () => ({ roomId: PLENARY, allowed: true }),
+  'captions.add': () => ({ text: 'A caption line.' }),
+  'captions.correct': () => ({ segmentId: 'cap_missing', text: 'A corrected line.' }),
+  'captions.typing': () => ({ text: 'A line in progress' }),
 };
 
 /** Fields through which a command names something that lives inside a session. */
@@ -380,6 +386,19 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   'audio.consume': null,
   'audio.resume': null,
   'audio.mute': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3, w.A.fac].map((m) => ({ participantId: m.participantId })) }),
+  'captions.assign': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      { participantId: w.A.c1.participantId, roomId: PLENARY, language: null },
+      { participantId: w.A.c3.participantId, roomId: 'room-1', language: 'de' },
+    ],
+  }),
+  'captions.revoke': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId })) }),
+  'captions.allowWithoutFloor': () => ({ sender: 'facilitator', payloads: [{ roomId: 'room-1', allowed: true }] }),
+  // The room is the captioner's own assignment; segments of another session are out of reach (captions.test.ts).
+  'captions.add': null,
+  'captions.correct': null,
+  'captions.typing': null,
 };
 
 function shapeKeys(name: CommandName): string[] {
@@ -571,8 +590,9 @@ describe('role matrix: a role outside the command’s roles is refused with FORB
         for (const m of w.A.members) {
           const before = hostState(w.A.id);
           const ack = await m.client.send(name, entry!(w) as never);
-          if (isTransient(name)) {
-            // Media signalling on ids that name nothing of theirs: refused for the media state, never for the role.
+          if (isTransient(name) || name === 'captions.correct') {
+            // Media signalling on ids that name nothing of theirs, or a correction of a segment that does not exist
+            // (who may correct depends on the segment's room): refused for the state, never for the role.
             if (!ack.ok) expect(['NOT_FOUND', 'CONFLICT'], `${m.role} ${name}: ${ack.error.message}`).toContain(ack.error.code);
           } else expect(ack, `${m.role} ${name}`).toMatchObject({ ok: true, seq: before.seq });
           expect(hostState(w.A.id)).toEqual(before);

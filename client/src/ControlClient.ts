@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type {
+  LiveCaptionLine,
   Ack,
   AudioEvents,
   ClientToServerEvents,
@@ -60,6 +61,8 @@ export class ControlClient {
   readonly audioEvents: AudioEventRecord[] = [];
   /** Whether the server has audio, as it said on connecting (null until it has). */
   audioStatus: { enabled: boolean; restart: boolean; reason: string | null } | null = null;
+  /** Captioners' lines in progress as pushed (captions.live), newest last; the last 200. */
+  readonly liveCaptions: LiveCaptionLine[] = [];
   /** Why the server refused the last connection attempt, if it did. */
   connectError: { code: string; message: string } | null = null;
   private readonly waiters = new Set<() => void>();
@@ -101,6 +104,11 @@ export class ControlClient {
       // The server sends it after the view patches of the same flush, so its seq vouches for the view too.
       this.flushedSeq = Math.max(this.flushedSeq, me.seq);
       this.adoptMe(me);
+    });
+    this.socket.on('captions.live', (line) => {
+      this.liveCaptions.push(line);
+      if (this.liveCaptions.length > 200) this.liveCaptions.shift();
+      this.notify();
     });
     this.socket.on('session.notice', (n) => {
       this.notices.push(n);

@@ -3,6 +3,7 @@ import { PANEL_VERDICTS, RESPONSE_STATUSES, handKindSchema, queueRuleSchema, rol
 import { dtlsParametersSchema, mediaIdSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './audio.js';
 import { AGREEMENT_LEVELS } from './drafting.js';
 import { idSchema, line, paragraph } from './text.js';
+import { captionTextSchema, languageSchema, liveLineTextSchema } from './captions.js';
 
 const empty = z.strictObject({});
 
@@ -208,6 +209,21 @@ export const COMMANDS = {
   'audio.watchMics': { roles: ['facilitator'], schema: empty, transient: true },
   /** Close a participant's microphone until they are given the floor again. Logged: every node, and the next owner, knows. */
   'audio.mute': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
+
+  /** Make a participant the captioner of a room (language null: the floor's own language), or end it. Anyone but a facilitator may caption. */
+  'captions.assign': { roles: ['facilitator'], schema: z.strictObject({ participantId, roomId, language: languageSchema.nullable() }) },
+  'captions.revoke': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
+  /** Let the room's captioners write while nobody holds the floor (a presentation, the facilitator speaking), or stop it. */
+  'captions.allowWithoutFloor': { roles: ['facilitator'], schema: z.strictObject({ roomId, allowed: z.boolean() }) },
+  /** Commit a caption line; only the room's captioner, while someone holds the floor or the room allows it. */
+  'captions.add': { roles: ['citizen', 'observer', 'official'], schema: z.strictObject({ text: captionTextSchema }) },
+  /** Correct a segment; the original stays in the record. The room's captioner, or a facilitator. */
+  'captions.correct': {
+    roles: ['facilitator', 'citizen', 'observer', 'official'],
+    schema: z.strictObject({ segmentId: idSchema, text: captionTextSchema }),
+  },
+  /** The line being typed, pushed to the room as `captions.live`; never logged. '' clears it. */
+  'captions.typing': { roles: ['citizen', 'observer', 'official'], schema: z.strictObject({ text: liveLineTextSchema }), transient: true },
 } as const satisfies Record<string, { roles: readonly Role[]; schema: z.ZodType; afterClose?: true; transient?: true }>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -156,7 +156,28 @@ export type EventBody =
   /** Open mic: in this room everyone may speak without the floor (the audio adapter enforces it). */
   | { type: 'audio.open-mic-set'; payload: { roomId: string; open: boolean } }
   /** A facilitator closed a participant's microphone: silent until given the floor again (the audio adapter enforces it). */
-  | { type: 'audio.muted'; payload: { participantId: string } };
+  | { type: 'audio.muted'; payload: { participantId: string } }
+  /** A participant captions a room, in a language (null: the floor's own). Replaces an earlier assignment of theirs. */
+  | { type: 'captioner.assigned'; payload: { participantId: string; roomId: string; language: string | null } }
+  | { type: 'captioner.revoked'; payload: { participantId: string } }
+  /** Whether the room's captioners may write while nobody holds the floor. */
+  | { type: 'caption.without-floor-set'; payload: { roomId: string; allowed: boolean } }
+  /** A committed caption line. speakerId: who held the floor (null: nobody); automatic: from a speech recogniser. */
+  | {
+      type: 'caption.added';
+      payload: {
+        roomId: string;
+        segmentId: string;
+        language: string | null;
+        speakerId: string | null;
+        text: string;
+        automatic: boolean;
+        startedAt: number;
+        endedAt: number;
+      };
+    }
+  /** A correction of a segment's text; the original and every earlier correction stay in the record. */
+  | { type: 'caption.corrected'; payload: { segmentId: string; text: string } };
 
 export type EventType = EventBody['type'];
 

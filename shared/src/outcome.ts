@@ -114,6 +114,8 @@ export const outcomeSchema = z.strictObject({
     giniSpeakingTime: share,
     /** "Citizen 1"… numbered after sorting by speaking time, then turns, most first: the numbers carry nothing else. */
     people: z.array(z.strictObject({ pseudonym: z.string(), turns: count, speakingSeconds: count })),
+    /** People ever made captioners (present once there was one): they rendered words, so they are not counted among the citizens above. */
+    captioners: count.optional(),
   }),
   /** Every rating that counted (not of cancelled rounds, not of withdrawn texts), by round, text, then rater. */
   ratings: z.array(ratingRowSchema),
@@ -163,6 +165,32 @@ export const outcomeSchema = z.strictObject({
     }),
   ),
   publications: z.array(z.strictObject({ number: z.number().int().min(1), at: iso, headSeq: z.number().int().min(1), headHash: hash })),
+  /** Every caption segment, in log order (present once there is one), signed with the rest. */
+  transcript: z
+    .strictObject({
+      segments: z.array(
+        z.strictObject({
+          id: z.string(),
+          roomId: z.string(),
+          /** null: the floor's own language. */
+          language: z.string().nullable(),
+          /** "Citizen N" as in /participation/people; null: nobody held the floor. */
+          speaker: z.string().nullable(),
+          /** The turn it belongs to: its 1-based number among the session's turns, in the order they ended; null: no floor, or the turn had not ended. */
+          turn: z.number().int().min(1).nullable(),
+          startedAt: iso,
+          endedAt: iso,
+          /** The latest text: the last correction, or the original. */
+          text: z.string(),
+          /** From a speech recogniser, not a person. */
+          automatic: z.boolean(),
+          /** The line as first committed. */
+          original: z.string(),
+          corrections: z.array(z.strictObject({ text: z.string(), at: iso })),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type Outcome = z.infer<typeof outcomeSchema>;
 
@@ -298,14 +326,16 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
   }
   const notAgreed = [...lastResult.values()];
 
-  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen');
+  // A citizen who captioned rendered others' words for part of the session: counted as a captioner, not among those who deliberated.
+  const captioned = new Set(state.captions.everCaptioned);
+  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen' && !captioned.has(p.id));
   const citizenIds = new Set(citizens.map((p) => p.id));
   const citizenTurns = state.turns.filter((t) => citizenIds.has(t.participantId));
   // Sorted on what is shown, then labelled: people with equal figures are equal rows, so no order among them leaks.
-  const people = citizens
-    .map((p) => ({ turns: p.turns, speakingSeconds: seconds(p.speakingMs) }))
-    .sort((a, b) => b.speakingSeconds - a.speakingSeconds || b.turns - a.turns)
-    .map((p, i) => ({ pseudonym: `Citizen ${i + 1}`, ...p }));
+  // Ties go by participant id (random), only so that the transcript names each speaker as their row does.
+  const ranked = [...citizens].sort((a, b) => seconds(b.speakingMs) - seconds(a.speakingMs) || b.turns - a.turns || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const citizenLabel = new Map(ranked.map((p, i) => [p.id, `Citizen ${i + 1}`]));
+  const people = ranked.map((p, i) => ({ pseudonym: `Citizen ${i + 1}`, turns: p.turns, speakingSeconds: seconds(p.speakingMs) }));
   const spoke = citizens.filter((p) => p.turns > 0).length;
   const participation = {
     citizens: citizens.length,
@@ -315,6 +345,7 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
     totalSpeakingSeconds: people.reduce((a, p) => a + p.speakingSeconds, 0),
     giniSpeakingTime: gini(citizens.map((p) => p.speakingMs)),
     people,
+    ...(captioned.size ? { captioners: captioned.size } : {}),
   };
 
   const visible = state.questionOrder.map((id) => state.questions[id]!).filter((q) => q.status !== 'pending' && q.status !== 'hidden');
@@ -400,8 +431,29 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
       })),
     publications: state.publications.map((p) => ({ number: p.number, at: isoOf(p.at), headSeq: p.headSeq, headHash: p.headHash })),
   };
+  if (state.captions.segments.length) outcome.transcript = buildTranscript(state, citizenLabel);
   outcome.summary = summarise(outcome);
   return outcome;
+}
+
+/** The caption segments, each tied to its turn and its speaker's pseudonym; a speaker who later captioned is a "Captioner". */
+function buildTranscript(state: SessionState, citizenLabel: Map<string, string>): NonNullable<Outcome['transcript']> {
+  const turnNumber = new Map(state.turns.map((t, i) => [`${t.roomId}\u0000${t.participantId}\u0000${t.startedAt}`, i + 1]));
+  return {
+    segments: state.captions.segments.map((c) => ({
+      id: c.id,
+      roomId: c.roomId,
+      language: c.language,
+      speaker: c.speakerId === null ? null : (citizenLabel.get(c.speakerId) ?? 'Captioner'),
+      turn: c.speakerId !== null && c.turnStartedAt !== null ? (turnNumber.get(`${c.roomId}\u0000${c.speakerId}\u0000${c.turnStartedAt}`) ?? null) : null,
+      startedAt: isoOf(c.startedAt),
+      endedAt: isoOf(c.endedAt),
+      text: c.corrections.at(-1)?.text ?? c.text,
+      automatic: c.automatic,
+      original: c.text,
+      corrections: c.corrections.map((x) => ({ text: x.text, at: isoOf(x.at) })),
+    })),
+  };
 }
 
 /**

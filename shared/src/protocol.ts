@@ -1,4 +1,5 @@
 import type { AudioEvents } from './audio.js';
+import type { LiveCaptionLine } from './captions.js';
 import type { CommandInput, CommandName } from './commands.js';
 import type { ErrorBody } from './errors.js';
 import type { MeView, PresenceView, SessionView } from './view.js';
@@ -29,6 +30,8 @@ export interface ServerToClientEvents extends AudioEvents {
   /** What is private to this participant; on connect and when it changed. */
   'session.me': (me: MeView) => void;
   'session.notice': (notice: Notice) => void;
+  /** A captioner's line in progress in a room you see (never logged); text '' clears it. */
+  'captions.live': (line: LiveCaptionLine) => void;
   /** A refusal with no ack to carry it: an unknown event name, or a failed command sent without an ack callback. */
   'command.rejected': (body: { event: string; error: ErrorBody }) => void;
 }

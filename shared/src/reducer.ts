@@ -4,6 +4,7 @@ import type { SessionState } from './state.js';
 import type { AppliedEventType, Applier, Appliers, S } from './reducer/applier.js';
 import { agendaAppliers } from './reducer/agenda.js';
 import { audioAppliers } from './reducer/audio.js';
+import { captionAppliers } from './reducer/captions.js';
 import { draftingAppliers } from './reducer/drafting.js';
 import { floorAppliers } from './reducer/floor.js';
 import { outcomeAppliers } from './reducer/outcome.js';
@@ -35,6 +36,7 @@ const appliers: Appliers<AppliedEventType> = {
   ...outcomeAppliers,
   ...publicPageAppliers,
   ...audioAppliers,
+  ...captionAppliers,
 };
 
 /** A Map, not the object: a type named like a property of Object.prototype must find nothing. */

@@ -214,6 +214,51 @@ export interface PublicPage {
   since: number | null;
 }
 
+/** Who captions a room, and in which language (null: the floor's own). One assignment per participant. */
+export interface Captioner {
+  participantId: string;
+  roomId: string;
+  language: string | null;
+  since: number;
+}
+
+export interface CaptionCorrection {
+  text: string;
+  at: number;
+  /** Who corrected it (a captioner or a facilitator). */
+  by: string;
+}
+
+export interface CaptionSegment {
+  id: string;
+  roomId: string;
+  language: string | null;
+  /** Who held the floor when the line was committed; null: nobody. */
+  speakerId: string | null;
+  /** When that turn started (null: no floor): ties the segment to its turn once the turn has ended. */
+  turnStartedAt: number | null;
+  /** The text as first committed; corrections never replace it. */
+  text: string;
+  automatic: boolean;
+  startedAt: number;
+  endedAt: number;
+  /** The captioner who committed it; null for automatic segments. */
+  by: string | null;
+  /** Oldest first; the last one is the text shown. */
+  corrections: CaptionCorrection[];
+}
+
+export interface CaptionsState {
+  /** participantId → their assignment. */
+  captioners: Record<string, Captioner>;
+  /** Everyone ever assigned, in order: the export counts them apart from the citizens. */
+  everCaptioned: string[];
+  /** Rooms whose captioners may write while nobody holds the floor. */
+  withoutFloor: string[];
+  /** Every committed segment, in log order. */
+  segments: CaptionSegment[];
+}
+
 export interface SessionState {
   sessionId: string;
   seq: number;
@@ -243,4 +288,5 @@ export interface SessionState {
   responses: Record<string, OfficialResponse>;
   publications: Publication[];
   publicPage: PublicPage;
+  captions: CaptionsState;
 }

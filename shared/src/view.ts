@@ -4,7 +4,8 @@ import type { AgreementLevel, AgreementRule, RecommendationText } from './drafti
 import { rankQueue, type QueueReason } from './queue.js';
 import { panelSummary, type PanelSummary } from './panel.js';
 import { hasUpvoted } from './upvoters.js';
-import type { AgendaItem, Participant, ResponseAnswer, RoundResult, SessionState } from './state.js';
+import type { AgendaItem, CaptionSegment, Participant, ResponseAnswer, RoundResult, SessionState } from './state.js';
+import { CAPTIONS_IN_VIEW } from './captions.js';
 
 /**
  * What a client is shown. The server projects state into views instead of sending
@@ -64,6 +65,30 @@ export interface QuestionView {
   askedAt: number;
 }
 
+/** A committed caption line as the room sees it. */
+export interface CaptionView {
+  id: string;
+  /** null: the floor's own language. */
+  language: string | null;
+  speakerId: string | null;
+  /** '' for a former participant (or nobody when speakerId is null). */
+  speakerName: string;
+  /** The latest text: the last correction, or the line as committed. */
+  text: string;
+  automatic: boolean;
+  startedAt: number;
+  endedAt: number;
+  /** The line as first committed, when it was corrected since; null otherwise. */
+  original: string | null;
+}
+
+/** Someone who renders the room's words in captions, shown to everyone in the room. */
+export interface CaptionerView {
+  participantId: string;
+  displayName: string;
+  language: string | null;
+}
+
 export interface RoomView {
   id: string;
   name: string;
@@ -93,6 +118,12 @@ export interface RoomView {
   /** Decided amendments, from the log: the authority on their status (the document only mirrors it). */
   amendments: { amendmentId: string; recommendationId: string; field: string; decision: 'accepted' | 'rejected'; decidedAt: number }[];
   rounds: RoundView[];
+  /** Who captions this room, and in which language. */
+  captioners: CaptionerView[];
+  /** The room's captioners may write while nobody holds the floor. */
+  captionsWithoutFloor: boolean;
+  /** The last CAPTIONS_IN_VIEW committed caption lines, oldest first; the whole transcript is in the export. */
+  captions: CaptionView[];
   /** Recommendations in this room's document copied from a breakout room: where each came from. */
   origins: { recommendationId: string; fromRoomId: string; fromRoomName: string; sourceId: string; at: number }[];
 }
@@ -127,6 +158,8 @@ export interface ParticipantStatsView {
   canSpeak: boolean;
   speakingMs: number;
   turns: number;
+  /** The room this person captions, and in which language; null: not a captioner. */
+  captioning: { roomId: string; language: string | null } | null;
 }
 
 export interface ResponseAnswerView {
@@ -199,6 +232,8 @@ export interface MeView {
   displayName: string;
   roomId: string;
   canSpeak: boolean;
+  /** The room you caption, and in which language; null: you are not a captioner. */
+  captioning: { roomId: string; language: string | null } | null;
   upvoted: string[];
   /** Your own questions, including those still awaiting moderation. */
   myQuestions: { id: string; status: QuestionStatus; text: string }[];
@@ -260,6 +295,11 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
     amendments: Object.values(state.amendments)
       .filter((a) => a.roomId === roomId)
       .map(({ amendmentId, recommendationId, field, decision, decidedAt }) => ({ amendmentId, recommendationId, field, decision, decidedAt })),
+    captioners: Object.values(state.captions.captioners)
+      .filter((c) => c.roomId === roomId && !state.participants[c.participantId]?.removed)
+      .map((c) => ({ participantId: c.participantId, displayName: name(c.participantId), language: c.language })),
+    captionsWithoutFloor: state.captions.withoutFloor.includes(roomId),
+    captions: recentCaptions(state, roomId).map((c) => captionView(c, name)),
     origins: Object.values(state.broughtBack)
       .filter((b) => b.roomId === roomId)
       .map((b) => ({
@@ -285,6 +325,29 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
         ratingCounts: Object.fromEntries(r.items.map((i) => [i.recommendationId, Object.keys(r.ratings[i.recommendationId] ?? {}).length])),
         results: r.results ? shownResults(r.results) : staff || state.settings.resultsLive ? shownResults(provisionalResults(r)) : null,
       })),
+  };
+}
+
+/** The room's last CAPTIONS_IN_VIEW segments, found from the end: a long session's transcript is not walked whole. */
+function recentCaptions(state: SessionState, roomId: string): CaptionSegment[] {
+  const found: CaptionSegment[] = [];
+  const all = state.captions.segments;
+  for (let i = all.length - 1; i >= 0 && found.length < CAPTIONS_IN_VIEW; i--) if (all[i]!.roomId === roomId) found.push(all[i]!);
+  return found.reverse();
+}
+
+function captionView(c: CaptionSegment, name: (id: string) => string): CaptionView {
+  const latest = c.corrections.at(-1);
+  return {
+    id: c.id,
+    language: c.language,
+    speakerId: c.speakerId,
+    speakerName: c.speakerId ? name(c.speakerId) : '',
+    text: latest ? latest.text : c.text,
+    automatic: c.automatic,
+    startedAt: c.startedAt,
+    endedAt: c.endedAt,
+    original: latest ? c.text : null,
   };
 }
 
@@ -370,6 +433,8 @@ function statsEntry(state: SessionState, p: Participant, online: boolean): Parti
   let byId = statsCache.get(state);
   if (!byId) statsCache.set(state, (byId = new Map()));
   const last = byId.get(p.id);
+  const assignment = state.captions.captioners[p.id];
+  const captioning = assignment ? { roomId: assignment.roomId, language: assignment.language } : null;
   if (
     last &&
     last.displayName === p.displayName &&
@@ -378,7 +443,9 @@ function statsEntry(state: SessionState, p: Participant, online: boolean): Parti
     last.online === online &&
     last.canSpeak === p.canSpeak &&
     last.speakingMs === p.speakingMs &&
-    last.turns === p.turns
+    last.turns === p.turns &&
+    last.captioning?.roomId === captioning?.roomId &&
+    last.captioning?.language === captioning?.language
   ) {
     return last;
   }
@@ -391,6 +458,7 @@ function statsEntry(state: SessionState, p: Participant, online: boolean): Parti
     canSpeak: p.canSpeak,
     speakingMs: p.speakingMs,
     turns: p.turns,
+    captioning,
   };
   byId.set(p.id, entry);
   return entry;
@@ -468,6 +536,7 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
     displayName: p.displayName,
     roomId: p.roomId,
     canSpeak: p.canSpeak,
+    captioning: state.captions.captioners[p.id] ? { roomId: state.captions.captioners[p.id]!.roomId, language: state.captions.captioners[p.id]!.language } : null,
     upvoted: state.questionOrder.filter((id) => hasUpvoted(state.questions[id]!.upvoters, p.id)),
     myQuestions: mine.map((q) => ({ id: q.id, status: q.status, text: q.text })),
     myRatings: Object.fromEntries(

@@ -23,7 +23,7 @@ import type { ReceiptStore } from '../ports/ReceiptStore.js';
 import { copyPlain } from '../session/copyPlain.js';
 import { CredentialIndex, roleForInvite } from '../session/CredentialIndex.js';
 import { newId } from '../session/credentials.js';
-import type { DecidableCommand } from '../session/decide.js';
+import type { AutomaticCaptionInput, DecidableCommand } from '../session/decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from '../session/LiveSession.js';
 import { RequestMemory } from '../session/RequestMemory.js';
 import { fingerprint, receiptKey, SessionHost, type SessionHostOptions, type StoredAnswer } from '../session/SessionHost.js';
@@ -204,6 +204,12 @@ export class ClusteredSession implements LiveSession {
   erase(participantIds: readonly string[], reason: 'request' | 'retention'): Promise<number> {
     if (this.isOwner) return this.host!.erase(participantIds, reason);
     return (this.forward({ op: 'erase', participantIds: [...participantIds], reason }) as Promise<Outcome>).then((o) => o.seq);
+  }
+
+  /** The recogniser runs beside the room's audio, on the owner; another node has no audio to caption. */
+  addAutomaticCaption(input: AutomaticCaptionInput): Promise<{ segmentId: string; seq: number }> {
+    if (this.isOwner) return this.host!.addAutomaticCaption(input);
+    return Promise.reject(new CommandError('UNAVAILABLE', 'Automatic captions are made on the node that owns the session.'));
   }
 
   execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>, requestId?: string): Promise<Outcome> {

@@ -25,6 +25,7 @@ import type { MediaPeer, MediaSignalling } from '../ports/MediaSignalling.js';
 import type { DecidableCommand } from '../session/decide.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
+import { LiveCaptionLines } from './LiveCaptionLines.js';
 import { Presence } from './Presence.js';
 import { RequestMemory } from '../session/RequestMemory.js';
 import { ViewPublisher, participantRoom, sessionRoom } from './ViewPublisher.js';
@@ -119,6 +120,7 @@ export class ControlChannel {
   private readonly recent = new RequestMemory<Ack>(RECENT_LIMIT, (a) => a.ok && !a.value.ok && isPassing(a.value.error));
   /** Command budgets per participant, not per socket: opening more sockets buys no more commands. */
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly liveLines: LiveCaptionLines;
 
   constructor(
     httpServer: HttpServer,
@@ -132,6 +134,7 @@ export class ControlChannel {
       destroyUpgrade: false,
       allowRequest: (req, cb) => cb(null, originAllowed(req, opts.allowedOrigins)),
     });
+    this.liveLines = new LiveCaptionLines(this.io);
     opts.registry.onHost((host) => this.attach(host));
     this.io.use((socket, next) => {
       this.authenticate(socket, next).catch((err: unknown) => {
@@ -195,6 +198,7 @@ export class ControlChannel {
     });
     this.publishers.set(host.id, publisher);
     host.onChange((events) => {
+      this.liveLines.afterEvents(host.id, events);
       for (const e of events) {
         if (e.type === 'participant.removed') {
           this.recent.forget(e.payload.participantId);
@@ -360,6 +364,10 @@ export class ControlChannel {
         const publisher = this.publishers.get(host.id)!;
         const rev = publisher.flushNow(participantId);
         if ((parsed.data as { rev?: number }).rev !== rev) this.sendFullState(socket, publisher);
+        return { ok: true, seq: host.state.seq };
+      }
+      if (name === 'captions.typing') {
+        this.liveLines.push(host, participantId, (parsed.data as { text: string }).text);
         return { ok: true, seq: host.state.seq };
       }
       if (isTransient(name)) {

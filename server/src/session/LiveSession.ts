@@ -1,5 +1,5 @@
 import type { CommandPayload, CreateSessionInput, Participant, Role, SessionEvent, SessionState } from '../../../shared/src/index.js';
-import type { DecidableCommand } from './decide.js';
+import type { AutomaticCaptionInput, DecidableCommand } from './decide.js';
 
 export interface Outcome {
   seq: number;
@@ -54,6 +54,12 @@ export interface LiveSession {
    * sent one, lets whoever decides answer a retry instead of doing the command twice.
    */
   execute<N extends DecidableCommand>(participantId: string, name: N, payload: CommandPayload<N>, requestId?: string): Promise<Outcome>;
+  /**
+   * Log a segment a speech recogniser produced (the CaptionEngine), attributed to whoever
+   * holds the room's floor, as the system. Only the owner hears the room's audio, so only
+   * the owner may; resolves with the segment's id and seq once durable.
+   */
+  addAutomaticCaption(input: AutomaticCaptionInput): Promise<{ segmentId: string; seq: number }>;
   /** Bring the state up to the log now (a replica may be a moment behind); resolves at once on the owner. */
   refresh(): Promise<void>;
   /** Resolves when every command accepted so far has finished, its write included. */

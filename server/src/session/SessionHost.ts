@@ -35,7 +35,18 @@ import { LogState } from './LogState.js';
 import { hashSecret, newId, newSecret } from './credentials.js';
 import { personalDataOf } from './personalData.js';
 import { copyPlain } from './copyPlain.js';
-import { closeRound, decide, decideErasure, decideJoin, draftRoomFor, sessionCreated, type DecidableCommand, type DraftSnapshot } from './decide.js';
+import {
+  closeRound,
+  decide,
+  decideAutomaticCaption,
+  decideErasure,
+  decideJoin,
+  draftRoomFor,
+  sessionCreated,
+  type AutomaticCaptionInput,
+  type DecidableCommand,
+  type DraftSnapshot,
+} from './decide.js';
 import type { ChangeListener, Joined, LiveSession, Outcome } from './LiveSession.js';
 
 export interface SessionHostOptions {
@@ -331,6 +342,15 @@ export class SessionHost implements LiveSession {
       const events = decideErasure(this.head, participantIds, reason);
       const actor: Actor = reason === 'request' ? { kind: 'operator' } : { kind: 'system' };
       return { durable: this.propose(actor, events), finish: (seq) => seq };
+    });
+  }
+
+  /** Log an automatic caption segment, by the system (see LiveSession). */
+  addAutomaticCaption(input: AutomaticCaptionInput): Promise<{ segmentId: string; seq: number }> {
+    return this.decideThenWait(async () => {
+      const segmentId = newId('cap');
+      const event = decideAutomaticCaption(this.head, input, segmentId);
+      return { durable: this.propose({ kind: 'system' }, [event]), finish: (seq) => ({ segmentId, seq }) };
     });
   }
 

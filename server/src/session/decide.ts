@@ -2,6 +2,7 @@ import type { CommandPayload } from '../../../shared/src/index.js';
 import type { DecidableCommand, DecideContext, Decider, Deciders, Decision } from './decide/context.js';
 import { agendaDeciders } from './decide/agenda.js';
 import { audioDeciders } from './decide/audio.js';
+import { captionDeciders } from './decide/captions.js';
 import { draftingDeciders } from './decide/drafting.js';
 import { floorDeciders } from './decide/floor.js';
 import { outcomeDeciders } from './decide/outcome.js';
@@ -17,6 +18,7 @@ export type { DecidableCommand, DecideContext, Decision } from './decide/context
 export { draftRoomFor, type DraftSnapshot } from './decide/draftSnapshot.js';
 export { decideErasure, decideJoin, type JoinRequest } from './decide/participants.js';
 export { closeRound } from './decide/rounds.js';
+export { decideAutomaticCaption, type AutomaticCaptionInput } from './decide/captions.js';
 export { sessionCreated } from './decide/session.js';
 
 /**
@@ -39,6 +41,7 @@ const deciders: Deciders<DecidableCommand> = {
   ...outcomeDeciders,
   ...publicPageDeciders,
   ...audioDeciders,
+  ...captionDeciders,
 };
 
 export function decide<N extends DecidableCommand>(name: N, ctx: DecideContext, payload: CommandPayload<N>): Decision {

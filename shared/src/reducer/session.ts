@@ -47,6 +47,7 @@ export function initial(e: Extract<SessionEvent, { type: 'session.created' }>): 
     responses: {},
     publications: [],
     publicPage: { published: false, since: null },
+    captions: { captioners: {}, everCaptioned: [], withoutFloor: [], segments: [] },
   };
 }
 

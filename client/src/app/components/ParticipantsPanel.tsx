@@ -116,6 +116,12 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
           {personName(p.displayName)} {isMe && t('participants.you')}
         </span>{' '}
         <span className={p.online ? 'tag live' : 'tag'}>{p.online ? t('participants.online') : t('participants.offline')}</span>
+        {p.captioning && (
+          <>
+            {' '}
+            <span className="tag captioner-badge">{t('captions.badge')}</span>
+          </>
+        )}
         <p className="participant-meta">{t('participants.summary', { role: t(`roles.${p.role}`), room: isolate(room) })}</p>
         {p.role === 'citizen' && !p.canSpeak && <p className="participant-revoked">{t('participants.speakingRevoked')}</p>}
       </div>
@@ -139,6 +145,26 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
                 onClick={() => void act('participant.restoreSpeaking', { participantId: p.participantId })}
               >
                 {t('participants.restore')}
+              </button>
+            ))}
+          {p.role !== 'facilitator' &&
+            (p.captioning ? (
+              <button
+                type="button"
+                disabled={disabled}
+                aria-label={t('captions.revokeLabel', { name: plainName })}
+                onClick={() => void act('captions.revoke', { participantId: p.participantId })}
+              >
+                {t('captions.revoke')}
+              </button>
+            ) : (
+              <button
+                type="button"
+                disabled={disabled}
+                aria-label={t('captions.assignLabel', { name: plainName })}
+                onClick={() => void act('captions.assign', { participantId: p.participantId, roomId: p.roomId, language: null })}
+              >
+                {t('captions.assign')}
               </button>
             ))}
           {/* The server refuses to remove facilitators, so the button is not offered. */}

@@ -5,6 +5,7 @@ import { AudioPanel } from '../components/AudioPanel';
 import { BreakoutPanel } from '../components/BreakoutPanel';
 import { DraftingPanel } from '../components/DraftingPanel';
 import { FloorPanel } from '../components/FloorPanel';
+import { PanelCaptions } from '../components/captions/CaptionRegion';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
 import { OutcomeDeliveryPanel } from '../components/OutcomeDeliveryPanel';
 import { PublicPagePanel } from './PublicPagePanel';
@@ -75,6 +76,7 @@ function TabContent({ tab }: { tab: ConsoleTab }) {
         <div className="columns">
           <div className="column">
             <FloorPanel />
+            <PanelCaptions />
             <QueuePanel />
           </div>
           <div className="column">

@@ -3,6 +3,7 @@ import { AgendaPanel } from '../components/AgendaPanel';
 import { AnswersPanel } from '../components/AnswersPanel';
 import { AudioPanel } from '../components/AudioPanel';
 import { MyRoom } from '../components/BreakoutPanel';
+import { MyCaptions } from '../components/captions/CaptionRegion';
 import { DraftingPanel, useDraftingRoom } from '../components/DraftingPanel';
 import { FloorPanel } from '../components/FloorPanel';
 import { LiveAnnouncer } from '../components/LiveAnnouncer';
@@ -35,6 +36,7 @@ export function ParticipantLayout() {
     <div className={`page session role-${role}`}>
       <SessionHeader />
       <StatusBar />
+      <MyCaptions />
       <MyRoom />
       <section className="panel intro" aria-labelledby="question-heading">
         <h2 id="question-heading">{t('session.questionHeading')}</h2>

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { PLENARY } from '../../../../shared/src/domain.js';
 import { useServerNow, useSession } from '../session/context';
 import { FullScreenToggle } from './FullScreenToggle';
+import { CaptionRegion } from '../components/captions/CaptionRegion';
 import { ProjectorAgenda } from './ProjectorAgenda';
 import { ProjectorFloor } from './ProjectorFloor';
 import { ProjectorLiveQuestion } from './ProjectorLiveQuestion';
@@ -71,6 +72,7 @@ export function ProjectorScreen() {
         {room && !view.closed && (
           <>
             <ProjectorFloor floor={room.floor} now={now} />
+            <CaptionRegion room={room} onScreen />
             <ProjectorQueue room={room} />
             <ProjectorLiveQuestion room={room} />
           </>

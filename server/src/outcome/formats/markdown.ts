@@ -158,6 +158,10 @@ export function renderMarkdown(doc: OutcomeDocument): string {
   p('|---|---|---|');
   for (const person of part.people) p(`| ${md(person.pseudonym)} | ${person.turns} | ${minutesAndSeconds(person.speakingSeconds)} |`);
   p();
+  if (part.captioners !== undefined) {
+    p(`Captioners, counted apart from the citizens: ${part.captioners}.`);
+    p();
+  }
 
   p('## Questions');
   p();
@@ -189,6 +193,21 @@ export function renderMarkdown(doc: OutcomeDocument): string {
       const notAt = o.recommendations.notAgreed.findIndex((r) => r.roomId === b.roomId && r.id === b.recommendationId);
       const label = agreedAt >= 0 ? `A${agreedAt + 1}` : notAt >= 0 ? `N${notAt + 1}` : md(b.recommendationId);
       p(`- ${label}: from ${md(b.fromRoomName)} (${md(b.sourceId)} there, text SHA-256 \`${b.sourceHash}\`), ${b.at}`);
+    }
+    p();
+  }
+
+  if (o.transcript) {
+    p('## Transcript');
+    p();
+    p('Live captions as the room saw them, latest correction shown. Automatic lines came from speech recognition.');
+    p();
+    for (const seg of o.transcript.segments) {
+      const who = seg.speaker ? md(seg.speaker) : 'No floor';
+      const marks = [seg.automatic ? 'automatic' : '', seg.corrections.length ? `corrected; first written: “${md(seg.original)}”` : ''].filter(Boolean);
+      p(
+        `- ${seg.startedAt.slice(11, 19)}, ${md(seg.roomId)}${seg.language ? ` \\[${md(seg.language)}\\]` : ''}, ${who}: ${md(seg.text)}${marks.length ? ` (${marks.join('; ')})` : ''}`,
+      );
     }
     p();
   }
