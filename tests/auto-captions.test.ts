@@ -31,8 +31,10 @@ const heard: { sessionId: string; phrase: AutomaticPhrase }[] = [];
 
 beforeAll(async () => {
   server = await startServer({ env: AUDIO_ON });
-  server.townhall.captions!.useSink(async (sessionId, phrase) => {
+  // Heard here, and passed on to the log as the server does.
+  const toLog = server.townhall.captions!.useSink(async (sessionId, phrase) => {
     heard.push({ sessionId, phrase });
+    await toLog(sessionId, phrase);
   });
   session = await createSession(server.url);
   fac = await joinAndConnect(server.url, session, 'facilitator', 'Facilitator');
@@ -94,6 +96,12 @@ describe('automatic captions', () => {
       expect(phrase).toMatchObject({ roomId: PLENARY, speakerId: speaker.participantId, language: 'en' });
       expect(phrase.endedAt).toBeGreaterThan(phrase.startedAt);
     }
+
+    // Each phrase is in the log as an automatic caption line, attributed to the floor holder, and every listener's view shows it.
+    await eventually(() => listener.client.view!.rooms[0]!.captions.length >= heard.length, 'automatic lines in the view');
+    const lines = listener.client.view!.rooms[0]!.captions.filter((c) => c.automatic);
+    expect(lines.map((c) => c.text)).toEqual(heard.map((h) => h.phrase.text));
+    expect(lines.every((c) => c.speakerId === speaker.participantId && c.language === 'en')).toBe(true);
 
     // The turn ends: the capture stops, and the speaker's audio is no longer recognised.
     await must(fac.client.send('floor.end', { roomId: PLENARY }), 'floor.end');

@@ -51,7 +51,12 @@ export class AutoCaptioner {
   private closed = false;
 
   constructor(private readonly opts: AutoCaptionerOptions) {
-    this.sink = async (sessionId, phrase) => opts.logger.info({ sessionId, ...phrase }, 'automatic caption');
+    // Each phrase becomes a `caption.added` marked automatic, decided by the session's owner (where this runs).
+    this.sink = async (sessionId, phrase) => {
+      const session = opts.registry.get(sessionId);
+      if (!session) return;
+      await session.addAutomaticCaption({ roomId: phrase.roomId, text: phrase.text, startedAt: phrase.startedAt, endedAt: phrase.endedAt, language: phrase.language });
+    };
     opts.registry.onHost((host) =>
       host.onChange((_events, state) => {
         for (const roomId of Object.keys(state.rooms)) this.follow(host.id, roomId);
@@ -66,9 +71,11 @@ export class AutoCaptioner {
     return this.opts.engine.name;
   }
 
-  /** Where recognised phrases go (by default: the log). */
-  useSink(sink: PhraseSink): void {
+  /** Where recognised phrases go (by default: the log); returns where they went until now, so a sink can pass them on. */
+  useSink(sink: PhraseSink): PhraseSink {
+    const previous = this.sink;
     this.sink = sink;
+    return previous;
   }
 
   /** For tests and metrics: the rooms being recognised now, as `sessionId:roomId`. */
