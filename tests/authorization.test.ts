@@ -168,6 +168,9 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'audio.consume': () => ({ producerId: someMediaId(), rtpCapabilities: OPUS_RTP_CAPABILITIES }),
   'audio.resume': () => ({ consumerId: someMediaId() }),
   'audio.mute': (w) => ({ participantId: w.A.c1.participantId }),
+  'audio.setLanguage': () => ({ language: 'de' }),
+  'interpretation.assign': (w) => ({ participantId: w.A.c1.participantId, roomId: PLENARY, language: 'de' }),
+  'interpretation.revoke': (w) => ({ participantId: w.A.c1.participantId }),
 };
 
 /** Fields through which a command names something that lives inside a session. */
@@ -380,6 +383,16 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   'audio.consume': null,
   'audio.resume': null,
   'audio.mute': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3, w.A.fac].map((m) => ({ participantId: m.participantId })) }),
+  // A language is not a session's thing: any tag may be chosen, and falls back to the original.
+  'audio.setLanguage': null,
+  'interpretation.assign': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      ...[w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId, roomId: PLENARY, language: 'de' })),
+      { participantId: w.A.c1.participantId, roomId: 'room-2', language: 'tr' },
+    ],
+  }),
+  'interpretation.revoke': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId })) }),
 };
 
 function shapeKeys(name: CommandName): string[] {

@@ -156,7 +156,10 @@ export type EventBody =
   /** Open mic: in this room everyone may speak without the floor (the audio adapter enforces it). */
   | { type: 'audio.open-mic-set'; payload: { roomId: string; open: boolean } }
   /** A facilitator closed a participant's microphone: silent until given the floor again (the audio adapter enforces it). */
-  | { type: 'audio.muted'; payload: { participantId: string } };
+  | { type: 'audio.muted'; payload: { participantId: string } }
+  /** A facilitator made a participant the interpreter of a room into a language: they may speak into that channel while the floor is held. */
+  | { type: 'interpreter.assigned'; payload: { participantId: string; roomId: string; language: string } }
+  | { type: 'interpreter.revoked'; payload: { participantId: string } };
 
 export type EventType = EventBody['type'];
 

@@ -19,3 +19,4 @@ export * from './viewPatch.js';
 export * from './viewStream.js';
 export * from './upvoters.js';
 export * from './panel.js';
+export * from './interpretation.js';

@@ -6,6 +6,7 @@ import { agendaAppliers } from './reducer/agenda.js';
 import { audioAppliers } from './reducer/audio.js';
 import { draftingAppliers } from './reducer/drafting.js';
 import { floorAppliers } from './reducer/floor.js';
+import { interpreterAppliers } from './reducer/interpreters.js';
 import { outcomeAppliers } from './reducer/outcome.js';
 import { publicPageAppliers } from './reducer/publicPage.js';
 import { participantAppliers } from './reducer/participants.js';
@@ -35,6 +36,7 @@ const appliers: Appliers<AppliedEventType> = {
   ...outcomeAppliers,
   ...publicPageAppliers,
   ...audioAppliers,
+  ...interpreterAppliers,
 };
 
 /** A Map, not the object: a type named like a property of Object.prototype must find nothing. */

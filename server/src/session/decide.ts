@@ -4,6 +4,7 @@ import { agendaDeciders } from './decide/agenda.js';
 import { audioDeciders } from './decide/audio.js';
 import { draftingDeciders } from './decide/drafting.js';
 import { floorDeciders } from './decide/floor.js';
+import { interpretationDeciders } from './decide/interpretation.js';
 import { outcomeDeciders } from './decide/outcome.js';
 import { publicPageDeciders } from './decide/publicPage.js';
 import { participantDeciders } from './decide/participants.js';
@@ -39,6 +40,7 @@ const deciders: Deciders<DecidableCommand> = {
   ...outcomeDeciders,
   ...publicPageDeciders,
   ...audioDeciders,
+  ...interpretationDeciders,
 };
 
 export function decide<N extends DecidableCommand>(name: N, ctx: DecideContext, payload: CommandPayload<N>): Decision {

@@ -19,6 +19,7 @@ export const participantAppliers: Appliers<EventsOf<'participant'> | 'personal-d
       speakingMs: 0,
       turns: 0,
       audioMuted: false,
+      interpreting: null,
     };
   },
   'participant.removed': (s, e) => {

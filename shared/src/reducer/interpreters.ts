@@ -1,0 +1,13 @@
+import type { Appliers, EventsOf } from './applier.js';
+
+/** Interpreters: who renders a room's floor into which language. */
+export const interpreterAppliers: Appliers<EventsOf<'interpreter'>> = {
+  'interpreter.assigned': (s, e) => {
+    const p = s.participants[e.payload.participantId];
+    if (p) p.interpreting = { roomId: e.payload.roomId, language: e.payload.language };
+  },
+  'interpreter.revoked': (s, e) => {
+    const p = s.participants[e.payload.participantId];
+    if (p) p.interpreting = null;
+  },
+};
