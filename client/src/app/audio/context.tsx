@@ -61,3 +61,11 @@ export function useNameOf(): (participantId: string) => string | null {
     return floor ? plainPersonName(floor.displayName) : null;
   };
 }
+
+/**
+ * The language this participant listens in (null: the original), for whatever follows
+ * it, such as captions in that language where someone writes them.
+ */
+export function useListeningLanguage(): string | null {
+  return useAudio().state.chosenLanguage;
+}
