@@ -358,9 +358,10 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   },
   'audio.produce': {
     sender: 'citizen',
-    valid: () => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }),
+    valid: () => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, language: 'de' }),
     required: ['transportId', 'kind', 'rtpParameters'],
     ids: [],
+    nullable: ['language'],
     bad: () => {
       const produce = (extra: Record<string, unknown>) => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, ...extra });
       return [
