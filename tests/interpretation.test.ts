@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AudioEventRecord, ControlClient } from '../client/src/ControlClient.js';
-import { PLENARY, type Ack, type AudioJoined } from '../shared/src/index.js';
+import { PLENARY, type Ack, type AudioJoined, type OutcomeDocument } from '../shared/src/index.js';
 import { DTLS_PARAMETERS, OPUS_RTP_CAPABILITIES, OPUS_RTP_PARAMETERS, someMediaId } from './helpers/audio.js';
 import { createSession, joinAndConnect, sessionLog, type CreatedSession } from './helpers/clients.js';
 import { eventually } from './helpers/drafting.js';
@@ -208,5 +208,18 @@ describe('the audio rule for interpreters', () => {
     expect(message(after)).toMatch(/floor/);
     await eventually(() => lastProducers(listener.client)?.language === null, 'the listener falls back');
     await must(fac.client.send('floor.end', { roomId: PLENARY }), 'end');
+  });
+});
+
+describe('the export', () => {
+  test('counts interpreters apart from citizens, with the languages they rendered', async () => {
+    const res = await fetch(`${server.url}/api/sessions/${session.sessionId}/outcome.json`, { headers: { authorization: `Bearer ${fac.token}` } });
+    expect(res.status).toBe(200);
+    const outcome = (await res.json()) as OutcomeDocument;
+    // Three citizens joined; one of them interpreted (and was revoked since: it is still counted as an interpreter).
+    expect(outcome.outcome.participation.interpreters).toBe(1);
+    expect(outcome.outcome.participation.interpretationLanguages).toEqual(['de']);
+    expect(outcome.outcome.participation.citizens).toBe(2);
+    expect(outcome.outcome.participation.people).toHaveLength(2);
   });
 });

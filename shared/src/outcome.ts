@@ -114,6 +114,10 @@ export const outcomeSchema = z.strictObject({
     giniSpeakingTime: share,
     /** "Citizen 1"… numbered after sorting by speaking time, then turns, most first: the numbers carry nothing else. */
     people: z.array(z.strictObject({ pseudonym: z.string(), turns: count, speakingSeconds: count })),
+    /** Citizens made interpreters at any time: counted here and not among `citizens` (nor in `people`, turns or the Gini). */
+    interpreters: count,
+    /** The languages interpreted into, sorted. */
+    interpretationLanguages: z.array(z.string()),
   }),
   /** Every rating that counted (not of cancelled rounds, not of withdrawn texts), by round, text, then rater. */
   ratings: z.array(ratingRowSchema),
@@ -298,7 +302,9 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
   }
   const notAgreed = [...lastResult.values()];
 
-  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen');
+  // Interpreters render the floor rather than deliberate: they are counted apart.
+  const interpreters = Object.values(state.participants).filter((p) => p.role === 'citizen' && p.interpretedInto.length > 0);
+  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen' && p.interpretedInto.length === 0);
   const citizenIds = new Set(citizens.map((p) => p.id));
   const citizenTurns = state.turns.filter((t) => citizenIds.has(t.participantId));
   // Sorted on what is shown, then labelled: people with equal figures are equal rows, so no order among them leaks.
@@ -315,6 +321,8 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
     totalSpeakingSeconds: people.reduce((a, p) => a + p.speakingSeconds, 0),
     giniSpeakingTime: gini(citizens.map((p) => p.speakingMs)),
     people,
+    interpreters: interpreters.length,
+    interpretationLanguages: [...new Set(interpreters.flatMap((p) => p.interpretedInto))].sort(),
   };
 
   const visible = state.questionOrder.map((id) => state.questions[id]!).filter((q) => q.status !== 'pending' && q.status !== 'hidden');

@@ -20,6 +20,8 @@ export interface Participant {
   audioMuted: boolean;
   /** Interpreter of a room into a language (interpretation.assign), or null. */
   interpreting: InterpreterPost | null;
+  /** Every language this participant was ever made an interpreter into, sorted: the export counts them apart from citizens. */
+  interpretedInto: string[];
 }
 
 export interface QueueEntry {

@@ -20,6 +20,7 @@ export const participantAppliers: Appliers<EventsOf<'participant'> | 'personal-d
       turns: 0,
       audioMuted: false,
       interpreting: null,
+      interpretedInto: [],
     };
   },
   'participant.removed': (s, e) => {
