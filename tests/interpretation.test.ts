@@ -97,7 +97,10 @@ describe('the audio rule for interpreters', () => {
     const ack = await interpreter.client.send('audio.createSendTransport', {});
     refused(ack, 'FORBIDDEN');
     expect(message(ack)).toMatch(/only while someone holds the floor/);
-    refused(await interpreter.client.send('audio.produce', { transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, language: 'de' }), 'FORBIDDEN');
+    refused(
+      await interpreter.client.send('audio.produce', { transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, language: 'de' }),
+      'FORBIDDEN',
+    );
   });
 
   test('while the floor is held an interpreter speaks into their channel only; listeners choose; the floor ends and so does the interpretation', async () => {

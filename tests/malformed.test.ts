@@ -437,7 +437,13 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       ['languages as a list', { participantId: w.c1.participantId, roomId: PLENARY, language: ['de', 'tr'] }],
     ],
   },
-  'interpretation.revoke': { sender: 'facilitator', valid: (w) => ({ participantId: w.c1.participantId }), required: ['participantId'], ids: [['participantId']], bad: () => [] },
+  'interpretation.revoke': {
+    sender: 'facilitator',
+    valid: (w) => ({ participantId: w.c1.participantId }),
+    required: ['participantId'],
+    ids: [['participantId']],
+    bad: () => [],
+  },
   'response.give': {
     sender: 'official',
     valid: () => ({ roomId: PLENARY, recommendationId: 'rec-1', status: 'rejected', reason: 'The budget for 2027 is spent.', dueDate: '2027-03-31' }),

@@ -287,7 +287,8 @@ export class AudioService implements MediaSignalling {
     // Producers of other rooms and sessions are indistinguishable from absent ones.
     if (!source) throw new CommandError('NOT_FOUND', 'There is no such speaker in your room.');
     if (source.socketId === peer.socketId) throw new CommandError('CONFLICT', 'You cannot listen to yourself.');
-    if (source.language !== null && source.language !== this.heardBy(p)) throw new CommandError('FORBIDDEN', 'You are not listening in this language; choose it first (audio.setLanguage).');
+    if (source.language !== null && source.language !== this.heardBy(p))
+      throw new CommandError('FORBIDDEN', 'You are not listening in this language; choose it first (audio.setLanguage).');
     if (![...p.consumers.values()].every((c) => c.producerId !== producerId)) throw new CommandError('CONFLICT', 'You are already listening to this speaker.');
     let canConsume = false;
     try {

@@ -4,6 +4,7 @@ import type { AudioError } from '../audio/AudioController';
 import { useAudio, useNameOf } from '../audio/context';
 import { isolate } from '../i18n';
 import { useMyRoom, useSession } from '../session/context';
+import { ListenIn } from '../interpretation/ListenIn';
 
 const KNOWN_ERRORS = ['MIC_DENIED', 'MIC_UNAVAILABLE', 'UNSUPPORTED', 'FORBIDDEN', 'UNAVAILABLE'] as const;
 type KnownError = (typeof KNOWN_ERRORS)[number];
@@ -93,6 +94,7 @@ export function AudioPanel() {
               </p>
             </div>
           )}
+          <ListenIn />
           {state.mic === 'off' && state.micClosed && (
             <p className="callout warn" data-testid="audio-mic-closed">
               {t(`audio.closed.${state.micClosed}`)}

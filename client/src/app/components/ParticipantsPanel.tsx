@@ -6,6 +6,7 @@ import { matchesQuery } from './searchText';
 import { VirtualList } from './VirtualList';
 import { isolate, personName, plainPersonName } from '../i18n';
 import { useAction, useSession } from '../session/context';
+import { InterpreterBadge, InterpreterControl } from '../interpretation/InterpreterControl';
 
 type PeopleSort = 'name' | 'joined' | 'speaking' | 'online';
 type RoleFilter = 'all' | Role;
@@ -116,6 +117,12 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
           {personName(p.displayName)} {isMe && t('participants.you')}
         </span>{' '}
         <span className={p.online ? 'tag live' : 'tag'}>{p.online ? t('participants.online') : t('participants.offline')}</span>
+        {p.interpreting && (
+          <>
+            {' '}
+            <InterpreterBadge language={p.interpreting.language} />
+          </>
+        )}
         <p className="participant-meta">{t('participants.summary', { role: t(`roles.${p.role}`), room: isolate(room) })}</p>
         {p.role === 'citizen' && !p.canSpeak && <p className="participant-revoked">{t('participants.speakingRevoked')}</p>}
       </div>
@@ -141,6 +148,7 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
                 {t('participants.restore')}
               </button>
             ))}
+          {p.role === 'citizen' && <InterpreterControl p={p} />}
           {/* The server refuses to remove facilitators, so the button is not offered. */}
           {!confirming && p.role !== 'facilitator' && (
             <button
