@@ -975,9 +975,9 @@ export const deSession: SessionMessages = {
     waitForFloor: 'Sie können dolmetschen, während jemand anderes das Wort hat.',
     badge: 'Dolmetschung ({{language}})',
     assign: 'Zum Dolmetschen einteilen',
-    assignLabel: '{{name}} zum Dolmetschen einteilen',
+    assignLabel: 'Zum Dolmetschen einteilen: {{name}}',
     languageFor: 'Sprache, in die {{name}} dolmetscht',
     revoke: 'Dolmetschen beenden',
-    revokeLabel: 'Dolmetschen von {{name}} beenden',
+    revokeLabel: 'Dolmetschen beenden: {{name}}',
   },
 };

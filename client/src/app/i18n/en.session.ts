@@ -961,9 +961,9 @@ export const enSession = {
     waitForFloor: 'You can interpret while someone else has the floor.',
     badge: 'Interpreter ({{language}})',
     assign: 'Make interpreter',
-    assignLabel: 'Make {{name}} an interpreter',
+    assignLabel: 'Make interpreter: {{name}}',
     languageFor: 'Language {{name}} interprets into',
     revoke: 'End interpreting',
-    revokeLabel: 'End interpreting by {{name}}',
+    revokeLabel: 'End interpreting: {{name}}',
   },
 };

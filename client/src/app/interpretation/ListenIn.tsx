@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useAudio, useNameOf } from '../audio/context';
-import { isolate } from '../i18n';
+import { useAudio } from '../audio/context';
+import { isolate, plainPersonName } from '../i18n';
 import { useMyRoom, useSession } from '../session/context';
 import { languageName } from './languageName';
 import './interpretation.css';
@@ -16,7 +16,6 @@ export function ListenIn() {
   const { t, i18n } = useTranslation();
   const { snapshot } = useSession();
   const { controller, state } = useAudio();
-  const nameOf = useNameOf();
   const room = useMyRoom();
   const selectId = useId();
   const statusId = useId();
@@ -28,12 +27,17 @@ export function ListenIn() {
   const listening = state.phase === 'listening';
   const name = (tag: string) => languageName(tag, i18n.language);
   const chosen = state.chosenLanguage;
+  // Citizens of a large room do not see its members, but they do see who renders the words.
+  const interpreterName = (participantId: string | undefined) => {
+    const listed = room.interpreters.find((i) => i.participantId === participantId);
+    return listed ? isolate(plainPersonName(listed.displayName)) : t('interpretation.interpreter');
+  };
   const live = state.speakers.find((s) => s.language !== null);
   const status =
     chosen === null
       ? t('interpretation.hearingOriginal')
       : state.language === chosen
-        ? t('interpretation.hearing', { language: name(chosen), name: isolate(nameOf(live?.participantId ?? '') ?? t('interpretation.interpreter')) })
+        ? t('interpretation.hearing', { language: name(chosen), name: interpreterName(live?.participantId) })
         : t('interpretation.fallback', { language: name(chosen) });
   const floorHeld = room.floor !== null && room.floor.participantId !== me.participantId;
   const mayInterpret = post !== null && (floorHeld || room.openMic) && !snapshot.view?.closed;
