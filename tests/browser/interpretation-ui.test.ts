@@ -174,6 +174,7 @@ describe('browser client: interpretation channels', () => {
     await expect.poll(() => interpret.isEnabled()).toBe(true);
     await interpret.click();
     await waitForText(interpreter.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
+    await waitForText(interpreter.page, '[data-testid="audio-mic"]', 'You are interpreting into German: everyone who listens in German hears you.');
 
     const channel = await expectReceiving(listener.page, interpreter.participantId);
     expect(channel.language).toBe('de');

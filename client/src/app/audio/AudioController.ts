@@ -34,6 +34,8 @@ export interface AudioState {
   chosenLanguage: string | null;
   /** The channel actually heard: the chosen language while its interpreter speaks, else null (the original). */
   language: string | null;
+  /** The channel this device's microphone feeds: an interpreter's language, or null for the original. */
+  micLanguage: string | null;
 }
 
 /** What the controller needs from the session: the control channel and a command sender that waits out reconnects. */
@@ -93,6 +95,7 @@ export const INITIAL_AUDIO_STATE: AudioState = {
   error: null,
   chosenLanguage: null,
   language: null,
+  micLanguage: null,
 };
 
 /** How loud the floor stays under an interpreter: still there (who speaks, their tone), but not in the way. */
@@ -226,6 +229,7 @@ export class AudioController {
     if (this.disposed) return 'MEDIA';
     if (this.state.mic !== 'off') return null;
     this.micLanguage = language;
+    this.set({ micLanguage: language });
     this.set({ mic: 'starting', micClosed: null, error: null });
     if (!this.link) await this.listen();
     const link = this.link;

@@ -5,6 +5,7 @@ import { useAudio, useNameOf } from '../audio/context';
 import { isolate } from '../i18n';
 import { useMyRoom, useSession } from '../session/context';
 import { ListenIn } from '../interpretation/ListenIn';
+import { languageName } from '../interpretation/languageName';
 
 const KNOWN_ERRORS = ['MIC_DENIED', 'MIC_UNAVAILABLE', 'UNSUPPORTED', 'FORBIDDEN', 'UNAVAILABLE'] as const;
 type KnownError = (typeof KNOWN_ERRORS)[number];
@@ -17,7 +18,7 @@ const isKnown = (e: AudioError): e is KnownError => (KNOWN_ERRORS as readonly st
  * facilitator, or in an open-mic room.
  */
 export function AudioPanel() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { snapshot } = useSession();
   const { controller, state } = useAudio();
   const nameOf = useNameOf();
@@ -75,7 +76,7 @@ export function AudioPanel() {
                 <span className="mic-icon" aria-hidden="true" />
                 {t('audio.micIsOn')}
               </p>
-              <p>{t('audio.micIsOnDetail')}</p>
+              <p>{state.micLanguage ? t('interpretation.micDetail', { language: languageName(state.micLanguage, i18n.language) }) : t('audio.micIsOnDetail')}</p>
             </div>
           )}
           {state.mic === 'starting' && <p data-testid="audio-mic">{t('audio.micStarting')}</p>}

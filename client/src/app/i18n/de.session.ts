@@ -973,6 +973,7 @@ export const deSession: SessionMessages = {
     interpreter: 'der Dolmetscherin oder dem Dolmetscher',
     interpretInto: 'Dolmetschen in: {{language}}',
     waitForFloor: 'Sie können dolmetschen, während jemand anderes das Wort hat.',
+    micDetail: 'Sie dolmetschen in: {{language}}. Alle, die auf {{language}} hören, hören Sie.',
     badge: 'Dolmetschung ({{language}})',
     assign: 'Zum Dolmetschen einteilen',
     assignLabel: 'Zum Dolmetschen einteilen: {{name}}',

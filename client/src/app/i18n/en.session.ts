@@ -959,6 +959,7 @@ export const enSession = {
     interpreter: 'the interpreter',
     interpretInto: 'Interpret into {{language}}',
     waitForFloor: 'You can interpret while someone else has the floor.',
+    micDetail: 'You are interpreting into {{language}}: everyone who listens in {{language}} hears you.',
     badge: 'Interpreter ({{language}})',
     assign: 'Make interpreter',
     assignLabel: 'Make interpreter: {{name}}',
