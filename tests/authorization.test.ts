@@ -174,6 +174,9 @@ const VALID: { [N in CommandName]: (w: World) => CommandInput<N> } = {
   'captions.add': () => ({ text: 'A caption line.' }),
   'captions.correct': () => ({ segmentId: 'cap_missing', text: 'A corrected line.' }),
   'captions.typing': () => ({ text: 'A line in progress' }),
+  'audio.setLanguage': () => ({ language: 'de' }),
+  'interpretation.assign': (w) => ({ participantId: w.A.c1.participantId, roomId: PLENARY, language: 'de' }),
+  'interpretation.revoke': (w) => ({ participantId: w.A.c1.participantId }),
 };
 
 /** Fields through which a command names something that lives inside a session. */
@@ -399,6 +402,16 @@ const CROSS: { [N in CommandName]: ((w: World) => { sender: 'facilitator' | 'cit
   'captions.add': null,
   'captions.correct': null,
   'captions.typing': null,
+  // A language is not a session's thing: any tag may be chosen, and falls back to the original.
+  'audio.setLanguage': null,
+  'interpretation.assign': (w) => ({
+    sender: 'facilitator',
+    payloads: [
+      ...[w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId, roomId: PLENARY, language: 'de' })),
+      { participantId: w.A.c1.participantId, roomId: 'room-2', language: 'tr' },
+    ],
+  }),
+  'interpretation.revoke': (w) => ({ sender: 'facilitator', payloads: [w.A.c1, w.A.c3].map((m) => ({ participantId: m.participantId })) }),
 };
 
 function shapeKeys(name: CommandName): string[] {

@@ -358,13 +358,16 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
   },
   'audio.produce': {
     sender: 'citizen',
-    valid: () => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS }),
+    valid: () => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, language: 'de' }),
     required: ['transportId', 'kind', 'rtpParameters'],
     ids: [],
+    nullable: ['language'],
     bad: () => {
       const produce = (extra: Record<string, unknown>) => ({ transportId: someMediaId(), kind: 'audio', rtpParameters: OPUS_RTP_PARAMETERS, ...extra });
       return [
         ['video instead of audio', produce({ kind: 'video' })],
+        ['a channel that is not a language tag', produce({ language: 'Deutsch' })],
+        ['a channel as a number', produce({ language: 7 })],
         ['no codecs', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [] } })],
         ['a payload type above 127', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], payloadType: 300 }] } })],
         ['a negative clock rate', produce({ rtpParameters: { ...OPUS_RTP_PARAMETERS, codecs: [{ ...OPUS_RTP_PARAMETERS.codecs[0], clockRate: -1 }] } })],
@@ -468,6 +471,40 @@ const SPECS: { [N in CommandName]: Spec<N> } = {
       ['text over 500 characters', { text: 'x'.repeat(501) }],
       ['text as a number', { text: 5 }],
     ],
+  },
+  'audio.setLanguage': {
+    sender: 'observer',
+    valid: () => ({ language: 'de' }),
+    required: ['language'],
+    ids: [],
+    nullable: ['language'],
+    bad: () => [
+      ['a language name instead of a tag', { language: 'Deutsch' }],
+      ['a tag in upper case', { language: 'DE' }],
+      ['an oversized tag', { language: `de-${'x1'.repeat(5000)}` }],
+      ['markup', { language: '<script>alert(1)</script>' }],
+      ['a path', { language: '../../etc/passwd' }],
+      ['a number', { language: 49 }],
+    ],
+  },
+  'interpretation.assign': {
+    sender: 'facilitator',
+    valid: (w) => ({ participantId: w.c1.participantId, roomId: PLENARY, language: 'de' }),
+    required: ['participantId', 'roomId', 'language'],
+    ids: [['participantId'], ['roomId']],
+    bad: (w) => [
+      ['language null (the original has no interpreter)', { participantId: w.c1.participantId, roomId: PLENARY, language: null }],
+      ['a language name instead of a tag', { participantId: w.c1.participantId, roomId: PLENARY, language: 'Türkçe' }],
+      ['an oversized tag', { participantId: w.c1.participantId, roomId: PLENARY, language: `tr-${'ab'.repeat(4000)}` }],
+      ['languages as a list', { participantId: w.c1.participantId, roomId: PLENARY, language: ['de', 'tr'] }],
+    ],
+  },
+  'interpretation.revoke': {
+    sender: 'facilitator',
+    valid: (w) => ({ participantId: w.c1.participantId }),
+    required: ['participantId'],
+    ids: [['participantId']],
+    bad: () => [],
   },
   'response.give': {
     sender: 'official',

@@ -141,6 +141,8 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
       totalSpeakingSeconds,
       giniSpeakingTime: 0.31,
       people,
+      interpreters: 2,
+      interpretationLanguages: ['de', 'tr'],
     },
     questions: {
       asked: 6,

@@ -75,8 +75,10 @@ export interface AudioJoined {
   /** Everyone currently heard in the room. */
   producers: AudioProducerInfo[];
   openMic: boolean;
-  /** Whether the server would accept a producer from you right now. */
+  /** Whether the server would accept a producer from you right now (into the original). */
   mayProduce: boolean;
+  /** The channel you hear: the language you chose while its interpreter speaks, else null (the original). */
+  language: string | null;
 }
 
 export interface TransportOptions {
@@ -95,12 +97,14 @@ export interface MicsView {
 export interface AudioProducerInfo {
   producerId: string;
   participantId: string;
+  /** null: the floor (the original); a language: an interpreter's channel, to be heard over the ducked floor. */
+  language: string | null;
 }
 
 /** Server → client audio events. */
 export interface AudioEvents {
   /** The producers of your room changed: consume new ones, drop the others. */
-  'audio.producers': (msg: { roomId: string; producers: AudioProducerInfo[]; openMic: boolean; mayProduce: boolean }) => void;
+  'audio.producers': (msg: { roomId: string; producers: AudioProducerInfo[]; openMic: boolean; mayProduce: boolean; language: string | null }) => void;
   /** Your producer was closed by the server: your turn ended, you were muted or moved. */
   'audio.producer-closed': (msg: { producerId: string; reason: 'turn-ended' | 'muted' | 'moved' | 'open-mic-off' | 'left' }) => void;
   /** Who is speaking in your room now (loudest above the threshold), or null. */

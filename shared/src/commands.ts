@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PANEL_VERDICTS, RESPONSE_STATUSES, handKindSchema, queueRuleSchema, roleSchema, settingsPatchSchema, type Role } from './domain.js';
 import { dtlsParametersSchema, mediaIdSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './audio.js';
 import { AGREEMENT_LEVELS } from './drafting.js';
+import { interpretationLanguageSchema } from './interpretation.js';
 import { idSchema, line, paragraph } from './text.js';
 import { captionTextSchema, languageSchema, liveLineTextSchema } from './captions.js';
 
@@ -194,7 +195,13 @@ export const COMMANDS = {
   'audio.createSendTransport': { roles: ['facilitator', 'citizen'], schema: empty, transient: true },
   'audio.produce': {
     roles: ['facilitator', 'citizen'],
-    schema: z.strictObject({ transportId: mediaIdSchema, kind: z.literal('audio'), rtpParameters: rtpParametersSchema }),
+    // language: the channel this producer feeds; absent or null, the original (the floor). Interpreters send into theirs.
+    schema: z.strictObject({
+      transportId: mediaIdSchema,
+      kind: z.literal('audio'),
+      rtpParameters: rtpParametersSchema,
+      language: interpretationLanguageSchema.nullable().optional(),
+    }),
     transient: true,
   },
   /** Stop sending: the server closes your producer and send transport; you keep listening. */
@@ -207,6 +214,15 @@ export const COMMANDS = {
   'audio.resume': { roles: ['facilitator', 'citizen', 'observer', 'official'], schema: z.strictObject({ consumerId: mediaIdSchema }), transient: true },
   /** Follow whose microphone is live in every room (audio.mics), without listening. Answered with the current lists. */
   'audio.watchMics': { roles: ['facilitator'], schema: empty, transient: true },
+  /** Listen in a language (its interpreter's channel, the floor ducked under it), or null for the original. Remembered while connected. */
+  'audio.setLanguage': {
+    roles: ['facilitator', 'citizen', 'observer', 'official'],
+    schema: z.strictObject({ language: interpretationLanguageSchema.nullable() }),
+    transient: true,
+  },
+  /** Make a citizen the interpreter of a room into one language, or end that. Logged. */
+  'interpretation.assign': { roles: ['facilitator'], schema: z.strictObject({ participantId, roomId, language: interpretationLanguageSchema }) },
+  'interpretation.revoke': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
   /** Close a participant's microphone until they are given the floor again. Logged: every node, and the next owner, knows. */
   'audio.mute': { roles: ['facilitator'], schema: z.strictObject({ participantId }) },
 

@@ -177,7 +177,10 @@ export type EventBody =
       };
     }
   /** A correction of a segment's text; the original and every earlier correction stay in the record. */
-  | { type: 'caption.corrected'; payload: { segmentId: string; text: string } };
+  | { type: 'caption.corrected'; payload: { segmentId: string; text: string } }
+  /** A facilitator made a participant the interpreter of a room into a language: they may speak into that channel while the floor is held. */
+  | { type: 'interpreter.assigned'; payload: { participantId: string; roomId: string; language: string } }
+  | { type: 'interpreter.revoked'; payload: { participantId: string } };
 
 export type EventType = EventBody['type'];
 

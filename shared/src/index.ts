@@ -20,3 +20,4 @@ export * from './viewStream.js';
 export * from './upvoters.js';
 export * from './panel.js';
 export * from './captions.js';
+export * from './interpretation.js';

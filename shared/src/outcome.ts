@@ -116,6 +116,10 @@ export const outcomeSchema = z.strictObject({
     people: z.array(z.strictObject({ pseudonym: z.string(), turns: count, speakingSeconds: count })),
     /** People ever made captioners (present once there was one): they rendered words, so they are not counted among the citizens above. */
     captioners: count.optional(),
+    /** Citizens made interpreters at any time: counted here and not among `citizens` (nor in `people`, turns or the Gini). */
+    interpreters: count,
+    /** The languages interpreted into, sorted. */
+    interpretationLanguages: z.array(z.string()),
   }),
   /** Every rating that counted (not of cancelled rounds, not of withdrawn texts), by round, text, then rater. */
   ratings: z.array(ratingRowSchema),
@@ -326,9 +330,10 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
   }
   const notAgreed = [...lastResult.values()];
 
-  // A citizen who captioned rendered others' words for part of the session: counted as a captioner, not among those who deliberated.
+  // A citizen who captioned or interpreted rendered others' words for part of the session: counted apart, not among those who deliberated.
   const captioned = new Set(state.captions.everCaptioned);
-  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen' && !captioned.has(p.id));
+  const interpreters = Object.values(state.participants).filter((p) => p.role === 'citizen' && p.interpretedInto.length > 0);
+  const citizens = Object.values(state.participants).filter((p) => p.role === 'citizen' && !captioned.has(p.id) && p.interpretedInto.length === 0);
   const citizenIds = new Set(citizens.map((p) => p.id));
   const citizenTurns = state.turns.filter((t) => citizenIds.has(t.participantId));
   // Sorted on what is shown, then labelled: people with equal figures are equal rows, so no order among them leaks.
@@ -346,6 +351,8 @@ export function buildOutcome(state: SessionState, options: OutcomeOptions = {}):
     giniSpeakingTime: gini(citizens.map((p) => p.speakingMs)),
     people,
     ...(captioned.size ? { captioners: captioned.size } : {}),
+    interpreters: interpreters.length,
+    interpretationLanguages: [...new Set(interpreters.flatMap((p) => p.interpretedInto))].sort(),
   };
 
   const visible = state.questionOrder.map((id) => state.questions[id]!).filter((q) => q.status !== 'pending' && q.status !== 'hidden');

@@ -7,6 +7,7 @@ import { audioAppliers } from './reducer/audio.js';
 import { captionAppliers } from './reducer/captions.js';
 import { draftingAppliers } from './reducer/drafting.js';
 import { floorAppliers } from './reducer/floor.js';
+import { interpreterAppliers } from './reducer/interpreters.js';
 import { outcomeAppliers } from './reducer/outcome.js';
 import { publicPageAppliers } from './reducer/publicPage.js';
 import { participantAppliers } from './reducer/participants.js';
@@ -20,7 +21,7 @@ import { initial, sessionAppliers } from './reducer/session.js';
  * Bump when the meaning of an event changes, so stored snapshots made by an older
  * reducer are ignored and the log is replayed instead.
  */
-export const REDUCER_VERSION = 8;
+export const REDUCER_VERSION = 9;
 
 /** Each area of the session applies its own events (./reducer/); the type makes an event no area applies a compile error. */
 const appliers: Appliers<AppliedEventType> = {
@@ -37,6 +38,7 @@ const appliers: Appliers<AppliedEventType> = {
   ...publicPageAppliers,
   ...audioAppliers,
   ...captionAppliers,
+  ...interpreterAppliers,
 };
 
 /** A Map, not the object: a type named like a property of Object.prototype must find nothing. */

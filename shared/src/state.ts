@@ -1,6 +1,7 @@
 import type { HandKind, PanelVerdict, QuestionStatus, QueueRule, ResponseStatus, Role, Settings } from './domain.js';
 import type { AgreementLevel, AgreementRule, RecommendationText, Tally } from './drafting.js';
 import type { TurnEndReason } from './events.js';
+import type { InterpreterPost } from './interpretation.js';
 
 export interface Participant {
   id: string;
@@ -17,6 +18,10 @@ export interface Participant {
   turns: number;
   /** Muted by a facilitator (audio.mute) until given the floor again. */
   audioMuted: boolean;
+  /** Interpreter of a room into a language (interpretation.assign), or null. */
+  interpreting: InterpreterPost | null;
+  /** Every language this participant was ever made an interpreter into, sorted: the export counts them apart from citizens. */
+  interpretedInto: string[];
 }
 
 export interface QueueEntry {

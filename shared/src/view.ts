@@ -4,6 +4,7 @@ import type { AgreementLevel, AgreementRule, RecommendationText } from './drafti
 import { rankQueue, type QueueReason } from './queue.js';
 import { panelSummary, type PanelSummary } from './panel.js';
 import { hasUpvoted } from './upvoters.js';
+import type { InterpreterPost } from './interpretation.js';
 import type { AgendaItem, CaptionSegment, Participant, ResponseAnswer, RoundResult, SessionState } from './state.js';
 import { CAPTIONS_IN_VIEW } from './captions.js';
 
@@ -111,6 +112,8 @@ export interface RoomView {
   members: MemberView[] | null;
   /** Audio: everyone in the room may speak at once. */
   openMic: boolean;
+  /** Who renders this room's floor into which language (the language choices: each one a channel), by language then name. */
+  interpreters: { participantId: string; displayName: string; language: string }[];
   /** The list of speakers is open; closed, only a point of order can be raised. */
   queueOpen: boolean;
   /** Agreed recommendations of this room, locked with the hash of their text. */
@@ -160,6 +163,8 @@ export interface ParticipantStatsView {
   turns: number;
   /** The room this person captions, and in which language; null: not a captioner. */
   captioning: { roomId: string; language: string | null } | null;
+  /** Interpreter of a room into a language, or null. */
+  interpreting: InterpreterPost | null;
 }
 
 export interface ResponseAnswerView {
@@ -234,6 +239,8 @@ export interface MeView {
   canSpeak: boolean;
   /** The room you caption, and in which language; null: you are not a captioner. */
   captioning: { roomId: string; language: string | null } | null;
+  /** Whether, where and into which language you interpret, or null. */
+  interpreting: InterpreterPost | null;
   upvoted: string[];
   /** Your own questions, including those still awaiting moderation. */
   myQuestions: { id: string; status: QuestionStatus; text: string }[];
@@ -288,6 +295,7 @@ function roomView(state: SessionState, roomId: string, audience: Audience, onlin
     drafting: { open: room.draftingOpen, locked: room.draftLocked },
     members: staff || room.kind !== 'breakout' ? null : smallRoomMembers(state, roomId, online),
     openMic: room.openMic,
+    interpreters: interpretersOf(state, roomId),
     queueOpen: room.queueOpen,
     locks: Object.values(state.locks)
       .filter((l) => l.roomId === roomId)
@@ -445,7 +453,8 @@ function statsEntry(state: SessionState, p: Participant, online: boolean): Parti
     last.speakingMs === p.speakingMs &&
     last.turns === p.turns &&
     last.captioning?.roomId === captioning?.roomId &&
-    last.captioning?.language === captioning?.language
+    last.captioning?.language === captioning?.language &&
+    last.interpreting === p.interpreting
   ) {
     return last;
   }
@@ -459,6 +468,7 @@ function statsEntry(state: SessionState, p: Participant, online: boolean): Parti
     speakingMs: p.speakingMs,
     turns: p.turns,
     captioning,
+    interpreting: p.interpreting,
   };
   byId.set(p.id, entry);
   return entry;
@@ -537,6 +547,7 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
     roomId: p.roomId,
     canSpeak: p.canSpeak,
     captioning: state.captions.captioners[p.id] ? { roomId: state.captions.captioners[p.id]!.roomId, language: state.captions.captioners[p.id]!.language } : null,
+    interpreting: p.interpreting,
     upvoted: state.questionOrder.filter((id) => hasUpvoted(state.questions[id]!.upvoters, p.id)),
     myQuestions: mine.map((q) => ({ id: q.id, status: q.status, text: q.text })),
     myRatings: Object.fromEntries(
@@ -561,4 +572,12 @@ export function projectMe(state: SessionState, participantId: string): MeView | 
 export function audienceOf(role: Role, roomId: string): Audience {
   if (role === 'facilitator') return { kind: 'staff' };
   return role === 'official' ? { kind: 'officials', roomId } : { kind: 'room', roomId };
+}
+
+/** A room's interpreters still in the session, by language and then name, so the list is stable. */
+function interpretersOf(state: SessionState, roomId: string): RoomView['interpreters'] {
+  return Object.values(state.participants)
+    .filter((p) => !p.removed && p.interpreting?.roomId === roomId)
+    .map((p) => ({ participantId: p.id, displayName: p.displayName, language: p.interpreting!.language }))
+    .sort((a, b) => (a.language === b.language ? a.displayName.localeCompare(b.displayName) : a.language < b.language ? -1 : 1));
 }

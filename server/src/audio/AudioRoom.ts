@@ -12,6 +12,8 @@ interface RoomProducer {
   producer: types.Producer;
   participantId: string;
   socketId: string;
+  /** The channel it feeds: null for the original (the floor), else an interpreter's language. */
+  language: string | null;
 }
 
 /**
@@ -60,8 +62,8 @@ export class AudioRoom {
     return this.growing;
   }
 
-  async addProducer(slot: RouterSlot, producer: types.Producer, participantId: string, socketId: string): Promise<void> {
-    this.producers.set(producer.id, { producer, participantId, socketId });
+  async addProducer(slot: RouterSlot, producer: types.Producer, participantId: string, socketId: string, language: string | null = null): Promise<void> {
+    this.producers.set(producer.id, { producer, participantId, socketId, language });
     producer.observer.once('close', () => {
       this.producers.delete(producer.id);
       this.onProducers();
@@ -69,7 +71,8 @@ export class AudioRoom {
     for (const other of this.slots) {
       if (other !== slot) await slot.router.pipeToRouter({ producerId: producer.id, router: other.router });
     }
-    await this.observer?.addProducer({ producerId: producer.id }).catch(() => undefined);
+    // Who is speaking means who holds the floor: an interpreter's voice is not the speaker's.
+    if (language === null) await this.observer?.addProducer({ producerId: producer.id }).catch(() => undefined);
     this.onProducers();
   }
 

@@ -15,7 +15,7 @@ import type { MediaPeer, MediaSignalling } from '../ports/MediaSignalling.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
 import { AudioRoom, type RouterSlot } from './AudioRoom.js';
-import { mayProduce } from './floorPolicy.js';
+import { interpretingRefusal, mayProduce, mayProduceInto } from './floorPolicy.js';
 import { MicWatchers } from './MicWatchers.js';
 import type { WorkerPool } from './WorkerPool.js';
 
@@ -38,6 +38,8 @@ interface Peer {
   recv: types.WebRtcTransport;
   send: types.WebRtcTransport | null;
   producer: types.Producer | null;
+  /** The channel the producer feeds: null for the original, else the interpreter's language. */
+  channel: string | null;
   consumers: Map<string, types.Consumer>;
   /** What this peer was last told, so that a session change that means nothing to audio sends nothing. */
   told: string;
@@ -59,6 +61,8 @@ export class AudioService implements MediaSignalling {
   private readonly mics = new MicWatchers();
   /** Which session and room each audio room serves, for the mic watchers. */
   private readonly roomOf = new WeakMap<AudioRoom, { sessionId: string; roomId: string }>();
+  /** The language each connection chose to listen in (audio.setLanguage), kept across joins while it is connected. */
+  private readonly chosen = new Map<string, string>();
 
   constructor(private readonly opts: AudioServiceOptions) {
     opts.registry.onHost((host) => host.onChange((events, state) => this.enforce(host, events, state)));
@@ -84,6 +88,8 @@ export class AudioService implements MediaSignalling {
         return this.consume(peer, payload as CommandPayload<'audio.consume'>);
       case 'audio.resume':
         return this.resume(peer, payload as CommandPayload<'audio.resume'>);
+      case 'audio.setLanguage':
+        return this.setLanguage(peer, payload as CommandPayload<'audio.setLanguage'>);
       case 'audio.watchMics':
         return this.mics.watch(peer, this.micsOf(peer.host.id));
     }
@@ -91,6 +97,7 @@ export class AudioService implements MediaSignalling {
 
   disconnected(peer: MediaPeer): void {
     this.mics.forget(peer.socketId);
+    this.chosen.delete(peer.socketId);
     this.gone.add(peer.socketId);
     this.leave(peer.socketId, 'left');
     // A join still in flight for this connection sees the mark and cleans up after itself.
@@ -206,7 +213,7 @@ export class AudioService implements MediaSignalling {
       this.closeIfEmpty(room);
       throw new CommandError('CONFLICT', 'The connection closed while joining.');
     }
-    const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, consumers: new Map(), told: '' };
+    const entry: Peer = { peer, sessionId: peer.host.id, roomId, room, slot, recv, send: null, producer: null, channel: null, consumers: new Map(), told: '' };
     this.peers.set(peer.socketId, entry);
     const news = this.newsFor(entry);
     // The answer carries what an audio.producers message would: the peer knows it already.
@@ -223,6 +230,7 @@ export class AudioService implements MediaSignalling {
       producers: this.producersFor(p),
       openMic: state.rooms[p.roomId]?.openMic ?? false,
       mayProduce: this.may(p.peer.host, p.peer.participantId),
+      language: this.heardBy(p),
     };
   }
 
@@ -247,7 +255,12 @@ export class AudioService implements MediaSignalling {
 
   private async createSendTransport(peer: MediaPeer): Promise<TransportOptions> {
     const p = this.peerOf(peer);
-    if (!this.may(peer.host, peer.participantId)) throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
+    // An interpreter sends into their channel, so a send transport is theirs while they may interpret.
+    const post = peer.host.state.participants[peer.participantId]?.interpreting ?? null;
+    if (!this.may(peer.host, peer.participantId)) {
+      const refusal = post ? interpretingRefusal(peer.host.state, peer.participantId, post.language) : 'Only the person who has the floor may speak.';
+      if (refusal !== null) throw new CommandError('FORBIDDEN', refusal);
+    }
     if (p.producer && !p.producer.closed) throw new CommandError('CONFLICT', 'You are already sending audio.');
     // A fresh transport each time: a browser cannot connect a second time to one it already connected.
     p.send?.close();
@@ -255,21 +268,27 @@ export class AudioService implements MediaSignalling {
     return transportOptions(p.send);
   }
 
-  private async produce(peer: MediaPeer, { transportId, rtpParameters }: CommandPayload<'audio.produce'>): Promise<{ producerId: string }> {
+  private async produce(peer: MediaPeer, { transportId, rtpParameters, language }: CommandPayload<'audio.produce'>): Promise<{ producerId: string }> {
     const p = this.peerOf(peer);
-    if (!this.may(peer.host, peer.participantId)) throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
+    const channel = language ?? null;
+    const refuse = (): never => {
+      const why = channel === null ? null : interpretingRefusal(peer.host.state, peer.participantId, channel);
+      throw new CommandError('FORBIDDEN', why ?? 'Only the person who has the floor may speak.');
+    };
+    if (!mayProduceInto(peer.host.state, peer.participantId, channel)) refuse();
     if (!p.send || p.send.id !== transportId) throw new CommandError('NOT_FOUND', 'There is no such send transport of yours.');
     if (p.producer && !p.producer.closed) throw new CommandError('CONFLICT', 'You are already sending audio.');
     const producer = await p.send
-      .produce({ kind: 'audio', rtpParameters: rtpParameters as types.RtpParameters, appData: { participantId: peer.participantId } })
+      .produce({ kind: 'audio', rtpParameters: rtpParameters as types.RtpParameters, appData: { participantId: peer.participantId, language: channel } })
       .catch(mediaError);
     // The floor may have moved while mediasoup was busy: check again before anyone hears it.
-    if (!this.may(peer.host, peer.participantId) || !this.peers.has(peer.socketId)) {
+    if (!mayProduceInto(peer.host.state, peer.participantId, channel) || !this.peers.has(peer.socketId)) {
       producer.close();
-      throw new CommandError('FORBIDDEN', 'Only the person who has the floor may speak.');
+      refuse();
     }
     p.producer = producer;
-    await p.room.addProducer(p.slot, producer, peer.participantId, peer.socketId);
+    p.channel = channel;
+    await p.room.addProducer(p.slot, producer, peer.participantId, peer.socketId, channel);
     this.announce(p.room);
     return { producerId: producer.id };
   }
@@ -292,6 +311,8 @@ export class AudioService implements MediaSignalling {
     // Producers of other rooms and sessions are indistinguishable from absent ones.
     if (!source) throw new CommandError('NOT_FOUND', 'There is no such speaker in your room.');
     if (source.socketId === peer.socketId) throw new CommandError('CONFLICT', 'You cannot listen to yourself.');
+    if (source.language !== null && source.language !== this.heardBy(p))
+      throw new CommandError('FORBIDDEN', 'You are not listening in this language; choose it first (audio.setLanguage).');
     if (![...p.consumers.values()].every((c) => c.producerId !== producerId)) throw new CommandError('CONFLICT', 'You are already listening to this speaker.');
     let canConsume = false;
     try {
@@ -320,8 +341,40 @@ export class AudioService implements MediaSignalling {
     return undefined;
   }
 
+  /** What a peer hears: the floor, and over it the interpreters of the language they chose, if any is speaking. */
   private producersFor(p: Peer): AudioProducerInfo[] {
-    return [...p.room.producers.values()].filter((x) => x.socketId !== p.peer.socketId).map((x) => ({ producerId: x.producer.id, participantId: x.participantId }));
+    const language = this.heardBy(p);
+    return [...p.room.producers.values()]
+      .filter((x) => x.socketId !== p.peer.socketId && (x.language === null || x.language === language))
+      .map((x) => ({ producerId: x.producer.id, participantId: x.participantId, language: x.language }));
+  }
+
+  /** The channel a peer hears: the language they chose while an interpreter speaks into it, else the original (null). */
+  private heardBy(p: Peer): string | null {
+    const chosen = this.chosen.get(p.peer.socketId);
+    if (chosen === undefined) return null;
+    for (const x of p.room.producers.values()) if (x.language === chosen && x.socketId !== p.peer.socketId) return chosen;
+    return null;
+  }
+
+  /**
+   * Listen in a language, or the original. The choice is kept for the connection; the
+   * peer's consumers of other channels close at once, and the peer is told which
+   * producers it now hears (and which channel that is: a language with no interpreter
+   * speaking falls back to the original).
+   */
+  private setLanguage(peer: MediaPeer, { language }: CommandPayload<'audio.setLanguage'>): { language: string | null; chosen: string | null } {
+    if (language === null) this.chosen.delete(peer.socketId);
+    else this.chosen.set(peer.socketId, language);
+    const p = this.peers.get(peer.socketId);
+    if (!p) return { language: null, chosen: language };
+    const heard = this.heardBy(p);
+    for (const consumer of [...p.consumers.values()]) {
+      const source = p.room.producers.get(consumer.producerId);
+      if (source && source.language !== null && source.language !== heard) consumer.close();
+    }
+    this.announce(p.room);
+    return { language: heard, chosen: language };
   }
 
   /** A closed room is heard by nobody: its watchers are told so. */
@@ -377,7 +430,7 @@ export class AudioService implements MediaSignalling {
         continue;
       }
       touched.add(p.room);
-      if (p.producer && !p.producer.closed && !this.may(host, p.peer.participantId)) {
+      if (p.producer && !p.producer.closed && !mayProduceInto(state, p.peer.participantId, p.channel)) {
         const micOff = events.some((e) => e.type === 'audio.open-mic-set' && !e.payload.open && e.payload.roomId === p.roomId);
         this.closeProducer(p, reason ?? (state.participants[p.peer.participantId]?.audioMuted ? 'muted' : micOff ? 'open-mic-off' : 'turn-ended'));
       }

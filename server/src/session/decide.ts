@@ -5,6 +5,7 @@ import { audioDeciders } from './decide/audio.js';
 import { captionDeciders } from './decide/captions.js';
 import { draftingDeciders } from './decide/drafting.js';
 import { floorDeciders } from './decide/floor.js';
+import { interpretationDeciders } from './decide/interpretation.js';
 import { outcomeDeciders } from './decide/outcome.js';
 import { publicPageDeciders } from './decide/publicPage.js';
 import { participantDeciders } from './decide/participants.js';
@@ -42,6 +43,7 @@ const deciders: Deciders<DecidableCommand> = {
   ...publicPageDeciders,
   ...audioDeciders,
   ...captionDeciders,
+  ...interpretationDeciders,
 };
 
 export function decide<N extends DecidableCommand>(name: N, ctx: DecideContext, payload: CommandPayload<N>): Decision {

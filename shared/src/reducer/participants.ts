@@ -19,6 +19,8 @@ export const participantAppliers: Appliers<EventsOf<'participant'> | 'personal-d
       speakingMs: 0,
       turns: 0,
       audioMuted: false,
+      interpreting: null,
+      interpretedInto: [],
     };
   },
   'participant.removed': (s, e) => {

@@ -30,6 +30,12 @@ export interface AudioState {
   /** Why the server turned this device's microphone off, until it is turned on again. */
   micClosed: MicClosedReason | null;
   error: AudioError | null;
+  /** The language chosen to listen in (null: the original). */
+  chosenLanguage: string | null;
+  /** The channel actually heard: the chosen language while its interpreter speaks, else null (the original). */
+  language: string | null;
+  /** The channel this device's microphone feeds: an interpreter's language, or null for the original. */
+  micLanguage: string | null;
 }
 
 /** What the controller needs from the session: the control channel and a command sender that waits out reconnects. */
@@ -40,13 +46,14 @@ export interface AudioSignalling {
 
 /** Plain-object stats for tests and diagnostics (RTCStatsReport entries, JSON-safe). */
 export interface AudioStats {
-  consumers: { producerId: string; participantId: string; consumerId: string; closed: boolean; reports: Record<string, unknown>[] }[];
+  consumers: { producerId: string; participantId: string; language: string | null; consumerId: string; closed: boolean; reports: Record<string, unknown>[] }[];
   producer: { producerId: string; closed: boolean; reports: Record<string, unknown>[] } | null;
 }
 
 interface Heard {
   consumer: ms.Consumer;
   participantId: string;
+  language: string | null;
   element: HTMLAudioElement;
 }
 
@@ -86,7 +93,13 @@ export const INITIAL_AUDIO_STATE: AudioState = {
   speaking: null,
   micClosed: null,
   error: null,
+  chosenLanguage: null,
+  language: null,
+  micLanguage: null,
 };
+
+/** How loud the floor stays under an interpreter: still there (who speaks, their tone), but not in the way. */
+export const DUCKED_FLOOR_VOLUME = 0.2;
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 4_000;
@@ -121,6 +134,8 @@ export class AudioController {
   private wantListen = false;
   private wantMic = false;
   private micTrack: MediaStreamTrack | null = null;
+  /** The channel the microphone feeds: null for the original, an interpreter's language otherwise. */
+  private micLanguage: string | null = null;
   private generation = 0;
   private joined: Promise<void> | null = null;
   private wanted: AudioProducerInfo[] = [];
@@ -210,9 +225,11 @@ export class AudioController {
    * participant may speak), then the microphone, then the producer. Resolves with the
    * reason it did not work, or null when the microphone is on.
    */
-  async startMic(): Promise<AudioError | null> {
+  async startMic(language: string | null = null): Promise<AudioError | null> {
     if (this.disposed) return 'MEDIA';
     if (this.state.mic !== 'off') return null;
+    this.micLanguage = language;
+    this.set({ micLanguage: language });
     this.set({ mic: 'starting', micClosed: null, error: null });
     if (!this.link) await this.listen();
     const link = this.link;
@@ -245,6 +262,20 @@ export class AudioController {
     if (hadSend) void this.signalling.command('audio.stopSpeaking', {});
   }
 
+  /**
+   * Listen in a language (its interpreter over the ducked floor) or the original (null).
+   * The server remembers it for this connection and says which channel is heard; a
+   * language nobody interprets into right now is heard as the original.
+   */
+  async setLanguage(language: string | null): Promise<AudioError | null> {
+    this.set({ chosenLanguage: language });
+    if (!this.link) return null;
+    const ack = await this.signalling.command('audio.setLanguage', { language });
+    if (!ack.ok) return ack.error.code;
+    this.set({ language: (ack.result as { language: string | null }).language });
+    return null;
+  }
+
   /** A control-channel command straight from the page, as the app would send it (for tests). */
   send<N extends CommandName>(name: N, payload: CommandInput<N>): Promise<Ack> {
     return this.signalling.client.send(name, payload);
@@ -258,7 +289,7 @@ export class AudioController {
     const consumers: AudioStats['consumers'] = [];
     for (const [producerId, h] of link.consumers) {
       const reports = h.consumer.closed ? [] : plain(await h.consumer.getStats());
-      consumers.push({ producerId, participantId: h.participantId, consumerId: h.consumer.id, closed: h.consumer.closed, reports });
+      consumers.push({ producerId, participantId: h.participantId, language: h.language, consumerId: h.consumer.id, closed: h.consumer.closed, reports });
     }
     const p = link.producer;
     const producer = p ? { producerId: p.id, closed: p.closed, reports: p.closed ? [] : plain(await p.getStats()) } : null;
@@ -293,6 +324,8 @@ export class AudioController {
           this.giveUp('UNAVAILABLE');
           return;
         }
+        // A new connection is a new listener to the server: say again which language this one hears.
+        if (this.state.chosenLanguage !== null) await this.signalling.command('audio.setLanguage', { language: this.state.chosenLanguage });
         const ack = await this.signalling.command('audio.join', {});
         if (!this.current(gen)) return;
         if (ack.ok) {
@@ -351,7 +384,7 @@ export class AudioController {
     });
     this.link = link;
     this.wanted = joined.producers;
-    this.set({ phase: 'listening', roomId: joined.roomId, mayProduce: joined.mayProduce, openMic: joined.openMic, error: null });
+    this.set({ phase: 'listening', roomId: joined.roomId, mayProduce: joined.mayProduce, openMic: joined.openMic, language: joined.language, error: null });
     void this.sync();
     if (this.wantMic) {
       // Speaking before the restart: speak again if the server still allows it, with the same track.
@@ -405,10 +438,10 @@ export class AudioController {
     if (this.wantListen && !this.link) void this.join('reconnecting');
   }
 
-  private onProducers(m: { roomId: string; producers: AudioProducerInfo[]; openMic: boolean; mayProduce: boolean }): void {
+  private onProducers(m: Parameters<AudioEvents['audio.producers']>[0]): void {
     if (!this.link || m.roomId !== this.link.roomId) return;
     this.wanted = m.producers;
-    this.set({ mayProduce: m.mayProduce, openMic: m.openMic });
+    this.set({ mayProduce: m.mayProduce, openMic: m.openMic, language: m.language });
     void this.sync();
   }
 
@@ -428,6 +461,7 @@ export class AudioController {
           if (link.closed || this.resync) break;
           if (!link.consumers.has(p.producerId)) await this.consume(link, p);
         }
+        this.duck(link);
         this.publishSpeakers();
       }
     } finally {
@@ -463,7 +497,9 @@ export class AudioController {
     element.dataset.participantId = r.participantId;
     element.srcObject = new MediaStream([consumer.track]);
     this.container.append(element);
-    link.consumers.set(r.producerId, { consumer, participantId: r.participantId, element });
+    element.dataset.language = p.language ?? '';
+    link.consumers.set(r.producerId, { consumer, participantId: r.participantId, language: p.language, element });
+    this.duck(link);
     this.publishSpeakers();
     // Consumers start paused on the server, so nothing is sent before the browser is ready to play it.
     const resumed = await this.signalling.command('audio.resume', { consumerId: r.consumerId });
@@ -471,6 +507,12 @@ export class AudioController {
     element.play().catch(() => {
       /* autoplay refused: the Listen button is the user gesture, so this is rare; the element stays and plays on the next gesture */
     });
+  }
+
+  /** The floor goes quiet under an interpreter, and comes back to full volume when none is heard. */
+  private duck(link: Link): void {
+    const interpreted = [...link.consumers.values()].some((h) => h.language !== null);
+    for (const h of link.consumers.values()) if (h.language === null) h.element.volume = interpreted ? DUCKED_FLOOR_VOLUME : 1;
   }
 
   private dropConsumer(link: Link, producerId: string): void {
@@ -481,12 +523,13 @@ export class AudioController {
     heard.element.pause();
     heard.element.srcObject = null;
     heard.element.remove();
+    this.duck(link);
     if (link === this.link) this.publishSpeakers();
   }
 
   private publishSpeakers(): void {
     const link = this.link;
-    const speakers = link ? [...link.consumers].map(([producerId, h]) => ({ producerId, participantId: h.participantId })) : [];
+    const speakers = link ? [...link.consumers].map(([producerId, h]) => ({ producerId, participantId: h.participantId, language: h.language })) : [];
     const same = speakers.length === this.state.speakers.length && speakers.every((s, i) => s.producerId === this.state.speakers[i]!.producerId);
     if (!same) this.set({ speakers });
   }
@@ -517,7 +560,12 @@ export class AudioController {
     });
     send.on('produce', ({ rtpParameters }, done, failed) =>
       this.relay(
-        this.signalling.command('audio.produce', { transportId: send.id, kind: 'audio', rtpParameters: forServer(rtpParameters) } as CommandInput<'audio.produce'>),
+        this.signalling.command('audio.produce', {
+          transportId: send.id,
+          kind: 'audio',
+          rtpParameters: forServer(rtpParameters),
+          language: this.micLanguage,
+        } as CommandInput<'audio.produce'>),
         (result) => done({ id: (result as { producerId: string }).producerId }),
         failed,
       ),

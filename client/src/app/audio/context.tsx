@@ -55,9 +55,19 @@ export function useNameOf(): (participantId: string) => string | null {
     const listed =
       snapshot.view?.participants?.find((p) => p.participantId === participantId) ??
       snapshot.view?.rooms.flatMap((r) => r.members ?? []).find((m) => m.participantId === participantId) ??
-      snapshot.view?.rooms.flatMap((r) => r.queue).find((e) => e.participantId === participantId);
+      snapshot.view?.rooms.flatMap((r) => r.queue).find((e) => e.participantId === participantId) ??
+      // Interpreters are named to everyone: people can see who renders the words.
+      snapshot.view?.rooms.flatMap((r) => r.interpreters).find((i) => i.participantId === participantId);
     if (listed) return plainPersonName(listed.displayName);
     const floor = snapshot.view?.rooms.find((r) => r.floor?.participantId === participantId)?.floor;
     return floor ? plainPersonName(floor.displayName) : null;
   };
+}
+
+/**
+ * The language this participant listens in (null: the original), for whatever follows
+ * it, such as captions in that language where someone writes them.
+ */
+export function useListeningLanguage(): string | null {
+  return useAudio().state.chosenLanguage;
 }

@@ -4,6 +4,8 @@ import type { AudioError } from '../audio/AudioController';
 import { useAudio, useNameOf } from '../audio/context';
 import { isolate } from '../i18n';
 import { useMyRoom, useSession } from '../session/context';
+import { ListenIn } from '../interpretation/ListenIn';
+import { languageName } from '../interpretation/languageName';
 
 const KNOWN_ERRORS = ['MIC_DENIED', 'MIC_UNAVAILABLE', 'UNSUPPORTED', 'FORBIDDEN', 'UNAVAILABLE'] as const;
 type KnownError = (typeof KNOWN_ERRORS)[number];
@@ -16,7 +18,7 @@ const isKnown = (e: AudioError): e is KnownError => (KNOWN_ERRORS as readonly st
  * facilitator, or in an open-mic room.
  */
 export function AudioPanel() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { snapshot } = useSession();
   const { controller, state } = useAudio();
   const nameOf = useNameOf();
@@ -74,7 +76,7 @@ export function AudioPanel() {
                 <span className="mic-icon" aria-hidden="true" />
                 {t('audio.micIsOn')}
               </p>
-              <p>{t('audio.micIsOnDetail')}</p>
+              <p>{state.micLanguage ? t('interpretation.micDetail', { language: languageName(state.micLanguage, i18n.language) }) : t('audio.micIsOnDetail')}</p>
             </div>
           )}
           {state.mic === 'starting' && <p data-testid="audio-mic">{t('audio.micStarting')}</p>}
@@ -93,6 +95,7 @@ export function AudioPanel() {
               </p>
             </div>
           )}
+          <ListenIn />
           {state.mic === 'off' && state.micClosed && (
             <p className="callout warn" data-testid="audio-mic-closed">
               {t(`audio.closed.${state.micClosed}`)}

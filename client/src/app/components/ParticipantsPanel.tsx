@@ -6,6 +6,7 @@ import { matchesQuery } from './searchText';
 import { VirtualList } from './VirtualList';
 import { isolate, personName, plainPersonName } from '../i18n';
 import { useAction, useSession } from '../session/context';
+import { InterpreterBadge, InterpreterControl } from '../interpretation/InterpreterControl';
 
 type PeopleSort = 'name' | 'joined' | 'speaking' | 'online';
 type RoleFilter = 'all' | Role;
@@ -122,6 +123,12 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
             <span className="tag captioner-badge">{t('captions.badge')}</span>
           </>
         )}
+        {p.interpreting && (
+          <>
+            {' '}
+            <InterpreterBadge language={p.interpreting.language} />
+          </>
+        )}
         <p className="participant-meta">{t('participants.summary', { role: t(`roles.${p.role}`), room: isolate(room) })}</p>
         {p.role === 'citizen' && !p.canSpeak && <p className="participant-revoked">{t('participants.speakingRevoked')}</p>}
       </div>
@@ -167,6 +174,7 @@ function ParticipantRow({ p, isMe, room }: { p: ParticipantStatsView; isMe: bool
                 {t('captions.assign')}
               </button>
             ))}
+          {p.role === 'citizen' && <InterpreterControl p={p} />}
           {/* The server refuses to remove facilitators, so the button is not offered. */}
           {!confirming && p.role !== 'facilitator' && (
             <button

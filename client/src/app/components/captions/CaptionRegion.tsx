@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CaptionView, RoomView } from '../../../../../shared/src/index.js';
+import { useListeningLanguage } from '../../audio/context';
 import { personName, plainPersonName } from '../../i18n';
 import { useAction, useMyRoom, useSession } from '../../session/context';
 import { usePanelRoom } from '../roomPick';
@@ -125,10 +126,16 @@ function WithoutFloorSwitch({ room }: { room: RoomView }) {
   );
 }
 
-/** The captions of the room this person is in. */
-export function MyCaptions({ language = null }: { language?: string | null }) {
+/**
+ * The captions of the room this person is in, in the language they listen in where
+ * someone captions into it (issue 15 §4), and otherwise the floor's own.
+ */
+export function MyCaptions() {
   const room = useMyRoom();
-  return room ? <CaptionRegion room={room} language={language} /> : null;
+  const listening = useListeningLanguage();
+  if (!room) return null;
+  const language = listening !== null && room.captioners.some((c) => c.language === listening) ? listening : null;
+  return <CaptionRegion room={room} language={language} />;
 }
 
 /** The facilitator's: the captions of the room picked in the console. */
