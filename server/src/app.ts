@@ -37,6 +37,9 @@ import type { AutoCaptioner } from './captions/AutoCaptioner.js';
 /** How often a clustered node looks at the shared outbox when nothing told it to. */
 const WEBHOOK_POLL_MS = 2_000;
 
+/** The node-bus topic of captioners' lines in progress. */
+const LIVE_LINES_TOPIC = 'captions.live';
+
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
 export const LISTEN_BACKLOG = 4096;
 
@@ -173,6 +176,12 @@ export async function createTownhall(config: Config, logger: Logger, given?: Sto
   const http = createServer(app);
   const presence = new Presence();
   const channel = new ControlChannel(http, {
+    liveLineBus: cluster
+      ? {
+          send: (sessionId, line) => cluster.link.announce(LIVE_LINES_TOPIC, { sessionId, line }),
+          onReceive: (handler) => cluster.onAnnouncement(LIVE_LINES_TOPIC, handler),
+        }
+      : null,
     presence,
     registry,
     logger,

@@ -32,6 +32,7 @@ export class ClusterNode implements SessionSource {
   private ticking = false;
   private address: string | null = null;
   private media: ClusterMedia | null = null;
+  private readonly announcementHandlers = new Map<string, (payload: unknown) => void>();
 
   constructor(private readonly opts: ClusterNodeOptions) {
     this.link = new NodeLink(opts.redisUrl, {
@@ -41,12 +42,18 @@ export class ClusterNode implements SessionSource {
       logger: opts.logger,
       handle: (req) => this.serve(req),
       onPush: (push) => this.media?.deliver(push),
+      onAnnouncement: (topic, payload) => this.announcementHandlers.get(topic)?.(payload),
     });
     this.ctx = { ...opts, store: opts.store, link: this.link };
   }
 
   get nodeId(): string {
     return this.opts.nodeId;
+  }
+
+  /** What other nodes announce on this topic (see NodeLink.announce) goes to `handler`; one per topic. */
+  onAnnouncement(topic: string, handler: (payload: unknown) => void): void {
+    this.announcementHandlers.set(topic, handler);
   }
 
   async create(input: CreateSessionInput): Promise<{ session: ClusteredSession; invites: Record<Role, string> }> {

@@ -20,6 +20,7 @@ export interface NodePush {
 
 type Message =
   | { k: 'e'; push: NodePush }
+  | { k: 'b'; from: string; topic: string; payload: unknown }
   | { k: 'q'; id: string; from: string; req: NodeRequest }
   | { k: 'a'; id: string; ok: true; value: unknown }
   | { k: 'a'; id: string; ok: false; error: ErrorBody };
@@ -27,6 +28,7 @@ type Message =
 const idText = z.string().min(1).max(128);
 const messageSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('e'), push: z.object({ socket: idText, event: z.string().max(64), args: z.array(z.unknown()).max(8) }) }),
+  z.object({ k: z.literal('b'), from: z.string().max(64), topic: z.string().max(64), payload: z.unknown() }),
   z.object({
     k: z.literal('q'),
     id: idText,
@@ -73,6 +75,8 @@ export class NodeLink {
       handle: (req: NodeRequest) => Promise<unknown>;
       /** A push from another node; absent, pushes are ignored. */
       onPush?: (push: NodePush) => void;
+      /** Something another node announced to all (`announce`); its payload is unchecked input. */
+      onAnnouncement?: (topic: string, payload: unknown) => void;
     },
   ) {
     this.pub = createClient({ url, disableOfflineQueue: true });
@@ -86,10 +90,16 @@ export class NodeLink {
     return `${this.opts.prefix}:node:${nodeId}`;
   }
 
+  /** Where every node listens for what one of them announces to all. */
+  private get everyone(): string {
+    return `${this.opts.prefix}:nodes`;
+  }
+
   start(): Promise<void> {
     this.started ??= (async () => {
       await Promise.all([this.pub.connect(), this.sub.connect()]);
       await this.sub.subscribe(this.channel(this.opts.nodeId), (raw) => this.receive(raw));
+      await this.sub.subscribe(this.everyone, (raw) => this.receive(raw));
     })();
     return this.started;
   }
@@ -132,6 +142,15 @@ export class NodeLink {
     return answer;
   }
 
+  /**
+   * Tell every other node something only they can pass on to their own clients (a
+   * captioner's line in progress). Best effort, like any push: what it carries is never
+   * in the log and is repeated within a moment.
+   */
+  announce(topic: string, payload: unknown): void {
+    void this.pub.publish(this.everyone, JSON.stringify({ k: 'b', from: this.opts.nodeId, topic, payload } satisfies Message)).catch(() => undefined);
+  }
+
   /** Send a node a one-way message; lost if Redis drops it (what it carries is repeated or recovered by the client). */
   push(nodeId: string, push: NodePush): void {
     void this.pub.publish(this.channel(nodeId), JSON.stringify({ k: 'e', push } satisfies Message)).catch(() => undefined);
@@ -160,6 +179,15 @@ export class NodeLink {
     }
     if (!parsed.success) return;
     const msg = parsed.data;
+    if (msg.k === 'b') {
+      if (msg.from === this.opts.nodeId) return;
+      try {
+        this.opts.onAnnouncement?.(msg.topic, msg.payload);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'an announcement from another node could not be delivered');
+      }
+      return;
+    }
     if (msg.k === 'e') {
       try {
         this.opts.onPush?.(msg.push);

@@ -25,7 +25,7 @@ import type { MediaPeer, MediaSignalling } from '../ports/MediaSignalling.js';
 import type { DecidableCommand } from '../session/decide.js';
 import type { LiveSession } from '../session/LiveSession.js';
 import type { SessionRegistry } from '../session/SessionRegistry.js';
-import { LiveCaptionLines } from './LiveCaptionLines.js';
+import { LiveCaptionLines, type LiveLineBus } from './LiveCaptionLines.js';
 import { Presence } from './Presence.js';
 import { RequestMemory } from '../session/RequestMemory.js';
 import { ViewPublisher, participantRoom, sessionRoom } from './ViewPublisher.js';
@@ -50,6 +50,8 @@ export interface ControlChannelOptions {
   metrics: Metrics;
   /** Audio signalling; null when audio is switched off or has no worker. */
   media?: MediaSignalling | null;
+  /** In a cluster: how captioners' lines in progress reach the clients of the other nodes. */
+  liveLineBus?: LiveLineBus | null;
   /** Who is connected; in a cluster, shared with what tells the other nodes (ClusterPresence). */
   presence?: Presence;
   /**
@@ -134,7 +136,7 @@ export class ControlChannel {
       destroyUpgrade: false,
       allowRequest: (req, cb) => cb(null, originAllowed(req, opts.allowedOrigins)),
     });
-    this.liveLines = new LiveCaptionLines(this.io);
+    this.liveLines = new LiveCaptionLines(this.io, opts.liveLineBus ?? null);
     opts.registry.onHost((host) => this.attach(host));
     this.io.use((socket, next) => {
       this.authenticate(socket, next).catch((err: unknown) => {

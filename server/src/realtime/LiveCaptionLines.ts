@@ -1,4 +1,5 @@
 import type { Server } from 'socket.io';
+import { z } from 'zod';
 import { CommandError, type LiveCaptionLine, type SessionEvent } from '../../../shared/src/index.js';
 import { TokenBucket } from '../common/TokenBucket.js';
 import type { LiveSession } from '../session/LiveSession.js';
@@ -7,6 +8,18 @@ import { audienceRoom } from './ViewPublisher.js';
 /** A typist's live line is worth showing a few times a second; more is load on every reader in the room, for nothing. */
 const PUSHES_PER_SECOND = 5;
 const PUSH_BURST = 5;
+
+/** How lines reach the clients of the other nodes of a cluster; absent on one node. */
+export interface LiveLineBus {
+  send(sessionId: string, line: LiveCaptionLine): void;
+  onReceive(handler: (payload: unknown) => void): void;
+}
+
+/** A line from another node: checked like any input, since the bus is shared. */
+const relayedSchema = z.strictObject({
+  sessionId: z.string().min(1).max(128),
+  line: z.strictObject({ roomId: z.string().min(1).max(128), participantId: z.string().min(1).max(128), text: z.string().max(500), at: z.number() }),
+});
 
 /**
  * Lines in progress: what a captioner is typing, pushed to everyone who sees the room
@@ -18,7 +31,16 @@ export class LiveCaptionLines {
   /** The room each captioner last pushed a line to: where a revocation must clear it. */
   private readonly pushedTo = new Map<string, string>();
 
-  constructor(private readonly io: Server) {}
+  constructor(
+    private readonly io: Server,
+    private readonly bus: LiveLineBus | null = null,
+  ) {
+    // Other nodes' captioners reach this node's clients in their rooms too; the sender's node checked who may push.
+    bus?.onReceive((payload) => {
+      const relayed = relayedSchema.safeParse(payload);
+      if (relayed.success) this.emitHere(relayed.data.sessionId, relayed.data.line);
+    });
+  }
 
   /** Push a captioner's line in progress to their room; throws a CommandError when they may not. */
   push(host: LiveSession, participantId: string, text: string): void {
@@ -53,6 +75,11 @@ export class LiveCaptionLines {
   }
 
   private emit(sessionId: string, line: LiveCaptionLine): void {
+    this.emitHere(sessionId, line);
+    this.bus?.send(sessionId, line);
+  }
+
+  private emitHere(sessionId: string, line: LiveCaptionLine): void {
     this.io
       .to([
         audienceRoom(sessionId, { kind: 'room', roomId: line.roomId }),
