@@ -109,9 +109,9 @@ describe('browser client: live audio', () => {
   let server: RunningServer;
   let browser: Browser;
   let session: CreatedSession;
-  let fac: Person, speaker: Person, l1: Person, l2: Person;
+  let fac: Person, speaker: Person, l1: Person, l2: Person, late: Person;
   let toneDir: string;
-  const names = { fac: assembly.facilitators[0]!, speaker: assembly.citizens[0]!, l1: assembly.citizens[1]!, l2: assembly.citizens[2]! };
+  const names = { fac: assembly.facilitators[0]!, speaker: assembly.citizens[0]!, l1: assembly.citizens[1]!, l2: assembly.citizens[2]!, late: assembly.citizens[4]! };
   const audioPanel = '[data-testid="audio-panel"]';
 
   async function person(name: string, role: Role): Promise<Person> {
@@ -360,8 +360,38 @@ describe('browser client: live audio', () => {
     await waitForText(speaker.page, audioPanel, 'Listen to the room');
   });
 
+  test('a listener whose device is still being set up when the speaker starts hears the speaker', async () => {
+    // The gap the worker-death recovery above sometimes fell into: audio.join answered with nobody
+    // heard, the speaker produced while mediasoup-client was still loading, and that news was lost.
+    late = await person(names.late, 'citizen');
+    await join(late);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await late.page.route('**/assets/mediasoup-client-*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    await speaker.page.getByRole('button', { name: 'Raise hand' }).click();
+    await fac.page.getByRole('button', { name: 'Give the floor to the next person' }).click();
+    await waitForText(speaker.page, '[data-testid="floor-you"]', 'You have the floor');
+    const room = () => server.townhall.audio!.service.snapshot().find((r) => r.key === `${session.sessionId}:${PLENARY}`)!;
+    const before = room().peers;
+    await late.page.getByRole('button', { name: 'Listen to the room' }).click();
+    // Joined on the server (answered: nobody heard yet), and held while loading the media library.
+    await expect.poll(() => room().peers).toBe(before + 1);
+    expect(room().producers).toBe(0);
+    await speaker.page.getByTestId('floor-you').getByRole('button', { name: 'Turn on your microphone' }).click();
+    await waitForText(speaker.page, '[data-testid="audio-mic"]', 'Your microphone is on', 20_000);
+    await expect.poll(() => room().producers).toBe(1);
+    release();
+    await waitForText(late.page, audioPanel, 'You are listening to the room.', 20_000);
+    await expectReceiving(late.page, speaker.participantId);
+    await fac.page.getByRole('button', { name: 'End turn' }).click();
+    await waitForText(fac.page, '.panel.floor', 'Nobody has the floor.');
+  });
+
   test('no errors in any page', () => {
-    for (const p of [fac, speaker, l1, l2]) expect(p.errors, p.name).toEqual([]);
+    for (const p of [fac, speaker, l1, l2, late]) expect(p.errors, p.name).toEqual([]);
   });
 });
 

@@ -139,6 +139,13 @@ export class AudioController {
   private generation = 0;
   private joined: Promise<void> | null = null;
   private wanted: AudioProducerInfo[] = [];
+  /**
+   * News the server sent after answering audio.join but before the device was set up
+   * (loading mediasoup-client is asynchronous): it is newer than the answer, so setUp uses it.
+   * Dropping it once left a listener deaf to a speaker who produced in that gap.
+   */
+  private newsDuringSetUp: Parameters<AudioEvents['audio.producers']>[0] | null = null;
+  private settingUp = false;
   private syncing = false;
   private resync = false;
   /** Producers the server closed before this device learned their id (the close can overtake produce()). */
@@ -329,7 +336,14 @@ export class AudioController {
         const ack = await this.signalling.command('audio.join', {});
         if (!this.current(gen)) return;
         if (ack.ok) {
-          await this.setUp(gen, ack.result as AudioJoined);
+          this.newsDuringSetUp = null;
+          this.settingUp = true;
+          try {
+            await this.setUp(gen, ack.result as AudioJoined);
+          } finally {
+            this.settingUp = false;
+            this.newsDuringSetUp = null;
+          }
           return;
         }
         if (ack.error.code !== 'UNAVAILABLE') {
@@ -383,12 +397,14 @@ export class AudioController {
       if (s === 'failed' && this.link === link && this.wantListen) void this.join('reconnecting');
     });
     this.link = link;
-    this.wanted = joined.producers;
-    this.set({ phase: 'listening', roomId: joined.roomId, mayProduce: joined.mayProduce, openMic: joined.openMic, language: joined.language, error: null });
+    const late = this.newsDuringSetUp?.roomId === joined.roomId ? this.newsDuringSetUp : null;
+    const news = late ?? joined;
+    this.wanted = news.producers;
+    this.set({ phase: 'listening', roomId: joined.roomId, mayProduce: news.mayProduce, openMic: news.openMic, language: news.language, error: null });
     void this.sync();
     if (this.wantMic) {
       // Speaking before the restart: speak again if the server still allows it, with the same track.
-      if (joined.mayProduce) void this.produce(link);
+      if (news.mayProduce) void this.produce(link);
       else {
         this.wantMic = false;
         this.releaseMic();
@@ -439,6 +455,7 @@ export class AudioController {
   }
 
   private onProducers(m: Parameters<AudioEvents['audio.producers']>[0]): void {
+    if (!this.link && this.settingUp) this.newsDuringSetUp = m;
     if (!this.link || m.roomId !== this.link.roomId) return;
     this.wanted = m.producers;
     this.set({ mayProduce: m.mayProduce, openMic: m.openMic, language: m.language });
