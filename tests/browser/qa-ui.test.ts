@@ -306,8 +306,7 @@ describe('browser client: moderating 45 questions', () => {
     await keyTo(fac, item(fac, others[0]!).getByRole('button', { name: 'Approve', exact: true }));
     await fac.keyboard.press('Enter');
     await expect.poll(() => shownTexts(fac)).toEqual(others.slice(1, 3));
-    // Known bug (closing note of issue 13): the focus should now be on the question that took its place,
-    // but useFocusStaysInList sometimes leaves it on the page; the check is back once that is fixed.
+    await expect.poll(() => focusedOn(fac.getByRole('checkbox', { name: `Select ${others[1]}`, exact: true }))).toBe(true);
 
     // Select all, approve.
     await keyTo(fac, fac.getByLabel('Select all 2 questions in this list'), 'Shift+Tab');
@@ -322,8 +321,8 @@ describe('browser client: moderating 45 questions', () => {
     await expect.poll(() => shownTexts(fac)).toEqual([last]);
     await keyTo(fac, item(fac, last).getByRole('button', { name: 'Approve', exact: true }));
     await fac.keyboard.press('Enter');
-    // The same known bug: the focus should go to the line that says the list is empty.
-    await expect.poll(() => textOf(fac, '[data-testid="qa-showing"]')).toBe('No questions here.');
+    await expect.poll(() => focusedOn(fac.locator('[data-testid="qa-showing"]'))).toBe(true);
+    expect(await textOf(fac, '[data-testid="qa-showing"]')).toBe('No questions here.');
 
     // The citizen's own question, now approved: marked as theirs, no upvote offered; others' questions are.
     await order(cit).selectOption({ label: 'Newest first' });

@@ -20,10 +20,14 @@ export function useFocusStaysInList(list: RefObject<HTMLElement | null>, fallbac
     };
     const onFocusOut = (e: FocusEvent) => {
       const el = e.target as Element;
-      // Still in the page and usable after the event: the user moved on. Removed, or disabled while its command is
-      // on its way (which blurs it): the focus was taken, not given up, and is to be put back.
+      if (focused.current?.el !== el) return;
+      // Disabled while its command is on its way (Chromium then blurs it): the focus was taken, not given up.
+      // Decided now, not later: the answer can re-enable the button before the question leaves the list,
+      // and a later look would take that for the user moving on and lose the hand-over.
+      if (isDisabled(el)) return;
+      // Still in the page after the event: the user moved on. Removed with its question: put it back.
       setTimeout(() => {
-        if (focused.current?.el === el && el.isConnected && !isDisabled(el)) focused.current = null;
+        if (focused.current?.el === el && el.isConnected) focused.current = null;
       }, 0);
     };
     document.addEventListener('focusin', onFocusIn);
