@@ -1,10 +1,8 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { pino } from 'pino';
+import { describe, expect, test } from 'vitest';
 import { SessionHost } from '../server/src/session/SessionHost.js';
-import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { PLENARY, buildOutcome, createSessionSchema, projectSession, replay } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
-import { removeDir, tempDataDir } from './helpers/server.js';
+import { hostsOnDisk } from './helpers/hostOnDisk.js';
 
 /**
  * The host-level entry for a speech recogniser (the asr part plugs its CaptionEngine in
@@ -12,20 +10,10 @@ import { removeDir, tempDataDir } from './helpers/server.js';
  * holder, correctable by the captioner, and replayed from the SQLite log as they were.
  */
 describe('automatic captions through the session host', () => {
-  const dirs: string[] = [];
-  const stores: SqliteStore[] = [];
-  afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close();
-    for (const d of dirs.splice(0)) removeDir(d);
-  });
+  const onDisk = hostsOnDisk();
 
   test('are logged by the system with the floor holder as speaker, shown as automatic, and correctable', async () => {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const store = new SqliteStore(dir);
-    stores.push(store);
-    const clock = { now: 1_800_000_000_000 };
-    const opts = { store, logger: pino({ level: 'silent' }), snapshotEvery: 1000, now: () => clock.now };
+    const { store, clock, opts } = onDisk();
     const { host, invites } = await SessionHost.create(createSessionSchema.parse(sessionInput()), opts);
     const fac = (await host.join(invites.facilitator, 'Mariam Haddad')).participant.id;
     const cit = (await host.join(invites.citizen, 'Øystein Berg')).participant.id;

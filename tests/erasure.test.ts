@@ -160,7 +160,8 @@ describe('erasing personal data', () => {
     writeFileSync(joinPath(dir, 'log.jsonl'), `${log.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const cli = await run('npx', ['tsx', 'server/src/cli/townhall.ts', 'verify', joinPath(dir, 'export.json'), '--log', joinPath(dir, 'log.jsonl')], { cwd: root });
     expect(cli.stdout).toContain('verified');
-  });
+    // Runs of the real CLI through tsx: seconds each beside the rest of the suite.
+  }, 120_000);
 
   test('the operator command erases by name from the command line; a refusal says why', async () => {
     const cli = (...args: string[]) =>
@@ -181,7 +182,8 @@ describe('erasing personal data', () => {
     expect(again.code).toBe(1);
     expect(again.out).toContain('NOT_FOUND');
     expect((await cli()).code).toBe(2);
-  });
+    // Runs of the real CLI through tsx: seconds each beside the rest of the suite.
+  }, 120_000);
 
   test('the erased can still take part, under no name; a restart keeps them erased', async () => {
     const citizen = s.citizens[0]!;

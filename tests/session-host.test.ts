@@ -1,30 +1,18 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { pino } from 'pino';
+import { describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { textHash } from '../server/src/drafting/RoomDoc.js';
 import type { DraftReader } from '../server/src/ports/DraftReader.js';
 import { SessionHost } from '../server/src/session/SessionHost.js';
-import { SqliteStore } from '../server/src/store/SqliteStore.js';
 import { addRecommendation, createSessionSchema, readRecommendations, type SessionEvent } from '../shared/src/index.js';
 import { sessionInput } from './helpers/fixtures.js';
-import { removeDir, tempDataDir } from './helpers/server.js';
+import { hostsOnDisk } from './helpers/hostOnDisk.js';
 
 /** The session host on a real SQLite file with a clock we control, so agenda and turn timers need no waiting. */
 describe('session host timers and restarts', () => {
-  const dirs: string[] = [];
-  const stores: SqliteStore[] = [];
-  afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close();
-    for (const d of dirs.splice(0)) removeDir(d);
-  });
+  const onDisk = hostsOnDisk();
 
   function setup(settings: Record<string, unknown> = {}) {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const store = new SqliteStore(dir);
-    stores.push(store);
-    const clock = { now: 1_800_000_000_000 };
-    const opts = { store, logger: pino({ level: 'silent' }), snapshotEvery: 1000, now: () => clock.now };
+    const { store, clock, opts } = onDisk();
     const input = createSessionSchema.parse(sessionInput({ settings: { queueRule: 'first-come-first-served', turnSeconds: 60, warnSeconds: 10, ...settings } }));
     return { store, clock, opts, input };
   }

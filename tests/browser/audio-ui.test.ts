@@ -1,27 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY } from '../../shared/src/index.js';
-import { OPUS_RTP_PARAMETERS, someMediaId, toneWav } from '../helpers/audio.js';
+import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
+import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, fromSpeaker, launchToneBrowser, type Reading } from '../helpers/audioBrowser.js';
+import { serverAndBrowser } from '../helpers/browserSuite.js';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { AUDIO_ON, startServer, type RunningServer } from '../helpers/server.js';
-import {
-  artifactsDir,
-  ensureClientBuilt,
-  expectNoAxeViolations,
-  joinByInvite,
-  launchBrowser,
-  launchBrowserWith,
-  newPerson,
-  screenshot,
-  storedCredentials,
-  textOf,
-  waitForText,
-} from '../helpers/browser.js';
+import { artifactsDir, ensureClientBuilt, expectNoAxeViolations, joinByInvite, newPerson, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /*
  * Live audio in real browsers: a facilitator, a citizen who is given the floor and two
@@ -32,8 +21,6 @@ import {
  * a person does goes through the UI; only the attempts to speak without the floor are
  * made from the page's own code, as a hostile client would.
  */
-
-const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
 
 /**
  * Runs before the app in every document: test mode on (so the controller is exposed), and
@@ -52,86 +39,23 @@ const INIT = `(() => {
   }
 })();`;
 
-type Role = 'facilitator' | 'citizen';
-type Person = { name: string; role: Role; context: BrowserContext; page: Page; errors: string[]; participantId: string };
+type Person = AudioPerson;
 
-interface Reading {
-  producerId: string;
-  participantId: string;
-  bytesReceived: number;
-  packetsReceived: number;
-  audioLevel: number | null;
-  totalAudioEnergy: number | null;
-}
-
-/** The listener's consumers with their inbound-rtp figures. */
-async function readings(page: Page): Promise<Reading[]> {
-  const stats = (await page.evaluate('window.__townhallAudio.getStats()')) as {
-    consumers: { producerId: string; participantId: string; reports: Record<string, unknown>[] }[];
-  };
-  return stats.consumers.map((c) => {
-    const inbound = c.reports.find((r) => r.type === 'inbound-rtp') ?? {};
-    const num = (v: unknown) => (typeof v === 'number' ? v : null);
-    return {
-      producerId: c.producerId,
-      participantId: c.participantId,
-      bytesReceived: num(inbound.bytesReceived) ?? 0,
-      packetsReceived: num(inbound.packetsReceived) ?? 0,
-      audioLevel: num(inbound.audioLevel),
-      totalAudioEnergy: num(inbound.totalAudioEnergy),
-    };
-  });
-}
-
-const fromSpeaker = async (page: Page, participantId: string) => (await readings(page)).find((r) => r.participantId === participantId);
 const gumCalls = async (page: Page) => Number((await page.evaluate(`sessionStorage.getItem('gum-calls') ?? '0'`)) as string);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until this listener receives the speaker: bytesReceived grows between two readings. */
-async function expectReceiving(page: Page, participantId: string, timeout = 30_000): Promise<Reading> {
-  let last: Reading | undefined;
-  let grown: Reading | undefined;
-  await expect
-    .poll(
-      async () => {
-        const now = await fromSpeaker(page, participantId);
-        if (now && last && now.producerId === last.producerId && now.bytesReceived > last.bytesReceived) grown = now;
-        last = now;
-        return grown !== undefined;
-      },
-      { timeout, interval: 300 },
-    )
-    .toBe(true);
-  return grown!;
-}
 
 describe('browser client: live audio', () => {
   let server: RunningServer;
   let browser: Browser;
   let session: CreatedSession;
   let fac: Person, speaker: Person, l1: Person, l2: Person, late: Person;
-  let toneDir: string;
+  let tone: Awaited<ReturnType<typeof launchToneBrowser>>;
+  let cast: AudioCast;
   const names = { fac: assembly.facilitators[0]!, speaker: assembly.citizens[0]!, l1: assembly.citizens[1]!, l2: assembly.citizens[2]!, late: assembly.citizens[4]! };
-  const audioPanel = '[data-testid="audio-panel"]';
-
-  async function person(name: string, role: Role): Promise<Person> {
-    const p = await newPerson(browser);
-    // Media set-up and a media worker's restart take longer than a click.
-    p.context.setDefaultTimeout(20_000);
-    await p.page.addInitScript(INIT);
-    return { name, role, participantId: '', ...p };
-  }
-
-  async function join(p: Person) {
-    // Everyone here starts listening with the Listen button, not with the Join click (citizen-phone.test.ts has that).
-    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role, listen: false });
-    p.participantId = (await storedCredentials(p.page, session.sessionId)).participantId;
-  }
-
-  async function listen(p: Person) {
-    await p.page.getByRole('button', { name: 'Listen to the room' }).click();
-    await waitForText(p.page, audioPanel, 'You are listening to the room.', 20_000);
-  }
+  const audioPanel = AUDIO_PANEL;
+  const person = (name: string, role: Person['role']) => cast.person(name, role);
+  const join = (p: Person) => cast.join(p);
+  const listen = (p: Person) => cast.listen(p);
 
   async function giveFloorAndSpeak() {
     await speaker.page.getByRole('button', { name: 'Raise hand' }).click();
@@ -146,10 +70,10 @@ describe('browser client: live audio', () => {
   beforeAll(async () => {
     await ensureClientBuilt();
     server = await startServer({ env: AUDIO_ON });
-    toneDir = mkdtempSync(joinPath(tmpdir(), 'townhall-tone-'));
-    toneWav(joinPath(toneDir, 'tone.wav'));
-    browser = await launchBrowserWith([...FAKE_MEDIA, `--use-file-for-fake-audio-capture=${joinPath(toneDir, 'tone.wav')}`]);
+    tone = await launchToneBrowser();
+    browser = tone.browser;
     session = await createSession(server.url);
+    cast = new AudioCast(browser, server.url, session, INIT);
     [fac, speaker, l1, l2] = await Promise.all([
       person(names.fac, 'facilitator'),
       person(names.speaker, 'citizen'),
@@ -159,9 +83,8 @@ describe('browser client: live audio', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await tone?.close();
     await server?.stop();
-    if (toneDir) rmSync(toneDir, { recursive: true, force: true });
   });
 
   test('a facilitator and three citizens join, each in their own browser', async () => {
@@ -396,26 +319,14 @@ describe('browser client: live audio', () => {
 });
 
 describe('browser client: audio off on the server', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser();
 
   test('the panel says audio is off, and the rest of the page works', async () => {
-    const session = await createSession(server.url);
-    const fac = await newPerson(browser);
-    const citizen = await newPerson(browser);
-    await joinByInvite(fac.page, { inviteUrl: session.invites.facilitator.url, serverUrl: server.url, name: names().fac, role: 'facilitator' });
-    await joinByInvite(citizen.page, { inviteUrl: session.invites.citizen.url, serverUrl: server.url, name: names().citizen, role: 'citizen' });
+    const session = await createSession(suite.server.url);
+    const fac = await newPerson(suite.browser);
+    const citizen = await newPerson(suite.browser);
+    await joinByInvite(fac.page, { inviteUrl: session.invites.facilitator.url, serverUrl: suite.server.url, name: names().fac, role: 'facilitator' });
+    await joinByInvite(citizen.page, { inviteUrl: session.invites.citizen.url, serverUrl: suite.server.url, name: names().citizen, role: 'citizen' });
     await waitForText(citizen.page, '[data-testid="audio-off"]', 'Audio is off on this server.');
     expect(await citizen.page.getByRole('button', { name: 'Listen to the room' }).count()).toBe(0);
     await citizen.page.getByRole('button', { name: 'Raise hand' }).click();

@@ -1,20 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { PLENARY } from '../../shared/src/index.js';
 import { connect, createSession, join } from '../helpers/clients.js';
 import { ok } from '../helpers/expect.js';
-import { startServer, type RunningServer } from '../helpers/server.js';
-import {
-  ensureClientBuilt,
-  expectNoAxeViolations,
-  launchBrowser,
-  newPerson,
-  openAsParticipant,
-  openConsoleTab,
-  screenshot,
-  textOf,
-  waitForText,
-} from '../helpers/browser.js';
+import { serverAndBrowser } from '../helpers/browserSuite.js';
+import { expectNoAxeViolations, newPerson, openAsParticipant, openConsoleTab, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /**
  * A deaf citizen follows a turn through live captions on a phone: the line being typed,
@@ -23,33 +12,21 @@ import {
  * facilitator makes someone the captioner from the People tab with the keyboard.
  */
 describe('browser client: live captions', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await startServer();
-    browser = await launchBrowser();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser({ timeout: 180_000 });
 
   test('a deaf citizen follows a turn through captions at 390×844, in English and German', async () => {
-    const session = await createSession(server.url);
-    const fac = await join(server.url, session, 'facilitator', 'Mariam Haddad');
-    const speaker = await join(server.url, session, 'citizen', 'Jonas Müller');
-    const cap = await join(server.url, session, 'observer', 'Kim Captioner');
-    const deaf = await join(server.url, session, 'citizen', 'Aoife Ní Bhriain');
-    const german = await join(server.url, session, 'citizen', 'Zoë Lefèvre');
-    const facApi = await connect(server.url, fac);
-    const speakerApi = await connect(server.url, speaker);
+    const session = await createSession(suite.server.url);
+    const fac = await join(suite.server.url, session, 'facilitator', 'Mariam Haddad');
+    const speaker = await join(suite.server.url, session, 'citizen', 'Jonas Müller');
+    const cap = await join(suite.server.url, session, 'observer', 'Kim Captioner');
+    const deaf = await join(suite.server.url, session, 'citizen', 'Aoife Ní Bhriain');
+    const german = await join(suite.server.url, session, 'citizen', 'Zoë Lefèvre');
+    const facApi = await connect(suite.server.url, fac);
+    const speakerApi = await connect(suite.server.url, speaker);
 
     // The facilitator makes Kim the captioner, from the People tab, with the keyboard only.
-    const facPerson = await newPerson(browser);
-    await openAsParticipant(facPerson.page, server.url, { ...fac, role: 'facilitator' });
+    const facPerson = await newPerson(suite.browser);
+    await openAsParticipant(facPerson.page, suite.server.url, { ...fac, role: 'facilitator' });
     await openConsoleTab(facPerson.page, 'People');
     const assign = facPerson.page.getByRole('button', { name: 'Make captioner: Kim Captioner' });
     await assign.focus();
@@ -59,12 +36,12 @@ describe('browser client: live captions', () => {
     await screenshot(facPerson.page, 'captions-console-people-1280');
     await expectNoAxeViolations(facPerson.page);
 
-    const citizen = await newPerson(browser);
+    const citizen = await newPerson(suite.browser);
     await citizen.page.setViewportSize({ width: 390, height: 844 });
-    await openAsParticipant(citizen.page, server.url, { ...deaf, role: 'citizen' });
-    const captioner = await newPerson(browser);
+    await openAsParticipant(citizen.page, suite.server.url, { ...deaf, role: 'citizen' });
+    const captioner = await newPerson(suite.browser);
     await captioner.page.setViewportSize({ width: 390, height: 844 });
-    await openAsParticipant(captioner.page, server.url, { ...cap, role: 'observer' });
+    await openAsParticipant(captioner.page, suite.server.url, { ...cap, role: 'observer' });
 
     // Who renders the words is shown to the room.
     await waitForText(citizen.page, '[data-testid="caption-region"] .captions-by', 'Kim Captioner');
@@ -117,9 +94,9 @@ describe('browser client: live captions', () => {
     expect(await textOf(citizen.page, '[data-testid="caption-line"] .caption-corrected')).toContain('on Sundays');
 
     // German.
-    const de = await newPerson(browser, { locale: 'de-DE' });
+    const de = await newPerson(suite.browser, { locale: 'de-DE' });
     await de.page.setViewportSize({ width: 390, height: 844 });
-    await openAsParticipant(de.page, server.url, { ...german, role: 'citizen' }).catch(() => waitForText(de.page, '[data-testid="who"]', 'Zoë Lefèvre'));
+    await openAsParticipant(de.page, suite.server.url, { ...german, role: 'citizen' }).catch(() => waitForText(de.page, '[data-testid="who"]', 'Zoë Lefèvre'));
     await waitForText(de.page, '[data-testid="caption-region"] h2', 'Live-Untertitel');
     await waitForText(de.page, '[data-testid="caption-line"]', 'at weekends');
     expect(await textOf(de.page, '[data-testid="caption-region"]')).toContain('korrigiert');
@@ -127,7 +104,7 @@ describe('browser client: live captions', () => {
     await expectNoAxeViolations(de.page);
 
     // The hall's screen shows the words, without anyone's controls.
-    await facPerson.page.goto(`${server.url}/s/${session.sessionId}/projector`);
+    await facPerson.page.goto(`${suite.server.url}/s/${session.sessionId}/projector`);
     await waitForText(facPerson.page, '[data-testid="caption-line"]', 'Jonas Müller: We could close the bridge to cars at weekends.');
     expect(await facPerson.page.getByLabel('Allow captions when nobody has the floor').count()).toBe(0);
     await screenshot(facPerson.page, 'captions-projector-1280');

@@ -1,10 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { api, connect, createSession, join } from '../helpers/clients.js';
 import { ok } from '../helpers/expect.js';
 import { assembly } from '../helpers/fixtures.js';
-import { startServer, type RunningServer } from '../helpers/server.js';
-import { ensureClientBuilt, expectNoAxeViolations, launchBrowser, newPerson, openAsParticipant, openConsoleTab, screenshot, waitForText } from '../helpers/browser.js';
+import { serverAndBrowser } from '../helpers/browserSuite.js';
+import { expectNoAxeViolations, newPerson, openAsParticipant, openConsoleTab, screenshot, waitForText } from '../helpers/browser.js';
 
 /**
  * After a participant's personal data is erased, every view shows them as a former
@@ -12,44 +11,32 @@ import { ensureClientBuilt, expectNoAxeViolations, launchBrowser, newPerson, ope
  * erased person's own page, in English and German. Nothing else about them changes.
  */
 describe('browser client: a participant whose personal data was erased', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await ensureClientBuilt();
-    server = await startServer();
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = serverAndBrowser({ timeout: 120_000 });
 
   test('is shown as a former participant in the console and on their own page, which still works', async () => {
-    const session = await createSession(server.url);
-    const fac = await join(server.url, session, 'facilitator', 'Mariam Haddad');
-    const erased = await join(server.url, session, 'citizen', 'Wilhelmina Erasable');
+    const session = await createSession(suite.server.url);
+    const fac = await join(suite.server.url, session, 'facilitator', 'Mariam Haddad');
+    const erased = await join(suite.server.url, session, 'citizen', 'Wilhelmina Erasable');
     const others = await Promise.all(
-      Array.from({ length: 119 }, (_, i) => join(server.url, session, 'citizen', `${assembly.citizens[i % assembly.citizens.length]} ${i}`)),
+      Array.from({ length: 119 }, (_, i) => join(suite.server.url, session, 'citizen', `${assembly.citizens[i % assembly.citizens.length]} ${i}`)),
     );
-    const handOf = await connect(server.url, erased);
+    const handOf = await connect(suite.server.url, erased);
     ok(await handOf.send('queue.raise', {}));
-    const second = await connect(server.url, others[0]!);
+    const second = await connect(suite.server.url, others[0]!);
     ok(await second.send('queue.raise', {}));
 
-    const facPerson = await newPerson(browser);
-    await openAsParticipant(facPerson.page, server.url, { ...fac, role: 'facilitator' });
-    const citizen = await newPerson(browser, { locale: 'de-DE' });
+    const facPerson = await newPerson(suite.browser);
+    await openAsParticipant(facPerson.page, suite.server.url, { ...fac, role: 'facilitator' });
+    const citizen = await newPerson(suite.browser, { locale: 'de-DE' });
     await citizen.page.setViewportSize({ width: 390, height: 844 });
-    await openAsParticipant(citizen.page, server.url, { ...erased, role: 'citizen' }).catch(async () => {
+    await openAsParticipant(citizen.page, suite.server.url, { ...erased, role: 'citizen' }).catch(async () => {
       // The German page says "Sie nehmen teil als …": wait for the name instead.
       await waitForText(citizen.page, '[data-testid="who"]', 'Wilhelmina Erasable');
     });
     await openConsoleTab(facPerson.page, 'Floor and queue');
     await expect.poll(() => facPerson.page.locator('.queue-entry').first().textContent()).toContain('Wilhelmina Erasable');
 
-    const res = await api(server.url, `/api/sessions/${session.sessionId}/erasures`, { token: fac.token, body: { participantIds: [erased.participantId] } });
+    const res = await api(suite.server.url, `/api/sessions/${session.sessionId}/erasures`, { token: fac.token, body: { participantIds: [erased.participantId] } });
     expect(res.status).toBe(200);
 
     // The queue keeps the hand in its place, under no name.

@@ -1,24 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OPUS_RTP_PARAMETERS, someMediaId, toneWav } from '../helpers/audio.js';
+import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
+import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, launchToneBrowser, readings } from '../helpers/audioBrowser.js';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { AUDIO_ON, startServer, type RunningServer } from '../helpers/server.js';
-import {
-  ensureClientBuilt,
-  expectNoAxeViolations,
-  joinByInvite,
-  launchBrowserWith,
-  newPerson,
-  openConsoleTab,
-  screenshot,
-  storedCredentials,
-  textOf,
-  waitForText,
-} from '../helpers/browser.js';
+import { ensureClientBuilt, expectNoAxeViolations, openConsoleTab, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /*
  * Interpretation in real browsers: a facilitator makes a citizen the German
@@ -29,85 +16,29 @@ import {
  * refused. Chromium's fake microphone plays a steady tone for both voices.
  */
 
-const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
-const INIT = `(() => { try { localStorage.setItem('townhall.test', '1'); } catch {} })();`;
-
-type Role = 'facilitator' | 'citizen';
-type Person = { name: string; role: Role; context: BrowserContext; page: Page; errors: string[]; participantId: string };
-
-interface Heard {
-  producerId: string;
-  participantId: string;
-  language: string | null;
-  bytesReceived: number;
-}
-
-async function heard(page: Page): Promise<Heard[]> {
-  const stats = (await page.evaluate('window.__townhallAudio.getStats()')) as {
-    consumers: { producerId: string; participantId: string; language: string | null; reports: Record<string, unknown>[] }[];
-  };
-  return stats.consumers.map((c) => {
-    const inbound = c.reports.find((r) => r.type === 'inbound-rtp') ?? {};
-    return {
-      producerId: c.producerId,
-      participantId: c.participantId,
-      language: c.language,
-      bytesReceived: typeof inbound.bytesReceived === 'number' ? inbound.bytesReceived : 0,
-    };
-  });
-}
-
-/** Waits until the page receives `participantId`'s audio: bytesReceived grows on that consumer between two readings. */
-async function expectReceiving(page: Page, participantId: string): Promise<Heard> {
-  let last: Heard | undefined;
-  let grown: Heard | undefined;
-  await expect
-    .poll(
-      async () => {
-        const now = (await heard(page)).find((h) => h.participantId === participantId);
-        if (now && last && now.producerId === last.producerId && now.bytesReceived > last.bytesReceived) grown = now;
-        last = now;
-        return grown !== undefined;
-      },
-      { timeout: 30_000, interval: 300 },
-    )
-    .toBe(true);
-  return grown!;
-}
+type Person = AudioPerson;
 
 describe('browser client: interpretation channels', () => {
   let server: RunningServer;
   let browser: Browser;
   let session: CreatedSession;
   let fac: Person, speaker: Person, interpreter: Person, listener: Person;
-  let toneDir: string;
+  let tone: Awaited<ReturnType<typeof launchToneBrowser>>;
+  let cast: AudioCast;
   const names = { fac: assembly.facilitators[0]!, speaker: assembly.citizens[0]!, interpreter: assembly.citizens[1]!, listener: assembly.citizens[2]! };
-  const audioPanel = '[data-testid="audio-panel"]';
+  const audioPanel = AUDIO_PANEL;
 
-  async function person(name: string, role: Role): Promise<Person> {
-    const p = await newPerson(browser);
-    p.context.setDefaultTimeout(20_000);
-    await p.page.addInitScript(INIT);
-    return { name, role, participantId: '', ...p };
-  }
-
-  async function join(p: Person) {
-    await joinByInvite(p.page, { inviteUrl: session.invites[p.role].url, serverUrl: server.url, name: p.name, role: p.role, listen: false });
-    p.participantId = (await storedCredentials(p.page, session.sessionId)).participantId;
-  }
-
-  async function listen(p: Person) {
-    await p.page.getByRole('button', { name: 'Listen to the room' }).click();
-    await waitForText(p.page, audioPanel, 'You are listening to the room.', 20_000);
-  }
+  const person = (name: string, role: Person['role']) => cast.person(name, role);
+  const join = (p: Person) => cast.join(p);
+  const listen = (p: Person) => cast.listen(p);
 
   beforeAll(async () => {
     await ensureClientBuilt();
     server = await startServer({ env: AUDIO_ON });
-    toneDir = mkdtempSync(joinPath(tmpdir(), 'townhall-tone-'));
-    toneWav(joinPath(toneDir, 'tone.wav'));
-    browser = await launchBrowserWith([...FAKE_MEDIA, `--use-file-for-fake-audio-capture=${joinPath(toneDir, 'tone.wav')}`]);
+    tone = await launchToneBrowser();
+    browser = tone.browser;
     session = await createSession(server.url);
+    cast = new AudioCast(browser, server.url, session);
     [fac, speaker, interpreter, listener] = await Promise.all([
       person(names.fac, 'facilitator'),
       person(names.speaker, 'citizen'),
@@ -117,9 +48,8 @@ describe('browser client: interpretation channels', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await tone?.close();
     await server?.stop();
-    if (toneDir) rmSync(toneDir, { recursive: true, force: true });
   });
 
   test('a facilitator and three citizens join, each in their own browser', async () => {
@@ -190,7 +120,7 @@ describe('browser client: interpretation channels', () => {
       { language: 'de', volume: 1 },
     ]);
     // The speaker, who chose nothing, hears no interpreter.
-    expect((await heard(speaker.page)).map((h) => h.participantId)).toEqual([]);
+    expect((await readings(speaker.page)).map((h) => h.participantId)).toEqual([]);
 
     await expectNoAxeViolations(listener.page);
     await expectNoAxeViolations(interpreter.page);
@@ -204,7 +134,7 @@ describe('browser client: interpretation channels', () => {
 
   test('back to the original: the channel is no longer received and the floor is at full volume', async () => {
     await listener.page.getByRole('combobox', { name: 'Listen in' }).selectOption('');
-    await expect.poll(async () => (await heard(listener.page)).map((h) => h.participantId)).toEqual([speaker.participantId]);
+    await expect.poll(async () => (await readings(listener.page)).map((h) => h.participantId)).toEqual([speaker.participantId]);
     await waitForText(listener.page, '[data-testid="listen-in-status"]', 'You hear the original.');
     expect(await listener.page.evaluate('window.__townhallAudio.audioElements.map((a) => a.volume)')).toEqual([1]);
     expect(await textOf(listener.page, '[data-testid="listen-in-status"]')).not.toContain('German');
