@@ -502,11 +502,36 @@ function perSeq<T>(cache: WeakMap<SessionState, { seq: number; value: T }>, stat
   return value;
 }
 
-const activeCache = new WeakMap<SessionState, { seq: number; value: Participant[] }>();
+/** Everyone not removed, and the interpreters among them by room: one pass over the participants per log position. */
+interface ParticipantIndex {
+  active: Participant[];
+  interpreters: Map<string, RoomView['interpreters']>;
+}
+
+const activeCache = new WeakMap<SessionState, { seq: number; value: ParticipantIndex }>();
 const byRoomCache = new WeakMap<SessionState, { seq: number; value: Map<string, Participant[]> }>();
 
+function participantIndex(state: SessionState): ParticipantIndex {
+  return perSeq(activeCache, state, () => {
+    const active: Participant[] = [];
+    const interpreters = new Map<string, RoomView['interpreters']>();
+    for (const p of Object.values(state.participants)) {
+      if (p.removed) continue;
+      active.push(p);
+      if (!p.interpreting) continue;
+      const entry = { participantId: p.id, displayName: p.displayName, language: p.interpreting.language };
+      const list = interpreters.get(p.interpreting.roomId);
+      if (list) list.push(entry);
+      else interpreters.set(p.interpreting.roomId, [entry]);
+    }
+    // By language and then name, so that the list is stable.
+    for (const list of interpreters.values()) list.sort((a, b) => (a.language === b.language ? a.displayName.localeCompare(b.displayName) : a.language < b.language ? -1 : 1));
+    return { active, interpreters };
+  });
+}
+
 function activeParticipants(state: SessionState): Participant[] {
-  return perSeq(activeCache, state, () => Object.values(state.participants).filter((p) => !p.removed));
+  return participantIndex(state).active;
 }
 
 function smallRoomMembers(state: SessionState, roomId: string, online: OnlineSet): MemberView[] | null {
@@ -574,10 +599,11 @@ export function audienceOf(role: Role, roomId: string): Audience {
   return role === 'official' ? { kind: 'officials', roomId } : { kind: 'room', roomId };
 }
 
-/** A room's interpreters still in the session, by language and then name, so the list is stable. */
+/**
+ * A room's interpreters still in the session. A copy: views are handed out and patched, the
+ * index is shared. It was a scan of every participant for every room of every audience: 9 % of
+ * a 10 000-citizen join storm.
+ */
 function interpretersOf(state: SessionState, roomId: string): RoomView['interpreters'] {
-  return Object.values(state.participants)
-    .filter((p) => !p.removed && p.interpreting?.roomId === roomId)
-    .map((p) => ({ participantId: p.id, displayName: p.displayName, language: p.interpreting!.language }))
-    .sort((a, b) => (a.language === b.language ? a.displayName.localeCompare(b.displayName) : a.language < b.language ? -1 : 1));
+  return (participantIndex(state).interpreters.get(roomId) ?? []).map((i) => ({ ...i }));
 }
