@@ -346,6 +346,8 @@ async function startProcess(args: string[], extraEnv: Record<string, string>, on
           proc.listeningAt = typeof rec.time === 'number' ? rec.time - (Date.now() - now()) : now();
           resolve(`http://127.0.0.1:${rec.port}`);
         }
+        // An idle server compacts the heap a storm left behind (IdleHeapTrim): say when, since it moves the RSS figures.
+        if (rec.msg === 'idle: heap trimmed') process.stdout.write(`server: ${line}\n`);
         const level = String(rec.level ?? 'none');
         proc.logByLevel[level] = (proc.logByLevel[level] ?? 0) + 1;
         if ((rec.level ?? 0) >= 50 && proc.problems.length < 5) proc.problems.push(`${rec.msg}${rec.err?.message ? `: ${rec.err.message}` : ''}`);

@@ -33,6 +33,8 @@ const envSchema = z.object({
   TOWNHALL_COMMANDS_PER_SECOND: int(10, 1, 10_000),
   TOWNHALL_COMMAND_BURST: int(30, 1, 10_000),
   TOWNHALL_SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  // Growth of the old space in MB after which an idle server compacts it (IdleHeapTrim); 0 never does.
+  TOWNHALL_IDLE_HEAP_TRIM_MB: int(64, 0, 1_000_000),
   // A command whose write has not returned by then is answered UNAVAILABLE (clients wait 10 s for an ack).
   TOWNHALL_COMMAND_TIMEOUT_MS: int(8_000, 100, 600_000),
   // Joins per client address: a council's NAT can bring hundreds at once (the burst); a flood cannot keep it up.
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     commandsPerSecond: e.TOWNHALL_COMMANDS_PER_SECOND,
     commandBurst: e.TOWNHALL_COMMAND_BURST,
     shutdownTimeoutMs: e.TOWNHALL_SHUTDOWN_TIMEOUT_MS,
+    idleHeapTrimMb: e.TOWNHALL_IDLE_HEAP_TRIM_MB,
     commandTimeoutMs: e.TOWNHALL_COMMAND_TIMEOUT_MS,
     joinsPerAddress: { perSecond: e.TOWNHALL_JOIN_RATE_PER_ADDRESS, burst: e.TOWNHALL_JOIN_BURST_PER_ADDRESS },
     maxConnectionsPerParticipant: e.TOWNHALL_MAX_CONNECTIONS_PER_PARTICIPANT,
