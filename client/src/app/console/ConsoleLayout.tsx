@@ -22,7 +22,7 @@ import { type ConsoleTab, rememberTab, rememberedTab } from './consoleTabs';
 import { LiveMicsProvider } from './liveMics';
 import { EndSessionPanel } from './EndSessionPanel';
 import { InvitesPanel } from './InvitesPanel';
-import { LiveStrip } from './LiveStrip';
+import { LiveStrip, waitingQuestions } from './LiveStrip';
 import { ProjectorLink } from './ProjectorLink';
 import { SettingsPanel } from './SettingsPanel';
 
@@ -41,7 +41,7 @@ export function ConsoleLayout() {
     setTab(next);
     rememberTab(sessionId, next);
   };
-  const waiting = view.rooms.reduce((n, r) => n + r.questions.filter((q) => q.status === 'pending').length, 0);
+  const waiting = waitingQuestions(view);
   return (
     <LiveMicsProvider>
       <RoomPickProvider>

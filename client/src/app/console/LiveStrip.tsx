@@ -1,11 +1,14 @@
 import { useTranslation } from 'react-i18next';
-import type { RoomView } from '../../../../shared/src/index.js';
+import type { RoomView, SessionView } from '../../../../shared/src/index.js';
 import { reasonText } from '../components/queueWords';
 import { usePanelRoom } from '../components/roomPick';
 import { formatRemaining } from '../format';
 import { personName } from '../i18n';
 import { useAction, useServerNow, useSession } from '../session/context';
 import { MicState } from './MicState';
+
+/** Questions waiting for approval in every room: the strip's count and the Questions tab's badge. */
+export const waitingQuestions = (view: SessionView): number => view.rooms.reduce((n, r) => n + r.questions.filter((q) => q.status === 'pending').length, 0);
 
 /** How many of the queue the strip names; the rest is a count. */
 const NEXT_SHOWN = 3;
@@ -20,7 +23,7 @@ export function LiveStrip({ withActions }: { withActions: boolean }) {
   const { snapshot } = useSession();
   const { room } = usePanelRoom();
   const view = snapshot.view!;
-  const waiting = view.rooms.reduce((n, r) => n + r.questions.filter((q) => q.status === 'pending').length, 0);
+  const waiting = waitingQuestions(view);
   return (
     <section className="live-strip" aria-labelledby="live-strip-heading" data-testid="live-strip">
       <h2 id="live-strip-heading" className="sr-only">

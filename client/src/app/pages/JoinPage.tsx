@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, checkInvite, whoAmI, type InviteInfo } from '../api';
 import { listenOnJoinDefault, rememberListenOnJoin } from '../audio/listenOnJoin';
+import { DisplayNameField } from '../components/DisplayNameField';
 import { focusOnMount, useDocumentTitle } from '../components/useDocumentTitle';
 import { isolate } from '../i18n';
 import { joinAndRemember, joinErrorKey, type JoinErrorKey } from '../joining';
@@ -138,10 +139,7 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
   const [error, setError] = useState<JoinErrorKey | null>(null);
   // Offered only when the server runs live audio; the Join click then counts as the permission to play it.
   const [listen, setListen] = useState(listenOnJoinDefault);
-  const inputId = useId();
   const listenId = useId();
-  const hintId = useId();
-  const errorId = useId();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -165,22 +163,11 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
 
   return (
     <form className="join-form" onSubmit={(e) => void submit(e)} noValidate>
-      <label htmlFor={inputId}>{t('join.nameLabel')}</label>
-      <p id={hintId} className="hint">
-        {t('join.nameHint')}
-      </p>
-      <input
-        id={inputId}
-        type="text"
-        name="displayName"
-        autoComplete="nickname"
-        maxLength={80}
-        required
-        dir="auto"
+      <DisplayNameField
         value={name}
-        aria-describedby={error ? `${hintId} ${errorId}` : hintId}
-        aria-invalid={error === 'name' ? true : undefined}
-        onChange={(e) => setName(e.target.value)}
+        onChange={setName}
+        hint={t('join.nameHint')}
+        error={error}
         // While the name is typed, the session page's code is fetched: it is there when they press Join.
         onFocus={() => preloadSessionPage(info.role)}
       />
@@ -195,9 +182,6 @@ function JoinForm({ sessionId, invite, info }: { sessionId: string; invite: stri
           </p>
         </div>
       )}
-      <div role="alert" id={errorId}>
-        {error && <p className="callout error">{t(`join.errors.${error}`)}</p>}
-      </div>
       <button type="submit" className="primary" disabled={submitting}>
         {submitting ? t('join.submitting') : t('join.submit')}
       </button>

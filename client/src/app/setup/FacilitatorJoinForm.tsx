@@ -1,5 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DisplayNameField } from '../components/DisplayNameField';
 import { joinAndRemember, joinErrorKey, type JoinErrorKey } from '../joining';
 import { navigate, sessionPath } from '../router';
 
@@ -9,9 +10,6 @@ export function FacilitatorJoinForm({ sessionId, invite, title }: { sessionId: s
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<JoinErrorKey | null>(null);
-  const inputId = useId();
-  const hintId = useId();
-  const errorId = useId();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -30,25 +28,7 @@ export function FacilitatorJoinForm({ sessionId, invite, title }: { sessionId: s
 
   return (
     <form className="join-form" onSubmit={(e) => void submit(e)} noValidate>
-      <label htmlFor={inputId}>{t('join.nameLabel')}</label>
-      <p id={hintId} className="hint">
-        {t('setup.invites.nameHint')}
-      </p>
-      <input
-        id={inputId}
-        type="text"
-        name="displayName"
-        autoComplete="nickname"
-        maxLength={80}
-        dir="auto"
-        value={name}
-        aria-describedby={error ? `${hintId} ${errorId}` : hintId}
-        aria-invalid={error === 'name' ? true : undefined}
-        onChange={(e) => setName(e.target.value)}
-      />
-      <div role="alert" id={errorId}>
-        {error && <p className="callout error">{t(`join.errors.${error}`)}</p>}
-      </div>
+      <DisplayNameField value={name} onChange={setName} hint={t('setup.invites.nameHint')} error={error} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? t('join.submitting') : t('setup.invites.openConsole')}
       </button>
