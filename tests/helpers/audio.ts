@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { wavOf } from '../../server/src/captions/wav.js';
 
 /** What a browser's mediasoup-client sends for a mono Opus microphone (shape, not a real session). */
 export const OPUS_RTP_PARAMETERS = {
@@ -38,22 +39,8 @@ export const someMediaId = () => randomUUID();
  * average over 400 ms against -60 dBov) rarely counts as speech; a voice is steadier.
  */
 export function toneWav(path: string, seconds = 2): void {
-  const rate = 48_000;
-  const samples = rate * seconds;
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(0.25 * 32_767 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  writeFileSync(path, Buffer.concat([header, data]));
+  const sampleRate = 48_000;
+  const samples = new Int16Array(sampleRate * seconds);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(0.25 * 32_767 * Math.sin((2 * Math.PI * 440 * i) / sampleRate));
+  writeFileSync(path, wavOf({ sampleRate, samples }));
 }
