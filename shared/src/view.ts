@@ -525,7 +525,8 @@ function participantIndex(state: SessionState): ParticipantIndex {
       else interpreters.set(p.interpreting.roomId, [entry]);
     }
     // By language and then name, so that the list is stable.
-    for (const list of interpreters.values()) list.sort((a, b) => (a.language === b.language ? a.displayName.localeCompare(b.displayName) : a.language < b.language ? -1 : 1));
+    for (const list of interpreters.values())
+      list.sort((a, b) => (a.language === b.language ? a.displayName.localeCompare(b.displayName) : a.language < b.language ? -1 : 1));
     return { active, interpreters };
   });
 }
