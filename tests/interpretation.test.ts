@@ -224,5 +224,7 @@ describe('the export', () => {
     expect(outcome.outcome.participation.interpretationLanguages).toEqual(['de']);
     expect(outcome.outcome.participation.citizens).toBe(2);
     expect(outcome.outcome.participation.people).toHaveLength(2);
+    const md = await fetch(`${server.url}/api/sessions/${session.sessionId}/outcome.md`, { headers: { authorization: `Bearer ${fac.token}` } });
+    expect(await md.text()).toContain('Interpreters, counted apart from the citizens: 1 (into de).');
   });
 });

@@ -141,6 +141,7 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
       totalSpeakingSeconds,
       giniSpeakingTime: 0.31,
       people,
+      captioners: 1,
       interpreters: 2,
       interpretationLanguages: ['de', 'tr'],
     },
@@ -198,6 +199,21 @@ function buildDocument(people: { pseudonym: string; turns: number; speakingSecon
     ],
     ratings: [],
     publications: [{ number: 1, at: T(140), headSeq: 400, headHash: hex('d') }],
+    transcript: {
+      segments: [1, 2, 3].map((n) => ({
+        id: `cap-${n}`,
+        roomId: 'plenary',
+        language: null,
+        speaker: 'Citizen 1',
+        turn: 1,
+        startedAt: T(10 + n),
+        endedAt: T(10 + n),
+        text: `Line ${n}`,
+        automatic: n === 3,
+        original: `Line ${n}`,
+        corrections: [],
+      })),
+    },
   };
   outcome.summary = summarise(outcome);
   return outcomeDocumentSchema.parse({
@@ -274,6 +290,13 @@ describe('renderPdf', () => {
     expect(flat).toContain(`TextSHA-256:${'a'.repeat(64)}`);
     expect(flat).toContain('npxtownhallverify<export.json>--log<log.jsonl>');
     expect(flat).toContain('/.well-known/townhall-signing-key');
+  });
+
+  test('counts captioners and interpreters apart, and says where the transcript is', () => {
+    const flat = squash(text);
+    expect(flat).toContain(squash('Captioners 1, counted apart from the citizens'));
+    expect(flat).toContain(squash('Interpreters 2 (into de, tr), counted apart from the citizens'));
+    expect(flat).toContain(squash('Transcript 3 caption lines, with corrections, in the signed export (JSON) and the Markdown'));
   });
 
   test('puts the summary on page 1 with where each claim comes from', () => {

@@ -162,6 +162,10 @@ export function renderMarkdown(doc: OutcomeDocument): string {
     p(`Captioners, counted apart from the citizens: ${part.captioners}.`);
     p();
   }
+  if (part.interpreters > 0) {
+    p(`Interpreters, counted apart from the citizens: ${part.interpreters} (into ${part.interpretationLanguages.join(', ')}).`);
+    p();
+  }
 
   p('## Questions');
   p();

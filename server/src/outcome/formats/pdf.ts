@@ -32,7 +32,7 @@ function layOut(d: OutcomeDocument, knownPages: PageNumbers): Layout {
   notAgreedRecommendationsSection(layout, o.recommendations.notAgreed);
   roundsSection(layout, o);
   agendaSection(layout, o.agenda);
-  participationSection(layout, o.participation);
+  participationSection(layout, o.participation, o.transcript?.segments.length ?? 0);
   questionsSection(layout, o.questions, o.rooms);
   roomsSection(layout, o);
   broughtBackSection(layout, o.broughtBack);

@@ -1,6 +1,6 @@
 import { minutesAndSeconds, percent } from '../displayText.js';
 import { plural } from './formatting.js';
-import { keyValues } from './keyValues.js';
+import { type KeyValue, keyValues } from './keyValues.js';
 import type { Layout } from './layout.js';
 import type { Outcome } from './outcomeParts.js';
 import { sectionHeading } from './sectionHeading.js';
@@ -8,16 +8,25 @@ import { COLOR, STYLE } from './theme.js';
 
 const MAX_CHART_ROWS = 40;
 
-/** Who took part and how evenly the speaking time was shared, with a bar per citizen. */
-export function participationSection(layout: Layout, p: Outcome['participation']): void {
+/**
+ * Who took part and how evenly the speaking time was shared, with a bar per citizen. Those
+ * who rendered others' words (captioners, interpreters) are counted apart. The transcript
+ * itself is not printed: a brief stays short, and the export carries it under the signature.
+ */
+export function participationSection(layout: Layout, p: Outcome['participation'], transcriptLines: number): void {
   sectionHeading(layout, 'Participation and equity', 'participation');
-  keyValues(layout, [
+  const rows: KeyValue[] = [
     ['Citizens', String(p.citizens), STYLE.body],
     ['Spoke at least once', `${p.spokeAtLeastOnce} (${percent(p.spokeAtLeastOnceShare)})`, STYLE.body],
     ['Turns', String(p.turns), STYLE.body],
     ['Total speaking time', `${minutesAndSeconds(p.totalSpeakingSeconds)} (m:ss)`, STYLE.body],
     ['Gini, speaking time', `${p.giniSpeakingTime.toFixed(2)} — 0 means everyone spoke equally long, 1 that one person did all the speaking`, STYLE.body],
-  ]);
+  ];
+  if (p.captioners !== undefined) rows.push(['Captioners', `${p.captioners}, counted apart from the citizens`, STYLE.body]);
+  if (p.interpreters > 0) rows.push(['Interpreters', `${p.interpreters} (into ${p.interpretationLanguages.join(', ')}), counted apart from the citizens`, STYLE.body]);
+  if (transcriptLines > 0)
+    rows.push(['Transcript', `${plural(transcriptLines, 'caption line')}, with corrections, in the signed export (JSON) and the Markdown`, STYLE.body]);
+  keyValues(layout, rows);
   if (p.people.length === 0) return;
   speakingTimeChart(layout, p.people);
 }
