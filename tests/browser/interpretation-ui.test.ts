@@ -1,11 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
-import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, launchToneBrowser, readings } from '../helpers/audioBrowser.js';
-import { createSession, type CreatedSession } from '../helpers/clients.js';
+import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, launchToneBrowser, readings, TEST_MODE } from '../helpers/audioBrowser.js';
+import { createSession, join as joinOverApi, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { AUDIO_ON, startServer, type RunningServer } from '../helpers/server.js';
-import { ensureClientBuilt, expectNoAxeViolations, openConsoleTab, screenshot, textOf, waitForText } from '../helpers/browser.js';
+import { ensureClientBuilt, expectNoAxeViolations, newPerson, openAsParticipant, openConsoleTab, screenshot, textOf, waitForText } from '../helpers/browser.js';
 
 /*
  * Interpretation in real browsers: a facilitator makes a citizen the German
@@ -130,6 +130,33 @@ describe('browser client: interpretation channels', () => {
     await expectNoAxeViolations(listener.page);
     await screenshot(listener.page, 'interpretation-listener-phone');
     await listener.page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('in a German browser on a phone, a listener chooses German and is told, in German, who interprets', async () => {
+    const who = await joinOverApi(server.url, session, 'citizen', assembly.citizens[3]!);
+    const de = await newPerson(browser, { locale: 'de-DE' });
+    await de.page.addInitScript(TEST_MODE);
+    await de.page.setViewportSize({ width: 390, height: 844 });
+    // The helper waits for the English line; in German the same place names the person.
+    await openAsParticipant(de.page, server.url, { ...who, role: 'citizen' }).catch(() => waitForText(de.page, '[data-testid="who"]', who.displayName));
+    // German is chosen while the audio is still being set up: the media library is held back until then.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await de.page.route('**/assets/mediasoup-client-*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    await de.page.getByRole('button', { name: 'Dem Raum zuhören' }).click();
+    const select = de.page.getByRole('combobox', { name: 'Hören auf' });
+    await select.selectOption('de');
+    release();
+    await waitForText(de.page, AUDIO_PANEL, 'Sie hören dem Raum zu.', 20_000);
+    await waitForText(de.page, '[data-testid="listen-in-status"]', `gedolmetscht von ${names.interpreter}`, 20_000);
+    expect((await expectReceiving(de.page, interpreter.participantId)).language).toBe('de');
+    await expectNoAxeViolations(de.page);
+    await screenshot(de.page, 'interpretation-listener-de-390');
+    expect(de.errors).toEqual([]);
+    await de.context.close();
   });
 
   test('back to the original: the channel is no longer received and the floor is at full volume', async () => {

@@ -332,14 +332,15 @@ export class AudioController {
           return;
         }
         // A new connection is a new listener to the server: say again which language this one hears.
-        if (this.state.chosenLanguage !== null) await this.signalling.command('audio.setLanguage', { language: this.state.chosenLanguage });
+        const sentLanguage = this.state.chosenLanguage;
+        if (sentLanguage !== null) await this.signalling.command('audio.setLanguage', { language: sentLanguage });
         const ack = await this.signalling.command('audio.join', {});
         if (!this.current(gen)) return;
         if (ack.ok) {
           this.newsDuringSetUp = null;
           this.settingUp = true;
           try {
-            await this.setUp(gen, ack.result as AudioJoined);
+            await this.setUp(gen, ack.result as AudioJoined, sentLanguage);
           } finally {
             this.settingUp = false;
             this.newsDuringSetUp = null;
@@ -374,7 +375,7 @@ export class AudioController {
     this.set({ phase: 'off', mic: 'off', error, roomId: null, speakers: [], speaking: null });
   }
 
-  private async setUp(gen: number, joined: AudioJoined): Promise<void> {
+  private async setUp(gen: number, joined: AudioJoined, sentLanguage: string | null): Promise<void> {
     let device: ms.Device;
     try {
       const { Device } = await loadMediasoup();
@@ -402,6 +403,8 @@ export class AudioController {
     this.wanted = news.producers;
     this.set({ phase: 'listening', roomId: joined.roomId, mayProduce: news.mayProduce, openMic: news.openMic, language: news.language, error: null });
     void this.sync();
+    // A language chosen while joining (the choice is only kept until there is a link) is said now.
+    if (this.state.chosenLanguage !== sentLanguage) void this.setLanguage(this.state.chosenLanguage);
     if (this.wantMic) {
       // Speaking before the restart: speak again if the server still allows it, with the same track.
       if (news.mayProduce) void this.produce(link);
