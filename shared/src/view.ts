@@ -508,11 +508,11 @@ interface ParticipantIndex {
   interpreters: Map<string, RoomView['interpreters']>;
 }
 
-const activeCache = new WeakMap<SessionState, { seq: number; value: ParticipantIndex }>();
+const indexCache = new WeakMap<SessionState, { seq: number; value: ParticipantIndex }>();
 const byRoomCache = new WeakMap<SessionState, { seq: number; value: Map<string, Participant[]> }>();
 
 function participantIndex(state: SessionState): ParticipantIndex {
-  return perSeq(activeCache, state, () => {
+  return perSeq(indexCache, state, () => {
     const active: Participant[] = [];
     const interpreters = new Map<string, RoomView['interpreters']>();
     for (const p of Object.values(state.participants)) {
