@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PLENARY } from '../../shared/src/index.js';
 import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
-import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, fromSpeaker, launchToneBrowser, type Reading } from '../helpers/audioBrowser.js';
+import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, fromSpeaker, launchToneBrowser, type Reading, holdMediaLibrary } from '../helpers/audioBrowser.js';
 import { serverAndBrowser } from '../helpers/browserSuite.js';
 import { createSession, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
@@ -288,12 +288,7 @@ describe('browser client: live audio', () => {
     // heard, the speaker produced while mediasoup-client was still loading, and that news was lost.
     late = await person(names.late, 'citizen');
     await join(late);
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    await late.page.route('**/assets/mediasoup-client-*.js', async (route) => {
-      await released;
-      await route.continue();
-    });
+    const release = await holdMediaLibrary(late.page);
     await speaker.page.getByRole('button', { name: 'Raise hand' }).click();
     await fac.page.getByRole('button', { name: 'Give the floor to the next person' }).click();
     await waitForText(speaker.page, '[data-testid="floor-you"]', 'You have the floor');

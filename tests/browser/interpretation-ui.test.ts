@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OPUS_RTP_PARAMETERS, someMediaId } from '../helpers/audio.js';
-import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, launchToneBrowser, readings, TEST_MODE } from '../helpers/audioBrowser.js';
+import { AUDIO_PANEL, AudioCast, type AudioPerson, expectReceiving, launchToneBrowser, readings, TEST_MODE, holdMediaLibrary } from '../helpers/audioBrowser.js';
 import { createSession, join as joinOverApi, type CreatedSession } from '../helpers/clients.js';
 import { assembly } from '../helpers/fixtures.js';
 import { AUDIO_ON, startServer, type RunningServer } from '../helpers/server.js';
@@ -140,12 +140,7 @@ describe('browser client: interpretation channels', () => {
     // The helper waits for the English line; in German the same place names the person.
     await openAsParticipant(de.page, server.url, { ...who, role: 'citizen' }).catch(() => waitForText(de.page, '[data-testid="who"]', who.displayName));
     // German is chosen while the audio is still being set up: the media library is held back until then.
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    await de.page.route('**/assets/mediasoup-client-*.js', async (route) => {
-      await released;
-      await route.continue();
-    });
+    const release = await holdMediaLibrary(de.page);
     await de.page.getByRole('button', { name: 'Dem Raum zuhören' }).click();
     const select = de.page.getByRole('combobox', { name: 'Hören auf' });
     await select.selectOption('de');

@@ -124,3 +124,17 @@ export class AudioCast {
 }
 
 export const AUDIO_PANEL = '[data-testid="audio-panel"]';
+
+/**
+ * Holds back the page's mediasoup-client chunk until `release` is called, so that the gap
+ * between audio.join's answer and the device being ready opens every time, not by chance.
+ */
+export async function holdMediaLibrary(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await page.route('**/assets/mediasoup-client-*.js', async (route) => {
+    await released;
+    await route.continue();
+  });
+  return release;
+}
